@@ -1,0 +1,172 @@
+//! The connection task: drives rumqttc's event loop, reconnects with backoff, subscribes again
+//! after every (re)connect, and routes incoming messages to subscribers and pending requests.
+//!
+//! One task per client. It never publishes itself (calling into rumqttc's request queue from
+//! the polling task can deadlock, rumqtt#1025); re-subscriptions run in child tasks it owns.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use super::registry::{Registry, Sink};
+use super::transport::{correlation_text, Event, PollError, Poller, Sender};
+use crate::Error;
+
+/// The connection's state as observers see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ConnectionState {
+    /// Whether the client is connected now.
+    pub connected: bool,
+    /// Counts successful connections; a change means "(re)connected".
+    pub generation: u64,
+}
+
+/// State shared by the [`Client`](crate::Client) handles and the connection task.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) registry: Registry,
+    pub(crate) state: watch::Sender<ConnectionState>,
+    /// Serialises "queue a SUBACK waiter + queue the SUBSCRIBE" so waiters line up with packets.
+    pub(crate) subscribe_lock: tokio::sync::Mutex<()>,
+    /// `modt/reply/{client_id}/`
+    pub(crate) reply_prefix: String,
+}
+
+/// Reconnection timing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Backoff {
+    pub(crate) min: Duration,
+    pub(crate) max: Duration,
+}
+
+impl Backoff {
+    fn delay(&self, failures: u32) -> Duration {
+        let exp = self.min.saturating_mul(1u32 << failures.min(16));
+        let capped = exp.min(self.max);
+        // Jitter in [50%, 100%] so a fleet of units does not reconnect in lockstep.
+        capped.mul_f64(0.5 + fastrand::f64() * 0.5)
+    }
+}
+
+pub(crate) struct Task {
+    pub(crate) poller: Poller,
+    pub(crate) sender: Sender,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) backoff: Backoff,
+    pub(crate) addr: String,
+    pub(crate) first: Option<oneshot::Sender<Result<(), Error>>>,
+    pub(crate) cancel: CancellationToken,
+}
+
+impl Task {
+    pub(crate) async fn run(mut self) {
+        let mut children = JoinSet::new();
+        let mut failures: u32 = 0;
+        loop {
+            let event = tokio::select! {
+                _ = self.cancel.cancelled() => break,
+                e = self.poller.poll() => e,
+            };
+            match event {
+                Ok(Event::ConnAck) => {
+                    failures = 0;
+                    self.shared.state.send_modify(|s| {
+                        s.connected = true;
+                        s.generation += 1;
+                    });
+                    info!(broker = %self.addr, "connected to the MQTT broker");
+                    if let Some(first) = self.first.take() {
+                        let _ = first.send(Ok(()));
+                    }
+                    children.spawn(resubscribe(self.shared.clone(), self.sender.clone()));
+                }
+                Ok(Event::Publish(msg)) => {
+                    let routed = tokio::select! {
+                        _ = self.cancel.cancelled() => false,
+                        _ = route(&self.shared, msg) => true,
+                    };
+                    if !routed {
+                        break;
+                    }
+                }
+                Ok(Event::SubscribeSent(pkid)) => self.shared.registry.subscribe_sent(pkid),
+                Ok(Event::SubAck { pkid, granted }) => self.shared.registry.suback(pkid, granted),
+                Ok(Event::DisconnectSent) => {
+                    debug!("disconnected cleanly");
+                    break;
+                }
+                Ok(Event::Other) => {}
+                Err(e) => {
+                    let was_connected = self.shared.state.borrow().connected;
+                    self.shared.state.send_modify(|s| s.connected = false);
+                    self.shared.registry.connection_lost();
+                    match (&e, self.first.is_some()) {
+                        (PollError::Refused(reason), true) => {
+                            if let Some(first) = self.first.take() {
+                                let _ = first.send(Err(Error::Refused {
+                                    addr: self.addr.clone(),
+                                    reason: reason.clone(),
+                                }));
+                            }
+                            break;
+                        }
+                        (PollError::Refused(reason), false) => {
+                            warn!(broker = %self.addr, %reason, "the broker refused the reconnection")
+                        }
+                        (PollError::Lost(reason), _) if was_connected => {
+                            warn!(broker = %self.addr, %reason, "lost the MQTT connection; reconnecting")
+                        }
+                        (PollError::Lost(reason), _) => {
+                            debug!(broker = %self.addr, %reason, "MQTT connection attempt failed")
+                        }
+                    }
+                    let delay = self.backoff.delay(failures);
+                    failures = failures.saturating_add(1);
+                    tokio::select! {
+                        _ = self.cancel.cancelled() => break,
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                }
+            }
+        }
+        self.shared.state.send_modify(|s| s.connected = false);
+        children.shutdown().await;
+    }
+}
+
+async fn route(shared: &Shared, msg: super::Message) {
+    let registry = &shared.registry;
+    if let Some(rest) = msg.topic.strip_prefix(&shared.reply_prefix) {
+        let id = correlation_text(&msg.correlation_data).unwrap_or_else(|| rest.to_owned());
+        if !registry.deliver_reply(&id, msg) {
+            debug!(request_id = %id, "reply arrived after its request gave up");
+        }
+        return;
+    }
+    for (id, sink) in registry.matching(&msg.topic) {
+        if let Sink::Channel(tx) = sink {
+            // Waits when the subscriber is behind: back-pressure instead of loss.
+            if tx.send(msg.clone()).await.is_err() {
+                registry.remove(id);
+            }
+        }
+    }
+}
+
+async fn resubscribe(shared: Arc<Shared>, sender: Sender) {
+    for entry in shared.registry.all() {
+        let _guard = shared.subscribe_lock.lock().await;
+        shared.registry.queue_suback(None);
+        if sender
+            .subscribe(entry.filter.as_str(), entry.qos)
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Messages as the SDK hands them to user code, independent of the MQTT version.
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use crate::protocol::{decode, DecodeError};
+
+/// MQTT quality of service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QoS {
+    /// At most once.
+    AtMostOnce,
+    /// At least once (the MoDT default).
+    #[default]
+    AtLeastOnce,
+    /// Exactly once.
+    ExactlyOnce,
+}
+
+impl QoS {
+    /// The QoS level number, 0–2.
+    pub fn level(self) -> u8 {
+        match self {
+            QoS::AtMostOnce => 0,
+            QoS::AtLeastOnce => 1,
+            QoS::ExactlyOnce => 2,
+        }
+    }
+
+    /// The QoS for a level number; anything above 2 is refused.
+    pub fn from_level(level: u8) -> Option<Self> {
+        match level {
+            0 => Some(QoS::AtMostOnce),
+            1 => Some(QoS::AtLeastOnce),
+            2 => Some(QoS::ExactlyOnce),
+            _ => None,
+        }
+    }
+}
+
+/// A message received from the broker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The topic it was published to.
+    pub topic: String,
+    /// The raw payload.
+    pub payload: Bytes,
+    /// The QoS it was delivered with.
+    pub qos: QoS,
+    /// Whether it came from the broker's retained store.
+    pub retain: bool,
+    /// MQTT 5 response-topic property.
+    pub response_topic: Option<String>,
+    /// MQTT 5 correlation-data property.
+    pub correlation_data: Option<Bytes>,
+}
+
+impl Message {
+    /// Decodes the payload as a JSON object of type `T`.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
+        decode(&self.payload)
+    }
+
+    /// The payload as UTF-8 text, lossily.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.payload)
+    }
+}
+
+/// A message to publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Where it goes.
+    pub topic: crate::Topic,
+    /// The payload.
+    pub payload: Bytes,
+    /// QoS to publish with.
+    pub qos: QoS,
+    /// Whether the broker should retain it.
+    pub retain: bool,
+    /// MQTT 5 response-topic property (ignored on 3.1.1).
+    pub response_topic: Option<String>,
+    /// MQTT 5 correlation-data property (ignored on 3.1.1).
+    pub correlation_data: Option<Bytes>,
+}
+
+impl Outgoing {
+    /// A QoS 1, non-retained message.
+    pub fn new(topic: crate::Topic, payload: impl Into<Bytes>) -> Self {
+        Outgoing {
+            topic,
+            payload: payload.into(),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            response_topic: None,
+            correlation_data: None,
+        }
+    }
+
+    /// Sets the QoS.
+    pub fn qos(mut self, qos: QoS) -> Self {
+        self.qos = qos;
+        self
+    }
+
+    /// Sets the retain flag.
+    pub fn retain(mut self, retain: bool) -> Self {
+        self.retain = retain;
+        self
+    }
+}

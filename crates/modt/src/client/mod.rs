@@ -1,0 +1,367 @@
+//! The MQTT client: a cheap `Clone` handle over one connection task.
+//!
+//! - [`config`]: where the broker is and how to reach it.
+//! - [`message`]: the version-independent [`Message`] / [`Outgoing`].
+//! - [`transport`]: rumqttc's MQTT 3.1.1 and 5 clients behind one face.
+//! - [`connection`]: the task that polls, reconnects with backoff and re-subscribes.
+//! - [`registry`]: subscriptions, pending requests, SUBACK waiters.
+//! - [`request`]: request/reply correlation ([`RequestContext`]).
+
+pub mod config;
+pub(crate) mod connection;
+pub mod message;
+pub(crate) mod registry;
+pub mod request;
+pub(crate) mod transport;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot, watch, Mutex};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::debug;
+
+pub use config::{ClientConfig, Credentials, LastWill, MqttVersion, Secret, TlsConfig};
+pub use connection::ConnectionState;
+pub use message::{Message, Outgoing, QoS};
+pub use request::RequestContext;
+
+use self::connection::{Backoff, Shared, Task};
+use self::registry::Sink;
+use crate::protocol::{self, reply::ReplyProbe, topics};
+use crate::{Error, Topic, TopicFilter};
+
+/// A connected MQTT client. Clone it freely: clones share one connection.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), modt::Error> {
+/// use modt::{Client, ClientConfig, protocol::topics};
+/// let client = Client::connect(ClientConfig::new("127.0.0.1", 1883, "demo-1")).await?;
+/// let reply = client.request(&topics::ECHO, &serde_json::json!({"hello": "world"}), None).await?;
+/// println!("{}", reply.text());
+/// client.shutdown().await;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    sender: transport::Sender,
+    shared: Arc<Shared>,
+    client_id: String,
+    reply_root: Topic,
+    version: MqttVersion,
+    request_timeout: Duration,
+    subscription_capacity: usize,
+    cancel: CancellationToken,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// A subscription's stream of messages. Dropping it ends the subscription locally.
+#[derive(Debug)]
+pub struct Subscription {
+    rx: mpsc::Receiver<Message>,
+}
+
+impl Subscription {
+    /// The next message, or `None` once the client is shut down.
+    pub async fn recv(&mut self) -> Option<Message> {
+        self.rx.recv().await
+    }
+}
+
+impl Client {
+    /// Connects to the broker and waits (up to `connect_timeout`, retrying with backoff) for the
+    /// first connection. After that the client reconnects and re-subscribes by itself.
+    pub async fn connect(config: ClientConfig) -> Result<Client, Error> {
+        let addr = format!("{}:{}", config.host, config.port);
+        let reply_root = topics::reply_root(&config.client_id).map_err(|e| {
+            Error::Config(format!(
+                "client id {:?} cannot be a topic level: {e}",
+                config.client_id
+            ))
+        })?;
+        let (sender, poller) = transport::build(&config)?;
+        let (state, _) = watch::channel(ConnectionState::default());
+        let shared = Arc::new(Shared {
+            registry: Default::default(),
+            state,
+            subscribe_lock: Mutex::new(()),
+            reply_prefix: format!("{reply_root}/"),
+        });
+        shared
+            .registry
+            .add(reply_root.subtree(), QoS::AtLeastOnce, Sink::Replies);
+        let cancel = CancellationToken::new();
+        let (first_tx, first_rx) = oneshot::channel();
+        let task = Task {
+            poller,
+            sender: sender.clone(),
+            shared: shared.clone(),
+            backoff: Backoff {
+                min: config.reconnect_min,
+                max: config.reconnect_max,
+            },
+            addr: addr.clone(),
+            first: Some(first_tx),
+            cancel: cancel.clone(),
+        };
+        let handle = tokio::spawn(task.run());
+        let client = Client {
+            inner: Arc::new(Inner {
+                sender,
+                shared,
+                client_id: config.client_id.clone(),
+                reply_root,
+                version: config.version,
+                request_timeout: config.request_timeout,
+                subscription_capacity: config.subscription_capacity,
+                cancel,
+                task: Mutex::new(Some(handle)),
+            }),
+        };
+        match tokio::time::timeout(config.connect_timeout, first_rx).await {
+            Ok(Ok(Ok(()))) => Ok(client),
+            Ok(Ok(Err(e))) => {
+                client.abort().await;
+                Err(e)
+            }
+            Ok(Err(_)) => Err(Error::Closed),
+            Err(_) => {
+                client.abort().await;
+                Err(Error::Connect {
+                    addr,
+                    reason: format!("no connection within {:?}", config.connect_timeout),
+                })
+            }
+        }
+    }
+
+    /// This client's MQTT client id.
+    pub fn client_id(&self) -> &str {
+        &self.inner.client_id
+    }
+
+    /// The protocol version spoken.
+    pub fn version(&self) -> MqttVersion {
+        self.inner.version
+    }
+
+    /// `modt/reply/{client_id}`: the root of this client's private reply topics.
+    pub fn reply_root(&self) -> &Topic {
+        &self.inner.reply_root
+    }
+
+    /// Watches the connection: `generation` changes on every (re)connect.
+    pub fn connection(&self) -> watch::Receiver<ConnectionState> {
+        self.inner.shared.state.subscribe()
+    }
+
+    /// Subscribes to `filter`, returning a bounded stream of matching messages.
+    pub async fn subscribe(&self, filter: &TopicFilter, qos: QoS) -> Result<Subscription, Error> {
+        let (tx, rx) = mpsc::channel(self.inner.subscription_capacity);
+        self.subscribe_into(filter, qos, tx).await?;
+        Ok(Subscription { rx })
+    }
+
+    /// Subscribes to `filter`, delivering matching messages into `tx` (several filters may share
+    /// one queue). Waits for the broker's SUBACK when connected; when not, the subscription is
+    /// made on the next connect.
+    pub async fn subscribe_into(
+        &self,
+        filter: &TopicFilter,
+        qos: QoS,
+        tx: mpsc::Sender<Message>,
+    ) -> Result<(), Error> {
+        let shared = &self.inner.shared;
+        let id = shared.registry.add(filter.clone(), qos, Sink::Channel(tx));
+        if !shared.state.borrow().connected {
+            return Ok(());
+        }
+        let (wtx, wrx) = oneshot::channel();
+        {
+            let _guard = shared.subscribe_lock.lock().await;
+            shared.registry.queue_suback(Some(wtx));
+            self.inner.sender.subscribe(filter.as_str(), qos).await?;
+        }
+        match tokio::time::timeout(self.inner.request_timeout, wrx).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => {
+                shared.registry.remove(id);
+                Err(Error::SubscribeRefused {
+                    filter: filter.to_string(),
+                })
+            }
+            Ok(Err(_)) => Err(Error::Closed),
+            Err(_) => Err(Error::Timeout {
+                topic: filter.to_string(),
+                timeout: self.inner.request_timeout,
+            }),
+        }
+    }
+
+    /// Publishes a message. Waits while the outgoing queue is full.
+    pub async fn publish(&self, msg: Outgoing) -> Result<(), Error> {
+        self.inner.sender.publish(msg).await
+    }
+
+    /// Publishes `payload` as JSON with QoS 1.
+    pub async fn publish_json<T: Serialize + ?Sized>(
+        &self,
+        topic: &Topic,
+        payload: &T,
+    ) -> Result<(), Error> {
+        let bytes = protocol::encode(payload).map_err(|source| Error::Encode {
+            topic: topic.to_string(),
+            source,
+        })?;
+        self.publish(Outgoing::new(topic.clone(), bytes)).await
+    }
+
+    /// Sends a request and waits for its correlated reply (PROTOCOL.md §3).
+    ///
+    /// The payload must serialize to a JSON object; `request_id` and `reply_to` are added to it,
+    /// and on MQTT 5 the response-topic and correlation-data properties are set as well.
+    /// `timeout` defaults to the config's `request_timeout`.
+    pub async fn request<T: Serialize + ?Sized>(
+        &self,
+        topic: &Topic,
+        payload: &T,
+        timeout: Option<Duration>,
+    ) -> Result<Message, Error> {
+        let timeout = timeout.unwrap_or(self.inner.request_timeout);
+        let request_id = uuid::Uuid::new_v4().simple().to_string();
+        let reply_to = self.inner.reply_root.join(&request_id)?;
+        let mut value = serde_json::to_value(payload).map_err(|source| Error::Encode {
+            topic: topic.to_string(),
+            source,
+        })?;
+        let Value::Object(obj) = &mut value else {
+            return Err(Error::NotAnObject {
+                topic: topic.to_string(),
+            });
+        };
+        request::stamp(obj, Some(&request_id), Some(reply_to.as_str()));
+        let bytes = protocol::encode(&value).map_err(|source| Error::Encode {
+            topic: topic.to_string(),
+            source,
+        })?;
+        let rx = self.inner.shared.registry.expect_reply(request_id.clone());
+        let mut out = Outgoing::new(topic.clone(), bytes);
+        if self.inner.version == MqttVersion::V5 {
+            out.response_topic = Some(reply_to.to_string());
+            out.correlation_data = Some(Bytes::from(request_id.clone().into_bytes()));
+        }
+        debug!(%topic, %request_id, "request");
+        if let Err(e) = self.publish(out).await {
+            self.inner.shared.registry.forget_reply(&request_id);
+            return Err(e);
+        }
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(msg)) => Ok(msg),
+            Ok(Err(_)) => Err(Error::Closed),
+            Err(_) => {
+                self.inner.shared.registry.forget_reply(&request_id);
+                Err(Error::Timeout {
+                    topic: topic.to_string(),
+                    timeout,
+                })
+            }
+        }
+    }
+
+    /// Like [`request`](Self::request), then decodes the reply as `R`, turning an error reply
+    /// into [`Error::Remote`].
+    pub async fn request_json<T: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        topic: &Topic,
+        payload: &T,
+        timeout: Option<Duration>,
+    ) -> Result<R, Error> {
+        let msg = self.request(topic, payload, timeout).await?;
+        check_error_reply(topic, &msg)?;
+        msg.json().map_err(|source| Error::BadReply {
+            topic: topic.to_string(),
+            source,
+        })
+    }
+
+    /// Answers a request privately when it asked for that (it carries a `reply_to`).
+    /// Adds `request_id` to the payload (and correlation data on MQTT 5).
+    /// Returns `Ok(false)` when the request wants no private reply.
+    pub async fn reply<T: Serialize + ?Sized>(
+        &self,
+        ctx: &RequestContext,
+        payload: &T,
+    ) -> Result<bool, Error> {
+        let Some(reply_to) = &ctx.reply_to else {
+            return Ok(false);
+        };
+        let mut value = serde_json::to_value(payload).map_err(|source| Error::Encode {
+            topic: reply_to.to_string(),
+            source,
+        })?;
+        if let Value::Object(obj) = &mut value {
+            request::stamp(obj, ctx.request_id.as_deref(), None);
+        }
+        let bytes = protocol::encode(&value).map_err(|source| Error::Encode {
+            topic: reply_to.to_string(),
+            source,
+        })?;
+        let mut out = Outgoing::new(reply_to.clone(), bytes);
+        if self.inner.version == MqttVersion::V5 {
+            out.correlation_data = ctx.correlation_data();
+        }
+        self.publish(out).await?;
+        Ok(true)
+    }
+
+    /// Disconnects cleanly: queued publishes are sent before the DISCONNECT. Waits up to two
+    /// seconds for the connection task to finish, then stops it.
+    pub async fn shutdown(&self) {
+        let handle = self.inner.task.lock().await.take();
+        let Some(mut handle) = handle else { return };
+        if self.inner.shared.state.borrow().connected
+            && self.inner.sender.disconnect().await.is_ok()
+        {
+            if tokio::time::timeout(Duration::from_secs(2), &mut handle)
+                .await
+                .is_ok()
+            {
+                return;
+            }
+        }
+        self.inner.cancel.cancel();
+        let _ = handle.await;
+    }
+
+    /// Stops the connection task at once, without a DISCONNECT (the broker will fire the last will).
+    pub async fn abort(&self) {
+        self.inner.cancel.cancel();
+        if let Some(handle) = self.inner.task.lock().await.take() {
+            let _ = handle.await;
+        }
+    }
+}
+
+/// Turns an error reply into [`Error::Remote`].
+pub fn check_error_reply(topic: &Topic, msg: &Message) -> Result<(), Error> {
+    if let Ok(probe) = protocol::decode::<ReplyProbe>(&msg.payload) {
+        let is_error = probe.status.as_ref().and_then(Value::as_str) == Some("error");
+        if let (true, Some(body)) = (is_error, probe.error) {
+            return Err(Error::Remote {
+                topic: topic.to_string(),
+                body,
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! Request/reply plumbing: what a responder needs to answer ([`RequestContext`]) and how
+//! correlation fields are put into and read out of payloads.
+
+use bytes::Bytes;
+use serde_json::{Map, Value};
+
+use super::message::Message;
+use super::transport::correlation_text;
+use crate::protocol::{decode_object, MAX_REQUEST_ID_CHARS};
+use crate::Topic;
+
+/// Where and how to answer one request (PROTOCOL.md §3).
+///
+/// Resolved from the MQTT 5 response-topic / correlation-data properties when present,
+/// else from the payload's `reply_to` / `request_id` fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestContext {
+    /// The request's id, echoed in the reply.
+    pub request_id: Option<String>,
+    /// The private reply topic; `None` means "answer on the legacy topic".
+    pub reply_to: Option<Topic>,
+    /// Whether the correlation came as MQTT 5 properties (then the reply carries them too).
+    pub via_properties: bool,
+    /// A problem with the correlation fields, e.g. an over-long `request_id`.
+    pub problem: Option<String>,
+}
+
+impl RequestContext {
+    /// Reads the correlation of `msg`. Never fails: a payload that is not JSON simply has none.
+    pub fn from_message(msg: &Message) -> Self {
+        let fields = decode_object(&msg.payload).ok();
+        let field = |name: &str| {
+            fields
+                .as_ref()
+                .and_then(|v| v.get(name))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let (request_id, reply_to, via_properties) = match &msg.response_topic {
+            Some(rt) => (
+                correlation_text(&msg.correlation_data).or_else(|| field("request_id")),
+                Some(rt.clone()),
+                true,
+            ),
+            None => (field("request_id"), field("reply_to"), false),
+        };
+        let mut problem = None;
+        let reply_to = match reply_to.map(Topic::new) {
+            Some(Ok(t)) => Some(t),
+            Some(Err(e)) => {
+                problem = Some(format!("reply_to is not a valid topic: {e}"));
+                None
+            }
+            None => None,
+        };
+        let request_id = match request_id {
+            Some(id) if id.chars().count() > MAX_REQUEST_ID_CHARS => {
+                problem = Some(format!(
+                    "request_id is longer than {MAX_REQUEST_ID_CHARS} characters"
+                ));
+                Some(id.chars().take(MAX_REQUEST_ID_CHARS).collect())
+            }
+            other => other,
+        };
+        RequestContext {
+            request_id,
+            reply_to,
+            via_properties,
+            problem,
+        }
+    }
+
+    /// Whether the requester asked for a private reply.
+    pub fn is_correlated(&self) -> bool {
+        self.reply_to.is_some()
+    }
+
+    /// Correlation data to attach to the reply (MQTT 5).
+    pub(crate) fn correlation_data(&self) -> Option<Bytes> {
+        self.request_id
+            .as_ref()
+            .map(|id| Bytes::from(id.clone().into_bytes()))
+    }
+}
+
+/// Sets `request_id` (and `reply_to`, when given) on a JSON object payload.
+pub(crate) fn stamp(
+    obj: &mut Map<String, Value>,
+    request_id: Option<&str>,
+    reply_to: Option<&str>,
+) {
+    if let Some(id) = request_id {
+        obj.insert("request_id".into(), Value::String(id.to_owned()));
+    }
+    if let Some(rt) = reply_to {
+        obj.insert("reply_to".into(), Value::String(rt.to_owned()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::QoS;
+
+    fn msg(payload: &str, rt: Option<&str>, cd: Option<&str>) -> Message {
+        Message {
+            topic: "modt/echo".into(),
+            payload: Bytes::from(payload.to_owned()),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            response_topic: rt.map(str::to_owned),
+            correlation_data: cd.map(|c| Bytes::from(c.to_owned())),
+        }
+    }
+
+    #[test]
+    fn properties_take_precedence_over_payload_fields() {
+        let m = msg(
+            r#"{"request_id":"p","reply_to":"modt/reply/a/p"}"#,
+            Some("modt/reply/b/x"),
+            Some("x"),
+        );
+        let ctx = RequestContext::from_message(&m);
+        assert_eq!(ctx.request_id.as_deref(), Some("x"));
+        assert_eq!(ctx.reply_to.unwrap().as_str(), "modt/reply/b/x");
+        assert!(ctx.via_properties);
+    }
+
+    #[test]
+    fn payload_fields_work_on_mqtt_311() {
+        let ctx = RequestContext::from_message(&msg(
+            r#"{"request_id":"p","reply_to":"modt/reply/a/p"}"#,
+            None,
+            None,
+        ));
+        assert_eq!(ctx.request_id.as_deref(), Some("p"));
+        assert_eq!(ctx.reply_to.unwrap().as_str(), "modt/reply/a/p");
+    }
+
+    #[test]
+    fn bad_correlation_is_reported_not_fatal() {
+        let long = "x".repeat(MAX_REQUEST_ID_CHARS + 1);
+        let ctx = RequestContext::from_message(&msg(
+            &format!(r#"{{"request_id":"{long}","reply_to":"a/#"}}"#),
+            None,
+            None,
+        ));
+        assert!(ctx.reply_to.is_none());
+        assert!(ctx.problem.is_some());
+        assert_eq!(ctx.request_id.unwrap().len(), MAX_REQUEST_ID_CHARS);
+        let none = RequestContext::from_message(&msg("not json", None, None));
+        assert_eq!(none, RequestContext::default());
+    }
+}

@@ -1,0 +1,318 @@
+//! One face over rumqttc's MQTT 3.1.1 and MQTT 5 clients.
+//!
+//! Owns the translation between rumqttc's per-version types and the SDK's [`Message`],
+//! [`Outgoing`] and [`Event`]. Nothing above this module knows which version is spoken.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use rumqttc::v5::mqttbytes::v5 as v5b;
+use rumqttc::v5::mqttbytes::QoS as QoS5;
+
+use super::config::{ClientConfig, MqttVersion, TlsConfig, MAX_PACKET_BYTES};
+use super::message::{Message, Outgoing, QoS};
+use crate::Error;
+
+/// A connection event, version-independent.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// Connected (or reconnected).
+    ConnAck,
+    /// A message arrived.
+    Publish(Message),
+    /// A subscription was answered.
+    SubAck { pkid: u16, granted: bool },
+    /// A subscribe request went out with this packet id.
+    SubscribeSent(u16),
+    /// Our DISCONNECT went out: a clean end.
+    DisconnectSent,
+    /// Anything else.
+    Other,
+}
+
+/// Why polling failed.
+#[derive(Debug)]
+pub(crate) enum PollError {
+    /// The broker said no at CONNECT (credentials, authorization).
+    Refused(String),
+    /// Anything else: I/O, timeouts, protocol errors. Worth retrying.
+    Lost(String),
+}
+
+/// The handle side: sends requests to the event loop.
+#[derive(Clone, Debug)]
+pub(crate) enum Sender {
+    V4(rumqttc::AsyncClient),
+    V5(rumqttc::v5::AsyncClient),
+}
+
+/// The event-loop side.
+pub(crate) enum Poller {
+    V4(Box<rumqttc::EventLoop>),
+    V5(Box<rumqttc::v5::EventLoop>),
+}
+
+fn qos4(q: QoS) -> rumqttc::QoS {
+    match q {
+        QoS::AtMostOnce => rumqttc::QoS::AtMostOnce,
+        QoS::AtLeastOnce => rumqttc::QoS::AtLeastOnce,
+        QoS::ExactlyOnce => rumqttc::QoS::ExactlyOnce,
+    }
+}
+
+fn qos5(q: QoS) -> QoS5 {
+    match q {
+        QoS::AtMostOnce => QoS5::AtMostOnce,
+        QoS::AtLeastOnce => QoS5::AtLeastOnce,
+        QoS::ExactlyOnce => QoS5::ExactlyOnce,
+    }
+}
+
+fn from_qos4(q: rumqttc::QoS) -> QoS {
+    match q {
+        rumqttc::QoS::AtMostOnce => QoS::AtMostOnce,
+        rumqttc::QoS::AtLeastOnce => QoS::AtLeastOnce,
+        rumqttc::QoS::ExactlyOnce => QoS::ExactlyOnce,
+    }
+}
+
+fn from_qos5(q: QoS5) -> QoS {
+    match q {
+        QoS5::AtMostOnce => QoS::AtMostOnce,
+        QoS5::AtLeastOnce => QoS::AtLeastOnce,
+        QoS5::ExactlyOnce => QoS::ExactlyOnce,
+    }
+}
+
+fn tls_transport(tls: &TlsConfig) -> Result<rumqttc::Transport, Error> {
+    let mut roots = rustls::RootCertStore::empty();
+    match &tls.ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::Config(format!("cannot read CA file {}: {e}", path.display()))
+            })?;
+            for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+                let cert = cert.map_err(|e| {
+                    Error::Config(format!("bad certificate in {}: {e}", path.display()))
+                })?;
+                roots.add(cert).map_err(|e| {
+                    Error::Config(format!("unusable certificate in {}: {e}", path.display()))
+                })?;
+            }
+        }
+        None => {
+            for cert in rustls_native_certs::load_native_certs().certs {
+                // A malformed system certificate is skipped, as browsers do.
+                let _ = roots.add(cert);
+            }
+        }
+    }
+    if roots.is_empty() {
+        return Err(Error::Config(
+            "TLS is on but no CA certificate could be loaded".into(),
+        ));
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Config(format!("TLS setup failed: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(rumqttc::Transport::tls_with_config(
+        rumqttc::TlsConfiguration::Rustls(Arc::new(config)),
+    ))
+}
+
+/// Builds the rumqttc client pair for `cfg`.
+pub(crate) fn build(cfg: &ClientConfig) -> Result<(Sender, Poller), Error> {
+    let transport = cfg.tls.as_ref().map(tls_transport).transpose()?;
+    let mut net = rumqttc::NetworkOptions::new();
+    // Without TCP_NODELAY, Nagle adds ~40 ms to every round trip (see shared/research).
+    net.set_tcp_nodelay(true);
+    net.set_connection_timeout(cfg.connect_timeout.as_secs().max(1));
+    match cfg.version {
+        MqttVersion::V311 => {
+            let mut o = rumqttc::MqttOptions::new(&cfg.client_id, &cfg.host, cfg.port);
+            o.set_keep_alive(cfg.keep_alive)
+                .set_clean_session(true)
+                .set_max_packet_size(MAX_PACKET_BYTES, MAX_PACKET_BYTES)
+                .set_request_channel_capacity(cfg.queue_capacity);
+            if let Some(c) = &cfg.credentials {
+                o.set_credentials(&c.username, c.password.expose());
+            }
+            if let Some(w) = &cfg.last_will {
+                o.set_last_will(rumqttc::LastWill::new(
+                    w.topic.as_str(),
+                    w.payload.clone(),
+                    rumqttc::QoS::AtLeastOnce,
+                    w.retain,
+                ));
+            }
+            if let Some(t) = transport {
+                o.set_transport(t);
+            }
+            let (client, mut eventloop) = rumqttc::AsyncClient::new(o, cfg.queue_capacity);
+            eventloop.set_network_options(net);
+            Ok((Sender::V4(client), Poller::V4(Box::new(eventloop))))
+        }
+        MqttVersion::V5 => {
+            let mut o = rumqttc::v5::MqttOptions::new(&cfg.client_id, &cfg.host, cfg.port);
+            o.set_keep_alive(cfg.keep_alive)
+                .set_clean_start(true)
+                .set_max_packet_size(Some(MAX_PACKET_BYTES as u32))
+                .set_request_channel_capacity(cfg.queue_capacity)
+                .set_network_options(net);
+            if let Some(c) = &cfg.credentials {
+                o.set_credentials(&c.username, c.password.expose());
+            }
+            if let Some(w) = &cfg.last_will {
+                o.set_last_will(v5b::LastWill::new(
+                    w.topic.as_str(),
+                    w.payload.clone(),
+                    QoS5::AtLeastOnce,
+                    w.retain,
+                    None,
+                ));
+            }
+            if let Some(t) = transport {
+                o.set_transport(t);
+            }
+            let (client, eventloop) = rumqttc::v5::AsyncClient::new(o, cfg.queue_capacity);
+            Ok((Sender::V5(client), Poller::V5(Box::new(eventloop))))
+        }
+    }
+}
+
+impl Sender {
+    /// Queues a publish. Waits while the request queue is full.
+    pub(crate) async fn publish(&self, m: Outgoing) -> Result<(), Error> {
+        let topic = m.topic.as_str().to_owned();
+        match self {
+            Sender::V4(c) => c
+                .publish_bytes(topic, qos4(m.qos), m.retain, m.payload)
+                .await
+                .map_err(|_| Error::Closed),
+            Sender::V5(c) => {
+                let props = v5b::PublishProperties {
+                    response_topic: m.response_topic,
+                    correlation_data: m.correlation_data,
+                    ..Default::default()
+                };
+                c.publish_bytes_with_properties(topic, qos5(m.qos), m.retain, m.payload, props)
+                    .await
+                    .map_err(|_| Error::Closed)
+            }
+        }
+    }
+
+    /// Queues a subscribe.
+    pub(crate) async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), Error> {
+        match self {
+            Sender::V4(c) => c
+                .subscribe(filter, qos4(qos))
+                .await
+                .map_err(|_| Error::Closed),
+            Sender::V5(c) => c
+                .subscribe(filter, qos5(qos))
+                .await
+                .map_err(|_| Error::Closed),
+        }
+    }
+
+    /// Queues a DISCONNECT.
+    pub(crate) async fn disconnect(&self) -> Result<(), Error> {
+        match self {
+            Sender::V4(c) => c.disconnect().await.map_err(|_| Error::Closed),
+            Sender::V5(c) => c.disconnect().await.map_err(|_| Error::Closed),
+        }
+    }
+}
+
+impl Poller {
+    /// Drives the connection until the next event (reconnecting if the last poll failed).
+    pub(crate) async fn poll(&mut self) -> Result<Event, PollError> {
+        match self {
+            Poller::V4(el) => match el.poll().await {
+                Ok(rumqttc::Event::Incoming(p)) => Ok(from_packet4(p)),
+                Ok(rumqttc::Event::Outgoing(o)) => Ok(from_outgoing(o)),
+                Err(rumqttc::ConnectionError::ConnectionRefused(code)) => {
+                    Err(PollError::Refused(format!("{code:?}")))
+                }
+                Err(e) => Err(PollError::Lost(e.to_string())),
+            },
+            Poller::V5(el) => match el.poll().await {
+                Ok(rumqttc::v5::Event::Incoming(p)) => Ok(from_packet5(p)),
+                Ok(rumqttc::v5::Event::Outgoing(o)) => Ok(from_outgoing(o)),
+                Err(rumqttc::v5::ConnectionError::ConnectionRefused(code)) => {
+                    Err(PollError::Refused(format!("{code:?}")))
+                }
+                Err(e) => Err(PollError::Lost(e.to_string())),
+            },
+        }
+    }
+}
+
+fn from_outgoing(o: rumqttc::Outgoing) -> Event {
+    match o {
+        rumqttc::Outgoing::Subscribe(pkid) => Event::SubscribeSent(pkid),
+        rumqttc::Outgoing::Disconnect => Event::DisconnectSent,
+        _ => Event::Other,
+    }
+}
+
+fn from_packet4(p: rumqttc::Packet) -> Event {
+    match p {
+        rumqttc::Packet::ConnAck(_) => Event::ConnAck,
+        rumqttc::Packet::Publish(p) => Event::Publish(Message {
+            topic: p.topic,
+            payload: p.payload,
+            qos: from_qos4(p.qos),
+            retain: p.retain,
+            response_topic: None,
+            correlation_data: None,
+        }),
+        rumqttc::Packet::SubAck(s) => Event::SubAck {
+            pkid: s.pkid,
+            granted: s
+                .return_codes
+                .iter()
+                .all(|c| matches!(c, rumqttc::SubscribeReasonCode::Success(_))),
+        },
+        _ => Event::Other,
+    }
+}
+
+fn from_packet5(p: v5b::Packet) -> Event {
+    match p {
+        v5b::Packet::ConnAck(_) => Event::ConnAck,
+        v5b::Packet::Publish(p) => {
+            let (response_topic, correlation_data) = match p.properties {
+                Some(props) => (props.response_topic, props.correlation_data),
+                None => (None, None),
+            };
+            Event::Publish(Message {
+                topic: String::from_utf8_lossy(&p.topic).into_owned(),
+                payload: p.payload,
+                qos: from_qos5(p.qos),
+                retain: p.retain,
+                response_topic,
+                correlation_data,
+            })
+        }
+        v5b::Packet::SubAck(s) => Event::SubAck {
+            pkid: s.pkid,
+            granted: s
+                .return_codes
+                .iter()
+                .all(|c| matches!(c, v5b::SubscribeReasonCode::Success(_))),
+        },
+        _ => Event::Other,
+    }
+}
+
+/// Correlation data as text, when it is UTF-8 (MoDT always sends the request id).
+pub(crate) fn correlation_text(data: &Option<Bytes>) -> Option<String> {
+    data.as_ref()
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .map(str::to_owned)
+}

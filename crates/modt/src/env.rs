@@ -1,0 +1,84 @@
+//! The broker settings every unit and command shares, as flags and `MODT_*` environment
+//! variables (`MODT_BROKER_HOST` and `MODT_BROKER_PORT` are the original's).
+
+use std::path::PathBuf;
+
+use crate::{ClientConfig, Error, MqttVersion, TlsConfig};
+
+/// Where the broker is and how to log in. Flatten into a clap command with `#[command(flatten)]`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BrokerArgs {
+    /// Broker host.
+    #[arg(long = "broker-host", env = "MODT_BROKER_HOST", default_value = crate::client::config::DEFAULT_BROKER_HOST)]
+    pub host: String,
+    /// Broker port.
+    #[arg(long = "broker-port", env = "MODT_BROKER_PORT", default_value_t = crate::client::config::DEFAULT_BROKER_PORT)]
+    pub port: u16,
+    /// Broker username.
+    #[arg(long = "broker-username", env = "MODT_BROKER_USERNAME")]
+    pub username: Option<String>,
+    /// Broker password (prefer --broker-password-file; never put it in a URL).
+    #[arg(
+        long = "broker-password",
+        env = "MODT_BROKER_PASSWORD",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+    /// File holding the broker password (first line).
+    #[arg(long = "broker-password-file", env = "MODT_BROKER_PASSWORD_FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Connect with TLS.
+    #[arg(long = "broker-tls", env = "MODT_BROKER_TLS")]
+    pub tls: bool,
+    /// PEM file of CA certificates for TLS (default: the system's).
+    #[arg(long = "broker-ca-file", env = "MODT_BROKER_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// MQTT protocol version: 5 or 3.1.1.
+    #[arg(long = "mqtt-version", env = "MODT_MQTT_VERSION", default_value = "5")]
+    pub mqtt_version: MqttVersion,
+}
+
+impl BrokerArgs {
+    /// The client config these settings describe, for `client_id`.
+    pub fn client_config(&self, client_id: impl Into<String>) -> Result<ClientConfig, Error> {
+        let mut cfg =
+            ClientConfig::new(&self.host, self.port, client_id).with_version(self.mqtt_version);
+        let password = match (&self.password, &self.password_file) {
+            (Some(_), Some(_)) => {
+                return Err(Error::Config(
+                    "give --broker-password (MODT_BROKER_PASSWORD) or --broker-password-file \
+                     (MODT_BROKER_PASSWORD_FILE), not both"
+                        .into(),
+                ))
+            }
+            (Some(p), None) => Some(p.clone()),
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Error::Config(format!(
+                        "cannot read --broker-password-file {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                Some(text.lines().next().unwrap_or_default().to_owned())
+            }
+            (None, None) => None,
+        };
+        match (&self.username, password) {
+            (Some(u), Some(p)) => cfg = cfg.with_credentials(u, p),
+            (Some(u), None) => cfg = cfg.with_credentials(u, ""),
+            (None, Some(_)) => {
+                return Err(Error::Config(
+                    "a broker password was given without --broker-username (MODT_BROKER_USERNAME)"
+                        .into(),
+                ))
+            }
+            (None, None) => {}
+        }
+        if self.tls || self.ca_file.is_some() {
+            cfg.tls = Some(TlsConfig {
+                ca_file: self.ca_file.clone(),
+            });
+        }
+        Ok(cfg)
+    }
+}

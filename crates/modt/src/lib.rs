@@ -1,0 +1,27 @@
+//! # modt — the MoDT SDK
+//!
+//! Build units that cooperate over an MQTT broker with the MoDT protocol
+//! (see `docs/protocol.md`).
+//!
+//! - [`protocol`]: every topic and payload as typed Rust, wire-compatible with the original
+//!   Python SDK, plus the correlated request/reply extension and error replies.
+//! - [`client`]: an MQTT 3.1.1/5 client ([`Client`]) that reconnects with backoff,
+//!   re-subscribes by itself, and does request/reply ([`Client::request`]).
+//! - [`unit`]: the unit runtime ([`Unit`]): handlers per topic filter, concurrency limit,
+//!   presence, ping, dead-lettering, graceful shutdown.
+//! - [`env`]: the standard `MODT_*` settings every unit shares.
+//! - [`error`]: the SDK's [`Error`].
+
+pub mod client;
+pub mod env;
+pub mod error;
+pub mod protocol;
+pub mod unit;
+
+pub use client::{
+    check_error_reply, Client, ClientConfig, ConnectionState, Credentials, LastWill, Message,
+    MqttVersion, Outgoing, QoS, RequestContext, Secret, Subscription, TlsConfig,
+};
+pub use error::Error;
+pub use protocol::{Topic, TopicFilter};
+pub use unit::{Context, HandlerError, HandlerResult, Unit};

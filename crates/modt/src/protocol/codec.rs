@@ -1,0 +1,68 @@
+//! Turning payload bytes into protocol types and back, with errors that say what was wrong.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::ErrorCode;
+
+/// Largest payload the SDK decodes, in bytes: the value limit (256 KiB) plus room for the envelope.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024 + 16 * 1024;
+
+/// Why a payload could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// Not valid JSON (or not UTF-8).
+    #[error("payload is not JSON: {0}")]
+    NotJson(String),
+    /// JSON, but not an object.
+    #[error("payload must be a JSON object")]
+    NotObject,
+    /// A JSON object that lacks a required field or has a field of the wrong type.
+    #[error("invalid payload: {0}")]
+    Invalid(String),
+    /// Larger than [`MAX_PAYLOAD_BYTES`].
+    #[error("payload is {0} bytes, more than the limit of {MAX_PAYLOAD_BYTES}")]
+    TooLarge(usize),
+}
+
+impl DecodeError {
+    /// The wire error code for this failure.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            DecodeError::TooLarge(_) => ErrorCode::TooLarge,
+            _ => ErrorCode::BadRequest,
+        }
+    }
+}
+
+/// Decodes a JSON object payload into `T`.
+///
+/// ```
+/// use modt::protocol::{decode, SessionQuery};
+/// let q: SessionQuery = decode(br#"{"session_id": "s1"}"#).unwrap();
+/// assert_eq!(q.session_id, "s1");
+/// assert!(decode::<SessionQuery>(b"not json").is_err());
+/// assert!(decode::<SessionQuery>(br#"{"user_id": "u"}"#).is_err());
+/// ```
+pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, DecodeError> {
+    let value = decode_object(payload)?;
+    serde_json::from_value(value).map_err(|e| DecodeError::Invalid(e.to_string()))
+}
+
+/// Decodes a payload that must be a JSON object, without a schema.
+pub fn decode_object(payload: &[u8]) -> Result<serde_json::Value, DecodeError> {
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(DecodeError::TooLarge(payload.len()));
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(payload).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+    if !value.is_object() {
+        return Err(DecodeError::NotObject);
+    }
+    Ok(value)
+}
+
+/// Encodes a payload as compact JSON.
+pub fn encode<T: Serialize + ?Sized>(payload: &T) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(payload)
+}

@@ -1,0 +1,42 @@
+//! The MoDT wire protocol as typed Rust: topics and every payload of PROTOCOL.md.
+//!
+//! - [`topic`]: validated [`Topic`] / [`TopicFilter`] and wildcard matching.
+//! - [`topics`]: every topic MoDT uses (constants and builders).
+//! - [`auth`], [`session`], [`state`], [`hub`]: the legacy payloads of §2, byte-compatible
+//!   with the original Python SDK, each with the optional correlation fields of §3.
+//! - [`correlation`]: `request_id` / `reply_to`.
+//! - [`reply`]: acks, error replies and the stable error codes of §5.
+//! - [`presence`]: unit status, info and ping of §4.
+//! - [`dead_letter`]: what a unit could not handle.
+//! - [`codec`]: bytes ↔ types with clear errors.
+
+pub mod auth;
+pub mod codec;
+pub mod correlation;
+pub mod dead_letter;
+pub mod hub;
+pub mod presence;
+pub mod reply;
+pub mod session;
+pub mod state;
+pub mod timestamp;
+pub mod topic;
+pub mod topics;
+
+pub use auth::{AppReady, AuthSuccess};
+pub use codec::{decode, decode_object, encode, DecodeError, MAX_PAYLOAD_BYTES};
+pub use correlation::{Correlation, MAX_REQUEST_ID_CHARS};
+pub use dead_letter::DeadLetter;
+pub use hub::{hub_status, HubMethod, HubRequest, HubResponse};
+pub use presence::{presence_status, Ping, PingReply, UnitInfo};
+pub use reply::{Ack, ErrorBody, ErrorCode, ErrorReply, ReplyStatus};
+pub use session::{SessionInfo, SessionQuery, SessionStatus};
+pub use state::{
+    StateAction, StateAllGet, StateAllValue, StateClear, StateDelete, StateGet, StateKeysList,
+    StateKeysQuery, StateSet, StateValue, ValueStatus,
+};
+pub use timestamp::Timestamp;
+pub use topic::{Topic, TopicError, TopicFilter};
+
+#[cfg(test)]
+mod compat_tests;

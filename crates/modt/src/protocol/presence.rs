@@ -1,0 +1,81 @@
+//! Presence, discovery and health payloads: `modt/units/{unit_id}/…` (PROTOCOL.md §4).
+
+use serde::{Deserialize, Serialize};
+
+use super::Timestamp;
+
+/// The retained payload of `modt/units/{unit_id}/status`: the bare word, not JSON.
+pub mod presence_status {
+    /// The unit is running.
+    pub const ONLINE: &str = "online";
+    /// The unit stopped (clean shutdown) or vanished (last will).
+    pub const OFFLINE: &str = "offline";
+}
+
+/// The retained `modt/units/{unit_id}/info` document.
+///
+/// Wire: `{"unit_id": "state", "name": "state", "kind": "state", "version": "0.1.0",
+/// "instance_id": "…", "started_at": "…", "http_url": null, "serves": ["modt/state/get"], "publishes": […]}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitInfo {
+    /// The unit's id, the level in its topics.
+    pub unit_id: String,
+    /// The unit's name.
+    pub name: String,
+    /// What kind of unit this is (`state`, `identify`, `app`, …).
+    pub kind: String,
+    /// The unit's software version.
+    pub version: String,
+    /// Random per process, so restarts can be told apart.
+    pub instance_id: String,
+    /// When this instance started.
+    pub started_at: Timestamp,
+    /// The public web address, for units with a web side.
+    #[serde(default)]
+    pub http_url: Option<String>,
+    /// Topic filters the unit answers.
+    #[serde(default)]
+    pub serves: Vec<String>,
+    /// Topics the unit publishes.
+    #[serde(default)]
+    pub publishes: Vec<String>,
+}
+
+/// The answer to `modt/units/{unit_id}/ping`.
+///
+/// Wire: `{"unit_id": "echo", "instance_id": "…", "uptime_secs": 12.5, "handled": 10, "errors": 0,
+/// "dead_letters": 0, "in_flight": 1, "request_id": "r1"}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PingReply {
+    /// When the sender wrote the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// The unit's id.
+    pub unit_id: String,
+    /// The answering instance.
+    pub instance_id: String,
+    /// Seconds since the unit started.
+    pub uptime_secs: f64,
+    /// Messages handled (successfully or not).
+    pub handled: u64,
+    /// Messages whose handling failed.
+    pub errors: u64,
+    /// Messages sent to the dead-letter topic.
+    pub dead_letters: u64,
+    /// Messages being handled right now.
+    pub in_flight: u64,
+    /// The ping's id, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// A ping request. Any JSON object (even `{}`) is a valid ping.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ping {
+    /// When the sender wrote the message.
+    #[serde(
+        default = "super::timestamp::now_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timestamp: Option<Timestamp>,
+}

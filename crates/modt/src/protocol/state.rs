@@ -1,0 +1,299 @@
+//! Per-user key-value store payloads: `modt/state/*` (PROTOCOL.md §2).
+//!
+//! Requests carry an `action` field as the original SDK wrote it; the state unit dispatches
+//! on the topic, so a missing `action` is accepted on receipt and always written on send.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{Correlation, Timestamp};
+
+/// The `action` field of a state request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateAction {
+    /// `modt/state/set`
+    Set,
+    /// `modt/state/get`
+    Get,
+    /// `modt/state/keys/query`
+    ListKeys,
+    /// `modt/state/all/get`
+    GetAll,
+    /// `modt/state/delete`
+    Delete,
+    /// `modt/state/clear`
+    ClearAll,
+}
+
+macro_rules! action_default {
+    ($name:ident, $variant:ident) => {
+        fn $name() -> StateAction {
+            StateAction::$variant
+        }
+    };
+}
+action_default!(set_action, Set);
+action_default!(get_action, Get);
+action_default!(list_keys_action, ListKeys);
+action_default!(get_all_action, GetAll);
+action_default!(delete_action, Delete);
+action_default!(clear_action, ClearAll);
+
+/// `modt/state/set`: store `value` (any JSON) under `key` for `user_id`.
+///
+/// Wire: `{"timestamp": "…", "user_id": "u1", "key": "theme", "value": "dark", "action": "set"}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateSet {
+    /// When the sender wrote the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// Whose key.
+    pub user_id: String,
+    /// The key.
+    pub key: String,
+    /// The value; its JSON type is kept.
+    pub value: Value,
+    /// Always `set`.
+    #[serde(default = "set_action")]
+    pub action: StateAction,
+    /// Correlation fields (extension): with `reply_to`, an ack follows the durable write.
+    #[serde(flatten)]
+    pub correlation: Correlation,
+}
+
+impl StateSet {
+    /// A set request stamped now.
+    pub fn new(user_id: impl Into<String>, key: impl Into<String>, value: Value) -> Self {
+        StateSet {
+            timestamp: Some(Timestamp::now()),
+            user_id: user_id.into(),
+            key: key.into(),
+            value,
+            action: StateAction::Set,
+            correlation: Correlation::NONE,
+        }
+    }
+}
+
+/// `modt/state/get`: read `key` of `user_id`.
+///
+/// Wire: `{"timestamp": "…", "user_id": "u1", "key": "theme", "action": "get"}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateGet {
+    /// When the sender wrote the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// Whose key.
+    pub user_id: String,
+    /// The key.
+    pub key: String,
+    /// Always `get`.
+    #[serde(default = "get_action")]
+    pub action: StateAction,
+    /// Correlation fields (extension).
+    #[serde(flatten)]
+    pub correlation: Correlation,
+}
+
+impl StateGet {
+    /// A get request stamped now.
+    pub fn new(user_id: impl Into<String>, key: impl Into<String>) -> Self {
+        StateGet {
+            timestamp: Some(Timestamp::now()),
+            user_id: user_id.into(),
+            key: key.into(),
+            action: StateAction::Get,
+            correlation: Correlation::NONE,
+        }
+    }
+}
+
+/// Whether a get found its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueStatus {
+    /// Found; `value` holds it.
+    Valid,
+    /// Not found; `value` is null.
+    NotFound,
+}
+
+/// `modt/state/value`: the answer to a get.
+///
+/// Wire: `{"timestamp": "…", "user_id": "u1", "key": "theme", "value": "dark", "status": "valid"}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateValue {
+    /// When the sender wrote the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// Whose key.
+    pub user_id: String,
+    /// The key.
+    pub key: String,
+    /// The value, null when not found.
+    #[serde(default)]
+    pub value: Value,
+    /// `valid` or `not_found`.
+    pub status: ValueStatus,
+    /// Correlation fields (extension).
+    #[serde(flatten)]
+    pub correlation: Correlation,
+}
+
+/// `modt/state/keys/query`: list the keys of `user_id`.
+///
+/// Wire: `{"timestamp": "…", "user_id": "u1", "action": "list_keys"}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateKeysQuery {
+    /// When the sender wrote the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// Whose keys.
+    pub user_id: String,
+    /// Always `list_keys`.
+    #[serde(default = "list_keys_action")]
+    pub action: StateAction,
+    /// Correlation fields (extension).
+    #[serde(flatten)]
+    pub correlation: Correlation,
+}
+
+impl StateKeysQuery {
+    /// A keys query stamped now.
+    pub fn new(user_id: impl Into<String>) -> Self {
+        StateKeysQuery {
+            timestamp: Some(Timestamp::now()),
+            user_id: user_id.into(),
+            action: StateAction::ListKeys,
+            correlation: Correlation::NONE,
+        }
+    }
+}
+
+/// `modt/state/keys/list`: the answer to a keys query.
+///
+/// Wire: `{"timestamp": "…", "user_id": "u1", "keys": ["a", "b"]}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateKeysList {
+    /// When the sender wrote the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// Whose keys.
+    pub user_id: String,
+    /// The keys.
+    pub keys: Vec<String>,
+    /// Correlation fields (extension).
+    #[serde(flatten)]
+    pub correlation: Correlation,
+}
+
+/// `modt/state/all/get`: read every key of `user_id`.
+///
+/// Wire: `{"timestamp": "…", "user_id": "u1", "action": "get_all"}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateAllGet {
+    /// When the sender wrote the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// Whose keys.
+    pub user_id: String,
+    /// Always `get_all`.
+    #[serde(default = "get_all_action")]
+    pub action: StateAction,
+    /// Correlation fields (extension).
+    #[serde(flatten)]
+    pub correlation: Correlation,
+}
+
+impl StateAllGet {
+    /// An all-get stamped now.
+    pub fn new(user_id: impl Into<String>) -> Self {
+        StateAllGet {
+            timestamp: Some(Timestamp::now()),
+            user_id: user_id.into(),
+            action: StateAction::GetAll,
+            correlation: Correlation::NONE,
+        }
+    }
+}
+
+/// `modt/state/all/value`: the answer to an all-get.
+///
+/// Wire: `{"timestamp": "…", "user_id": "u1", "data": {"theme": "dark", "n": 5}}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateAllValue {
+    /// When the sender wrote the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// Whose keys.
+    pub user_id: String,
+    /// Key → value.
+    pub data: Map<String, Value>,
+    /// Correlation fields (extension).
+    #[serde(flatten)]
+    pub correlation: Correlation,
+}
+
+/// `modt/state/delete`: delete `key` of `user_id`.
+///
+/// Wire: `{"timestamp": "…", "user_id": "u1", "key": "theme", "action": "delete"}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateDelete {
+    /// When the sender wrote the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// Whose key.
+    pub user_id: String,
+    /// The key.
+    pub key: String,
+    /// Always `delete`.
+    #[serde(default = "delete_action")]
+    pub action: StateAction,
+    /// Correlation fields (extension).
+    #[serde(flatten)]
+    pub correlation: Correlation,
+}
+
+impl StateDelete {
+    /// A delete request stamped now.
+    pub fn new(user_id: impl Into<String>, key: impl Into<String>) -> Self {
+        StateDelete {
+            timestamp: Some(Timestamp::now()),
+            user_id: user_id.into(),
+            key: key.into(),
+            action: StateAction::Delete,
+            correlation: Correlation::NONE,
+        }
+    }
+}
+
+/// `modt/state/clear`: delete every key of `user_id`.
+///
+/// Wire: `{"timestamp": "…", "user_id": "u1", "action": "clear_all"}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateClear {
+    /// When the sender wrote the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// Whose keys.
+    pub user_id: String,
+    /// Always `clear_all`.
+    #[serde(default = "clear_action")]
+    pub action: StateAction,
+    /// Correlation fields (extension).
+    #[serde(flatten)]
+    pub correlation: Correlation,
+}
+
+impl StateClear {
+    /// A clear request stamped now.
+    pub fn new(user_id: impl Into<String>) -> Self {
+        StateClear {
+            timestamp: Some(Timestamp::now()),
+            user_id: user_id.into(),
+            action: StateAction::ClearAll,
+            correlation: Correlation::NONE,
+        }
+    }
+}

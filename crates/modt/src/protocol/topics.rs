@@ -1,0 +1,161 @@
+//! Every topic MoDT uses, in one place (PROTOCOL.md §2–§5).
+//!
+//! Constants for fixed topics, functions for topics with a variable level. Nobody else
+//! formats a topic string.
+
+use super::topic::{check_level, Topic, TopicError, TopicFilter};
+
+/// `modt/auth/success`: the identify unit announces a login.
+pub const AUTH_SUCCESS: Topic = Topic::from_static("modt/auth/success");
+/// `modt/app/ready`: an app accepts a new session and names its URL.
+pub const APP_READY: Topic = Topic::from_static("modt/app/ready");
+/// `modt/session/query`: "who is this session?"
+pub const SESSION_QUERY: Topic = Topic::from_static("modt/session/query");
+/// `modt/session/info`: the legacy (broadcast) answer to a session query.
+pub const SESSION_INFO: Topic = Topic::from_static("modt/session/info");
+
+/// `modt/state/set`: store one key.
+pub const STATE_SET: Topic = Topic::from_static("modt/state/set");
+/// `modt/state/get`: read one key.
+pub const STATE_GET: Topic = Topic::from_static("modt/state/get");
+/// `modt/state/value`: the legacy answer to a get.
+pub const STATE_VALUE: Topic = Topic::from_static("modt/state/value");
+/// `modt/state/keys/query`: list a user's keys.
+pub const STATE_KEYS_QUERY: Topic = Topic::from_static("modt/state/keys/query");
+/// `modt/state/keys/list`: the legacy answer to a keys query.
+pub const STATE_KEYS_LIST: Topic = Topic::from_static("modt/state/keys/list");
+/// `modt/state/all/get`: read all of a user's keys.
+pub const STATE_ALL_GET: Topic = Topic::from_static("modt/state/all/get");
+/// `modt/state/all/value`: the legacy answer to an all-get.
+pub const STATE_ALL_VALUE: Topic = Topic::from_static("modt/state/all/value");
+/// `modt/state/delete`: delete one key.
+pub const STATE_DELETE: Topic = Topic::from_static("modt/state/delete");
+/// `modt/state/clear`: delete all of a user's keys.
+pub const STATE_CLEAR: Topic = Topic::from_static("modt/state/clear");
+
+/// `modt/echo`: the echo unit's request topic.
+pub const ECHO: Topic = Topic::from_static("modt/echo");
+/// `modt/echo/reply`: where the echo unit answers requests that carry no `reply_to`.
+pub const ECHO_REPLY: Topic = Topic::from_static("modt/echo/reply");
+
+/// `modt/units/+/status`: every unit's presence.
+pub const ALL_UNIT_STATUS: TopicFilter = TopicFilter::from_static("modt/units/+/status");
+/// `modt/units/+/info`: every unit's retained info.
+pub const ALL_UNIT_INFO: TopicFilter = TopicFilter::from_static("modt/units/+/info");
+
+const UNITS: &str = "modt/units";
+const REPLY: &str = "modt/reply";
+const DEAD_LETTER: &str = "modt/dead-letter";
+
+fn build(prefix: &str, level: &str, suffix: Option<&str>) -> Result<Topic, TopicError> {
+    check_level(level)?;
+    match suffix {
+        Some(s) => Topic::new(format!("{prefix}/{level}/{s}")),
+        None => Topic::new(format!("{prefix}/{level}")),
+    }
+}
+
+/// `modt/units/{unit_id}/status`: retained `online` / `offline` (PROTOCOL.md §4).
+pub fn unit_status(unit_id: &str) -> Result<Topic, TopicError> {
+    build(UNITS, unit_id, Some("status"))
+}
+
+/// `modt/units/{unit_id}/info`: retained [`UnitInfo`](crate::protocol::UnitInfo).
+pub fn unit_info(unit_id: &str) -> Result<Topic, TopicError> {
+    build(UNITS, unit_id, Some("info"))
+}
+
+/// `modt/units/{unit_id}/ping`: request/reply health check.
+pub fn unit_ping(unit_id: &str) -> Result<Topic, TopicError> {
+    build(UNITS, unit_id, Some("ping"))
+}
+
+/// `modt/units/{unit_id}/pong`: where ping replies go when the ping carries no `reply_to`.
+pub fn unit_pong(unit_id: &str) -> Result<Topic, TopicError> {
+    build(UNITS, unit_id, Some("pong"))
+}
+
+/// `modt/dead-letter/{unit_id}`: payloads a unit could not handle (PROTOCOL.md §5).
+pub fn dead_letter(unit_id: &str) -> Result<Topic, TopicError> {
+    build(DEAD_LETTER, unit_id, None)
+}
+
+/// `modt/reply/{client_id}`: the root of a client's private reply topics (PROTOCOL.md §3).
+pub fn reply_root(client_id: &str) -> Result<Topic, TopicError> {
+    build(REPLY, client_id, None)
+}
+
+/// The client id a reply topic belongs to, if `topic` is under `modt/reply/`.
+pub fn reply_owner(topic: &str) -> Option<&str> {
+    topic
+        .strip_prefix("modt/reply/")
+        .map(|rest| rest.split('/').next().unwrap_or(rest))
+}
+
+/// `modt/{unit}/{GET|POST|PUT}`: a request to the hub on behalf of `unit` (PROTOCOL.md §2).
+pub fn hub_request(unit: &str, method: super::HubMethod) -> Result<Topic, TopicError> {
+    build("modt", unit, Some(method.as_str()))
+}
+
+/// `modt/{unit}/response`: the hub's answer to `unit`.
+pub fn hub_response(unit: &str) -> Result<Topic, TopicError> {
+    build("modt", unit, Some("response"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constants_are_valid_topics() {
+        for t in [
+            AUTH_SUCCESS,
+            APP_READY,
+            SESSION_QUERY,
+            SESSION_INFO,
+            STATE_SET,
+            STATE_GET,
+            STATE_VALUE,
+            STATE_KEYS_QUERY,
+            STATE_KEYS_LIST,
+            STATE_ALL_GET,
+            STATE_ALL_VALUE,
+            STATE_DELETE,
+            STATE_CLEAR,
+            ECHO,
+            ECHO_REPLY,
+        ] {
+            assert_eq!(Topic::new(t.as_str()).unwrap(), t);
+        }
+        for f in [ALL_UNIT_STATUS, ALL_UNIT_INFO] {
+            assert_eq!(TopicFilter::new(f.as_str()).unwrap(), f);
+        }
+    }
+
+    #[test]
+    fn builders_make_the_documented_topics() {
+        assert_eq!(
+            unit_status("echo").unwrap().as_str(),
+            "modt/units/echo/status"
+        );
+        assert_eq!(
+            dead_letter("state").unwrap().as_str(),
+            "modt/dead-letter/state"
+        );
+        assert_eq!(reply_root("c1").unwrap().as_str(), "modt/reply/c1");
+        assert!(unit_status("a/b").is_err());
+        assert!(reply_root("#").is_err());
+        assert_eq!(reply_owner("modt/reply/c1/abc"), Some("c1"));
+        assert_eq!(reply_owner("modt/state/get"), None);
+        assert_eq!(
+            hub_request("viewer", crate::protocol::HubMethod::Post)
+                .unwrap()
+                .as_str(),
+            "modt/viewer/POST"
+        );
+        assert_eq!(
+            hub_response("viewer").unwrap().as_str(),
+            "modt/viewer/response"
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! What a unit's handlers see ([`Context`]) and return ([`HandlerError`]).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::metrics::Metrics;
+use crate::protocol::{DecodeError, ErrorCode};
+use crate::{Client, Error, Message, RequestContext, Topic};
+
+/// A handler's failure: a stable code and a message safe to show the requester.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct HandlerError {
+    /// The wire code.
+    pub code: ErrorCode,
+    /// What went wrong, without secrets.
+    pub message: String,
+}
+
+impl HandlerError {
+    /// A failure with `code`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        HandlerError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The payload is unusable (dead-lettered by the runtime).
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        HandlerError::new(ErrorCode::BadRequest, message)
+    }
+
+    /// Whether the runtime sends the message to the dead-letter topic: payloads that could
+    /// never succeed, as opposed to failures of the moment.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self.code, ErrorCode::BadRequest | ErrorCode::TooLarge)
+    }
+}
+
+impl From<DecodeError> for HandlerError {
+    fn from(e: DecodeError) -> Self {
+        HandlerError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<Error> for HandlerError {
+    fn from(e: Error) -> Self {
+        HandlerError::new(e.code(), e.to_string())
+    }
+}
+
+/// What a handler returns.
+pub type HandlerResult = Result<(), HandlerError>;
+
+/// A boxed handler future.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = HandlerResult> + Send>>;
+
+/// A type-erased handler.
+pub(crate) type BoxHandler = Arc<dyn Fn(Context, Message) -> HandlerFuture + Send + Sync>;
+
+/// Everything a handler needs to answer one message.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub(crate) client: Client,
+    pub(crate) request: RequestContext,
+    pub(crate) unit_id: Arc<str>,
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+impl Context {
+    /// The unit's MQTT client, to publish or make requests of other units.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The message's correlation: request id and private reply topic, if any.
+    pub fn request(&self) -> &RequestContext {
+        &self.request
+    }
+
+    /// The unit's id.
+    pub fn unit_id(&self) -> &str {
+        &self.unit_id
+    }
+
+    /// Decodes the payload as `T`; a failure becomes a `bad_request` and is dead-lettered.
+    pub fn decode<T: DeserializeOwned>(&self, msg: &Message) -> Result<T, HandlerError> {
+        Ok(msg.json()?)
+    }
+
+    /// Replies privately if the request asked for it; returns whether it did.
+    pub async fn reply<T: Serialize + ?Sized>(&self, payload: &T) -> Result<bool, HandlerError> {
+        Ok(self.client.reply(&self.request, payload).await?)
+    }
+
+    /// Replies privately when the request carries `reply_to`, else publishes `payload`
+    /// unchanged on `legacy_topic` (the original's broadcast reply).
+    pub async fn answer<T: Serialize + ?Sized>(
+        &self,
+        legacy_topic: &Topic,
+        payload: &T,
+    ) -> HandlerResult {
+        if !self.reply(payload).await? {
+            self.client.publish_json(legacy_topic, payload).await?;
+        }
+        Ok(())
+    }
+
+    /// The unit's counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+}

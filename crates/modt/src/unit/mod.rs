@@ -1,0 +1,133 @@
+//! The unit runtime: a unit declares its name and a handler per topic filter; the runtime
+//! owns the connection, subscriptions, concurrency limit, presence, ping, dead-lettering and
+//! graceful shutdown.
+//!
+//! - [`handler`]: [`Context`] and [`HandlerError`].
+//! - [`runtime`]: the receive → dispatch → reply loop.
+//! - [`presence`]: status/info/last will.
+//! - [`dead_letter`]: refused payloads.
+//! - [`metrics`]: counters reported by ping.
+
+pub(crate) mod dead_letter;
+pub mod handler;
+pub mod metrics;
+pub(crate) mod presence;
+pub mod runtime;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use handler::{Context, HandlerError, HandlerFuture, HandlerResult};
+pub use metrics::{Metrics, MetricsSnapshot};
+
+use crate::{Message, Topic, TopicFilter};
+use handler::BoxHandler;
+
+/// Default number of messages a unit handles at once.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
+/// Default time a stopping unit waits for in-flight handlers.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub(crate) struct Route {
+    pub(crate) filter: TopicFilter,
+    pub(crate) handler: BoxHandler,
+}
+
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Route")
+            .field("filter", &self.filter)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A unit: what it is and which topics it handles. Run it with [`Unit::run`].
+///
+/// ```no_run
+/// use modt::{protocol::topics, ClientConfig, Context, Message, Unit};
+/// # async fn demo() -> Result<(), modt::Error> {
+/// let unit = Unit::new("greeter", "example", env!("CARGO_PKG_VERSION"))
+///     .route(topics::ECHO.to_filter(), |ctx: Context, msg: Message| async move {
+///         let body: serde_json::Value = ctx.decode(&msg)?;
+///         ctx.answer(&topics::ECHO_REPLY, &body).await
+///     });
+/// let shutdown = tokio_util::sync::CancellationToken::new();
+/// unit.run(ClientConfig::new("127.0.0.1", 1883, "unused"), shutdown).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Unit {
+    pub(crate) name: String,
+    pub(crate) kind: String,
+    pub(crate) version: String,
+    pub(crate) unit_id: String,
+    pub(crate) http_url: Option<String>,
+    pub(crate) publishes: Vec<String>,
+    pub(crate) routes: Vec<Route>,
+    pub(crate) max_in_flight: usize,
+    pub(crate) drain_timeout: Duration,
+}
+
+impl Unit {
+    /// A unit named `name` (also its default id) of `kind`, at software `version`.
+    pub fn new(
+        name: impl Into<String>,
+        kind: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Self {
+        let name = name.into();
+        Unit {
+            unit_id: name.clone(),
+            name,
+            kind: kind.into(),
+            version: version.into(),
+            http_url: None,
+            publishes: Vec::new(),
+            routes: Vec::new(),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+        }
+    }
+
+    /// Sets the unit id (the level in `modt/units/{unit_id}/…`); defaults to the name.
+    pub fn unit_id(mut self, unit_id: impl Into<String>) -> Self {
+        self.unit_id = unit_id.into();
+        self
+    }
+
+    /// Sets the public web address announced in the unit's info.
+    pub fn http_url(mut self, url: impl Into<String>) -> Self {
+        self.http_url = Some(url.into());
+        self
+    }
+
+    /// Declares topics the unit publishes (for its info document).
+    pub fn publishes(mut self, topics: impl IntoIterator<Item = Topic>) -> Self {
+        self.publishes.extend(topics.into_iter().map(String::from));
+        self
+    }
+
+    /// Sets how many messages are handled at once; further messages wait.
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n.max(1);
+        self
+    }
+
+    /// Sets how long a stopping unit waits for in-flight handlers.
+    pub fn drain_timeout(mut self, d: Duration) -> Self {
+        self.drain_timeout = d;
+        self
+    }
+
+    /// Handles messages matching `filter` with `handler`. The first matching route wins.
+    pub fn route<F, Fut>(mut self, filter: TopicFilter, handler: F) -> Self
+    where
+        F: Fn(Context, Message) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + Send + 'static,
+    {
+        let handler: BoxHandler = Arc::new(move |ctx, msg| Box::pin(handler(ctx, msg)));
+        self.routes.push(Route { filter, handler });
+        self
+    }
+}

@@ -1,0 +1,217 @@
+//! The receive → dispatch → reply loop of a running unit.
+//!
+//! Messages from all routes share one bounded queue. A semaphore caps handlers in flight;
+//! when it is exhausted the loop waits, the queue fills, and the connection stops reading
+//! (back-pressure to the broker) instead of dropping messages.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, Semaphore};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, info_span, warn, Instrument};
+
+use super::handler::{Context, HandlerError};
+use super::metrics::Metrics;
+use super::presence::Presence;
+use super::{dead_letter, Route, Unit};
+use crate::protocol::{topics, ErrorCode, ErrorReply, Timestamp, UnitInfo};
+use crate::{Client, ClientConfig, Error, Message, QoS, RequestContext, Topic};
+
+/// What the running loop shares with each handler task.
+struct Shared {
+    client: Client,
+    unit_id: Arc<str>,
+    metrics: Arc<Metrics>,
+    routes: Vec<Route>,
+    presence: Presence,
+    ping: Topic,
+    pong: Topic,
+    dead_letter: Topic,
+}
+
+impl Unit {
+    /// Connects with `config` (its `client_id` and `last_will` are replaced by the unit's own),
+    /// announces presence, serves until `shutdown` fires, then drains in-flight handlers,
+    /// publishes `offline` and disconnects.
+    pub async fn run(
+        self,
+        mut config: ClientConfig,
+        shutdown: CancellationToken,
+    ) -> Result<(), Error> {
+        let Unit {
+            name,
+            kind,
+            version,
+            unit_id,
+            http_url,
+            publishes,
+            routes,
+            max_in_flight,
+            drain_timeout,
+        } = self;
+        let info = UnitInfo {
+            unit_id: unit_id.clone(),
+            name,
+            kind,
+            version,
+            instance_id: uuid::Uuid::new_v4().simple().to_string(),
+            started_at: Timestamp::now(),
+            http_url,
+            serves: routes.iter().map(|r| r.filter.to_string()).collect(),
+            publishes,
+        };
+        let presence = Presence::new(info)?;
+        config.client_id = ClientConfig::unique_client_id(&unit_id);
+        config.last_will = Some(presence.last_will());
+        let queue = config.subscription_capacity;
+        let client = Client::connect(config).await?;
+        let shared = Arc::new(Shared {
+            ping: topics::unit_ping(&unit_id)?,
+            pong: topics::unit_pong(&unit_id)?,
+            dead_letter: topics::dead_letter(&unit_id)?,
+            unit_id: unit_id.clone().into(),
+            client: client.clone(),
+            metrics: Arc::new(Metrics::default()),
+            routes,
+            presence,
+        });
+
+        let (tx, mut rx) = mpsc::channel::<Message>(queue);
+        let mut filters: Vec<_> = shared.routes.iter().map(|r| r.filter.clone()).collect();
+        filters.push(shared.ping.to_filter());
+        for filter in &filters {
+            client
+                .subscribe_into(filter, QoS::AtLeastOnce, tx.clone())
+                .await?;
+        }
+        drop(tx);
+        shared.presence.announce(&client).await?;
+        info!(unit = %unit_id, filters = ?filters.iter().map(|f| f.as_str()).collect::<Vec<_>>(), "unit online");
+
+        let mut tasks = JoinSet::new();
+        tasks.spawn(reannounce(shared.clone(), shutdown.clone()));
+        let permits = Arc::new(Semaphore::new(max_in_flight));
+        loop {
+            let msg = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                m = rx.recv() => match m { Some(m) => m, None => break },
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+            };
+            let permit = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            };
+            let shared = shared.clone();
+            tasks.spawn(async move {
+                dispatch(&shared, msg).await;
+                drop(permit);
+            });
+        }
+
+        info!(unit = %unit_id, in_flight = shared.metrics.snapshot().in_flight, "unit stopping");
+        let drained = tokio::time::timeout(drain_timeout, async {
+            // The re-announcer ends with the shutdown token; handlers end on their own.
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            warn!(unit = %unit_id, "in-flight handlers did not finish in {drain_timeout:?}; stopping them");
+            tasks.shutdown().await;
+        }
+        if let Err(e) = shared.presence.withdraw(&client).await {
+            warn!(unit = %unit_id, error = %e, "could not publish offline status");
+        }
+        client.shutdown().await;
+        info!(unit = %unit_id, "unit stopped");
+        Ok(())
+    }
+}
+
+/// After every reconnect, announce presence again: a restarted broker has lost retained state.
+async fn reannounce(shared: Arc<Shared>, shutdown: CancellationToken) {
+    let mut conn = shared.client.connection();
+    let mut seen = conn.borrow().generation;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            changed = conn.changed() => if changed.is_err() { return },
+        }
+        let state = *conn.borrow();
+        if state.connected && state.generation != seen {
+            seen = state.generation;
+            if let Err(e) = shared.presence.announce(&shared.client).await {
+                warn!(unit = %shared.unit_id, error = %e, "could not re-announce presence");
+            }
+        }
+    }
+}
+
+async fn dispatch(shared: &Shared, msg: Message) {
+    let request = RequestContext::from_message(&msg);
+    let span = info_span!(
+        "handle",
+        unit = %shared.unit_id,
+        topic = %msg.topic,
+        request_id = request.request_id.as_deref().unwrap_or(""),
+    );
+    async move {
+        shared.metrics.begin();
+        let ctx = Context {
+            client: shared.client.clone(),
+            request,
+            unit_id: shared.unit_id.clone(),
+            metrics: shared.metrics.clone(),
+        };
+        let result = match &ctx.request.problem {
+            Some(problem) => Err(HandlerError::bad_request(problem.clone())),
+            None => handle(shared, &ctx, &msg).await,
+        };
+        shared.metrics.end(result.is_ok());
+        if let Err(e) = result {
+            refuse(shared, &ctx, &msg, e).await;
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+async fn handle(shared: &Shared, ctx: &Context, msg: &Message) -> Result<(), HandlerError> {
+    if msg.topic == shared.ping.as_str() {
+        let reply = shared
+            .presence
+            .ping_reply(&shared.metrics, ctx.request.request_id.clone());
+        return ctx.answer(&shared.pong, &reply).await;
+    }
+    match shared.routes.iter().find(|r| r.filter.matches(&msg.topic)) {
+        Some(route) => (route.handler)(ctx.clone(), msg.clone()).await,
+        None => Err(HandlerError::new(
+            ErrorCode::NotFound,
+            format!("no handler for topic {}", msg.topic),
+        )),
+    }
+}
+
+/// Logs, counts, dead-letters bad input, and tells the requester when it can be told.
+async fn refuse(shared: &Shared, ctx: &Context, msg: &Message, e: HandlerError) {
+    warn!(code = %e.code, error = %e.message, "message refused");
+    if e.is_bad_input() {
+        shared.metrics.dead_lettered();
+        if let Err(err) = dead_letter::publish(
+            &shared.client,
+            &shared.dead_letter,
+            &shared.unit_id,
+            msg,
+            e.code,
+            &e.message,
+        )
+        .await
+        {
+            warn!(error = %err, "could not publish to the dead-letter topic");
+        }
+    }
+    let reply = ErrorReply::new(ctx.request.request_id.clone(), e.code, e.message);
+    if let Err(err) = shared.client.reply(&ctx.request, &reply).await {
+        warn!(error = %err, "could not send the error reply");
+    }
+}

@@ -1,0 +1,23 @@
+//! The echo unit: answers `modt/echo` with the payload it got.
+//!
+//! A correlated request (`reply_to`) gets its payload back privately with `request_id`
+//! echoed; a legacy one is answered on `modt/echo/reply`. Used by tests and `modt bench rtt`.
+
+use modt::protocol::topics;
+use modt::{Context, HandlerResult, Message, Unit};
+
+/// The unit's name and default id.
+pub const NAME: &str = "echo";
+
+/// Builds the echo unit.
+pub fn unit() -> Unit {
+    Unit::new(NAME, "echo", env!("CARGO_PKG_VERSION"))
+        .route(topics::ECHO.to_filter(), echo)
+        .publishes([topics::ECHO_REPLY])
+}
+
+/// Decodes (so bad input is refused like everywhere else) and sends the payload back.
+async fn echo(ctx: Context, msg: Message) -> HandlerResult {
+    let body: serde_json::Map<String, serde_json::Value> = ctx.decode(&msg)?;
+    ctx.answer(&topics::ECHO_REPLY, &body).await
+}
