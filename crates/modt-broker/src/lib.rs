@@ -1,1 +1,20 @@
-//! placeholder
+//! # modt-broker — the MQTT broker embedded in `modt`
+//!
+//! A wrapper around [rmqtt](https://crates.io/crates/rmqtt) (MQTT 3.1.1 + 5, retained
+//! messages, last will, QoS 1/2, `$share` subscriptions) that starts on a given address,
+//! reports the port it got, asks an [`AccessPolicy`] about every login, publish and subscribe,
+//! and stops cleanly: all its tasks run on a runtime of its own, dropped at [`EmbeddedBroker::stop`].
+//!
+//! - [`config`]: [`BrokerConfig`], the listener's limits and address.
+//! - [`policy`]: [`AccessPolicy`], the auth/ACL seam, and [`OpenPolicy`] for local development.
+//! - `hooks`: the bridge from rmqtt's hook system to the policy.
+//! - [`server`]: [`EmbeddedBroker`], start and stop.
+
+pub mod config;
+mod hooks;
+pub mod policy;
+pub mod server;
+
+pub use config::BrokerConfig;
+pub use policy::{AccessPolicy, ClientIdentity, OpenPolicy};
+pub use server::{BrokerError, EmbeddedBroker};

@@ -1,0 +1,56 @@
+//! Bridges rmqtt's hook system to an [`AccessPolicy`].
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use rmqtt::codec::v5::SubscribeAckReason;
+use rmqtt::hook::{Handler, HookResult, Parameter, ReturnType};
+use rmqtt::types::{AuthResult, PublishAclResult, SubscribeAclResult};
+
+use crate::policy::{AccessPolicy, ClientIdentity};
+
+pub(crate) struct PolicyHook {
+    pub(crate) policy: Arc<dyn AccessPolicy>,
+}
+
+#[async_trait]
+impl Handler for PolicyHook {
+    async fn hook(&self, param: &Parameter, acc: Option<HookResult>) -> ReturnType {
+        match param {
+            Parameter::ClientAuthenticate(info) => {
+                let id = info.id();
+                let who = ClientIdentity { client_id: &id.client_id, username: id.username.as_deref() };
+                let password = info.password().map(|p| p.as_ref());
+                let result = if self.policy.authenticate(who, password) {
+                    AuthResult::Allow(false, None)
+                } else {
+                    tracing::info!(client_id = %who.client_id, username = ?who.username, "broker login refused");
+                    AuthResult::BadUsernameOrPassword
+                };
+                (false, Some(HookResult::AuthResult(result)))
+            }
+            Parameter::ClientSubscribeCheckAcl(session, sub) => {
+                let who = ClientIdentity { client_id: &session.id.client_id, username: session.id.username.as_deref() };
+                let filter: &str = &sub.topic_filter;
+                if self.policy.may_subscribe(who, filter) {
+                    (true, acc)
+                } else {
+                    tracing::info!(client_id = %who.client_id, %filter, "subscription refused by policy");
+                    let r = SubscribeAclResult::new_failure(SubscribeAckReason::NotAuthorized);
+                    (false, Some(HookResult::SubscribeAclResult(r)))
+                }
+            }
+            Parameter::MessagePublishCheckAcl(session, publish) => {
+                let who = ClientIdentity { client_id: &session.id.client_id, username: session.id.username.as_deref() };
+                let topic: &str = &publish.inner.topic;
+                if self.policy.may_publish(who, topic) {
+                    (true, acc)
+                } else {
+                    tracing::info!(client_id = %who.client_id, %topic, "publish refused by policy");
+                    (false, Some(HookResult::PublishAclResult(PublishAclResult::rejected(false, None))))
+                }
+            }
+            _ => (true, acc),
+        }
+    }
+}
