@@ -154,6 +154,7 @@ async fn build(config: &BrokerConfig, policy: Arc<dyn AccessPolicy>) -> Result<(
     let scx = ServerContext::new()
         // Retained messages never expire by age (presence relies on them).
         .plugins_config_map_add("rmqtt-retainer", "retained_message_ttl = \"0s\"\nmax_retained_messages = 0")
+        .plugins_config_map_add("rmqtt-shared-subscription", "")
         .build()
         .await;
     rmqtt_retainer::register(&scx, true, false).await.map_err(start)?;

@@ -1,1 +1,42 @@
-fn main() {}
+//! `modt`: run the whole MoDT system, one unit, or talk to the bus.
+//!
+//! - `cli`: commands, flags and environment variables.
+//! - `commands`: one module per command (`up`, `unit`, `pub`, `sub`, `req`, `bench`).
+//! - `units`: the units this binary can run, by name.
+//! - `logging`: tracing setup (text or JSON).
+//! - `shutdown`: SIGTERM / Ctrl-C → cancellation.
+
+mod cli;
+mod commands;
+mod logging;
+mod shutdown;
+mod units;
+
+use clap::Parser;
+
+use cli::{BenchCmd, Cli, Command};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = logging::init(cli.log_format, &cli.log) {
+        eprintln!("error: {e:#}");
+        return std::process::ExitCode::from(2);
+    }
+    let shutdown = shutdown::on_signal();
+    let result = match cli.command {
+        Command::Up(args) => commands::up::run(args, shutdown).await,
+        Command::Unit(args) => commands::unit::run(args, shutdown).await,
+        Command::Pub(args) => commands::publish::run(args).await,
+        Command::Sub(args) => commands::subscribe::run(args, shutdown).await,
+        Command::Req(args) => commands::request::run(args).await,
+        Command::Bench(BenchCmd::Rtt(args)) => commands::bench::rtt(args).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,32 @@
-//! placeholder
+//! Test support shared by every integration test: start the embedded broker or a real
+//! Mosquitto on an ephemeral port (and restart either on the same port), build client
+//! configs, start units, and wait for conditions without sleeping blindly.
+//!
+//! - [`broker`]: [`TestBroker`].
+//! - [`unit`]: [`RunningUnit`], a unit started on the test's runtime.
+//! - [`wait`]: [`wait_until`] and [`recv_within`].
+
+pub mod broker;
+pub mod unit;
+pub mod wait;
+
+pub use broker::{BrokerKind, TestBroker};
+pub use unit::RunningUnit;
+pub use wait::{recv_within, wait_online, wait_status, wait_until};
+
+use std::sync::Once;
+
+/// Routes `tracing` output to the test harness (once per process). `RUST_LOG` filters it.
+pub fn init_tracing() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmqtt=warn,rumqttc=warn"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    });
+}
+
+/// A unique client id for a test client.
+pub fn client_id(prefix: &str) -> String {
+    modt::ClientConfig::unique_client_id(prefix)
+}

@@ -78,7 +78,11 @@ impl Task {
                         s.connected = true;
                         s.generation += 1;
                     });
-                    info!(broker = %self.addr, "connected to the MQTT broker");
+                    if self.first.is_some() {
+                        debug!(broker = %self.addr, "connected to the MQTT broker");
+                    } else {
+                        info!(broker = %self.addr, "reconnected to the MQTT broker");
+                    }
                     if let Some(first) = self.first.take() {
                         let _ = first.send(Ok(()));
                     }

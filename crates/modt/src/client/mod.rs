@@ -65,6 +65,13 @@ struct Inner {
     task: Mutex<Option<JoinHandle<()>>>,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last handle is gone: end the connection task (no DISCONNECT, so a last will fires).
+        self.cancel.cancel();
+    }
+}
+
 /// A subscription's stream of messages. Dropping it ends the subscription locally.
 #[derive(Debug)]
 pub struct Subscription {

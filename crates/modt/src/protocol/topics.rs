@@ -92,6 +92,11 @@ pub fn reply_owner(topic: &str) -> Option<&str> {
         .map(|rest| rest.split('/').next().unwrap_or(rest))
 }
 
+/// `modt/bench/{client_id}`: a benchmark client's own topic for the bare broker echo.
+pub fn bench_bare(client_id: &str) -> Result<Topic, TopicError> {
+    build("modt/bench", client_id, None)
+}
+
 /// `modt/{unit}/{GET|POST|PUT}`: a request to the hub on behalf of `unit` (PROTOCOL.md §2).
 pub fn hub_request(unit: &str, method: super::HubMethod) -> Result<Topic, TopicError> {
     build("modt", unit, Some(method.as_str()))

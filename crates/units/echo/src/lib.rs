@@ -16,8 +16,11 @@ pub fn unit() -> Unit {
         .publishes([topics::ECHO_REPLY])
 }
 
-/// Decodes (so bad input is refused like everywhere else) and sends the payload back.
+/// Decodes (so bad input is refused like everywhere else) and sends the payload back,
+/// without the request's own correlation fields (the reply gets its `request_id` anew).
 async fn echo(ctx: Context, msg: Message) -> HandlerResult {
-    let body: serde_json::Map<String, serde_json::Value> = ctx.decode(&msg)?;
+    let mut body: serde_json::Map<String, serde_json::Value> = ctx.decode(&msg)?;
+    body.remove("reply_to");
+    body.remove("request_id");
     ctx.answer(&topics::ECHO_REPLY, &body).await
 }

@@ -1,0 +1,172 @@
+//! The command line: every command, flag and environment variable of `modt`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use modt::env::BrokerArgs;
+
+/// MoDT: small units that cooperate over an MQTT broker.
+#[derive(Debug, Parser)]
+#[command(name = "modt", version, about, long_about = None, propagate_version = true)]
+pub(crate) struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, env = "MODT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+    /// Log filter, e.g. `info` or `modt=debug,rmqtt=warn` (RUST_LOG syntax).
+    #[arg(long, global = true, env = "MODT_LOG", default_value = "info")]
+    pub(crate) log: String,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Log output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the whole system: the embedded broker plus every unit.
+    Up(UpArgs),
+    /// Run one unit against a broker (embedded or external, e.g. Mosquitto or EMQX).
+    Unit(UnitCmd),
+    /// Publish one message.
+    Pub(PubArgs),
+    /// Print messages matching topic filters (pretty JSON).
+    Sub(SubArgs),
+    /// Send a correlated request and print its reply.
+    Req(ReqArgs),
+    /// Benchmarks against a running broker.
+    #[command(subcommand)]
+    Bench(BenchCmd),
+}
+
+/// Settings every unit shares.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct UnitArgs {
+    #[command(flatten)]
+    pub(crate) broker: BrokerArgs,
+    /// Directory for the units' data (SQLite files, generated credentials).
+    #[arg(long, env = "MODT_DATA_DIR", default_value = "./modt-data")]
+    pub(crate) data_dir: PathBuf,
+    /// Listen address of a unit's web side (units with one).
+    #[arg(long, env = "MODT_HTTP_ADDR")]
+    pub(crate) http_addr: Option<String>,
+    /// Public URL of a unit's web side, as browsers reach it.
+    #[arg(long, env = "MODT_PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
+    /// Messages a unit handles at once.
+    #[arg(long, env = "MODT_MAX_IN_FLIGHT", default_value_t = modt::unit::DEFAULT_MAX_IN_FLIGHT)]
+    pub(crate) max_in_flight: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpArgs {
+    #[command(flatten)]
+    pub(crate) unit: UnitArgs,
+    /// Address the embedded broker listens on (its port is --broker-port).
+    #[arg(long, env = "MODT_BROKER_BIND", default_value = "127.0.0.1")]
+    pub(crate) broker_bind: String,
+    /// Do not start the embedded broker; connect the units to --broker-host/--broker-port.
+    #[arg(long, env = "MODT_EXTERNAL_BROKER")]
+    pub(crate) external_broker: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UnitCmd {
+    /// The unit to run.
+    #[arg(value_enum)]
+    pub(crate) name: UnitName,
+    /// The unit's id in `modt/units/{id}/…` (default: its name); give each instance its own.
+    #[arg(long, env = "MODT_UNIT_ID")]
+    pub(crate) unit_id: Option<String>,
+    #[command(flatten)]
+    pub(crate) unit: UnitArgs,
+}
+
+/// The units this binary can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum UnitName {
+    /// Replies to `modt/echo` with its payload.
+    Echo,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PubArgs {
+    #[command(flatten)]
+    pub(crate) broker: BrokerArgs,
+    /// Topic to publish to.
+    pub(crate) topic: String,
+    /// Payload; `-` reads stdin. Empty when omitted.
+    pub(crate) payload: Option<String>,
+    /// QoS level (0, 1 or 2).
+    #[arg(long, short, default_value_t = 1)]
+    pub(crate) qos: u8,
+    /// Ask the broker to retain the message.
+    #[arg(long, short)]
+    pub(crate) retain: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SubArgs {
+    #[command(flatten)]
+    pub(crate) broker: BrokerArgs,
+    /// Topic filters (MQTT wildcards + and #).
+    #[arg(required = true)]
+    pub(crate) filters: Vec<String>,
+    /// Exit after this many messages.
+    #[arg(long, short = 'n')]
+    pub(crate) count: Option<u64>,
+    /// Exit after this long without the count reached (e.g. `10s`).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub(crate) timeout: Option<Duration>,
+    /// Print one JSON object per line ({"topic", "qos", "retain", "payload"}) instead of pretty text.
+    #[arg(long)]
+    pub(crate) jsonl: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReqArgs {
+    #[command(flatten)]
+    pub(crate) broker: BrokerArgs,
+    /// Request topic, e.g. `modt/echo`.
+    pub(crate) topic: String,
+    /// JSON object payload; `-` reads stdin.
+    #[arg(default_value = "{}")]
+    pub(crate) payload: String,
+    /// How long to wait for the reply.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub(crate) timeout: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCmd {
+    /// Request/reply round trips to the echo unit beside a bare broker echo, in one run.
+    Rtt(RttArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RttArgs {
+    #[command(flatten)]
+    pub(crate) broker: BrokerArgs,
+    /// Round trips to measure (each of the two kinds).
+    #[arg(short = 'n', long, default_value_t = 2000)]
+    pub(crate) count: usize,
+    /// Unmeasured round trips first.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) warmup: usize,
+    /// Size of the payload's filler string, in bytes.
+    #[arg(long, default_value_t = 64)]
+    pub(crate) size: usize,
+    /// Start an embedded broker on a free port instead of using --broker-host/--broker-port.
+    #[arg(long)]
+    pub(crate) embedded: bool,
+    /// Do not start an echo unit in-process; use one already running on the broker.
+    #[arg(long)]
+    pub(crate) external_echo: bool,
+}

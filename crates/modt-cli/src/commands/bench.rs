@@ -1,0 +1,150 @@
+//! `modt bench rtt`: request/reply round trips to the echo unit beside a bare broker echo.
+//!
+//! Each iteration does one of each, back to back, so both see the same machine and broker
+//! state. The bare echo is a client publishing (QoS 1) to a topic it subscribes to: the
+//! floor any request/reply over that broker can reach.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use modt::protocol::topics;
+use modt::{Client, Outgoing, QoS};
+use modt_broker::{BrokerConfig, EmbeddedBroker, OpenPolicy};
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::RttArgs;
+
+pub(crate) async fn rtt(mut args: RttArgs) -> anyhow::Result<()> {
+    let broker = if args.embedded {
+        let b = EmbeddedBroker::start(BrokerConfig::listen(([127, 0, 0, 1], 0).into()), Arc::new(OpenPolicy))?;
+        args.broker.host = "127.0.0.1".into();
+        args.broker.port = b.local_addr().port();
+        Some(b)
+    } else {
+        None
+    };
+    let echo_stop = CancellationToken::new();
+    let echo = if args.external_echo {
+        None
+    } else {
+        let cfg = args.broker.client_config("unused")?;
+        let unit = modt_echo::unit().unit_id(format!("echo-bench-{:04x}", fastrand_u16()));
+        let token = echo_stop.clone();
+        Some(tokio::spawn(async move { unit.run(cfg, token).await }))
+    };
+    let result = measure(&args).await;
+    echo_stop.cancel();
+    if let Some(e) = echo {
+        e.await.context("echo unit task")??;
+    }
+    if let Some(b) = broker {
+        tokio::task::spawn_blocking(move || b.stop()).await?;
+    }
+    result
+}
+
+fn fastrand_u16() -> u16 {
+    (uuid::Uuid::new_v4().as_u128() & 0xffff) as u16
+}
+
+async fn measure(args: &RttArgs) -> anyhow::Result<()> {
+    let client = super::connect(&args.broker, "modt-bench").await?;
+    wait_for_echo(&client).await?;
+    let bare_topic = topics::bench_bare(client.client_id())?;
+    let mut bare_sub = client.subscribe(&bare_topic.to_filter(), QoS::AtLeastOnce).await?;
+    let filler = "x".repeat(args.size);
+    let mut bare = Vec::with_capacity(args.count);
+    let mut rr = Vec::with_capacity(args.count);
+    for i in 0..(args.warmup + args.count) {
+        let payload = serde_json::json!({ "seq": i, "filler": filler });
+        let bytes = serde_json::to_vec(&payload)?;
+
+        let t = Instant::now();
+        client.publish(Outgoing::new(bare_topic.clone(), bytes)).await?;
+        tokio::time::timeout(Duration::from_secs(5), bare_sub.recv())
+            .await
+            .context("bare echo: no message within 5 s")?
+            .context("bare echo: subscription closed")?;
+        let bare_t = t.elapsed();
+
+        let t = Instant::now();
+        let reply = client.request(&topics::ECHO, &payload, Some(Duration::from_secs(5))).await?;
+        let rr_t = t.elapsed();
+        modt::check_error_reply(&topics::ECHO, &reply)?;
+
+        if i >= args.warmup {
+            bare.push(bare_t);
+            rr.push(rr_t);
+        }
+    }
+    client.shutdown().await;
+
+    let b = Stats::of(&mut bare);
+    let r = Stats::of(&mut rr);
+    println!(
+        "broker {}:{}  MQTT {:?}  QoS 1  payload ~{} B  n = {} (+{} warm-up)",
+        args.broker.host,
+        args.broker.port,
+        args.broker.mqtt_version,
+        args.size + 24,
+        args.count,
+        args.warmup
+    );
+    println!("{:<28} {:>10} {:>10} {:>10}", "", "p50", "p99", "max");
+    println!("{:<28} {:>10} {:>10} {:>10}", "bare broker echo", ms(b.p50), ms(b.p99), ms(b.max));
+    println!("{:<28} {:>10} {:>10} {:>10}", "request/reply via echo unit", ms(r.p50), ms(r.p99), ms(r.max));
+    println!(
+        "{:<28} {:>10} {:>10} {:>10}",
+        "ratio (unit / bare)",
+        ratio(r.p50, b.p50),
+        ratio(r.p99, b.p99),
+        ratio(r.max, b.max)
+    );
+    Ok(())
+}
+
+/// Waits until the echo unit answers (it may still be subscribing).
+async fn wait_for_echo(client: &Client) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match client.request(&topics::ECHO, &serde_json::json!({"ping": true}), Some(Duration::from_millis(500))).await {
+            Ok(_) => return Ok(()),
+            Err(e) if Instant::now() > deadline => {
+                return Err(anyhow::Error::new(e).context("the echo unit did not answer within 10 s"))
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+struct Stats {
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+}
+
+impl Stats {
+    fn of(samples: &mut [Duration]) -> Stats {
+        samples.sort_unstable();
+        let at = |q: f64| -> Duration {
+            if samples.is_empty() {
+                return Duration::ZERO;
+            }
+            let idx = ((samples.len() as f64 - 1.0) * q).round() as usize;
+            samples[idx.min(samples.len() - 1)]
+        };
+        Stats { p50: at(0.50), p99: at(0.99), max: at(1.0) }
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn ratio(a: Duration, b: Duration) -> String {
+    if b.is_zero() {
+        return "-".into();
+    }
+    format!("{:.2}x", a.as_secs_f64() / b.as_secs_f64())
+}

@@ -1,0 +1,29 @@
+//! One module per `modt` command.
+
+pub(crate) mod bench;
+pub(crate) mod publish;
+pub(crate) mod request;
+pub(crate) mod subscribe;
+pub(crate) mod unit;
+pub(crate) mod up;
+
+use modt::env::BrokerArgs;
+use modt::Client;
+
+/// Connects a short-lived command-line client.
+pub(crate) async fn connect(broker: &BrokerArgs, prefix: &str) -> anyhow::Result<Client> {
+    let cfg = broker.client_config(modt::ClientConfig::unique_client_id(prefix))?;
+    Ok(Client::connect(cfg).await?)
+}
+
+/// Reads a payload argument: `-` means stdin.
+pub(crate) fn read_payload(arg: &str) -> anyhow::Result<String> {
+    if arg == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| anyhow::anyhow!("cannot read the payload from stdin: {e}"))?;
+        Ok(s)
+    } else {
+        Ok(arg.to_owned())
+    }
+}

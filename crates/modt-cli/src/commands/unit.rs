@@ -1,0 +1,18 @@
+//! `modt unit NAME`: one unit against a broker, until SIGTERM or Ctrl-C.
+
+use anyhow::Context as _;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::UnitCmd;
+use crate::units;
+
+pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let mut unit = units::build(cmd.name, &cmd.unit)?;
+    if let Some(id) = cmd.unit_id {
+        unit = unit.unit_id(id);
+    }
+    let config = cmd.unit.broker.client_config("unused")?;
+    unit.run(config, shutdown)
+        .await
+        .with_context(|| format!("while running the {} unit", units::name_of(cmd.name)))
+}

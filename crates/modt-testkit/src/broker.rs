@@ -1,0 +1,182 @@
+//! Brokers for tests: the embedded one, or a real `mosquitto` process, on an ephemeral port.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use modt::{ClientConfig, MqttVersion};
+use modt_broker::{BrokerConfig, EmbeddedBroker, OpenPolicy};
+
+/// Which broker a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokerKind {
+    /// The broker embedded in `modt` (rmqtt).
+    Embedded,
+    /// A real Mosquitto process.
+    Mosquitto,
+}
+
+#[derive(Debug)]
+enum Running {
+    Embedded(EmbeddedBroker),
+    Mosquitto(Child),
+    Stopped,
+}
+
+/// A broker started for one test. Stopped on drop.
+#[derive(Debug)]
+pub struct TestBroker {
+    kind: BrokerKind,
+    addr: SocketAddr,
+    running: Running,
+    dir: tempfile::TempDir,
+}
+
+/// Where the `mosquitto` binary is, if installed.
+pub fn mosquitto_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("MODT_MOSQUITTO") {
+        return Some(PathBuf::from(p));
+    }
+    ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    l.local_addr().expect("local addr").port()
+}
+
+impl TestBroker {
+    /// Starts the embedded broker on 127.0.0.1 and a free port.
+    pub fn embedded() -> TestBroker {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let broker = EmbeddedBroker::start(BrokerConfig::listen(([127, 0, 0, 1], 0).into()), Arc::new(OpenPolicy))
+            .expect("start the embedded broker");
+        let addr = broker.local_addr();
+        TestBroker { kind: BrokerKind::Embedded, addr, running: Running::Embedded(broker), dir }
+    }
+
+    /// Starts a real Mosquitto on a free port, or returns `None` (printing why) when it is not
+    /// installed. CI installs it, so there it always runs.
+    pub fn mosquitto() -> Option<TestBroker> {
+        let Some(_) = mosquitto_path() else {
+            eprintln!("SKIP: mosquitto is not installed (apt-get install mosquitto); Mosquitto test not run");
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+        let mut b = TestBroker { kind: BrokerKind::Mosquitto, addr, running: Running::Stopped, dir };
+        b.start_mosquitto();
+        Some(b)
+    }
+
+    /// Starts the given kind; `None` only for Mosquitto when it is not installed.
+    pub fn start(kind: BrokerKind) -> Option<TestBroker> {
+        match kind {
+            BrokerKind::Embedded => Some(TestBroker::embedded()),
+            BrokerKind::Mosquitto => TestBroker::mosquitto(),
+        }
+    }
+
+    fn start_mosquitto(&mut self) {
+        let conf = self.dir.path().join("mosquitto.conf");
+        let body = format!(
+            "per_listener_settings false\nallow_anonymous true\nlistener {} 127.0.0.1\n\
+             set_tcp_nodelay true\npersistence false\nmax_queued_messages 100000\nlog_type error\n",
+            self.addr.port()
+        );
+        std::fs::write(&conf, body).expect("write mosquitto.conf");
+        let path = mosquitto_path().expect("mosquitto installed");
+        let child = Command::new(path)
+            .arg("-c")
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn mosquitto");
+        self.running = Running::Mosquitto(child);
+        wait_for_port(self.addr);
+    }
+
+    /// The broker's kind.
+    pub fn kind(&self) -> BrokerKind {
+        self.kind
+    }
+
+    /// The broker's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The broker's port.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// A client config for this broker with a unique client id made from `prefix`.
+    pub fn client_config(&self, prefix: &str, version: MqttVersion) -> ClientConfig {
+        let mut cfg = ClientConfig::new("127.0.0.1", self.port(), crate::client_id(prefix)).with_version(version);
+        // Tests restart brokers; reconnect quickly.
+        cfg.reconnect_max = Duration::from_millis(500);
+        cfg
+    }
+
+    /// Stops the broker (dropping every connection) and keeps the port for [`restart`](Self::restart).
+    pub fn stop(&mut self) {
+        match std::mem::replace(&mut self.running, Running::Stopped) {
+            Running::Embedded(b) => b.stop(),
+            Running::Mosquitto(mut c) => {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+            Running::Stopped => {}
+        }
+    }
+
+    /// Starts the broker again on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        match self.kind {
+            BrokerKind::Embedded => {
+                // The old socket may linger briefly; retry the bind for a few seconds.
+                let deadline = Instant::now() + Duration::from_secs(10);
+                loop {
+                    match EmbeddedBroker::start(BrokerConfig::listen(self.addr), Arc::new(OpenPolicy)) {
+                        Ok(b) => {
+                            self.running = Running::Embedded(b);
+                            break;
+                        }
+                        Err(e) if Instant::now() < deadline => {
+                            eprintln!("restart: {e}; retrying");
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                        Err(e) => panic!("could not restart the embedded broker: {e}"),
+                    }
+                }
+            }
+            BrokerKind::Mosquitto => self.start_mosquitto(),
+        }
+    }
+}
+
+fn wait_for_port(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("broker did not listen on {addr} within 10 s");
+}
+
+impl Drop for TestBroker {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
