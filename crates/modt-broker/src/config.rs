@@ -36,6 +36,9 @@ impl Default for BrokerConfig {
 impl BrokerConfig {
     /// The default config listening on `listen`.
     pub fn listen(listen: SocketAddr) -> Self {
-        BrokerConfig { listen, ..Default::default() }
+        BrokerConfig {
+            listen,
+            ..Default::default()
+        }
     }
 }

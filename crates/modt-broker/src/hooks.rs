@@ -19,7 +19,10 @@ impl Handler for PolicyHook {
         match param {
             Parameter::ClientAuthenticate(info) => {
                 let id = info.id();
-                let who = ClientIdentity { client_id: &id.client_id, username: id.username.as_deref() };
+                let who = ClientIdentity {
+                    client_id: &id.client_id,
+                    username: id.username.as_deref(),
+                };
                 let password = info.password().map(|p| p.as_ref());
                 let result = if self.policy.authenticate(who, password) {
                     AuthResult::Allow(false, None)
@@ -30,7 +33,10 @@ impl Handler for PolicyHook {
                 (false, Some(HookResult::AuthResult(result)))
             }
             Parameter::ClientSubscribeCheckAcl(session, sub) => {
-                let who = ClientIdentity { client_id: &session.id.client_id, username: session.id.username.as_deref() };
+                let who = ClientIdentity {
+                    client_id: &session.id.client_id,
+                    username: session.id.username.as_deref(),
+                };
                 let filter: &str = &sub.topic_filter;
                 if self.policy.may_subscribe(who, filter) {
                     (true, acc)
@@ -41,13 +47,21 @@ impl Handler for PolicyHook {
                 }
             }
             Parameter::MessagePublishCheckAcl(session, publish) => {
-                let who = ClientIdentity { client_id: &session.id.client_id, username: session.id.username.as_deref() };
+                let who = ClientIdentity {
+                    client_id: &session.id.client_id,
+                    username: session.id.username.as_deref(),
+                };
                 let topic: &str = &publish.inner.topic;
                 if self.policy.may_publish(who, topic) {
                     (true, acc)
                 } else {
                     tracing::info!(client_id = %who.client_id, %topic, "publish refused by policy");
-                    (false, Some(HookResult::PublishAclResult(PublishAclResult::rejected(false, None))))
+                    (
+                        false,
+                        Some(HookResult::PublishAclResult(PublishAclResult::rejected(
+                            false, None,
+                        ))),
+                    )
                 }
             }
             _ => (true, acc),

@@ -55,8 +55,12 @@ pub struct EmbeddedBroker {
 
 impl EmbeddedBroker {
     /// Starts the broker and returns once it listens.
-    pub fn start(config: BrokerConfig, policy: Arc<dyn AccessPolicy>) -> Result<EmbeddedBroker, BrokerError> {
-        let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel::<Result<SocketAddr, BrokerError>>(1);
+    pub fn start(
+        config: BrokerConfig,
+        policy: Arc<dyn AccessPolicy>,
+    ) -> Result<EmbeddedBroker, BrokerError> {
+        let (ready_tx, ready_rx) =
+            std::sync::mpsc::sync_channel::<Result<SocketAddr, BrokerError>>(1);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let describe = policy.describe();
         let thread = std::thread::Builder::new()
@@ -64,16 +68,21 @@ impl EmbeddedBroker {
             .spawn(move || serve(config, policy, ready_tx, stop_rx))
             .map_err(|e| BrokerError::Start(e.to_string()))?;
         match ready_rx.recv() {
-            Ok(Ok(local_addr)) => {
-                Ok(EmbeddedBroker { local_addr, stop: Some(stop_tx), thread: Some(thread), policy: describe })
-            }
+            Ok(Ok(local_addr)) => Ok(EmbeddedBroker {
+                local_addr,
+                stop: Some(stop_tx),
+                thread: Some(thread),
+                policy: describe,
+            }),
             Ok(Err(e)) => {
                 let _ = thread.join();
                 Err(e)
             }
             Err(_) => {
                 let _ = thread.join();
-                Err(BrokerError::Start("the broker thread ended before listening".into()))
+                Err(BrokerError::Start(
+                    "the broker thread ended before listening".into(),
+                ))
             }
         }
     }
@@ -149,20 +158,41 @@ fn serve(
     runtime.shutdown_timeout(Duration::from_secs(1));
 }
 
-async fn build(config: &BrokerConfig, policy: Arc<dyn AccessPolicy>) -> Result<(MqttServer, SocketAddr), BrokerError> {
+async fn build(
+    config: &BrokerConfig,
+    policy: Arc<dyn AccessPolicy>,
+) -> Result<(MqttServer, SocketAddr), BrokerError> {
     let start = |e: rmqtt::Error| BrokerError::Start(e.to_string());
     let scx = ServerContext::new()
         // Retained messages never expire by age (presence relies on them).
-        .plugins_config_map_add("rmqtt-retainer", "retained_message_ttl = \"0s\"\nmax_retained_messages = 0")
+        .plugins_config_map_add(
+            "rmqtt-retainer",
+            "retained_message_ttl = \"0s\"\nmax_retained_messages = 0",
+        )
         .plugins_config_map_add("rmqtt-shared-subscription", "")
         .build()
         .await;
-    rmqtt_retainer::register(&scx, true, false).await.map_err(start)?;
-    rmqtt_shared_subscription::register(&scx, true, false).await.map_err(start)?;
+    rmqtt_retainer::register(&scx, true, false)
+        .await
+        .map_err(start)?;
+    rmqtt_shared_subscription::register(&scx, true, false)
+        .await
+        .map_err(start)?;
 
     let register = scx.extends.hook_mgr().register();
-    for typ in [Type::ClientAuthenticate, Type::ClientSubscribeCheckAcl, Type::MessagePublishCheckAcl] {
-        register.add(typ, Box::new(PolicyHook { policy: policy.clone() })).await;
+    for typ in [
+        Type::ClientAuthenticate,
+        Type::ClientSubscribeCheckAcl,
+        Type::MessagePublishCheckAcl,
+    ] {
+        register
+            .add(
+                typ,
+                Box::new(PolicyHook {
+                    policy: policy.clone(),
+                }),
+            )
+            .await;
     }
     register.start().await;
 
@@ -175,23 +205,32 @@ async fn build(config: &BrokerConfig, policy: Arc<dyn AccessPolicy>) -> Result<(
         .allow_anonymous(true)
         .max_packet_size(config.max_packet_size)
         .max_mqueue_len(config.max_queue_len)
-        .max_inflight(std::num::NonZeroU16::new(config.max_inflight.max(1)).unwrap_or(std::num::NonZeroU16::MIN))
+        .max_inflight(
+            std::num::NonZeroU16::new(config.max_inflight.max(1))
+                .unwrap_or(std::num::NonZeroU16::MIN),
+        )
         .message_expiry_interval(Duration::ZERO)
         .bind()
         .map_err(|e| listen_error(addr, e))?;
     let local = listener.local_addr().map_err(|e| listen_error(addr, e))?;
     let listener = listener.tcp().map_err(|e| listen_error(addr, e))?;
-    let server = MqttServer::new(scx).listener_by_id(listener, local.port()).build();
+    let server = MqttServer::new(scx)
+        .listener_by_id(listener, local.port())
+        .build();
     Ok((server, local))
 }
 
 fn listen_error(addr: SocketAddr, e: rmqtt::Error) -> BrokerError {
-    let in_use = e
-        .chain()
-        .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse));
+    let in_use = e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse)
+    });
     if in_use {
         BrokerError::AddrInUse { addr }
     } else {
-        BrokerError::Listen { addr, reason: e.to_string() }
+        BrokerError::Listen {
+            addr,
+            reason: e.to_string(),
+        }
     }
 }

@@ -9,17 +9,25 @@ use crate::cli::LogFormat;
 pub(crate) fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
     let mut directives = filter.to_owned();
     if !filter.contains("rmqtt") {
-        directives.push_str(",rmqtt=warn,rmqtt_net=warn,rmqtt_retainer=warn,rmqtt_shared_subscription=warn");
+        directives.push_str(
+            ",rmqtt=warn,rmqtt_net=warn,rmqtt_retainer=warn,rmqtt_shared_subscription=warn",
+        );
     }
     if !filter.contains("rumqttc") {
         directives.push_str(",rumqttc=warn");
     }
     let env_filter = EnvFilter::try_new(&directives)
         .map_err(|e| anyhow::anyhow!("invalid --log / MODT_LOG filter {filter:?}: {e}"))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(env_filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(env_filter)
+        .with_writer(std::io::stderr);
     let result = match format {
         LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
     };
     result.map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))?;
     tracing_log::LogTracer::init().ok();

@@ -39,10 +39,15 @@ pub fn mosquitto_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("MODT_MOSQUITTO") {
         return Some(PathBuf::from(p));
     }
-    ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    [
+        "/usr/sbin/mosquitto",
+        "/usr/bin/mosquitto",
+        "/usr/local/sbin/mosquitto",
+        "/usr/local/bin/mosquitto",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
 }
 
 fn free_port() -> u16 {
@@ -54,10 +59,18 @@ impl TestBroker {
     /// Starts the embedded broker on 127.0.0.1 and a free port.
     pub fn embedded() -> TestBroker {
         let dir = tempfile::tempdir().expect("temp dir");
-        let broker = EmbeddedBroker::start(BrokerConfig::listen(([127, 0, 0, 1], 0).into()), Arc::new(OpenPolicy))
-            .expect("start the embedded broker");
+        let broker = EmbeddedBroker::start(
+            BrokerConfig::listen(([127, 0, 0, 1], 0).into()),
+            Arc::new(OpenPolicy),
+        )
+        .expect("start the embedded broker");
         let addr = broker.local_addr();
-        TestBroker { kind: BrokerKind::Embedded, addr, running: Running::Embedded(broker), dir }
+        TestBroker {
+            kind: BrokerKind::Embedded,
+            addr,
+            running: Running::Embedded(broker),
+            dir,
+        }
     }
 
     /// Starts a real Mosquitto on a free port, or returns `None` (printing why) when it is not
@@ -69,7 +82,12 @@ impl TestBroker {
         };
         let dir = tempfile::tempdir().expect("temp dir");
         let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
-        let mut b = TestBroker { kind: BrokerKind::Mosquitto, addr, running: Running::Stopped, dir };
+        let mut b = TestBroker {
+            kind: BrokerKind::Mosquitto,
+            addr,
+            running: Running::Stopped,
+            dir,
+        };
         b.start_mosquitto();
         Some(b)
     }
@@ -120,7 +138,8 @@ impl TestBroker {
 
     /// A client config for this broker with a unique client id made from `prefix`.
     pub fn client_config(&self, prefix: &str, version: MqttVersion) -> ClientConfig {
-        let mut cfg = ClientConfig::new("127.0.0.1", self.port(), crate::client_id(prefix)).with_version(version);
+        let mut cfg = ClientConfig::new("127.0.0.1", self.port(), crate::client_id(prefix))
+            .with_version(version);
         // Tests restart brokers; reconnect quickly.
         cfg.reconnect_max = Duration::from_millis(500);
         cfg
@@ -146,7 +165,10 @@ impl TestBroker {
                 // The old socket may linger briefly; retry the bind for a few seconds.
                 let deadline = Instant::now() + Duration::from_secs(10);
                 loop {
-                    match EmbeddedBroker::start(BrokerConfig::listen(self.addr), Arc::new(OpenPolicy)) {
+                    match EmbeddedBroker::start(
+                        BrokerConfig::listen(self.addr),
+                        Arc::new(OpenPolicy),
+                    ) {
                         Ok(b) => {
                             self.running = Running::Embedded(b);
                             break;

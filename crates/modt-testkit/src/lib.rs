@@ -2,9 +2,12 @@
 //! Mosquitto on an ephemeral port (and restart either on the same port), build client
 //! configs, start units, and wait for conditions without sleeping blindly.
 //!
-//! - [`broker`]: [`TestBroker`].
-//! - [`unit`]: [`RunningUnit`], a unit started on the test's runtime.
-//! - [`wait`]: [`wait_until`] and [`recv_within`].
+//! - [`broker`] — [`TestBroker`].
+//! - [`unit`] — [`RunningUnit`], a unit started on the test's runtime.
+//! - [`wait`] — [`wait_until`], [`recv_within`], [`wait_online`].
+
+// Test support fails by panicking: that is how a test reports a broken precondition.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod broker;
 pub mod unit;
@@ -22,7 +25,10 @@ pub fn init_tracing() {
     ONCE.call_once(|| {
         let filter = tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmqtt=warn,rumqttc=warn"));
-        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
     });
 }
 

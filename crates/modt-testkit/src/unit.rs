@@ -16,7 +16,10 @@ impl RunningUnit {
     pub fn start(unit: Unit, config: ClientConfig) -> RunningUnit {
         let stop = CancellationToken::new();
         let task = tokio::spawn(unit.run(config, stop.clone()));
-        RunningUnit { stop, task: Some(task) }
+        RunningUnit {
+            stop,
+            task: Some(task),
+        }
     }
 
     /// Stops the unit cleanly and returns how its run ended.

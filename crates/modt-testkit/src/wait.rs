@@ -40,7 +40,10 @@ pub async fn wait_online(client: &modt::Client, unit_id: &str) {
 /// Waits until `unit_id`'s retained status reads `status` (`online` / `offline`).
 pub async fn wait_status(client: &modt::Client, unit_id: &str, status: &str) {
     let topic = modt::protocol::topics::unit_status(unit_id).expect("valid unit id");
-    let mut sub = client.subscribe(&topic.to_filter(), modt::QoS::AtLeastOnce).await.expect("subscribe to status");
+    let mut sub = client
+        .subscribe(&topic.to_filter(), modt::QoS::AtLeastOnce)
+        .await
+        .expect("subscribe to status");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());

@@ -6,43 +6,82 @@ use std::time::Duration;
 
 use modt::protocol::topics;
 use modt::{Client, MqttVersion, QoS};
-use modt_testkit::{client_id, init_tracing, recv_within, wait_online, BrokerKind, RunningUnit, TestBroker};
+use modt_testkit::{
+    client_id, init_tracing, recv_within, wait_online, BrokerKind, RunningUnit, TestBroker,
+};
 use serde_json::{json, Value};
 
 async fn round_trip(kind: BrokerKind, unit_version: MqttVersion, client_version: MqttVersion) {
     init_tracing();
-    let Some(broker) = TestBroker::start(kind) else { return };
+    let Some(broker) = TestBroker::start(kind) else {
+        return;
+    };
     let unit_id = client_id("echo");
-    let unit = RunningUnit::start(modt_echo::unit().unit_id(&unit_id), broker.client_config("echo", unit_version));
-    let client = Client::connect(broker.client_config("req", client_version)).await.unwrap();
+    let unit = RunningUnit::start(
+        modt_echo::unit().unit_id(&unit_id),
+        broker.client_config("echo", unit_version),
+    );
+    let client = Client::connect(broker.client_config("req", client_version))
+        .await
+        .unwrap();
     wait_online(&client, &unit_id).await;
 
     // One correlated round trip, checked field by field.
-    let msg = client.request(&topics::ECHO, &json!({"n": 1, "s": "x", "o": {"a": [1, null]}}), None).await.unwrap();
+    let msg = client
+        .request(
+            &topics::ECHO,
+            &json!({"n": 1, "s": "x", "o": {"a": [1, null]}}),
+            None,
+        )
+        .await
+        .unwrap();
     let reply: Value = msg.json().unwrap();
     assert_eq!(reply["n"], 1);
     assert_eq!(reply["o"], json!({"a": [1, null]}));
-    let request_id = reply["request_id"].as_str().expect("request_id echoed").to_owned();
+    let request_id = reply["request_id"]
+        .as_str()
+        .expect("request_id echoed")
+        .to_owned();
     assert_eq!(request_id.len(), 32);
-    assert!(reply.get("reply_to").is_none(), "the reply does not carry the request's reply_to");
-    assert!(msg.topic.starts_with(&format!("{}/", client.reply_root())), "reply on the private topic: {}", msg.topic);
+    assert!(
+        reply.get("reply_to").is_none(),
+        "the reply does not carry the request's reply_to"
+    );
+    assert!(
+        msg.topic.starts_with(&format!("{}/", client.reply_root())),
+        "reply on the private topic: {}",
+        msg.topic
+    );
     if client_version == MqttVersion::V5 && unit_version == MqttVersion::V5 {
-        assert_eq!(msg.correlation_data.as_deref(), Some(request_id.as_bytes()), "correlation data echoed");
+        assert_eq!(
+            msg.correlation_data.as_deref(),
+            Some(request_id.as_bytes()),
+            "correlation data echoed"
+        );
     }
 
     // Many at once: every reply reaches the request that asked for it.
     let requests = (0..50).map(|i| {
         let client = client.clone();
         async move {
-            let r: Value = client.request_json(&topics::ECHO, &json!({"i": i}), None).await.unwrap();
+            let r: Value = client
+                .request_json(&topics::ECHO, &json!({"i": i}), None)
+                .await
+                .unwrap();
             assert_eq!(r["i"], i);
         }
     });
     futures::future::join_all(requests).await;
 
     // A legacy request (no reply_to) is answered on the broadcast topic.
-    let mut legacy = client.subscribe(&topics::ECHO_REPLY.to_filter(), QoS::AtLeastOnce).await.unwrap();
-    client.publish_json(&topics::ECHO, &json!({"legacy": true})).await.unwrap();
+    let mut legacy = client
+        .subscribe(&topics::ECHO_REPLY.to_filter(), QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    client
+        .publish_json(&topics::ECHO, &json!({"legacy": true}))
+        .await
+        .unwrap();
     let m = recv_within(&mut legacy, Duration::from_secs(5), "legacy reply").await;
     assert_eq!(m.json::<Value>().unwrap(), json!({"legacy": true}));
 
@@ -90,11 +129,19 @@ async fn mosquitto_mixed_versions() {
 async fn a_request_nobody_answers_times_out_with_a_typed_error() {
     init_tracing();
     let broker = TestBroker::embedded();
-    let client = Client::connect(broker.client_config("req", MqttVersion::V5)).await.unwrap();
+    let client = Client::connect(broker.client_config("req", MqttVersion::V5))
+        .await
+        .unwrap();
     let nobody = modt::Topic::new("modt/nobody/home").unwrap();
-    let err = client.request(&nobody, &json!({}), Some(Duration::from_millis(200))).await.unwrap_err();
+    let err = client
+        .request(&nobody, &json!({}), Some(Duration::from_millis(200)))
+        .await
+        .unwrap_err();
     assert!(matches!(err, modt::Error::Timeout { .. }), "{err:?}");
     assert_eq!(err.code(), modt::protocol::ErrorCode::Timeout);
-    let err = client.request(&nobody, &json!([1, 2]), None).await.unwrap_err();
+    let err = client
+        .request(&nobody, &json!([1, 2]), None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, modt::Error::NotAnObject { .. }), "{err:?}");
 }

@@ -17,7 +17,10 @@ use crate::cli::RttArgs;
 
 pub(crate) async fn rtt(mut args: RttArgs) -> anyhow::Result<()> {
     let broker = if args.embedded {
-        let b = EmbeddedBroker::start(BrokerConfig::listen(([127, 0, 0, 1], 0).into()), Arc::new(OpenPolicy))?;
+        let b = EmbeddedBroker::start(
+            BrokerConfig::listen(([127, 0, 0, 1], 0).into()),
+            Arc::new(OpenPolicy),
+        )?;
         args.broker.host = "127.0.0.1".into();
         args.broker.port = b.local_addr().port();
         Some(b)
@@ -52,7 +55,9 @@ async fn measure(args: &RttArgs) -> anyhow::Result<()> {
     let client = super::connect(&args.broker, "modt-bench").await?;
     wait_for_echo(&client).await?;
     let bare_topic = topics::bench_bare(client.client_id())?;
-    let mut bare_sub = client.subscribe(&bare_topic.to_filter(), QoS::AtLeastOnce).await?;
+    let mut bare_sub = client
+        .subscribe(&bare_topic.to_filter(), QoS::AtLeastOnce)
+        .await?;
     let filler = "x".repeat(args.size);
     let mut bare = Vec::with_capacity(args.count);
     let mut rr = Vec::with_capacity(args.count);
@@ -61,7 +66,9 @@ async fn measure(args: &RttArgs) -> anyhow::Result<()> {
         let bytes = serde_json::to_vec(&payload)?;
 
         let t = Instant::now();
-        client.publish(Outgoing::new(bare_topic.clone(), bytes)).await?;
+        client
+            .publish(Outgoing::new(bare_topic.clone(), bytes))
+            .await?;
         tokio::time::timeout(Duration::from_secs(5), bare_sub.recv())
             .await
             .context("bare echo: no message within 5 s")?
@@ -69,7 +76,9 @@ async fn measure(args: &RttArgs) -> anyhow::Result<()> {
         let bare_t = t.elapsed();
 
         let t = Instant::now();
-        let reply = client.request(&topics::ECHO, &payload, Some(Duration::from_secs(5))).await?;
+        let reply = client
+            .request(&topics::ECHO, &payload, Some(Duration::from_secs(5)))
+            .await?;
         let rr_t = t.elapsed();
         modt::check_error_reply(&topics::ECHO, &reply)?;
 
@@ -92,8 +101,20 @@ async fn measure(args: &RttArgs) -> anyhow::Result<()> {
         args.warmup
     );
     println!("{:<28} {:>10} {:>10} {:>10}", "", "p50", "p99", "max");
-    println!("{:<28} {:>10} {:>10} {:>10}", "bare broker echo", ms(b.p50), ms(b.p99), ms(b.max));
-    println!("{:<28} {:>10} {:>10} {:>10}", "request/reply via echo unit", ms(r.p50), ms(r.p99), ms(r.max));
+    println!(
+        "{:<28} {:>10} {:>10} {:>10}",
+        "bare broker echo",
+        ms(b.p50),
+        ms(b.p99),
+        ms(b.max)
+    );
+    println!(
+        "{:<28} {:>10} {:>10} {:>10}",
+        "request/reply via echo unit",
+        ms(r.p50),
+        ms(r.p99),
+        ms(r.max)
+    );
     println!(
         "{:<28} {:>10} {:>10} {:>10}",
         "ratio (unit / bare)",
@@ -108,10 +129,19 @@ async fn measure(args: &RttArgs) -> anyhow::Result<()> {
 async fn wait_for_echo(client: &Client) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        match client.request(&topics::ECHO, &serde_json::json!({"ping": true}), Some(Duration::from_millis(500))).await {
+        match client
+            .request(
+                &topics::ECHO,
+                &serde_json::json!({"ping": true}),
+                Some(Duration::from_millis(500)),
+            )
+            .await
+        {
             Ok(_) => return Ok(()),
             Err(e) if Instant::now() > deadline => {
-                return Err(anyhow::Error::new(e).context("the echo unit did not answer within 10 s"))
+                return Err(
+                    anyhow::Error::new(e).context("the echo unit did not answer within 10 s")
+                )
             }
             Err(_) => {}
         }
@@ -134,7 +164,11 @@ impl Stats {
             let idx = ((samples.len() as f64 - 1.0) * q).round() as usize;
             samples[idx.min(samples.len() - 1)]
         };
-        Stats { p50: at(0.50), p99: at(0.99), max: at(1.0) }
+        Stats {
+            p50: at(0.50),
+            p99: at(0.99),
+            max: at(1.0),
+        }
     }
 }
 

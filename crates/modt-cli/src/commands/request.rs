@@ -7,7 +7,8 @@ use super::{connect, read_payload};
 use crate::cli::ReqArgs;
 
 pub(crate) async fn run(args: ReqArgs) -> anyhow::Result<()> {
-    let topic = Topic::new(&args.topic).with_context(|| format!("cannot send a request to {:?}", args.topic))?;
+    let topic = Topic::new(&args.topic)
+        .with_context(|| format!("cannot send a request to {:?}", args.topic))?;
     let text = read_payload(&args.payload)?;
     let payload: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("the payload is not JSON: {text}"))?;

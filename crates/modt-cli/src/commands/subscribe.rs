@@ -19,7 +19,9 @@ pub(crate) async fn run(args: SubArgs, shutdown: CancellationToken) -> anyhow::R
     let client = connect(&args.broker, "modt-sub").await?;
     let (tx, mut rx) = mpsc::channel(1024);
     for f in &filters {
-        client.subscribe_into(f, QoS::AtLeastOnce, tx.clone()).await?;
+        client
+            .subscribe_into(f, QoS::AtLeastOnce, tx.clone())
+            .await?;
     }
     drop(tx);
     let deadline = args.timeout.map(|t| tokio::time::Instant::now() + t);
@@ -37,7 +39,10 @@ pub(crate) async fn run(args: SubArgs, shutdown: CancellationToken) -> anyhow::R
         let Some(msg) = next else { break Ok(()) };
         seen += 1;
         let line = if args.jsonl { jsonl(&msg) } else { human(&msg) };
-        if writeln!(stdout, "{line}").and_then(|_| stdout.flush()).is_err() {
+        if writeln!(stdout, "{line}")
+            .and_then(|_| stdout.flush())
+            .is_err()
+        {
             break Ok(()); // stdout closed (e.g. piped into `head`)
         }
     };
@@ -55,19 +60,30 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
 /// A payload as pretty JSON when it is JSON, else as text.
 pub(crate) fn pretty(payload: &[u8]) -> String {
     match serde_json::from_slice::<serde_json::Value>(payload) {
-        Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_else(|_| String::from_utf8_lossy(payload).into_owned()),
+        Ok(v) => serde_json::to_string_pretty(&v)
+            .unwrap_or_else(|_| String::from_utf8_lossy(payload).into_owned()),
         Err(_) => String::from_utf8_lossy(payload).into_owned(),
     }
 }
 
 fn human(msg: &Message) -> String {
-    let flags = if msg.retain { format!("qos {} retained", msg.qos.level()) } else { format!("qos {}", msg.qos.level()) };
-    format!("{}  ({flags}, {} bytes)\n{}", msg.topic, msg.payload.len(), pretty(&msg.payload))
+    let flags = if msg.retain {
+        format!("qos {} retained", msg.qos.level())
+    } else {
+        format!("qos {}", msg.qos.level())
+    };
+    format!(
+        "{}  ({flags}, {} bytes)\n{}",
+        msg.topic,
+        msg.payload.len(),
+        pretty(&msg.payload)
+    )
 }
 
 fn jsonl(msg: &Message) -> String {
-    let payload = serde_json::from_slice::<serde_json::Value>(&msg.payload)
-        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&msg.payload).into_owned()));
+    let payload = serde_json::from_slice::<serde_json::Value>(&msg.payload).unwrap_or_else(|_| {
+        serde_json::Value::String(String::from_utf8_lossy(&msg.payload).into_owned())
+    });
     serde_json::json!({
         "topic": msg.topic,
         "qos": msg.qos.level(),

@@ -15,16 +15,22 @@ pub(crate) async fn run(args: UpArgs, shutdown: CancellationToken) -> anyhow::Re
     let broker = if args.external_broker {
         None
     } else {
-        let ip: IpAddr = args
-            .broker_bind
-            .parse()
-            .with_context(|| format!("--broker-bind / MODT_BROKER_BIND {:?} is not an IP address", args.broker_bind))?;
+        let ip: IpAddr = args.broker_bind.parse().with_context(|| {
+            format!(
+                "--broker-bind / MODT_BROKER_BIND {:?} is not an IP address",
+                args.broker_bind
+            )
+        })?;
         let config = BrokerConfig::listen(SocketAddr::new(ip, args.unit.broker.port));
         Some(EmbeddedBroker::start(config, Arc::new(OpenPolicy))?)
     };
 
-    std::fs::create_dir_all(&args.unit.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", args.unit.data_dir.display()))?;
+    std::fs::create_dir_all(&args.unit.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            args.unit.data_dir.display()
+        )
+    })?;
 
     println!("MoDT is starting");
     match &broker {
@@ -45,7 +51,11 @@ pub(crate) async fn run(args: UpArgs, shutdown: CancellationToken) -> anyhow::Re
         let unit = units::build(name, &args.unit)?;
         let config = args.unit.broker.client_config("unused")?;
         let token = unit_stop.clone();
-        println!("  unit     {:<8} serves {}", units::name_of(name), serves(name));
+        println!(
+            "  unit     {:<8} serves {}",
+            units::name_of(name),
+            serves(name)
+        );
         tasks.spawn(async move { (name, unit.run(config, token).await) });
     }
     println!("Press Ctrl-C to stop.");
@@ -65,7 +75,9 @@ pub(crate) async fn run(args: UpArgs, shutdown: CancellationToken) -> anyhow::Re
         }
     }
     if let Some(b) = broker {
-        tokio::task::spawn_blocking(move || b.stop()).await.context("while stopping the broker")?;
+        tokio::task::spawn_blocking(move || b.stop())
+            .await
+            .context("while stopping the broker")?;
     }
     println!("MoDT stopped.");
     match failure {
@@ -89,7 +101,9 @@ fn describe(done: Done) -> anyhow::Error {
 fn describe_err(done: Done) -> Option<anyhow::Error> {
     match done {
         Ok((_, Ok(()))) => None,
-        Ok((name, Err(e))) => Some(anyhow::Error::new(e).context(format!("the {} unit failed", units::name_of(name)))),
+        Ok((name, Err(e))) => {
+            Some(anyhow::Error::new(e).context(format!("the {} unit failed", units::name_of(name))))
+        }
         Err(e) => Some(anyhow::anyhow!("a unit task failed: {e}")),
     }
 }

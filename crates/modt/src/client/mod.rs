@@ -336,15 +336,15 @@ impl Client {
     pub async fn shutdown(&self) {
         let handle = self.inner.task.lock().await.take();
         let Some(mut handle) = handle else { return };
-        if self.inner.shared.state.borrow().connected
+        // Read the flag first: a watch borrow must not be held across an await.
+        let connected = self.inner.shared.state.borrow().connected;
+        if connected
             && self.inner.sender.disconnect().await.is_ok()
-        {
-            if tokio::time::timeout(Duration::from_secs(2), &mut handle)
+            && tokio::time::timeout(Duration::from_secs(2), &mut handle)
                 .await
                 .is_ok()
-            {
-                return;
-            }
+        {
+            return;
         }
         self.inner.cancel.cancel();
         let _ = handle.await;

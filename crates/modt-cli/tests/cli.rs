@@ -1,0 +1,140 @@
+//! The `modt` binary end to end: `up` runs the system, `req`/`pub`/`sub` talk to it,
+//! a taken port gives a clear error, and Ctrl-C stops everything cleanly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use modt_testkit::TestBroker;
+use serde_json::Value;
+
+#[test]
+fn a_taken_broker_port_gives_a_clear_error() {
+    let broker = TestBroker::embedded();
+    let port = broker.port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::run(&[
+        "up",
+        "--broker-port",
+        &port,
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("already in use"), "{stderr}");
+    assert!(stderr.contains("--broker-port"), "{stderr}");
+}
+
+#[test]
+fn up_serves_requests_and_stops_on_ctrl_c() {
+    let port = support::free_port();
+    let p = port.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let mut up = support::spawn(&[
+        "up",
+        "--broker-port",
+        &p,
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    support::wait_for_port(port);
+
+    // `req` retries nothing: wait for the echo unit's retained status first.
+    let status = support::run(&[
+        "sub",
+        "--broker-port",
+        &p,
+        "modt/units/echo/status",
+        "-n",
+        "1",
+        "--timeout",
+        "15s",
+    ]);
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(String::from_utf8_lossy(&status.stdout).contains("online"));
+
+    let out = support::run(&[
+        "req",
+        "--broker-port",
+        &p,
+        "modt/echo",
+        r#"{"a": 1, "b": "zwei"}"#,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reply: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reply["a"], 1);
+    assert_eq!(reply["b"], "zwei");
+
+    // MQTT 3.1.1 requester too.
+    let out = support::run(&[
+        "req",
+        "--broker-port",
+        &p,
+        "--mqtt-version",
+        "3.1.1",
+        "modt/echo",
+        r#"{"v": 3}"#,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // pub → sub, as JSON lines.
+    let sub = support::spawn(&[
+        "sub",
+        "--broker-port",
+        &p,
+        "modt/test/+",
+        "-n",
+        "1",
+        "--jsonl",
+        "--timeout",
+        "15s",
+    ]);
+    let mut sub = sub;
+    // The subscriber is ready once it answers on the bus; retained messages avoid the race.
+    let out = support::run(&[
+        "pub",
+        "--broker-port",
+        &p,
+        "--retain",
+        "modt/test/x",
+        r#"{"hello": "bus"}"#,
+    ]);
+    assert!(out.status.success());
+    assert!(sub.wait_exit(15).success());
+    let (stdout, _) = sub.output();
+    let line: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(line["topic"], "modt/test/x");
+    assert_eq!(line["payload"]["hello"], "bus");
+
+    // A request nobody answers fails with a clear message and a non-zero exit.
+    let out = support::run(&[
+        "req",
+        "--broker-port",
+        &p,
+        "--timeout",
+        "200ms",
+        "modt/nobody",
+        "{}",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no reply"));
+
+    up.signal("INT");
+    let status = up.wait_exit(20);
+    assert!(status.success(), "{status:?}");
+    let (stdout, _) = up.output();
+    assert!(stdout.contains("embedded"), "{stdout}");
+    assert!(stdout.contains("MoDT stopped."), "{stdout}");
+}
