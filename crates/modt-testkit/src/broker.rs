@@ -74,9 +74,12 @@ impl TestBroker {
     }
 
     /// Starts a real Mosquitto on a free port, or returns `None` (printing why) when it is not
-    /// installed. CI installs it, so there it always runs.
+    /// installed. CI installs it and sets `MODT_REQUIRE_MOSQUITTO`, so there it never skips.
     pub fn mosquitto() -> Option<TestBroker> {
         let Some(_) = mosquitto_path() else {
+            if std::env::var_os("MODT_REQUIRE_MOSQUITTO").is_some() {
+                panic!("MODT_REQUIRE_MOSQUITTO is set but mosquitto is not installed");
+            }
             eprintln!("SKIP: mosquitto is not installed (apt-get install mosquitto); Mosquitto test not run");
             return None;
         };
