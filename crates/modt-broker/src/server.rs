@@ -202,7 +202,8 @@ async fn build(
         .laddr(addr)
         .nodelay(true)
         .reuseaddr(Some(true))
-        .allow_anonymous(true)
+        // rmqtt skips the auth hook for anonymous clients when this is true; the policy decides.
+        .allow_anonymous(false)
         .max_packet_size(config.max_packet_size)
         .max_mqueue_len(config.max_queue_len)
         .max_inflight(

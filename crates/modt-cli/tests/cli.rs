@@ -138,3 +138,53 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
     assert!(stdout.contains("embedded"), "{stdout}");
     assert!(stdout.contains("MoDT stopped."), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_unit_and_request_id() {
+    let broker = TestBroker::embedded();
+    let p = broker.port().to_string();
+    let unit_id = modt_testkit::client_id("echo-log");
+    let mut unit = support::spawn(&[
+        "--log-format",
+        "json",
+        "unit",
+        "echo",
+        "--unit-id",
+        &unit_id,
+        "--broker-port",
+        &p,
+    ]);
+    let observer = modt::Client::connect(broker.client_config("obs", modt::MqttVersion::V5))
+        .await
+        .unwrap();
+    modt_testkit::wait_online(&observer, &unit_id).await;
+
+    let id = "r".repeat(129);
+    let body = format!(r#"{{"request_id": "{id}", "reply_to": "modt/test/replies"}}"#);
+    let dlq = modt::protocol::topics::dead_letter(&unit_id).unwrap();
+    let mut dead = observer
+        .subscribe(&dlq.to_filter(), modt::QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    let out = support::run(&["pub", "--broker-port", &p, "modt/echo", &body]);
+    assert!(out.status.success());
+    modt_testkit::recv_within(&mut dead, std::time::Duration::from_secs(5), "dead letter").await;
+
+    unit.signal("TERM");
+    assert!(unit.wait_exit(15).success());
+    let (_, stderr) = unit.output();
+    let lines: Vec<Value> = stderr
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {l}"))
+        })
+        .collect();
+    let refused = lines
+        .iter()
+        .find(|l| l["message"] == "message refused")
+        .unwrap_or_else(|| panic!("no 'message refused' line in {stderr}"));
+    assert_eq!(refused["span"]["unit"], unit_id.as_str());
+    assert_eq!(refused["span"]["request_id"], "r".repeat(128));
+    assert_eq!(refused["code"], "bad_request");
+    observer.shutdown().await;
+}

@@ -32,6 +32,8 @@ pub struct TestBroker {
     addr: SocketAddr,
     running: Running,
     dir: tempfile::TempDir,
+    /// Extra lines for mosquitto.conf (TLS settings).
+    extra_conf: String,
 }
 
 /// Where the `mosquitto` binary is, if installed.
@@ -70,6 +72,7 @@ impl TestBroker {
             addr,
             running: Running::Embedded(broker),
             dir,
+            extra_conf: String::new(),
         }
     }
 
@@ -90,9 +93,51 @@ impl TestBroker {
             addr,
             running: Running::Stopped,
             dir,
+            extra_conf: String::new(),
         };
         b.start_mosquitto();
         Some(b)
+    }
+
+    /// Starts a real Mosquitto that only speaks TLS, with a certificate for `localhost` and
+    /// `127.0.0.1` from a CA made for this test. Returns the broker and the CA's PEM file.
+    pub fn mosquitto_tls() -> Option<(TestBroker, PathBuf)> {
+        if mosquitto_path().is_none() {
+            // Prints the skip reason (or panics under CI).
+            let _ = TestBroker::mosquitto();
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ca_key = rcgen::KeyPair::generate().expect("CA key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "modt test CA");
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA cert");
+        let key = rcgen::KeyPair::generate().expect("server key");
+        let params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+                .expect("server params");
+        let cert = params.signed_by(&key, &ca).expect("server cert");
+        let ca_file = dir.path().join("ca.pem");
+        std::fs::write(&ca_file, ca.pem()).expect("write CA");
+        std::fs::write(dir.path().join("server.pem"), cert.pem()).expect("write cert");
+        std::fs::write(dir.path().join("server.key"), key.serialize_pem()).expect("write key");
+        let extra_conf = format!(
+            "cafile {0}/ca.pem\ncertfile {0}/server.pem\nkeyfile {0}/server.key\n",
+            dir.path().display()
+        );
+        let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+        let mut b = TestBroker {
+            kind: BrokerKind::Mosquitto,
+            addr,
+            running: Running::Stopped,
+            dir,
+            extra_conf,
+        };
+        b.start_mosquitto();
+        Some((b, ca_file))
     }
 
     /// Starts the given kind; `None` only for Mosquitto when it is not installed.
@@ -107,8 +152,9 @@ impl TestBroker {
         let conf = self.dir.path().join("mosquitto.conf");
         let body = format!(
             "per_listener_settings false\nallow_anonymous true\nlistener {} 127.0.0.1\n\
-             set_tcp_nodelay true\npersistence false\nmax_queued_messages 100000\nlog_type error\n",
-            self.addr.port()
+             set_tcp_nodelay true\npersistence false\nmax_queued_messages 100000\nlog_type error\n{}",
+            self.addr.port(),
+            self.extra_conf,
         );
         std::fs::write(&conf, body).expect("write mosquitto.conf");
         let path = mosquitto_path().expect("mosquitto installed");

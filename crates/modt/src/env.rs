@@ -82,3 +82,87 @@ impl BrokerArgs {
         Ok(cfg)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        broker: BrokerArgs,
+    }
+
+    fn parse(args: &[&str]) -> BrokerArgs {
+        Cmd::try_parse_from(std::iter::once("t").chain(args.iter().copied()))
+            .unwrap()
+            .broker
+    }
+
+    #[test]
+    fn defaults_reach_the_local_broker_with_mqtt_5() {
+        let cfg = parse(&[]).client_config("c1").unwrap();
+        assert_eq!((cfg.host.as_str(), cfg.port), ("127.0.0.1", 1883));
+        assert_eq!(cfg.version, MqttVersion::V5);
+        assert!(cfg.credentials.is_none() && cfg.tls.is_none());
+    }
+
+    #[test]
+    fn the_password_file_gives_its_first_line_and_never_shows_in_debug() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "hunter2\nignored\n").unwrap();
+        let cfg = parse(&[
+            "--broker-username",
+            "u",
+            "--broker-password-file",
+            file.to_str().unwrap(),
+        ])
+        .client_config("c1")
+        .unwrap();
+        let creds = cfg.credentials.clone().unwrap();
+        assert_eq!(creds.password.expose(), "hunter2");
+        assert!(!format!("{cfg:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn contradictory_or_incomplete_credentials_are_refused_with_the_flag_named() {
+        let err = parse(&[
+            "--broker-password",
+            "x",
+            "--broker-password-file",
+            "/nonexistent",
+        ])
+        .client_config("c")
+        .unwrap_err();
+        assert!(err.to_string().contains("not both"), "{err}");
+        let err = parse(&["--broker-password", "x"])
+            .client_config("c")
+            .unwrap_err();
+        assert!(err.to_string().contains("--broker-username"), "{err}");
+        let err = parse(&[
+            "--broker-username",
+            "u",
+            "--broker-password-file",
+            "/nonexistent/pw",
+        ])
+        .client_config("c")
+        .unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/pw"), "{err}");
+    }
+
+    #[test]
+    fn a_ca_file_turns_tls_on_and_versions_parse() {
+        let cfg = parse(&["--broker-ca-file", "/tmp/ca.pem", "--mqtt-version", "3.1.1"])
+            .client_config("c")
+            .unwrap();
+        assert_eq!(
+            cfg.tls.unwrap().ca_file.unwrap().to_str(),
+            Some("/tmp/ca.pem")
+        );
+        assert_eq!(cfg.version, MqttVersion::V311);
+        assert!(Cmd::try_parse_from(["t", "--mqtt-version", "4"]).is_err());
+    }
+}
