@@ -66,3 +66,38 @@ pub fn decode_object(payload: &[u8]) -> Result<serde_json::Value, DecodeError> {
 pub fn encode<T: Serialize + ?Sized>(payload: &T) -> Result<Vec<u8>, serde_json::Error> {
     serde_json::to_vec(payload)
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::protocol::*;
+
+    proptest! {
+        /// No input makes a decoder panic; every failure is a typed error.
+        #[test]
+        fn decoders_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode::<StateSet>(&bytes);
+            let _ = decode::<SessionInfo>(&bytes);
+            let _ = decode::<HubRequest>(&bytes);
+            let _ = decode::<ErrorReply>(&bytes);
+            let _ = decode::<DeadLetter>(&bytes);
+            let _ = decode_object(&bytes);
+        }
+
+        /// A `user_id` that is a number or null (never a string) is a `bad_request`, whatever else is there.
+        #[test]
+        fn wrongly_typed_fields_are_bad_requests(user in any::<Option<i64>>(), key in "\\PC{0,8}", n in any::<f64>()) {
+            let v = serde_json::json!({"user_id": user, "key": key, "value": n});
+            let bytes = serde_json::to_vec(&v).unwrap();
+            prop_assert_eq!(decode::<StateSet>(&bytes).unwrap_err().code(), ErrorCode::BadRequest);
+        }
+    }
+
+    #[test]
+    fn oversized_payloads_are_too_large() {
+        let big = vec![b' '; MAX_PAYLOAD_BYTES + 1];
+        assert_eq!(decode_object(&big).unwrap_err().code(), ErrorCode::TooLarge);
+    }
+}
