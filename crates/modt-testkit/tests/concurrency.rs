@@ -64,3 +64,48 @@ async fn handlers_in_flight_never_exceed_the_limit() {
     client.shutdown().await;
     running.stop().await.unwrap();
 }
+
+const ORDERED: Topic = Topic::from_static("modt/test/ordered");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ordered_routes_accept_in_arrival_order_and_finish_concurrently() {
+    init_tracing();
+    let broker = TestBroker::embedded();
+    let accepted = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let finished = Arc::new(AtomicUsize::new(0));
+    let (acc, fin) = (accepted.clone(), finished.clone());
+    let unit_id = client_id("ordered");
+    let unit = Unit::new("ordered", "test", "0")
+        .unit_id(&unit_id)
+        .route_ordered(ORDERED.to_filter(), move |ctx: Context, msg: Message| {
+            let v: serde_json::Value = ctx.decode(&msg)?;
+            acc.lock().unwrap().push(v["i"].as_i64().unwrap());
+            let fin = fin.clone();
+            // Later messages finish sooner: completion order is not arrival order.
+            let delay = 40u64.saturating_sub(v["i"].as_u64().unwrap());
+            Ok(Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                fin.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            }))
+        });
+    let running = RunningUnit::start(unit, broker.client_config("ordered", MqttVersion::V311));
+    let client = Client::connect(broker.client_config("pub", MqttVersion::V311))
+        .await
+        .unwrap();
+    wait_online(&client, &unit_id).await;
+    for i in 0..40 {
+        client
+            .publish_json(&ORDERED, &json!({"i": i}))
+            .await
+            .unwrap();
+    }
+    modt_testkit::wait_until(Duration::from_secs(10), "all 40 handled", || {
+        let f = finished.clone();
+        async move { f.load(Ordering::SeqCst) == 40 }
+    })
+    .await;
+    assert_eq!(*accepted.lock().unwrap(), (0..40).collect::<Vec<_>>());
+    client.shutdown().await;
+    running.stop().await.unwrap();
+}

@@ -63,6 +63,10 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = HandlerResult> + Send>>;
 /// A type-erased handler.
 pub(crate) type BoxHandler = Arc<dyn Fn(Context, Message) -> HandlerFuture + Send + Sync>;
 
+/// A type-erased accept step of an ordered route.
+pub(crate) type BoxAccept =
+    Arc<dyn Fn(Context, Message) -> Result<HandlerFuture, HandlerError> + Send + Sync>;
+
 /// Everything a handler needs to answer one message.
 #[derive(Debug, Clone)]
 pub struct Context {

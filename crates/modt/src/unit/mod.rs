@@ -22,7 +22,7 @@ pub use handler::{Context, HandlerError, HandlerFuture, HandlerResult};
 pub use metrics::{Metrics, MetricsSnapshot};
 
 use crate::{Message, Topic, TopicFilter};
-use handler::BoxHandler;
+use handler::{BoxAccept, BoxHandler};
 
 /// Default number of messages a unit handles at once.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
@@ -31,7 +31,14 @@ pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub(crate) struct Route {
     pub(crate) filter: TopicFilter,
-    pub(crate) handler: BoxHandler,
+    pub(crate) handler: RouteHandler,
+}
+
+pub(crate) enum RouteHandler {
+    /// Runs entirely in its own task.
+    Concurrent(BoxHandler),
+    /// Accepts in arrival order on the receive loop, then finishes in its own task.
+    Ordered(BoxAccept),
 }
 
 impl std::fmt::Debug for Route {
@@ -127,7 +134,25 @@ impl Unit {
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
         let handler: BoxHandler = Arc::new(move |ctx, msg| Box::pin(handler(ctx, msg)));
-        self.routes.push(Route { filter, handler });
+        self.routes.push(Route {
+            filter,
+            handler: RouteHandler::Concurrent(handler),
+        });
+        self
+    }
+
+    /// Handles messages matching `filter` in two steps: `accept` runs on the receive loop in
+    /// the order messages arrived (so it must be quick and never block: decode, validate,
+    /// enqueue), and the future it returns finishes concurrently with other messages.
+    /// Use it where order matters, e.g. writes to a store.
+    pub fn route_ordered<F>(mut self, filter: TopicFilter, accept: F) -> Self
+    where
+        F: Fn(Context, Message) -> Result<HandlerFuture, HandlerError> + Send + Sync + 'static,
+    {
+        self.routes.push(Route {
+            filter,
+            handler: RouteHandler::Ordered(Arc::new(accept)),
+        });
         self
     }
 }

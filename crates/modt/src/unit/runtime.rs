@@ -11,10 +11,10 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, info_span, warn, Instrument};
 
-use super::handler::{Context, HandlerError};
+use super::handler::{Context, HandlerError, HandlerFuture};
 use super::metrics::Metrics;
 use super::presence::Presence;
-use super::{dead_letter, Route, Unit};
+use super::{dead_letter, Route, RouteHandler, Unit};
 use crate::protocol::{topics, ErrorCode, ErrorReply, Timestamp, UnitInfo};
 use crate::{Client, ClientConfig, Error, Message, QoS, RequestContext, Topic};
 
@@ -102,9 +102,10 @@ impl Unit {
                 _ = shutdown.cancelled() => break,
                 p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
             };
-            let shared = shared.clone();
+            // Ordered routes accept here, in arrival order; the rest of the work runs concurrently.
+            let job = prepare(shared.clone(), msg);
             tasks.spawn(async move {
-                dispatch(&shared, msg).await;
+                job.await;
                 drop(permit);
             });
         }
@@ -147,7 +148,12 @@ async fn reannounce(shared: Arc<Shared>, shutdown: CancellationToken) {
     }
 }
 
-async fn dispatch(shared: &Shared, msg: Message) {
+/// Starts handling `msg`: resolves its correlation and route, runs an ordered route's accept
+/// step now, and returns the rest as a future to run concurrently.
+fn prepare(
+    shared: Arc<Shared>,
+    msg: Message,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
     let request = RequestContext::from_message(&msg);
     let span = info_span!(
         "handle",
@@ -155,36 +161,48 @@ async fn dispatch(shared: &Shared, msg: Message) {
         topic = %msg.topic,
         request_id = request.request_id.as_deref().unwrap_or(""),
     );
+    shared.metrics.begin();
+    let ctx = Context {
+        client: shared.client.clone(),
+        request,
+        unit_id: shared.unit_id.clone(),
+        metrics: shared.metrics.clone(),
+    };
+    let work: Result<HandlerFuture, HandlerError> = match &ctx.request.problem {
+        Some(problem) => Err(HandlerError::bad_request(problem.clone())),
+        None => span.in_scope(|| start(&shared, &ctx, &msg)),
+    };
     async move {
-        shared.metrics.begin();
-        let ctx = Context {
-            client: shared.client.clone(),
-            request,
-            unit_id: shared.unit_id.clone(),
-            metrics: shared.metrics.clone(),
-        };
-        let result = match &ctx.request.problem {
-            Some(problem) => Err(HandlerError::bad_request(problem.clone())),
-            None => handle(shared, &ctx, &msg).await,
+        let result = match work {
+            Ok(fut) => fut.await,
+            Err(e) => Err(e),
         };
         shared.metrics.end(result.is_ok());
         if let Err(e) = result {
-            refuse(shared, &ctx, &msg, e).await;
+            refuse(&shared, &ctx, &msg, e).await;
         }
     }
     .instrument(span)
-    .await
 }
 
-async fn handle(shared: &Shared, ctx: &Context, msg: &Message) -> Result<(), HandlerError> {
+/// Picks the handler for `msg` and starts it.
+fn start(
+    shared: &Arc<Shared>,
+    ctx: &Context,
+    msg: &Message,
+) -> Result<HandlerFuture, HandlerError> {
     if msg.topic == shared.ping.as_str() {
         let reply = shared
             .presence
             .ping_reply(&shared.metrics, ctx.request.request_id.clone());
-        return ctx.answer(&shared.pong, &reply).await;
+        let (ctx, pong) = (ctx.clone(), shared.pong.clone());
+        return Ok(Box::pin(async move { ctx.answer(&pong, &reply).await }));
     }
     match shared.routes.iter().find(|r| r.filter.matches(&msg.topic)) {
-        Some(route) => (route.handler)(ctx.clone(), msg.clone()).await,
+        Some(route) => match &route.handler {
+            RouteHandler::Concurrent(h) => Ok(h(ctx.clone(), msg.clone())),
+            RouteHandler::Ordered(accept) => accept(ctx.clone(), msg.clone()),
+        },
         None => Err(HandlerError::new(
             ErrorCode::NotFound,
             format!("no handler for topic {}", msg.topic),
