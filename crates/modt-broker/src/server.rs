@@ -169,7 +169,7 @@ async fn build(
             "rmqtt-retainer",
             "retained_message_ttl = \"0s\"\nmax_retained_messages = 0",
         )
-        .plugins_config_map_add("rmqtt-shared-subscription", "")
+        .plugins_config_map_add("rmqtt-shared-subscription", "strategy = \"round_robin\"")
         .build()
         .await;
     rmqtt_retainer::register(&scx, true, false)

@@ -60,9 +60,12 @@ pub(crate) struct UnitArgs {
     /// Public URL of a unit's web side, as browsers reach it.
     #[arg(long, env = "MODT_PUBLIC_URL")]
     pub(crate) public_url: Option<String>,
-    /// Messages a unit handles at once.
-    #[arg(long, env = "MODT_MAX_IN_FLIGHT", default_value_t = modt::unit::DEFAULT_MAX_IN_FLIGHT)]
-    pub(crate) max_in_flight: usize,
+    /// Messages a unit handles at once (default: the unit's own; 64, or 4096 for state).
+    #[arg(long, env = "MODT_MAX_IN_FLIGHT")]
+    pub(crate) max_in_flight: Option<usize>,
+    /// State unit: publish change events on `modt/state/changed/{user_id}`.
+    #[arg(long, env = "MODT_STATE_EVENTS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub(crate) state_events: bool,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +97,8 @@ pub(crate) struct UnitCmd {
 pub(crate) enum UnitName {
     /// Replies to `modt/echo` with its payload.
     Echo,
+    /// The per-user key-value store (`modt/state/*`), SQLite in the data directory.
+    State,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,12 @@ pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Re
     if let Some(id) = cmd.unit_id {
         unit = unit.unit_id(id);
     }
+    std::fs::create_dir_all(&cmd.unit.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            cmd.unit.data_dir.display()
+        )
+    })?;
     let config = cmd.unit.broker.client_config("unused")?;
     unit.run(config, shutdown)
         .await

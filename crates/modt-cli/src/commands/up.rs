@@ -54,7 +54,7 @@ pub(crate) async fn run(args: UpArgs, shutdown: CancellationToken) -> anyhow::Re
         println!(
             "  unit     {:<8} serves {}",
             units::name_of(name),
-            serves(name)
+            units::serves(name)
         );
         tasks.spawn(async move { (name, unit.run(config, token).await) });
     }
@@ -83,12 +83,6 @@ pub(crate) async fn run(args: UpArgs, shutdown: CancellationToken) -> anyhow::Re
     match failure {
         Some(e) => Err(e),
         None => Ok(()),
-    }
-}
-
-fn serves(name: crate::cli::UnitName) -> &'static str {
-    match name {
-        crate::cli::UnitName::Echo => "modt/echo",
     }
 }
 

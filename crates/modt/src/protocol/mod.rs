@@ -32,8 +32,9 @@ pub use presence::{presence_status, Ping, PingReply, UnitInfo};
 pub use reply::{Ack, ErrorBody, ErrorCode, ErrorReply, ReplyStatus};
 pub use session::{SessionInfo, SessionQuery, SessionStatus};
 pub use state::{
-    StateAction, StateAllGet, StateAllValue, StateClear, StateDelete, StateGet, StateKeysList,
-    StateKeysQuery, StateSet, StateValue, ValueStatus,
+    BulkEntry, BulkValue, ChangeOp, EntryMeta, StateAck, StateAction, StateAllGet, StateAllValue,
+    StateBulkGet, StateBulkSet, StateBulkValue, StateChanged, StateClear, StateDelete, StateGet,
+    StateKeysList, StateKeysQuery, StateSet, StateValue, ValueStatus,
 };
 pub use timestamp::Timestamp;
 pub use topic::{Topic, TopicError, TopicFilter};

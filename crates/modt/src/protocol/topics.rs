@@ -33,6 +33,13 @@ pub const STATE_DELETE: Topic = Topic::from_static("modt/state/delete");
 /// `modt/state/clear`: delete all of a user's keys.
 pub const STATE_CLEAR: Topic = Topic::from_static("modt/state/clear");
 
+/// `modt/state/bulk/get`: read several keys (extension).
+pub const STATE_BULK_GET: Topic = Topic::from_static("modt/state/bulk/get");
+/// `modt/state/bulk/set`: write several keys atomically (extension).
+pub const STATE_BULK_SET: Topic = Topic::from_static("modt/state/bulk/set");
+/// `modt/state/changed/+`: every user's change events.
+pub const ALL_STATE_CHANGED: TopicFilter = TopicFilter::from_static("modt/state/changed/+");
+
 /// `modt/echo`: the echo unit's request topic.
 pub const ECHO: Topic = Topic::from_static("modt/echo");
 /// `modt/echo/reply`: where the echo unit answers requests that carry no `reply_to`.
@@ -90,6 +97,24 @@ pub fn reply_owner(topic: &str) -> Option<&str> {
     topic
         .strip_prefix("modt/reply/")
         .map(|rest| rest.split('/').next().unwrap_or(rest))
+}
+
+/// Encodes any string as one topic level: `%`, `/`, `+`, `#` and NUL become `%XX`.
+pub fn encode_level(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' | '/' | '+' | '#' | '\0' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `modt/state/changed/{user_id}`: change events for one user. The user id is encoded with
+/// [`encode_level`], so any user id has a topic.
+pub fn state_changed(user_id: &str) -> Result<Topic, TopicError> {
+    build("modt/state/changed", &encode_level(user_id), None)
 }
 
 /// `modt/bench/{client_id}`: a benchmark client's own topic for the bare broker echo.

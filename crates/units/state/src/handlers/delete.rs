@@ -1,0 +1,51 @@
+//! `modt/state/delete`: delete one key. Correlated: `StateAck` with `removed` (0 or 1) after commit.
+
+use std::sync::Arc;
+
+use modt::protocol::{ChangeOp, StateAck, StateChanged, StateDelete};
+use modt::unit::HandlerFuture;
+use modt::{Context, HandlerError, Message};
+
+use super::{store_error, Shared};
+use crate::store::{Write, WriteOutcome};
+
+pub(crate) fn accept(
+    h: &Arc<Shared>,
+    ctx: Context,
+    msg: Message,
+) -> Result<HandlerFuture, HandlerError> {
+    let req: StateDelete = ctx.decode(&msg)?;
+    h.limits.user_id(&req.user_id)?;
+    h.limits.key(&req.key)?;
+    let ticket = h
+        .store
+        .submit(vec![Write::Delete {
+            user_id: req.user_id.clone(),
+            key: req.key.clone(),
+            if_version: req.if_version,
+        }])
+        .map_err(store_error)?;
+    let h = h.clone();
+    Ok(Box::pin(async move {
+        let outcome = ticket.committed().await.map_err(store_error)?;
+        let deleted = match outcome.first() {
+            Some(WriteOutcome::Deleted { version }) => *version,
+            _ => None,
+        };
+        let mut ack = StateAck::new(ctx.request().request_id.clone());
+        ack.removed = Some(u64::from(deleted.is_some()));
+        ctx.reply(&ack).await?;
+        if let Some(version) = deleted {
+            let event = StateChanged {
+                timestamp: None,
+                user_id: req.user_id,
+                op: ChangeOp::Delete,
+                key: Some(req.key),
+                value: None,
+                version: Some(version),
+            };
+            h.changed(&ctx, event).await;
+        }
+        Ok(())
+    }))
+}

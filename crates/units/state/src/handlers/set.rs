@@ -1,0 +1,54 @@
+//! `modt/state/set`: store one key. Legacy: no reply. Correlated: `StateAck` with the new version
+//! once the write is on disk.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use modt::protocol::{ChangeOp, StateAck, StateChanged, StateSet};
+use modt::unit::HandlerFuture;
+use modt::{Context, HandlerError, Message};
+
+use super::{store_error, Shared};
+use crate::store::{Write, WriteOutcome};
+
+pub(crate) fn accept(
+    h: &Arc<Shared>,
+    ctx: Context,
+    msg: Message,
+) -> Result<HandlerFuture, HandlerError> {
+    let req: StateSet = ctx.decode(&msg)?;
+    h.limits.user_id(&req.user_id)?;
+    h.limits.key(&req.key)?;
+    h.limits.value(&req.value)?;
+    let ticket = h
+        .store
+        .submit(vec![Write::Set {
+            user_id: req.user_id.clone(),
+            key: req.key.clone(),
+            value: req.value.clone(),
+            if_version: req.if_version,
+            ttl: req.ttl_secs.map(Duration::from_secs),
+        }])
+        .map_err(store_error)?;
+    let h = h.clone();
+    Ok(Box::pin(async move {
+        let outcome = ticket.committed().await.map_err(store_error)?;
+        let version = match outcome.first() {
+            Some(WriteOutcome::Set { version }) => *version,
+            _ => 0,
+        };
+        let mut ack = StateAck::new(ctx.request().request_id.clone());
+        ack.version = Some(version);
+        ctx.reply(&ack).await?;
+        let event = StateChanged {
+            timestamp: None,
+            user_id: req.user_id,
+            op: ChangeOp::Set,
+            key: Some(req.key),
+            value: Some(req.value),
+            version: Some(version),
+        };
+        h.changed(&ctx, event).await;
+        Ok(())
+    }))
+}

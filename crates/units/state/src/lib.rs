@@ -1,0 +1,21 @@
+//! # modt-state — the state unit
+//!
+//! The per-user key-value store of MoDT, served over MQTT (PROTOCOL.md §2, `modt/state/*`),
+//! wire-compatible with the original db-unit and its SQLite file, plus the correlated
+//! extension: private replies, acks after the durable commit, versions with `if_version`,
+//! TTLs, prefixes, bulk get/set and change events on `modt/state/changed/{user_id}`.
+//!
+//! - [`store`]: the storage seam ([`Store`]) and its SQLite implementation.
+//! - [`limits`]: the size limits of PROTOCOL.md §5.
+//! - `handlers`: one file per topic: decode → apply → reply.
+//! - [`unit`]: wiring the handlers into a [`modt::Unit`].
+
+mod handlers;
+pub mod limits;
+pub mod store;
+mod unit;
+
+pub use limits::Limits;
+pub use store::sqlite::SqliteStore;
+pub use store::{Entry, Store, StoreError, Write, WriteOutcome};
+pub use unit::{unit, StateConfig, DEFAULT_MAX_IN_FLIGHT, NAME};

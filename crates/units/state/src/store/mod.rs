@@ -1,0 +1,140 @@
+//! The storage seam of the state unit: what any backend (SQLite now, PostgreSQL later) offers.
+//!
+//! Writes are *submitted* synchronously, in order, and complete asynchronously once durable;
+//! reads can wait for a [`WriteBarrier`] so they see every write submitted before them.
+
+pub mod sqlite;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+/// A stored key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The value, with its JSON type.
+    pub value: Value,
+    /// 1 on creation, +1 on every write.
+    pub version: u64,
+    /// Last write, `YYYY-MM-DD HH:MM:SS` UTC (the original's `CURRENT_TIMESTAMP` format).
+    pub updated_at: String,
+    /// Expiry in Unix milliseconds, if the key has a TTL.
+    pub expires_at_ms: Option<i64>,
+}
+
+/// One change to apply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// Create or replace a key.
+    Set {
+        /// Whose key.
+        user_id: String,
+        /// The key.
+        key: String,
+        /// The value.
+        value: Value,
+        /// Only if the current version is this (0: the key must not exist).
+        if_version: Option<u64>,
+        /// Expire this long after the write.
+        ttl: Option<Duration>,
+    },
+    /// Delete a key.
+    Delete {
+        /// Whose key.
+        user_id: String,
+        /// The key.
+        key: String,
+        /// Only if the current version is this.
+        if_version: Option<u64>,
+    },
+    /// Delete all of a user's keys.
+    Clear {
+        /// Whose keys.
+        user_id: String,
+    },
+}
+
+/// What one write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// The key now has this version.
+    Set {
+        /// The new version.
+        version: u64,
+    },
+    /// The key was deleted (`Some(version it had)`) or did not exist (`None`).
+    Deleted {
+        /// The deleted version.
+        version: Option<u64>,
+    },
+    /// This many keys were removed.
+    Removed {
+        /// How many.
+        count: u64,
+    },
+}
+
+/// Why a store operation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StoreError {
+    /// A version check failed; nothing of the batch was written.
+    #[error("version conflict on key {key:?}: expected version {expected}, found {found}")]
+    Conflict {
+        /// The key.
+        key: String,
+        /// The version asked for.
+        expected: u64,
+        /// The version found (0: no such key).
+        found: u64,
+    },
+    /// The store cannot take work now (writer gone, queue full).
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// The database failed.
+    #[error("storage failure: {0}")]
+    Storage(String),
+}
+
+/// The result of a submitted batch: one outcome per write, or why the whole batch failed.
+pub type BatchResult = Result<Vec<WriteOutcome>, StoreError>;
+
+/// Resolves once a submitted batch is durable.
+#[derive(Debug)]
+pub struct WriteTicket(pub(crate) oneshot::Receiver<BatchResult>);
+
+impl WriteTicket {
+    /// Waits until the batch is committed to disk (or failed).
+    pub async fn committed(self) -> BatchResult {
+        self.0
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Unavailable("the writer stopped".into())))
+    }
+}
+
+/// Resolves once every write submitted before it was made is committed.
+pub type WriteBarrier = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A per-user key-value store with ordered, durable, acknowledged writes.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Queues `writes` as one atomic batch, after everything submitted before. Never blocks.
+    fn submit(&self, writes: Vec<Write>) -> Result<WriteTicket, StoreError>;
+    /// A barrier for reads that must see everything submitted so far.
+    fn barrier(&self) -> WriteBarrier;
+    /// One key (expired keys are absent).
+    async fn get(&self, user_id: &str, key: &str) -> Result<Option<Entry>, StoreError>;
+    /// Several keys, in the order asked.
+    async fn get_many(
+        &self,
+        user_id: &str,
+        keys: &[String],
+    ) -> Result<Vec<Option<Entry>>, StoreError>;
+    /// Keys of a user, sorted, optionally only those starting with `prefix`.
+    async fn keys(&self, user_id: &str, prefix: Option<&str>) -> Result<Vec<String>, StoreError>;
+    /// All keys of a user with their entries, sorted by key.
+    async fn all(&self, user_id: &str) -> Result<Vec<(String, Entry)>, StoreError>;
+}

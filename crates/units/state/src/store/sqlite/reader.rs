@@ -1,0 +1,113 @@
+//! Reads: a small pool of read-only connections (WAL lets them run beside the writer) and the
+//! decoding of rows, including rows the original db-unit wrote.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde_json::Value;
+
+use super::{now_ms, schema, storage};
+use crate::store::{Entry, StoreError};
+
+/// Read connections kept for reuse.
+const POOL_SIZE: usize = 8;
+
+#[derive(Debug)]
+pub(crate) struct ReadPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    pub(crate) fn new(path: PathBuf) -> Self {
+        ReadPool {
+            path,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `f` on a pooled connection (blocking: call from `spawn_blocking`).
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => schema::open_reader(&self.path)?,
+        };
+        let result = f(&conn);
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < POOL_SIZE {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+/// A stored value back to JSON. MoDT-rs stores JSON text, so every type round-trips. The
+/// original stored `json.dumps` for objects/arrays and `str()` for the rest, and read back with
+/// "`json.loads`, else the raw string"; the same rule serves its rows as it did.
+fn decode(text: Option<String>) -> Value {
+    match text {
+        Some(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        None => Value::Null,
+    }
+}
+
+const COLUMNS: &str = "value, version, updated_at, expires_at";
+const LIVE: &str = "(expires_at IS NULL OR expires_at > ?)";
+
+fn entry(row: &Row<'_>, at: usize) -> rusqlite::Result<Entry> {
+    let value = decode(row.get(at)?);
+    let version: i64 = row.get(at + 1)?;
+    let updated_at: String = row
+        .get::<_, rusqlite::types::Value>(at + 2)
+        .map(|v| match v {
+            rusqlite::types::Value::Text(t) => t,
+            rusqlite::types::Value::Integer(i) => i.to_string(),
+            rusqlite::types::Value::Real(r) => r.to_string(),
+            _ => String::new(),
+        })?;
+    Ok(Entry {
+        value,
+        version: version.max(0) as u64,
+        updated_at,
+        expires_at_ms: row.get(at + 3)?,
+    })
+}
+
+pub(crate) fn get(c: &Connection, user_id: &str, key: &str) -> Result<Option<Entry>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM states WHERE user_id = ? AND key = ? AND {LIVE}");
+    let mut stmt = c.prepare_cached(&sql).map_err(storage)?;
+    stmt.query_row(rusqlite::params![user_id, key, now_ms()], |r| entry(r, 0))
+        .optional()
+        .map_err(storage)
+}
+
+pub(crate) fn keys(
+    c: &Connection,
+    user_id: &str,
+    prefix: Option<&str>,
+) -> Result<Vec<String>, StoreError> {
+    let sql = format!("SELECT key FROM states WHERE user_id = ? AND {LIVE} AND substr(key, 1, length(?)) = ? ORDER BY key");
+    let p = prefix.unwrap_or("");
+    let mut stmt = c.prepare_cached(&sql).map_err(storage)?;
+    let rows = stmt
+        .query_map(rusqlite::params![user_id, now_ms(), p, p], |r| r.get(0))
+        .map_err(storage)?;
+    rows.collect::<Result<_, _>>().map_err(storage)
+}
+
+pub(crate) fn all(c: &Connection, user_id: &str) -> Result<Vec<(String, Entry)>, StoreError> {
+    let sql =
+        format!("SELECT key, {COLUMNS} FROM states WHERE user_id = ? AND {LIVE} ORDER BY key");
+    let mut stmt = c.prepare_cached(&sql).map_err(storage)?;
+    let rows = stmt
+        .query_map(rusqlite::params![user_id, now_ms()], |r| {
+            Ok((r.get(0)?, entry(r, 1)?))
+        })
+        .map_err(storage)?;
+    rows.collect::<Result<_, _>>().map_err(storage)
+}

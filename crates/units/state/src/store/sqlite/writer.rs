@@ -1,0 +1,262 @@
+//! The writer thread: the only connection that writes. It takes every batch waiting in its
+//! queue (up to [`MAX_BATCH`](super::MAX_BATCH) writes), applies each in its own savepoint,
+//! commits them in one transaction (one fsync), and only then acknowledges them.
+
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::{oneshot, watch};
+
+use super::{now_ms, now_text, storage, MAX_BATCH};
+use crate::store::{BatchResult, StoreError, Write, WriteBarrier, WriteOutcome, WriteTicket};
+
+struct Job {
+    seq: u64,
+    writes: Vec<Write>,
+    done: oneshot::Sender<BatchResult>,
+}
+
+enum Msg {
+    Job(Job),
+    Stop,
+}
+
+#[derive(Debug)]
+pub(crate) struct Writer {
+    tx: SyncSender<Msg>,
+    /// The sequence number of the last submitted batch; held while submitting so sequence
+    /// order is queue order.
+    submitted: Mutex<u64>,
+    committed: watch::Receiver<u64>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Writer {
+    pub(crate) fn start(conn: Connection, queue: usize) -> Result<Writer, StoreError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(queue.max(1));
+        let (committed_tx, committed) = watch::channel(0u64);
+        let thread = std::thread::Builder::new()
+            .name("modt-state-writer".into())
+            .spawn(move || run(conn, rx, committed_tx))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
+        Ok(Writer {
+            tx,
+            submitted: Mutex::new(0),
+            committed,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    pub(crate) fn submit(&self, writes: Vec<Write>) -> Result<WriteTicket, StoreError> {
+        let (done, rx) = oneshot::channel();
+        let mut last = self.submitted.lock().unwrap_or_else(|p| p.into_inner());
+        let seq = *last + 1;
+        match self.tx.try_send(Msg::Job(Job { seq, writes, done })) {
+            Ok(()) => {
+                *last = seq;
+                Ok(WriteTicket(rx))
+            }
+            Err(TrySendError::Full(_)) => {
+                Err(StoreError::Unavailable("the write queue is full".into()))
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                Err(StoreError::Unavailable("the writer stopped".into()))
+            }
+        }
+    }
+
+    pub(crate) fn barrier(&self) -> WriteBarrier {
+        let target = *self.submitted.lock().unwrap_or_else(|p| p.into_inner());
+        let mut committed = self.committed.clone();
+        Box::pin(async move {
+            // An error means the writer is gone; the read then sees whatever is on disk.
+            let _ = committed.wait_for(|c| *c >= target).await;
+        })
+    }
+
+    /// Commits what is queued, then stops the thread. Blocking.
+    pub(crate) fn stop(&self) {
+        let _ = self.tx.send(Msg::Stop);
+        if let Some(t) = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// How often an idle writer deletes expired keys (reads already hide them).
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn run(mut conn: Connection, rx: Receiver<Msg>, committed: watch::Sender<u64>) {
+    let mut stop = false;
+    while !stop {
+        let mut jobs = match rx.recv_timeout(SWEEP_EVERY) {
+            Ok(Msg::Job(j)) => vec![j],
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                sweep(&mut conn);
+                continue;
+            }
+            Ok(Msg::Stop) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        let mut writes = jobs[0].writes.len();
+        while writes < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(Msg::Job(j)) => {
+                    writes += j.writes.len();
+                    jobs.push(j);
+                }
+                Ok(Msg::Stop) => {
+                    stop = true;
+                    break;
+                }
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        let results = match commit(&mut conn, &jobs) {
+            Ok(results) => results,
+            Err(e) => {
+                tracing::error!(error = %e, batches = jobs.len(), "state commit failed");
+                jobs.iter().map(|_| Err(e.clone())).collect()
+            }
+        };
+        if let Some(last) = jobs.last() {
+            committed.send_replace(last.seq);
+        }
+        for (job, result) in jobs.into_iter().zip(results) {
+            let _ = job.done.send(result);
+        }
+    }
+}
+
+fn sweep(conn: &mut Connection) {
+    let result = conn
+        .execute(
+            "DELETE FROM states WHERE expires_at IS NOT NULL AND expires_at <= ?",
+            params![now_ms()],
+        )
+        .map_err(storage);
+    match result {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(removed = n, "expired keys swept"),
+        Err(e) => tracing::warn!(error = %e, "sweeping expired keys failed"),
+    }
+}
+
+/// One transaction for all jobs; each job in a savepoint, so a conflict undoes only its own batch.
+fn commit(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<BatchResult>, StoreError> {
+    let mut tx = conn.transaction().map_err(storage)?;
+    let mut results = Vec::with_capacity(jobs.len());
+    let now = now_ms();
+    let stamp = now_text();
+    for job in jobs {
+        let mut sp = tx.savepoint().map_err(storage)?;
+        let outcome: BatchResult = job
+            .writes
+            .iter()
+            .map(|w| apply(&sp, w, now, &stamp))
+            .collect();
+        if outcome.is_ok() {
+            sp.commit().map_err(storage)?;
+        } else {
+            sp.rollback().map_err(storage)?;
+        }
+        results.push(outcome);
+    }
+    tx.commit().map_err(storage)?;
+    Ok(results)
+}
+
+fn live_version(c: &Connection, user_id: &str, key: &str, now: i64) -> Result<u64, StoreError> {
+    let v: Option<i64> = c
+        .prepare_cached(
+            "SELECT version FROM states WHERE user_id = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)",
+        )
+        .and_then(|mut s| s.query_row(params![user_id, key, now], |r| r.get(0)).optional())
+        .map_err(storage)?;
+    Ok(v.unwrap_or(0).max(0) as u64)
+}
+
+fn check(
+    c: &Connection,
+    user_id: &str,
+    key: &str,
+    expected: Option<u64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    if let Some(expected) = expected {
+        let found = live_version(c, user_id, key, now)?;
+        if found != expected {
+            return Err(StoreError::Conflict {
+                key: key.to_owned(),
+                expected,
+                found,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn apply(c: &Connection, w: &Write, now: i64, stamp: &str) -> Result<WriteOutcome, StoreError> {
+    match w {
+        Write::Set {
+            user_id,
+            key,
+            value,
+            if_version,
+            ttl,
+        } => {
+            check(c, user_id, key, *if_version, now)?;
+            let text =
+                serde_json::to_string(value).map_err(|e| StoreError::Storage(e.to_string()))?;
+            let expires =
+                ttl.map(|t| now.saturating_add(i64::try_from(t.as_millis()).unwrap_or(i64::MAX)));
+            let version: i64 = c
+                .prepare_cached(
+                    "INSERT INTO states (user_id, key, value, updated_at, version, expires_at)
+                     VALUES (?1, ?2, ?3, ?4, 1, ?5)
+                     ON CONFLICT (user_id, key) DO UPDATE SET
+                        value = excluded.value, updated_at = excluded.updated_at,
+                        version = states.version + 1, expires_at = excluded.expires_at
+                     RETURNING version",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![user_id, key, text, stamp, expires], |r| r.get(0))
+                })
+                .map_err(storage)?;
+            Ok(WriteOutcome::Set {
+                version: version.max(0) as u64,
+            })
+        }
+        Write::Delete {
+            user_id,
+            key,
+            if_version,
+        } => {
+            check(c, user_id, key, *if_version, now)?;
+            let found = live_version(c, user_id, key, now)?;
+            c.prepare_cached("DELETE FROM states WHERE user_id = ? AND key = ?")
+                .and_then(|mut s| s.execute(params![user_id, key]))
+                .map_err(storage)?;
+            Ok(WriteOutcome::Deleted {
+                version: (found > 0).then_some(found),
+            })
+        }
+        Write::Clear { user_id } => {
+            let live = c
+                .prepare_cached("DELETE FROM states WHERE user_id = ? AND (expires_at IS NULL OR expires_at > ?)")
+                .and_then(|mut s| s.execute(params![user_id, now]))
+                .map_err(storage)?;
+            c.prepare_cached("DELETE FROM states WHERE user_id = ?")
+                .and_then(|mut s| s.execute(params![user_id]))
+                .map_err(storage)?;
+            Ok(WriteOutcome::Removed { count: live as u64 })
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The state unit: its topics wired to their handlers.
+
+use std::sync::Arc;
+
+use modt::protocol::topics;
+use modt::{Context, Message, Unit};
+
+use crate::handlers::{self, Shared};
+use crate::store::Store;
+use crate::Limits;
+
+/// The unit's name and default id.
+pub const NAME: &str = "state";
+
+/// Default messages in flight: high, because each in-flight write is only a queued row waiting
+/// for its group commit, and a bigger batch makes commits cheaper per write.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 4096;
+
+/// How the state unit behaves.
+#[derive(Debug, Clone)]
+pub struct StateConfig {
+    /// Size limits.
+    pub limits: Limits,
+    /// Publish change events on `modt/state/changed/{user_id}`.
+    pub events: bool,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        StateConfig {
+            limits: Limits::default(),
+            events: true,
+        }
+    }
+}
+
+type Accept =
+    fn(&Arc<Shared>, Context, Message) -> Result<modt::unit::HandlerFuture, modt::HandlerError>;
+
+/// Builds the state unit over `store`.
+pub fn unit(store: Arc<dyn Store>, config: StateConfig) -> Unit {
+    let shared = Arc::new(Shared {
+        store,
+        limits: config.limits,
+        events: config.events,
+    });
+    let routes: [(modt::Topic, Accept); 8] = [
+        (topics::STATE_SET, handlers::set::accept),
+        (topics::STATE_GET, handlers::get::accept),
+        (topics::STATE_KEYS_QUERY, handlers::keys::accept),
+        (topics::STATE_ALL_GET, handlers::all::accept),
+        (topics::STATE_DELETE, handlers::delete::accept),
+        (topics::STATE_CLEAR, handlers::clear::accept),
+        (topics::STATE_BULK_GET, handlers::bulk::get),
+        (topics::STATE_BULK_SET, handlers::bulk::set),
+    ];
+    let mut unit = Unit::new(NAME, "state", env!("CARGO_PKG_VERSION"))
+        .max_in_flight(DEFAULT_MAX_IN_FLIGHT)
+        .publishes([
+            topics::STATE_VALUE,
+            topics::STATE_KEYS_LIST,
+            topics::STATE_ALL_VALUE,
+        ]);
+    for (topic, accept) in routes {
+        let shared = shared.clone();
+        unit = unit.route_ordered(topic.to_filter(), move |ctx, msg| accept(&shared, ctx, msg));
+    }
+    unit
+}
