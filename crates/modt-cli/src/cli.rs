@@ -41,9 +41,79 @@ pub(crate) enum Command {
     Sub(SubArgs),
     /// Send a correlated request and print its reply.
     Req(ReqArgs),
+    /// Read and write the state unit's per-user keys (correlated requests, acked writes).
+    State(StateCmd),
     /// Benchmarks against a running broker.
     #[command(subcommand)]
     Bench(BenchCmd),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StateCmd {
+    #[command(flatten)]
+    pub(crate) broker: BrokerArgs,
+    /// How long to wait for the state unit.
+    #[arg(long, global = true, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub(crate) timeout: Duration,
+    #[command(subcommand)]
+    pub(crate) op: StateOp,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StateOp {
+    /// Print one key's value, version and last write time.
+    Get {
+        /// The user.
+        user_id: String,
+        /// The key.
+        key: String,
+    },
+    /// Store a value: JSON when it parses as JSON (5, true, {"a":1}), else a plain string.
+    Set {
+        /// The user.
+        user_id: String,
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+        /// Store the value as a string even if it parses as JSON.
+        #[arg(long)]
+        string: bool,
+        /// Write only if the key's version is this (0: only if it does not exist).
+        #[arg(long)]
+        if_version: Option<u64>,
+        /// Expire the key after this long (e.g. `10m`).
+        #[arg(long, value_parser = humantime::parse_duration)]
+        ttl: Option<Duration>,
+    },
+    /// List a user's keys.
+    Keys {
+        /// The user.
+        user_id: String,
+        /// Only keys starting with this.
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// Print all of a user's keys and values.
+    All {
+        /// The user.
+        user_id: String,
+    },
+    /// Delete one key.
+    Delete {
+        /// The user.
+        user_id: String,
+        /// The key.
+        key: String,
+        /// Delete only if the key's version is this.
+        #[arg(long)]
+        if_version: Option<u64>,
+    },
+    /// Delete all of a user's keys.
+    Clear {
+        /// The user.
+        user_id: String,
+    },
 }
 
 /// Settings every unit shares.
@@ -153,6 +223,36 @@ pub(crate) struct ReqArgs {
 pub(crate) enum BenchCmd {
     /// Request/reply round trips to the echo unit beside a bare broker echo, in one run.
     Rtt(RttArgs),
+    /// The state protocol: get round trips, pipelined legacy sets, acknowledged sets.
+    State(StateBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StateBenchArgs {
+    #[command(flatten)]
+    pub(crate) broker: BrokerArgs,
+    /// Sequential gets to time (each beside a bare broker echo).
+    #[arg(long, default_value_t = 2000)]
+    pub(crate) gets: usize,
+    /// Pipelined legacy sets (QoS 1) to time.
+    #[arg(long, default_value_t = 50_000)]
+    pub(crate) sets: usize,
+    /// Acknowledged (correlated) sets to time; 0 skips them (e.g. against the original db-unit).
+    #[arg(long, default_value_t = 20_000)]
+    pub(crate) acked: usize,
+    /// Acknowledged sets kept in flight at once.
+    #[arg(long, default_value_t = 256)]
+    pub(crate) window: usize,
+    /// Start an embedded broker on a free port instead of using --broker-host/--broker-port.
+    #[arg(long)]
+    pub(crate) embedded: bool,
+    /// Use a state unit already on the broker (any implementation of the legacy protocol)
+    /// instead of starting one in-process over a temporary database.
+    #[arg(long)]
+    pub(crate) external_state: bool,
+    /// In-process state unit: publish change events (as `modt up` does).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub(crate) events: bool,
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,8 @@ async fn main() -> std::process::ExitCode {
         Command::Sub(args) => commands::subscribe::run(args, shutdown).await,
         Command::Req(args) => commands::request::run(args).await,
         Command::Bench(BenchCmd::Rtt(args)) => commands::bench::rtt(args).await,
+        Command::Bench(BenchCmd::State(args)) => commands::bench::state(args).await,
+        Command::State(cmd) => commands::state::run(cmd).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

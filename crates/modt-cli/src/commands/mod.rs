@@ -3,6 +3,7 @@
 pub(crate) mod bench;
 pub(crate) mod publish;
 pub(crate) mod request;
+pub(crate) mod state;
 pub(crate) mod subscribe;
 pub(crate) mod unit;
 pub(crate) mod up;

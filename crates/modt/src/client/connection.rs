@@ -3,18 +3,33 @@
 //!
 //! One task per client. It never publishes itself (calling into rumqttc's request queue from
 //! the polling task can deadlock, rumqtt#1025); re-subscriptions run in child tasks it owns.
+//!
+//! It also never stops polling to wait for a slow subscriber: the subscriber may be waiting
+//! for this very connection to send its replies. A message a full subscription queue cannot
+//! take goes to a backlog, delivered in order as the queue drains; the backlog holds at most
+//! [`MAX_BACKLOG`] messages, beyond which messages are dropped with an error log.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::registry::{Registry, Sink};
 use super::transport::{correlation_text, Event, PollError, Poller, Sender};
 use crate::Error;
+
+/// Most messages held for subscribers whose queues are full; past this, messages are dropped.
+pub const MAX_BACKLOG: usize = 100_000;
+
+/// A message waiting for subscribers that had no room, with the subscribers still owed it.
+struct Pending {
+    msg: super::Message,
+    owed: VecDeque<(u64, mpsc::Sender<super::Message>)>,
+}
 
 /// The connection's state as observers see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,9 +81,19 @@ impl Task {
     pub(crate) async fn run(mut self) {
         let mut children = JoinSet::new();
         let mut failures: u32 = 0;
+        let mut backlog: VecDeque<Pending> = VecDeque::new();
+        let mut dropped: u64 = 0;
         loop {
+            let front = backlog
+                .front()
+                .and_then(|p| p.owed.front())
+                .map(|(_, tx)| tx.clone());
             let event = tokio::select! {
                 _ = self.cancel.cancelled() => break,
+                permit = reserve(front), if !backlog.is_empty() => {
+                    deliver_front(&self.shared, &mut backlog, permit);
+                    continue;
+                }
                 e = self.poller.poll() => e,
             };
             match event {
@@ -89,12 +114,11 @@ impl Task {
                     children.spawn(resubscribe(self.shared.clone(), self.sender.clone()));
                 }
                 Ok(Event::Publish(msg)) => {
-                    let routed = tokio::select! {
-                        _ = self.cancel.cancelled() => false,
-                        _ = route(&self.shared, msg) => true,
-                    };
-                    if !routed {
-                        break;
+                    if let Some(lost) = route(&self.shared, msg, &mut backlog) {
+                        dropped += 1;
+                        if dropped.is_power_of_two() {
+                            error!(topic = %lost, dropped, "subscribers are too slow: backlog full, message dropped");
+                        }
                     }
                 }
                 Ok(Event::SubscribeSent(pkid)) => self.shared.registry.subscribe_sent(pkid),
@@ -142,23 +166,80 @@ impl Task {
     }
 }
 
-async fn route(shared: &Shared, msg: super::Message) {
+/// Waits for room in `tx` (the first subscriber owed the oldest backlog message).
+async fn reserve(
+    tx: Option<mpsc::Sender<super::Message>>,
+) -> Option<mpsc::OwnedPermit<super::Message>> {
+    match tx {
+        Some(tx) => tx.reserve_owned().await.ok(),
+        None => std::future::pending().await,
+    }
+}
+
+/// Hands the oldest backlog message to the subscriber that now has room, then delivers as
+/// much more of the backlog as fits without waiting.
+fn deliver_front(
+    shared: &Shared,
+    backlog: &mut VecDeque<Pending>,
+    permit: Option<mpsc::OwnedPermit<super::Message>>,
+) {
+    if let Some(front) = backlog.front_mut() {
+        if let Some((id, _)) = front.owed.pop_front() {
+            match permit {
+                Some(p) => {
+                    p.send(front.msg.clone());
+                }
+                None => shared.registry.remove(id),
+            }
+        }
+    }
+    while let Some(front) = backlog.front_mut() {
+        while let Some((id, tx)) = front.owed.front() {
+            match tx.try_send(front.msg.clone()) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Closed(_)) => shared.registry.remove(*id),
+                Err(mpsc::error::TrySendError::Full(_)) => return,
+            }
+            front.owed.pop_front();
+        }
+        backlog.pop_front();
+    }
+}
+
+/// Delivers `msg` to pending requests or subscribers without waiting. Subscribers without
+/// room (or any, while older messages wait) get it through the backlog, in order.
+/// Returns the topic of a message dropped because the backlog is full.
+fn route(shared: &Shared, msg: super::Message, backlog: &mut VecDeque<Pending>) -> Option<String> {
     let registry = &shared.registry;
     if let Some(rest) = msg.topic.strip_prefix(&shared.reply_prefix) {
         let id = correlation_text(&msg.correlation_data).unwrap_or_else(|| rest.to_owned());
         if !registry.deliver_reply(&id, msg) {
             debug!(request_id = %id, "reply arrived after its request gave up");
         }
-        return;
+        return None;
     }
+    let mut owed = VecDeque::new();
     for (id, sink) in registry.matching(&msg.topic) {
         if let Sink::Channel(tx) = sink {
-            // Waits when the subscriber is behind: back-pressure instead of loss.
-            if tx.send(msg.clone()).await.is_err() {
-                registry.remove(id);
+            if !backlog.is_empty() {
+                owed.push_back((id, tx));
+                continue;
+            }
+            match tx.try_send(msg.clone()) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Closed(_)) => registry.remove(id),
+                Err(mpsc::error::TrySendError::Full(_)) => owed.push_back((id, tx)),
             }
         }
     }
+    if owed.is_empty() {
+        return None;
+    }
+    if backlog.len() >= MAX_BACKLOG {
+        return Some(msg.topic);
+    }
+    backlog.push_back(Pending { msg, owed });
+    None
 }
 
 async fn resubscribe(shared: Arc<Shared>, sender: Sender) {

@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
 pub use config::{ClientConfig, Credentials, LastWill, MqttVersion, Secret, TlsConfig};
-pub use connection::ConnectionState;
+pub use connection::{ConnectionState, MAX_BACKLOG};
 pub use message::{Message, Outgoing, QoS};
 pub use request::RequestContext;
 

@@ -4,35 +4,24 @@
 //! state. The bare echo is a client publishing (QoS 1) to a topic it subscribes to: the
 //! floor any request/reply over that broker can reach.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use modt::protocol::topics;
-use modt::{Client, Outgoing, QoS};
-use modt_broker::{BrokerConfig, EmbeddedBroker, OpenPolicy};
+use modt::Client;
 use tokio_util::sync::CancellationToken;
 
+use super::stats::{ms, ratio, Stats};
 use crate::cli::RttArgs;
 
 pub(crate) async fn rtt(mut args: RttArgs) -> anyhow::Result<()> {
-    let broker = if args.embedded {
-        let b = EmbeddedBroker::start(
-            BrokerConfig::listen(([127, 0, 0, 1], 0).into()),
-            Arc::new(OpenPolicy),
-        )?;
-        args.broker.host = "127.0.0.1".into();
-        args.broker.port = b.local_addr().port();
-        Some(b)
-    } else {
-        None
-    };
+    let broker = super::embedded_broker(args.embedded, &mut args.broker)?;
     let echo_stop = CancellationToken::new();
     let echo = if args.external_echo {
         None
     } else {
         let cfg = args.broker.client_config("unused")?;
-        let unit = modt_echo::unit().unit_id(format!("echo-bench-{:04x}", fastrand_u16()));
+        let unit = modt_echo::unit().unit_id(format!("echo-bench-{}", super::run_id()));
         let token = echo_stop.clone();
         Some(tokio::spawn(async move { unit.run(cfg, token).await }))
     };
@@ -41,23 +30,14 @@ pub(crate) async fn rtt(mut args: RttArgs) -> anyhow::Result<()> {
     if let Some(e) = echo {
         e.await.context("echo unit task")??;
     }
-    if let Some(b) = broker {
-        tokio::task::spawn_blocking(move || b.stop()).await?;
-    }
+    super::stop_broker(broker).await?;
     result
 }
 
-fn fastrand_u16() -> u16 {
-    (uuid::Uuid::new_v4().as_u128() & 0xffff) as u16
-}
-
 async fn measure(args: &RttArgs) -> anyhow::Result<()> {
-    let client = super::connect(&args.broker, "modt-bench").await?;
+    let client = crate::commands::connect(&args.broker, "modt-bench").await?;
     wait_for_echo(&client).await?;
-    let bare_topic = topics::bench_bare(client.client_id())?;
-    let mut bare_sub = client
-        .subscribe(&bare_topic.to_filter(), QoS::AtLeastOnce)
-        .await?;
+    let mut bare_echo = super::BareEcho::new(&client).await?;
     let filler = "x".repeat(args.size);
     let mut bare = Vec::with_capacity(args.count);
     let mut rr = Vec::with_capacity(args.count);
@@ -65,15 +45,7 @@ async fn measure(args: &RttArgs) -> anyhow::Result<()> {
         let payload = serde_json::json!({ "seq": i, "filler": filler });
         let bytes = serde_json::to_vec(&payload)?;
 
-        let t = Instant::now();
-        client
-            .publish(Outgoing::new(bare_topic.clone(), bytes))
-            .await?;
-        tokio::time::timeout(Duration::from_secs(5), bare_sub.recv())
-            .await
-            .context("bare echo: no message within 5 s")?
-            .context("bare echo: subscription closed")?;
-        let bare_t = t.elapsed();
+        let bare_t = bare_echo.round_trip(&client, bytes).await?;
 
         let t = Instant::now();
         let reply = client
@@ -146,39 +118,4 @@ async fn wait_for_echo(client: &Client) -> anyhow::Result<()> {
             Err(_) => {}
         }
     }
-}
-
-struct Stats {
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
-}
-
-impl Stats {
-    fn of(samples: &mut [Duration]) -> Stats {
-        samples.sort_unstable();
-        let at = |q: f64| -> Duration {
-            if samples.is_empty() {
-                return Duration::ZERO;
-            }
-            let idx = ((samples.len() as f64 - 1.0) * q).round() as usize;
-            samples[idx.min(samples.len() - 1)]
-        };
-        Stats {
-            p50: at(0.50),
-            p99: at(0.99),
-            max: at(1.0),
-        }
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn ratio(a: Duration, b: Duration) -> String {
-    if b.is_zero() {
-        return "-".into();
-    }
-    format!("{:.2}x", a.as_secs_f64() / b.as_secs_f64())
 }

@@ -1,0 +1,277 @@
+//! `modt bench state`: the state protocol over a broker, against any implementation of it.
+//!
+//! 1. Get round trips: N sequential legacy gets (answer on `modt/state/value`), each beside a
+//!    bare broker echo, so the ratio shows what the state unit adds.
+//! 2. Pipelined legacy sets: M QoS 1 publishes as fast as the client can send, timed until a
+//!    legacy get of the last key answers with its value (the unit serves in order, so that
+//!    answer follows every earlier write), then checked with a keys query that must list M keys.
+//! 3. Acknowledged sets (extension): correlated sets with a window of requests in flight, each
+//!    acked only after its commit; throughput and ack latency.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use futures::StreamExt;
+use modt::protocol::{
+    topics, StateAck, StateGet, StateKeysList, StateKeysQuery, StateSet, StateValue,
+};
+use modt::{Client, QoS, Subscription};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::stats::{ms, ratio, Stats};
+use crate::cli::StateBenchArgs;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+pub(crate) async fn state(mut args: StateBenchArgs) -> anyhow::Result<()> {
+    let broker = super::embedded_broker(args.embedded, &mut args.broker)?;
+    let dir = tempfile::tempdir().context("cannot make a temporary directory for the database")?;
+    let stop = CancellationToken::new();
+    let mut running = None;
+    if !args.external_state {
+        let store = modt_state::SqliteStore::open(
+            dir.path().join("modt_state.db"),
+            modt_state::DEFAULT_MAX_IN_FLIGHT * 2,
+        )?;
+        let config = modt_state::StateConfig {
+            events: args.events,
+            ..Default::default()
+        };
+        let unit = modt_state::unit(std::sync::Arc::new(store.clone()), config)
+            .unit_id(format!("state-bench-{}", super::run_id()));
+        let cfg = args.broker.client_config("unused")?;
+        let token = stop.clone();
+        running = Some((
+            store,
+            tokio::spawn(async move { unit.run(cfg, token).await }),
+        ));
+    }
+    let result = measure(&args).await;
+    stop.cancel();
+    if let Some((store, task)) = running {
+        task.await.context("state unit task")??;
+        tokio::task::spawn_blocking(move || store.close()).await?;
+    }
+    super::stop_broker(broker).await?;
+    result
+}
+
+/// Legacy gets: publish on `modt/state/get`, wait for this key's answer on `modt/state/value`.
+struct LegacyGets {
+    answers: Subscription,
+    user: String,
+}
+
+impl LegacyGets {
+    async fn get(
+        &mut self,
+        client: &Client,
+        key: &str,
+        wait: Duration,
+    ) -> anyhow::Result<StateValue> {
+        client
+            .publish_json(&topics::STATE_GET, &StateGet::new(&self.user, key))
+            .await?;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let m = tokio::time::timeout_at(deadline, self.answers.recv())
+                .await
+                .with_context(|| format!("no answer to a get of {key} within {wait:?}"))?
+                .context("subscription closed")?;
+            let v: StateValue = m.json()?;
+            if v.user_id == self.user && v.key == key {
+                return Ok(v);
+            }
+        }
+    }
+}
+
+async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
+    let client = crate::commands::connect(&args.broker, "modt-bench-state").await?;
+    let user = format!("bench-{}", super::run_id());
+    let answers = client
+        .subscribe(&topics::STATE_VALUE.to_filter(), QoS::AtLeastOnce)
+        .await?;
+    let mut gets = LegacyGets {
+        answers,
+        user: user.clone(),
+    };
+
+    // Wait for the unit: set a key (legacy) until a get finds it.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        client
+            .publish_json(
+                &topics::STATE_SET,
+                &StateSet::new(&user, "k0", json!("x".repeat(64))),
+            )
+            .await?;
+        if let Ok(v) = gets.get(&client, "k0", Duration::from_millis(500)).await {
+            if v.value.is_string() {
+                break;
+            }
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "no state unit answered on {}:{} within 15 s",
+                args.broker.host,
+                args.broker.port
+            );
+        }
+    }
+    println!(
+        "broker {}:{}  MQTT {:?}  state unit: {}",
+        args.broker.host,
+        args.broker.port,
+        args.broker.mqtt_version,
+        if args.external_state {
+            "external"
+        } else {
+            "in-process (SQLite, WAL, synchronous=FULL)"
+        }
+    );
+
+    // 1. Get round trips beside the bare echo.
+    let mut bare_echo = super::BareEcho::new(&client).await?;
+    let (mut bare, mut get) = (Vec::new(), Vec::new());
+    let warmup = (args.gets / 10).max(10);
+    for i in 0..warmup + args.gets {
+        let b = bare_echo
+            .round_trip(&client, serde_json::to_vec(&StateGet::new(&user, "k0"))?)
+            .await?;
+        let t = Instant::now();
+        gets.get(&client, "k0", Duration::from_secs(5)).await?;
+        if i >= warmup {
+            bare.push(b);
+            get.push(t.elapsed());
+        }
+    }
+    let (b, g) = (Stats::of(&mut bare), Stats::of(&mut get));
+    println!(
+        "{:<30} {:>10} {:>10} {:>10}",
+        format!("get round trip (n = {})", args.gets),
+        "p50",
+        "p99",
+        "max"
+    );
+    println!(
+        "{:<30} {:>10} {:>10} {:>10}",
+        "  bare broker echo",
+        ms(b.p50),
+        ms(b.p99),
+        ms(b.max)
+    );
+    println!(
+        "{:<30} {:>10} {:>10} {:>10}",
+        "  legacy get",
+        ms(g.p50),
+        ms(g.p99),
+        ms(g.max)
+    );
+    println!(
+        "{:<30} {:>10} {:>10} {:>10}",
+        "  ratio",
+        ratio(g.p50, b.p50),
+        ratio(g.p99, b.p99),
+        ratio(g.max, b.max)
+    );
+
+    // 2. Pipelined legacy sets.
+    if args.sets > 0 {
+        let t = Instant::now();
+        for i in 0..args.sets {
+            client
+                .publish_json(
+                    &topics::STATE_SET,
+                    &StateSet::new(&user, format!("s{i}"), json!(i)),
+                )
+                .await?;
+        }
+        let sent = t.elapsed();
+        let last = format!("s{}", args.sets - 1);
+        let v = gets.get(&client, &last, WAIT).await?;
+        let done = t.elapsed();
+        if v.value != json!(args.sets - 1) {
+            bail!("read back {last} = {}, expected {}", v.value, args.sets - 1);
+        }
+        let mut lists = client
+            .subscribe(&topics::STATE_KEYS_LIST.to_filter(), QoS::AtLeastOnce)
+            .await?;
+        client
+            .publish_json(&topics::STATE_KEYS_QUERY, &StateKeysQuery::new(&user))
+            .await?;
+        let count = loop {
+            let m = tokio::time::timeout(WAIT, lists.recv())
+                .await
+                .context("no keys list")?
+                .context("closed")?;
+            let l: StateKeysList = serde_json::from_slice(&m.payload)?;
+            if l.user_id == user {
+                break l.keys.iter().filter(|k| k.starts_with('s')).count();
+            }
+        };
+        if count != args.sets {
+            bail!("the keys query lists {count} of the {} keys set", args.sets);
+        }
+        println!(
+            "pipelined legacy sets: {} in {:.2} s (sent in {:.2} s) = {:.0} sets/s durable; read back {last} ok, {count} keys listed",
+            args.sets,
+            done.as_secs_f64(),
+            sent.as_secs_f64(),
+            args.sets as f64 / done.as_secs_f64()
+        );
+    }
+
+    // 3. Acknowledged sets.
+    if args.acked > 0 {
+        let t = Instant::now();
+        let results: Vec<anyhow::Result<Duration>> = futures::stream::iter(0..args.acked)
+            .map(|i| {
+                let client = client.clone();
+                let user = user.clone();
+                async move {
+                    let t = Instant::now();
+                    let ack: StateAck = client
+                        .request_json(
+                            &topics::STATE_SET,
+                            &StateSet::new(&user, format!("a{i}"), json!(i)),
+                            Some(WAIT),
+                        )
+                        .await?;
+                    if ack.version != Some(1) {
+                        bail!("a{i}: version {:?}, expected 1", ack.version);
+                    }
+                    Ok(t.elapsed())
+                }
+            })
+            .buffer_unordered(args.window.max(1))
+            .collect()
+            .await;
+        let done = t.elapsed();
+        let mut lat = results.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+        let l = Stats::of(&mut lat);
+        let last: StateValue = client
+            .request_json(
+                &topics::STATE_GET,
+                &StateGet::new(&user, format!("a{}", args.acked - 1)),
+                None,
+            )
+            .await?;
+        if last.value != json!(args.acked - 1) {
+            bail!("acked sets: read back {}", last.value);
+        }
+        println!(
+            "acked sets (window {}): {} in {:.2} s = {:.0} sets/s; ack latency p50 {} p99 {} max {}",
+            args.window,
+            args.acked,
+            done.as_secs_f64(),
+            args.acked as f64 / done.as_secs_f64(),
+            ms(l.p50),
+            ms(l.p99),
+            ms(l.max)
+        );
+    }
+    client.shutdown().await;
+    Ok(())
+}
