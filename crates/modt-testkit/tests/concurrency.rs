@@ -109,3 +109,47 @@ async fn ordered_routes_accept_in_arrival_order_and_finish_concurrently() {
     client.shutdown().await;
     running.stop().await.unwrap();
 }
+
+const BURST: Topic = Topic::from_static("modt/test/burst");
+const OUT: Topic = Topic::from_static("modt/test/burst-out");
+
+/// A burst larger than every queue, to a unit whose handlers publish: the connection must keep
+/// sending the handlers' messages while the subscriber queue is full (no deadlock), and every
+/// message must be handled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_beyond_every_queue_is_handled_while_handlers_publish() {
+    init_tracing();
+    let broker = TestBroker::embedded();
+    let handled = Arc::new(AtomicUsize::new(0));
+    let h = handled.clone();
+    let unit_id = client_id("burst");
+    let unit = Unit::new("burst", "test", "0").unit_id(&unit_id).max_in_flight(2).route(
+        BURST.to_filter(),
+        move |ctx: Context, msg: Message| {
+            let h = h.clone();
+            async move {
+                for _ in 0..2 {
+                    ctx.client().publish(modt::Outgoing::new(OUT, msg.payload.clone())).await?;
+                }
+                h.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            }
+        },
+    );
+    let mut cfg = broker.client_config("burst", MqttVersion::V5);
+    cfg.queue_capacity = 8;
+    cfg.subscription_capacity = 8;
+    let running = RunningUnit::start(unit, cfg);
+    let client = Client::connect(broker.client_config("pub", MqttVersion::V5)).await.unwrap();
+    wait_online(&client, &unit_id).await;
+    for i in 0..3000 {
+        client.publish_json(&BURST, &json!({"i": i})).await.unwrap();
+    }
+    modt_testkit::wait_until(Duration::from_secs(30), "all 3000 burst messages handled", || {
+        let h = handled.clone();
+        async move { h.load(Ordering::SeqCst) == 3000 }
+    })
+    .await;
+    client.shutdown().await;
+    running.stop().await.unwrap();
+}
