@@ -123,32 +123,40 @@ async fn a_burst_beyond_every_queue_is_handled_while_handlers_publish() {
     let handled = Arc::new(AtomicUsize::new(0));
     let h = handled.clone();
     let unit_id = client_id("burst");
-    let unit = Unit::new("burst", "test", "0").unit_id(&unit_id).max_in_flight(2).route(
-        BURST.to_filter(),
-        move |ctx: Context, msg: Message| {
+    let unit = Unit::new("burst", "test", "0")
+        .unit_id(&unit_id)
+        .max_in_flight(2)
+        .route(BURST.to_filter(), move |ctx: Context, msg: Message| {
             let h = h.clone();
             async move {
                 for _ in 0..2 {
-                    ctx.client().publish(modt::Outgoing::new(OUT, msg.payload.clone())).await?;
+                    ctx.client()
+                        .publish(modt::Outgoing::new(OUT, msg.payload.clone()))
+                        .await?;
                 }
                 h.fetch_add(1, Ordering::SeqCst);
                 Ok(())
             }
-        },
-    );
+        });
     let mut cfg = broker.client_config("burst", MqttVersion::V5);
     cfg.queue_capacity = 8;
     cfg.subscription_capacity = 8;
     let running = RunningUnit::start(unit, cfg);
-    let client = Client::connect(broker.client_config("pub", MqttVersion::V5)).await.unwrap();
+    let client = Client::connect(broker.client_config("pub", MqttVersion::V5))
+        .await
+        .unwrap();
     wait_online(&client, &unit_id).await;
     for i in 0..3000 {
         client.publish_json(&BURST, &json!({"i": i})).await.unwrap();
     }
-    modt_testkit::wait_until(Duration::from_secs(30), "all 3000 burst messages handled", || {
-        let h = handled.clone();
-        async move { h.load(Ordering::SeqCst) == 3000 }
-    })
+    modt_testkit::wait_until(
+        Duration::from_secs(30),
+        "all 3000 burst messages handled",
+        || {
+            let h = handled.clone();
+            async move { h.load(Ordering::SeqCst) == 3000 }
+        },
+    )
     .await;
     client.shutdown().await;
     running.stop().await.unwrap();
