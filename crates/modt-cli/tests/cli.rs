@@ -120,13 +120,41 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
 
     // The state unit through `modt state`: plain strings need no quotes, JSON keeps its type.
     let out = support::run(&["state", "--broker-port", &p, "set", "u1", "theme", "dark"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = support::run(&["state", "--broker-port", &p, "set", "u1", "n", "5", "--if-version", "0"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = support::run(&[
+        "state",
+        "--broker-port",
+        &p,
+        "set",
+        "u1",
+        "n",
+        "5",
+        "--if-version",
+        "0",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = support::run(&["state", "--broker-port", &p, "all", "u1"]);
     let all: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(all["data"], serde_json::json!({"n": 5, "theme": "dark"}));
-    let out = support::run(&["state", "--broker-port", &p, "set", "u1", "n", "6", "--if-version", "0"]);
+    let out = support::run(&[
+        "state",
+        "--broker-port",
+        &p,
+        "set",
+        "u1",
+        "n",
+        "6",
+        "--if-version",
+        "0",
+    ]);
     assert!(!out.status.success(), "a stale if_version fails");
     assert!(String::from_utf8_lossy(&out.stderr).contains("conflict"));
 

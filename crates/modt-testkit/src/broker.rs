@@ -86,17 +86,24 @@ impl TestBroker {
             eprintln!("SKIP: mosquitto is not installed (apt-get install mosquitto); Mosquitto test not run");
             return None;
         };
-        let dir = tempfile::tempdir().expect("temp dir");
+        Some(TestBroker::spawn_mosquitto(
+            tempfile::tempdir().expect("temp dir"),
+            String::new(),
+        ))
+    }
+
+    /// Starts Mosquitto on a free port with `extra_conf` appended to its config.
+    fn spawn_mosquitto(dir: tempfile::TempDir, extra_conf: String) -> TestBroker {
         let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
         let mut b = TestBroker {
             kind: BrokerKind::Mosquitto,
             addr,
             running: Running::Stopped,
             dir,
-            extra_conf: String::new(),
+            extra_conf,
         };
         b.start_mosquitto();
-        Some(b)
+        b
     }
 
     /// Starts a real Mosquitto that only speaks TLS, with a certificate for `localhost` and
@@ -128,16 +135,7 @@ impl TestBroker {
             "cafile {0}/ca.pem\ncertfile {0}/server.pem\nkeyfile {0}/server.key\n",
             dir.path().display()
         );
-        let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
-        let mut b = TestBroker {
-            kind: BrokerKind::Mosquitto,
-            addr,
-            running: Running::Stopped,
-            dir,
-            extra_conf,
-        };
-        b.start_mosquitto();
-        Some((b, ca_file))
+        Some((TestBroker::spawn_mosquitto(dir, extra_conf), ca_file))
     }
 
     /// Starts the given kind; `None` only for Mosquitto when it is not installed.

@@ -11,7 +11,7 @@ use modt::protocol::topics;
 use modt::Client;
 use tokio_util::sync::CancellationToken;
 
-use super::stats::{ms, ratio, Stats};
+use super::stats::{ratio_row, row, stats_row, Stats};
 use crate::cli::RttArgs;
 
 pub(crate) async fn rtt(mut args: RttArgs) -> anyhow::Result<()> {
@@ -72,28 +72,10 @@ async fn measure(args: &RttArgs) -> anyhow::Result<()> {
         args.count,
         args.warmup
     );
-    println!("{:<28} {:>10} {:>10} {:>10}", "", "p50", "p99", "max");
-    println!(
-        "{:<28} {:>10} {:>10} {:>10}",
-        "bare broker echo",
-        ms(b.p50),
-        ms(b.p99),
-        ms(b.max)
-    );
-    println!(
-        "{:<28} {:>10} {:>10} {:>10}",
-        "request/reply via echo unit",
-        ms(r.p50),
-        ms(r.p99),
-        ms(r.max)
-    );
-    println!(
-        "{:<28} {:>10} {:>10} {:>10}",
-        "ratio (unit / bare)",
-        ratio(r.p50, b.p50),
-        ratio(r.p99, b.p99),
-        ratio(r.max, b.max)
-    );
+    row("", ["p50".into(), "p99".into(), "max".into()]);
+    stats_row("bare broker echo", &b);
+    stats_row("request/reply via echo unit", &r);
+    ratio_row("ratio (unit / bare)", &r, &b);
     Ok(())
 }
 

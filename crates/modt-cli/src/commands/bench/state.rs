@@ -19,7 +19,7 @@ use modt::{Client, QoS, Subscription};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::stats::{ms, ratio, Stats};
+use super::stats::{ms, ratio_row, row, stats_row, Stats};
 use crate::cli::StateBenchArgs;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -148,34 +148,13 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
         }
     }
     let (b, g) = (Stats::of(&mut bare), Stats::of(&mut get));
-    println!(
-        "{:<30} {:>10} {:>10} {:>10}",
-        format!("get round trip (n = {})", args.gets),
-        "p50",
-        "p99",
-        "max"
+    row(
+        &format!("get round trip (n = {})", args.gets),
+        ["p50".into(), "p99".into(), "max".into()],
     );
-    println!(
-        "{:<30} {:>10} {:>10} {:>10}",
-        "  bare broker echo",
-        ms(b.p50),
-        ms(b.p99),
-        ms(b.max)
-    );
-    println!(
-        "{:<30} {:>10} {:>10} {:>10}",
-        "  legacy get",
-        ms(g.p50),
-        ms(g.p99),
-        ms(g.max)
-    );
-    println!(
-        "{:<30} {:>10} {:>10} {:>10}",
-        "  ratio",
-        ratio(g.p50, b.p50),
-        ratio(g.p99, b.p99),
-        ratio(g.max, b.max)
-    );
+    stats_row("  bare broker echo", &b);
+    stats_row("  legacy get", &g);
+    ratio_row("  ratio", &g, &b);
 
     // 2. Pipelined legacy sets.
     if args.sets > 0 {

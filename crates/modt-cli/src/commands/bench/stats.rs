@@ -37,3 +37,26 @@ pub(crate) fn ratio(a: Duration, b: Duration) -> String {
     }
     format!("{:.2}x", a.as_secs_f64() / b.as_secs_f64())
 }
+
+/// Prints `label` and the three figures, in the benchmarks' table layout.
+pub(crate) fn row(label: &str, cells: [String; 3]) {
+    let [a, b, c] = cells;
+    println!("{label:<30} {a:>10} {b:>10} {c:>10}");
+}
+
+/// A row of a sample's p50 / p99 / max.
+pub(crate) fn stats_row(label: &str, s: &Stats) {
+    row(label, [ms(s.p50), ms(s.p99), ms(s.max)]);
+}
+
+/// A row of the ratios `a / b` of two samples' p50 / p99 / max.
+pub(crate) fn ratio_row(label: &str, a: &Stats, b: &Stats) {
+    row(
+        label,
+        [
+            ratio(a.p50, b.p50),
+            ratio(a.p99, b.p99),
+            ratio(a.max, b.max),
+        ],
+    );
+}
