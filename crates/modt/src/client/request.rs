@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::message::Message;
 use super::transport::correlation_text;
-use crate::protocol::{decode_object, MAX_REQUEST_ID_CHARS};
+use crate::protocol::{MAX_PAYLOAD_BYTES, MAX_REQUEST_ID_CHARS};
 use crate::Topic;
 
 /// Where and how to answer one request (PROTOCOL.md §3).
@@ -28,21 +28,27 @@ pub struct RequestContext {
 impl RequestContext {
     /// Reads the correlation of `msg`. Never fails: a payload that is not JSON simply has none.
     pub fn from_message(msg: &Message) -> Self {
-        let fields = decode_object(&msg.payload).ok();
-        let field = |name: &str| {
-            fields
-                .as_ref()
-                .and_then(|v| v.get(name))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
+        // Reads only the two fields (no JSON tree is built): this runs for every message.
+        let fields = || -> Probe {
+            if msg.payload.len() > MAX_PAYLOAD_BYTES {
+                return Probe::default();
+            }
+            serde_json::from_slice(&msg.payload).unwrap_or_default()
         };
         let (request_id, reply_to, via_properties) = match &msg.response_topic {
-            Some(rt) => (
-                correlation_text(&msg.correlation_data).or_else(|| field("request_id")),
-                Some(rt.clone()),
-                true,
-            ),
-            None => (field("request_id"), field("reply_to"), false),
+            Some(rt) => {
+                let id = correlation_text(&msg.correlation_data)
+                    .or_else(|| fields().request_id.and_then(text));
+                (id, Some(rt.clone()), true)
+            }
+            None => {
+                let f = fields();
+                (
+                    f.request_id.and_then(text),
+                    f.reply_to.and_then(text),
+                    false,
+                )
+            }
         };
         let mut problem = None;
         let reply_to = match reply_to.map(Topic::new) {
@@ -80,6 +86,22 @@ impl RequestContext {
         self.request_id
             .as_ref()
             .map(|id| Bytes::from(id.clone().into_bytes()))
+    }
+}
+
+/// The correlation fields of a payload, whatever their JSON type (non-strings are ignored).
+#[derive(Debug, Default, serde::Deserialize)]
+struct Probe {
+    #[serde(default)]
+    request_id: Option<Value>,
+    #[serde(default)]
+    reply_to: Option<Value>,
+}
+
+fn text(v: Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s),
+        _ => None,
     }
 }
 
