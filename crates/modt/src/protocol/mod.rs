@@ -4,6 +4,7 @@
 //! - [`topics`]: every topic MoDT uses (constants and builders).
 //! - [`auth`], [`session`], [`state`], [`hub`]: the legacy payloads of §2, byte-compatible
 //!   with the original Python SDK, each with the optional correlation fields of §3.
+//! - [`state_ext`]: the state unit's extension payloads (acks, bulk, change events).
 //! - [`correlation`]: `request_id` / `reply_to`.
 //! - [`reply`]: acks, error replies and the stable error codes of §5.
 //! - [`presence`]: unit status, info and ping of §4.
@@ -19,6 +20,7 @@ pub mod presence;
 pub mod reply;
 pub mod session;
 pub mod state;
+pub mod state_ext;
 pub mod timestamp;
 pub mod topic;
 pub mod topics;
@@ -32,9 +34,12 @@ pub use presence::{presence_status, Ping, PingReply, UnitInfo};
 pub use reply::{Ack, ErrorBody, ErrorCode, ErrorReply, ReplyStatus};
 pub use session::{SessionInfo, SessionQuery, SessionStatus};
 pub use state::{
-    BulkEntry, BulkValue, ChangeOp, EntryMeta, StateAck, StateAction, StateAllGet, StateAllValue,
-    StateBulkGet, StateBulkSet, StateBulkValue, StateChanged, StateClear, StateDelete, StateGet,
-    StateKeysList, StateKeysQuery, StateSet, StateValue, ValueStatus,
+    StateAction, StateAllGet, StateAllValue, StateClear, StateDelete, StateGet, StateKeysList,
+    StateKeysQuery, StateSet, StateValue, ValueStatus,
+};
+pub use state_ext::{
+    BulkEntry, BulkValue, ChangeOp, EntryMeta, StateAck, StateBulkGet, StateBulkSet,
+    StateBulkValue, StateChanged,
 };
 pub use timestamp::Timestamp;
 pub use topic::{Topic, TopicError, TopicFilter};
