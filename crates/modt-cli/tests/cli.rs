@@ -40,7 +40,7 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
     support::wait_for_port(port);
 
     // `req` retries nothing: wait for the echo unit's retained status first.
-    let status = support::run(&[
+    let status = support::run_ok(&[
         "sub",
         "--broker-port",
         &p,
@@ -50,31 +50,21 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
         "--timeout",
         "15s",
     ]);
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
     assert!(String::from_utf8_lossy(&status.stdout).contains("online"));
 
-    let out = support::run(&[
+    let out = support::run_ok(&[
         "req",
         "--broker-port",
         &p,
         "modt/echo",
         r#"{"a": 1, "b": "zwei"}"#,
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let reply: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(reply["a"], 1);
     assert_eq!(reply["b"], "zwei");
 
     // MQTT 3.1.1 requester too.
-    let out = support::run(&[
+    support::run_ok(&[
         "req",
         "--broker-port",
         &p,
@@ -83,11 +73,6 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
         "modt/echo",
         r#"{"v": 3}"#,
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 
     // pub → sub, as JSON lines.
     let sub = support::spawn(&[
@@ -103,7 +88,7 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
     ]);
     let mut sub = sub;
     // The subscriber is ready once it answers on the bus; retained messages avoid the race.
-    let out = support::run(&[
+    support::run_ok(&[
         "pub",
         "--broker-port",
         &p,
@@ -111,7 +96,6 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
         "modt/test/x",
         r#"{"hello": "bus"}"#,
     ]);
-    assert!(out.status.success());
     assert!(sub.wait_exit(15).success());
     let (stdout, _) = sub.output();
     let line: Value = serde_json::from_str(stdout.trim()).unwrap();
@@ -119,13 +103,8 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
     assert_eq!(line["payload"]["hello"], "bus");
 
     // The state unit through `modt state`: plain strings need no quotes, JSON keeps its type.
-    let out = support::run(&["state", "--broker-port", &p, "set", "u1", "theme", "dark"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = support::run(&[
+    support::run_ok(&["state", "--broker-port", &p, "set", "u1", "theme", "dark"]);
+    support::run_ok(&[
         "state",
         "--broker-port",
         &p,
@@ -136,11 +115,6 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
         "--if-version",
         "0",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let out = support::run(&["state", "--broker-port", &p, "all", "u1"]);
     let all: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(all["data"], serde_json::json!({"n": 5, "theme": "dark"}));
@@ -206,8 +180,7 @@ async fn json_logs_carry_the_unit_and_request_id() {
         .subscribe(&dlq.to_filter(), modt::QoS::AtLeastOnce)
         .await
         .unwrap();
-    let out = support::run(&["pub", "--broker-port", &p, "modt/echo", &body]);
-    assert!(out.status.success());
+    support::run_ok(&["pub", "--broker-port", &p, "modt/echo", &body]);
     modt_testkit::recv_within(&mut dead, std::time::Duration::from_secs(5), "dead letter").await;
 
     unit.signal("TERM");

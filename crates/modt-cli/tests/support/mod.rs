@@ -22,6 +22,17 @@ pub(crate) fn spawn(args: &[&str]) -> ModtProcess {
     ModtProcess { child }
 }
 
+/// Runs `modt` with `args` to completion and asserts it succeeded (showing its stderr if not).
+pub(crate) fn run_ok(args: &[&str]) -> std::process::Output {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "modt {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Runs `modt` with `args` to completion.
 pub(crate) fn run(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_modt"))

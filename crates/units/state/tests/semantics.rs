@@ -54,14 +54,7 @@ async fn a_database_written_by_the_original_is_opened_and_served() {
     );
     assert_eq!(all.meta.unwrap()["n"].version, 1);
     // Writing to an old row continues its history.
-    let ack: StateAck = c
-        .request_json(
-            &topics::STATE_SET,
-            &StateSet::new("py-user", "n", json!(6)),
-            None,
-        )
-        .await
-        .unwrap();
+    let ack: StateAck = support::ack(&c, &StateSet::new("py-user", "n", json!(6))).await;
     assert_eq!(ack.version, Some(2));
     c.shutdown().await;
     let dir = state.stop().await;
@@ -89,9 +82,7 @@ async fn if_version_conflicts_are_errors_and_change_nothing() {
     let (state, c) = support::start(&broker, MqttVersion::V311, None).await;
     let mut set = StateSet::new("u", "k", json!("first"));
     set.if_version = Some(0);
-    c.request_json::<_, StateAck>(&topics::STATE_SET, &set, None)
-        .await
-        .unwrap();
+    support::ack(&c, &set).await;
     set.value = json!("second");
     let err = c
         .request_json::<_, StateAck>(&topics::STATE_SET, &set, None)
@@ -142,15 +133,9 @@ async fn if_version_conflicts_are_errors_and_change_nothing() {
             .code(),
         ErrorCode::Conflict
     );
-    let v: StateValue = c
-        .request_json(&topics::STATE_GET, &StateGet::new("u", "k"), None)
-        .await
-        .unwrap();
+    let v: StateValue = support::value(&c, &StateGet::new("u", "k")).await;
     assert_eq!((v.value, v.version), (json!("first"), Some(1)));
-    let v: StateValue = c
-        .request_json(&topics::STATE_GET, &StateGet::new("u", "fresh"), None)
-        .await
-        .unwrap();
+    let v: StateValue = support::value(&c, &StateGet::new("u", "fresh")).await;
     assert_eq!(v.status, ValueStatus::NotFound);
     c.shutdown().await;
     state.stop().await;
@@ -162,28 +147,14 @@ async fn keys_with_a_ttl_vanish_from_get_keys_and_all() {
     let (state, c) = support::start(&broker, MqttVersion::V5, None).await;
     let mut set = StateSet::new("ttl", "brief", json!("soon gone"));
     set.ttl_secs = Some(1);
-    c.request_json::<_, StateAck>(&topics::STATE_SET, &set, None)
-        .await
-        .unwrap();
-    c.request_json::<_, StateAck>(
-        &topics::STATE_SET,
-        &StateSet::new("ttl", "stays", json!(1)),
-        None,
-    )
-    .await
-    .unwrap();
-    let v: StateValue = c
-        .request_json(&topics::STATE_GET, &StateGet::new("ttl", "brief"), None)
-        .await
-        .unwrap();
+    support::ack(&c, &set).await;
+    support::ack(&c, &StateSet::new("ttl", "stays", json!(1))).await;
+    let v: StateValue = support::value(&c, &StateGet::new("ttl", "brief")).await;
     assert_eq!(v.status, ValueStatus::Valid);
     wait_until(Duration::from_secs(5), "the key to expire", || {
         let c = c.clone();
         async move {
-            let v: StateValue = c
-                .request_json(&topics::STATE_GET, &StateGet::new("ttl", "brief"), None)
-                .await
-                .unwrap();
+            let v: StateValue = support::value(&c, &StateGet::new("ttl", "brief")).await;
             v.status == ValueStatus::NotFound
         }
     })
@@ -201,9 +172,7 @@ async fn keys_with_a_ttl_vanish_from_get_keys_and_all() {
     // Setting it again starts it afresh (no if_version conflict against the expired row).
     let mut again = StateSet::new("ttl", "brief", json!("back"));
     again.if_version = Some(0);
-    c.request_json::<_, StateAck>(&topics::STATE_SET, &again, None)
-        .await
-        .unwrap();
+    support::ack(&c, &again).await;
     c.shutdown().await;
     state.stop().await;
 }
@@ -250,17 +219,15 @@ async fn limits_give_clear_errors_and_bad_payloads_are_dead_lettered() {
         assert_eq!(dl.code, ErrorCode::TooLarge);
     }
     // Exactly at the limits is fine.
-    c.request_json::<_, StateAck>(
-        &topics::STATE_SET,
+    support::ack(
+        &c,
         &StateSet::new(
             "u".repeat(128),
             "k".repeat(256),
             json!("v".repeat(256 * 1024 - 2)),
         ),
-        None,
     )
-    .await
-    .unwrap();
+    .await;
     // Missing field, legacy style (no reply possible): dead-lettered, nothing written.
     c.publish(modt::Outgoing::new(
         topics::STATE_SET,
@@ -311,14 +278,8 @@ async fn concurrent_writers_to_one_key_lose_nothing() {
         (0..25).map(move |i| {
             let cl = cl.clone();
             async move {
-                let ack: StateAck = cl
-                    .request_json(
-                        &topics::STATE_SET,
-                        &StateSet::new("shared", "k", json!({"w": w, "i": i})),
-                        None,
-                    )
-                    .await
-                    .unwrap();
+                let ack: StateAck =
+                    support::ack(&cl, &StateSet::new("shared", "k", json!({"w": w, "i": i}))).await;
                 ack.version.unwrap()
             }
         })
@@ -332,26 +293,13 @@ async fn concurrent_writers_to_one_key_lose_nothing() {
     );
 
     // Read-modify-write with if_version: a counter incremented 40 times by 4 clients ends at 40.
-    c.request_json::<_, StateAck>(
-        &topics::STATE_SET,
-        &StateSet::new("shared", "counter", json!(0)),
-        None,
-    )
-    .await
-    .unwrap();
+    support::ack(&c, &StateSet::new("shared", "counter", json!(0))).await;
     let increments = clients.iter().map(|cl| {
         let cl = cl.clone();
         async move {
             let mut done = 0;
             while done < 10 {
-                let v: StateValue = cl
-                    .request_json(
-                        &topics::STATE_GET,
-                        &StateGet::new("shared", "counter"),
-                        None,
-                    )
-                    .await
-                    .unwrap();
+                let v: StateValue = support::value(&cl, &StateGet::new("shared", "counter")).await;
                 let mut set =
                     StateSet::new("shared", "counter", json!(v.value.as_i64().unwrap() + 1));
                 set.if_version = v.version;
@@ -366,14 +314,7 @@ async fn concurrent_writers_to_one_key_lose_nothing() {
         }
     });
     futures::future::join_all(increments).await;
-    let v: StateValue = c
-        .request_json(
-            &topics::STATE_GET,
-            &StateGet::new("shared", "counter"),
-            None,
-        )
-        .await
-        .unwrap();
+    let v: StateValue = support::value(&c, &StateGet::new("shared", "counter")).await;
     assert_eq!(v.value, json!(40));
     for cl in clients {
         cl.shutdown().await;
@@ -393,13 +334,7 @@ async fn committed_changes_are_announced_per_user() {
         )
         .await
         .unwrap();
-    c.request_json::<_, StateAck>(
-        &topics::STATE_SET,
-        &StateSet::new("a/b", "k", json!([1])),
-        None,
-    )
-    .await
-    .unwrap();
+    support::ack(&c, &StateSet::new("a/b", "k", json!([1]))).await;
     c.request_json::<_, StateAck>(&topics::STATE_DELETE, &StateDelete::new("a/b", "k"), None)
         .await
         .unwrap();

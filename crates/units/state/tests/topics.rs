@@ -93,44 +93,15 @@ async fn every_topic(kind: BrokerKind, version: MqttVersion) {
     assert_eq!(v["status"], "not_found");
 
     // Correlated: acks with versions, private replies with metadata.
-    let ack: StateAck = c
-        .request_json(
-            &topics::STATE_SET,
-            &StateSet::new(&user, "a", json!(1)),
-            None,
-        )
-        .await
-        .unwrap();
+    let ack: StateAck = support::ack(&c, &StateSet::new(&user, "a", json!(1))).await;
     assert_eq!(ack.version, Some(1));
-    let ack: StateAck = c
-        .request_json(
-            &topics::STATE_SET,
-            &StateSet::new(&user, "a", json!(2)),
-            None,
-        )
-        .await
-        .unwrap();
+    let ack: StateAck = support::ack(&c, &StateSet::new(&user, "a", json!(2))).await;
     assert_eq!(ack.version, Some(2));
-    let v: StateValue = c
-        .request_json(&topics::STATE_GET, &StateGet::new(&user, "a"), None)
-        .await
-        .unwrap();
+    let v: StateValue = support::value(&c, &StateGet::new(&user, "a")).await;
     assert_eq!((v.value, v.version), (json!(2), Some(2)));
     assert!(v.updated_at.is_some());
-    c.request_json::<_, StateAck>(
-        &topics::STATE_SET,
-        &StateSet::new(&user, "b/x", json!("two")),
-        None,
-    )
-    .await
-    .unwrap();
-    c.request_json::<_, StateAck>(
-        &topics::STATE_SET,
-        &StateSet::new(&user, "b/y", json!([3])),
-        None,
-    )
-    .await
-    .unwrap();
+    support::ack(&c, &StateSet::new(&user, "b/x", json!("two"))).await;
+    support::ack(&c, &StateSet::new(&user, "b/y", json!([3]))).await;
     let l: StateKeysList = c
         .request_json(&topics::STATE_KEYS_QUERY, &StateKeysQuery::new(&user), None)
         .await
@@ -263,17 +234,8 @@ async fn values_keep_their_json_type() {
     ];
     for (i, v) in values.iter().enumerate() {
         let key = format!("k{i}");
-        c.request_json::<_, StateAck>(
-            &topics::STATE_SET,
-            &StateSet::new("types", &key, v.clone()),
-            None,
-        )
-        .await
-        .unwrap();
-        let got: StateValue = c
-            .request_json(&topics::STATE_GET, &StateGet::new("types", &key), None)
-            .await
-            .unwrap();
+        support::ack(&c, &StateSet::new("types", &key, v.clone())).await;
+        let got: StateValue = support::value(&c, &StateGet::new("types", &key)).await;
         assert_eq!(&got.value, v, "key {key}");
         assert_eq!(got.status, ValueStatus::Valid);
     }

@@ -59,3 +59,20 @@ pub(crate) async fn start(
         client,
     )
 }
+
+/// A correlated set, which must be acknowledged.
+pub(crate) async fn ack(c: &Client, set: &modt::protocol::StateSet) -> modt::protocol::StateAck {
+    c.request_json(&modt::protocol::topics::STATE_SET, set, None)
+        .await
+        .unwrap()
+}
+
+/// A correlated get, which must be answered.
+pub(crate) async fn value(
+    c: &Client,
+    get: &modt::protocol::StateGet,
+) -> modt::protocol::StateValue {
+    c.request_json(&modt::protocol::topics::STATE_GET, get, None)
+        .await
+        .unwrap()
+}
