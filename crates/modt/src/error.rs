@@ -76,6 +76,16 @@ pub enum Error {
     /// The client configuration is unusable.
     #[error("invalid client configuration: {0}")]
     Config(String),
+    /// A unit's service (e.g. its web server) failed, which stopped the unit.
+    #[error("service {service} of unit {unit} failed: {message}")]
+    Service {
+        /// The unit.
+        unit: String,
+        /// The service's name.
+        service: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {
@@ -89,7 +99,9 @@ impl Error {
             Error::Remote { body, .. } => body.code,
             Error::SubscribeRefused { .. } | Error::Refused { .. } => ErrorCode::Unauthorized,
             Error::Connect { .. } | Error::Closed => ErrorCode::Unavailable,
-            Error::BadReply { .. } | Error::Config(_) => ErrorCode::Internal,
+            Error::BadReply { .. } | Error::Config(_) | Error::Service { .. } => {
+                ErrorCode::Internal
+            }
         }
     }
 }

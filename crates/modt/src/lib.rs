@@ -9,10 +9,12 @@
 //!   re-subscribes by itself, and does request/reply ([`Client::request`]).
 //! - [`unit`]: the unit runtime ([`Unit`]): handlers per topic filter, concurrency limit,
 //!   presence, ping, dead-lettering, graceful shutdown.
+//! - [`directory`]: a live view of which units are online and where their web sides are.
 //! - [`env`]: the standard `MODT_*` settings every unit shares.
 //! - [`error`]: the SDK's [`Error`].
 
 pub mod client;
+pub mod directory;
 pub mod env;
 pub mod error;
 pub mod protocol;
@@ -22,6 +24,7 @@ pub use client::{
     check_error_reply, Client, ClientConfig, ConnectionState, Credentials, LastWill, Message,
     MqttVersion, Outgoing, QoS, RequestContext, Secret, Subscription, TlsConfig,
 };
+pub use directory::Directory;
 pub use error::Error;
 pub use protocol::{Topic, TopicFilter};
-pub use unit::{Context, HandlerError, HandlerResult, Unit};
+pub use unit::{Context, HandlerError, HandlerResult, ServiceContext, ServiceError, Unit};

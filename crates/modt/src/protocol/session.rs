@@ -57,6 +57,10 @@ pub struct SessionInfo {
     pub role: Option<String>,
     /// `valid` or `invalid`.
     pub status: SessionStatus,
+    /// The user's login name (extension): set only on private replies, so the legacy
+    /// broadcast stays byte-compatible with the original.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     /// Correlation fields (extension): `request_id` echoed on a private reply.
     #[serde(flatten)]
     pub correlation: Correlation,
@@ -75,6 +79,7 @@ impl SessionInfo {
             user_id: Some(user_id.into()),
             role: Some(role.into()),
             status: SessionStatus::Valid,
+            username: None,
             correlation: Correlation::NONE,
         }
     }
@@ -87,6 +92,7 @@ impl SessionInfo {
             user_id: None,
             role: None,
             status: SessionStatus::Invalid,
+            username: None,
             correlation: Correlation::NONE,
         }
     }

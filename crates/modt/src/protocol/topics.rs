@@ -72,6 +72,13 @@ pub fn unit_info(unit_id: &str) -> Result<Topic, TopicError> {
     build(UNITS, unit_id, Some("info"))
 }
 
+/// The unit id and last level of a presence topic `modt/units/{unit_id}/{what}`.
+pub fn unit_topic_parts(topic: &str) -> Option<(&str, &str)> {
+    let rest = topic.strip_prefix("modt/units/")?;
+    let (unit_id, what) = rest.split_once('/')?;
+    (!unit_id.is_empty() && !what.contains('/')).then_some((unit_id, what))
+}
+
 /// `modt/units/{unit_id}/ping`: request/reply health check.
 pub fn unit_ping(unit_id: &str) -> Result<Topic, TopicError> {
     build(UNITS, unit_id, Some("ping"))

@@ -7,12 +7,14 @@
 //! - [`presence`]: status/info/last will.
 //! - [`dead_letter`]: refused payloads.
 //! - [`metrics`]: counters reported by ping.
+//! - [`service`]: long-running tasks a unit owns (a web server, a presence watcher).
 
 pub(crate) mod dead_letter;
 pub mod handler;
 pub mod metrics;
 pub(crate) mod presence;
 pub mod runtime;
+pub mod service;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,9 +22,11 @@ use std::time::Duration;
 
 pub use handler::{Context, HandlerError, HandlerFuture, HandlerResult};
 pub use metrics::{Metrics, MetricsSnapshot};
+pub use service::{ServiceContext, ServiceError};
 
 use crate::{Message, Topic, TopicFilter};
 use handler::{BoxAccept, BoxHandler};
+use service::Service;
 
 /// Default number of messages a unit handles at once.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
@@ -74,6 +78,7 @@ pub struct Unit {
     pub(crate) routes: Vec<Route>,
     pub(crate) max_in_flight: usize,
     pub(crate) drain_timeout: Duration,
+    pub(crate) services: Vec<Service>,
 }
 
 impl Unit {
@@ -94,6 +99,7 @@ impl Unit {
             routes: Vec::new(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+            services: Vec::new(),
         }
     }
 
@@ -137,6 +143,21 @@ impl Unit {
         self.routes.push(Route {
             filter,
             handler: RouteHandler::Concurrent(handler),
+        });
+        self
+    }
+
+    /// Runs `start` as a service of this unit (see [`service`]): it starts once the unit is
+    /// online and must return when [`ServiceContext::shutdown`] fires. If it returns an error,
+    /// the unit stops and [`Unit::run`] reports it.
+    pub fn service<F, Fut>(mut self, name: impl Into<String>, start: F) -> Self
+    where
+        F: FnOnce(ServiceContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), ServiceError>> + Send + 'static,
+    {
+        self.services.push(Service {
+            name: name.into(),
+            start: Box::new(move |ctx| Box::pin(start(ctx))),
         });
         self
     }

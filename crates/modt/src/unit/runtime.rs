@@ -14,6 +14,7 @@ use tracing::{info, info_span, warn, Instrument};
 use super::handler::{Context, HandlerError, HandlerFuture};
 use super::metrics::Metrics;
 use super::presence::Presence;
+use super::service::{ServiceContext, ServiceError};
 use super::{dead_letter, Route, RouteHandler, Unit};
 use crate::protocol::{topics, ErrorCode, ErrorReply, Timestamp, UnitInfo};
 use crate::{Client, ClientConfig, Error, Message, QoS, RequestContext, Topic};
@@ -49,6 +50,7 @@ impl Unit {
             routes,
             max_in_flight,
             drain_timeout,
+            services,
         } = self;
         let info = UnitInfo {
             unit_id: unit_id.clone(),
@@ -91,12 +93,30 @@ impl Unit {
 
         let mut tasks = JoinSet::new();
         tasks.spawn(reannounce(shared.clone(), shutdown.clone()));
+        // Services stop on their own token, after the handlers have drained.
+        let service_stop = CancellationToken::new();
+        let mut running = JoinSet::new();
+        for service in services {
+            let ctx = ServiceContext {
+                client: client.clone(),
+                shutdown: service_stop.clone(),
+                unit_id: unit_id.clone(),
+            };
+            let name = service.name;
+            let fut = (service.start)(ctx);
+            running.spawn(async move { (name, fut.await) });
+        }
+        let mut failure: Option<Error> = None;
         let permits = Arc::new(Semaphore::new(max_in_flight));
         loop {
             let msg = tokio::select! {
                 _ = shutdown.cancelled() => break,
                 m = rx.recv() => match m { Some(m) => m, None => break },
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+                Some(done) = running.join_next(), if !running.is_empty() => {
+                    failure = Some(service_failure(&unit_id, done));
+                    break;
+                }
             };
             let permit = tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -120,12 +140,49 @@ impl Unit {
             warn!(unit = %unit_id, "in-flight handlers did not finish in {drain_timeout:?}; stopping them");
             tasks.shutdown().await;
         }
+        service_stop.cancel();
+        let stopped = tokio::time::timeout(drain_timeout, async {
+            while let Some(done) = running.join_next().await {
+                if let Ok((name, Err(e))) = done {
+                    warn!(unit = %unit_id, service = %name, error = %e, "service failed while stopping");
+                }
+            }
+        })
+        .await;
+        if stopped.is_err() {
+            warn!(unit = %unit_id, "services did not stop in {drain_timeout:?}; stopping them");
+            running.shutdown().await;
+        }
         if let Err(e) = shared.presence.withdraw(&client).await {
             warn!(unit = %unit_id, error = %e, "could not publish offline status");
         }
         client.shutdown().await;
         info!(unit = %unit_id, "unit stopped");
-        Ok(())
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A service that ended while the unit was running: an error, or a return nobody asked for.
+fn service_failure(
+    unit_id: &str,
+    done: Result<(String, Result<(), ServiceError>), tokio::task::JoinError>,
+) -> Error {
+    let (service, message) = match done {
+        Ok((name, Err(e))) => (name, e.to_string()),
+        Ok((name, Ok(()))) => (name, "it stopped before the unit did".to_string()),
+        Err(e) => (
+            "(unknown)".to_string(),
+            format!("it panicked or was aborted: {e}"),
+        ),
+    };
+    tracing::error!(unit = %unit_id, %service, %message, "service failed; stopping the unit");
+    Error::Service {
+        unit: unit_id.to_string(),
+        service,
+        message,
     }
 }
 

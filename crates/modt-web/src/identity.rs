@@ -1,0 +1,74 @@
+//! "Who is this browser?": the session cookie resolved by a correlated session query to the
+//! identify unit (PROTOCOL.md §2–§3). The session id goes over MQTT only, never into a URL or
+//! a log line.
+
+use std::time::Duration;
+
+use axum::http::HeaderMap;
+use modt::protocol::{topics, SessionInfo, SessionQuery, SessionStatus};
+use modt::Client;
+use serde::Serialize;
+
+use crate::{cookies, WebError};
+
+/// How long a page waits for the identify unit by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A logged-in user, as the identify unit describes the session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionUser {
+    /// The user's id (stable, used as the state unit's `user_id`).
+    pub user_id: String,
+    /// `user` or `admin`.
+    pub role: String,
+    /// The login name, when the identify unit says it (Rust identify units do).
+    pub username: Option<String>,
+}
+
+impl SessionUser {
+    /// Whether the user is an administrator.
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+}
+
+/// What a request's session cookie says about the browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visitor {
+    /// A live session.
+    User(SessionUser),
+    /// No session cookie.
+    Anonymous,
+    /// A cookie for a session that is unknown, expired or logged out.
+    Expired,
+}
+
+/// Resolves the request's session cookie. A missing identify unit is
+/// [`WebError::Unavailable`] after `timeout`, never a hang.
+pub async fn resolve(
+    client: &Client,
+    headers: &HeaderMap,
+    timeout: Duration,
+) -> Result<Visitor, WebError> {
+    let Some(session_id) = cookies::session_id(headers) else {
+        return Ok(Visitor::Anonymous);
+    };
+    let query = SessionQuery::new(session_id);
+    let info: SessionInfo = client
+        .request_json(&topics::SESSION_QUERY, &query, Some(timeout))
+        .await
+        .map_err(|e| match e {
+            modt::Error::Timeout { .. } | modt::Error::Closed => WebError::Unavailable(format!(
+                "the identify unit did not answer a session query: {e}"
+            )),
+            other => WebError::Internal(format!("session query failed: {other}")),
+        })?;
+    Ok(match (info.status, info.user_id, info.role) {
+        (SessionStatus::Valid, Some(user_id), Some(role)) => Visitor::User(SessionUser {
+            user_id,
+            role,
+            username: info.username,
+        }),
+        _ => Visitor::Expired,
+    })
+}

@@ -1,0 +1,32 @@
+//! # modt-web — what every MoDT web unit shares
+//!
+//! The identify unit, the sample app, the viewer and the monitor all serve pages. They share
+//! the same protections and look, from here:
+//!
+//! - [`headers`]: security headers on every response (CSP, frame-ancestors, nosniff, referrer policy).
+//! - [`csrf`]: double-submit CSRF tokens plus an `Origin` check, for every form.
+//! - [`lang`]: English or Japanese, chosen from `Accept-Language`; message catalogs.
+//! - [`cookies`]: reading cookies; the session cookie's name and flags.
+//! - [`pages`]: server-rendered templates (minijinja) around one shared layout.
+//! - [`assets`]: the shared stylesheet.
+//! - [`identity`]: "who is this browser?": the session cookie resolved by a session query.
+//! - [`random`]: unguessable tokens from the OS random source.
+//! - [`serve`]: binding and serving a router until shutdown.
+//! - [`error`]: [`WebError`], shown to people as a plain page, logged in full.
+
+pub mod assets;
+pub mod cookies;
+pub mod csrf;
+pub mod error;
+pub mod headers;
+pub mod identity;
+pub mod lang;
+pub mod pages;
+pub mod random;
+pub mod serve;
+
+pub use csrf::CsrfToken;
+pub use error::WebError;
+pub use identity::{SessionUser, Visitor};
+pub use lang::{Catalog, Lang};
+pub use pages::{Page, Templates};

@@ -1,0 +1,176 @@
+//! A live view of which units are online and what they announced (PROTOCOL.md §4).
+//!
+//! [`Directory::watch`] subscribes to every unit's retained `status` and `info` and keeps a
+//! map unit id → [`DirectoryEntry`]. Web units use it to find each other's public URLs (the
+//! identify unit's login page, the viewer) and to list the apps a user can go to.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use tokio_util::sync::CancellationToken;
+use tracing::debug;
+
+use crate::protocol::{presence_status, topics, UnitInfo};
+use crate::{Client, Error, Message, QoS};
+
+/// At most this many units are tracked; announcements from further unit ids are ignored, so a
+/// client that invents unit ids cannot grow the map without bound.
+pub const MAX_UNITS: usize = 1024;
+
+/// What is known about one unit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DirectoryEntry {
+    /// Whether its retained status says `online`.
+    pub online: bool,
+    /// Its retained info document, if one was seen.
+    pub info: Option<UnitInfo>,
+}
+
+/// A shared, always-current map of units. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    units: Arc<RwLock<BTreeMap<String, DirectoryEntry>>>,
+}
+
+impl Directory {
+    /// Subscribes to presence and keeps the directory current until `shutdown` fires.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: modt::Client) -> Result<(), modt::Error> {
+    /// let stop = tokio_util::sync::CancellationToken::new();
+    /// let directory = modt::Directory::watch(&client, stop.clone()).await?;
+    /// for (id, info) in directory.online_with_url() {
+    ///     println!("{id}: {:?}", info.http_url);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn watch(client: &Client, shutdown: CancellationToken) -> Result<Directory, Error> {
+        let directory = Directory::default();
+        let mut status = client
+            .subscribe(&topics::ALL_UNIT_STATUS, QoS::AtLeastOnce)
+            .await?;
+        let mut info = client
+            .subscribe(&topics::ALL_UNIT_INFO, QoS::AtLeastOnce)
+            .await?;
+        let view = directory.clone();
+        tokio::spawn(async move {
+            loop {
+                let msg = tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    m = status.recv() => m,
+                    m = info.recv() => m,
+                };
+                match msg {
+                    Some(msg) => view.apply(&msg),
+                    None => return,
+                }
+            }
+        });
+        Ok(directory)
+    }
+
+    /// Applies one presence message.
+    pub fn apply(&self, msg: &Message) {
+        let Some((unit_id, what)) = topics::unit_topic_parts(&msg.topic) else {
+            return;
+        };
+        let Ok(mut units) = self.units.write() else {
+            return;
+        };
+        if !units.contains_key(unit_id) && units.len() >= MAX_UNITS {
+            debug!(unit = unit_id, "directory full; ignoring a new unit");
+            return;
+        }
+        match what {
+            "status" => {
+                let online = msg.payload.as_ref() == presence_status::ONLINE.as_bytes();
+                units.entry(unit_id.to_string()).or_default().online = online;
+            }
+            "info" if msg.payload.is_empty() => {
+                units.entry(unit_id.to_string()).or_default().info = None;
+            }
+            "info" => match msg.json::<UnitInfo>() {
+                Ok(info) => units.entry(unit_id.to_string()).or_default().info = Some(info),
+                Err(e) => debug!(unit = unit_id, error = %e, "ignoring an unreadable unit info"),
+            },
+            _ => {}
+        }
+    }
+
+    /// A copy of every known unit.
+    pub fn snapshot(&self) -> BTreeMap<String, DirectoryEntry> {
+        self.units.read().map(|u| u.clone()).unwrap_or_default()
+    }
+
+    /// Online units that announced a public web address, by unit id.
+    pub fn online_with_url(&self) -> Vec<(String, UnitInfo)> {
+        self.snapshot()
+            .into_iter()
+            .filter(|(_, e)| e.online)
+            .filter_map(|(id, e)| e.info.filter(|i| i.http_url.is_some()).map(|i| (id, i)))
+            .collect()
+    }
+
+    /// The public web address of the first online unit of `kind`, if any.
+    pub fn url_of_kind(&self, kind: &str) -> Option<String> {
+        self.online_with_url()
+            .into_iter()
+            .find(|(_, info)| info.kind == kind)
+            .and_then(|(_, info)| info.http_url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    fn msg(topic: &str, payload: &str) -> Message {
+        Message {
+            topic: topic.into(),
+            payload: Bytes::from(payload.to_string()),
+            qos: QoS::AtLeastOnce,
+            retain: true,
+            response_topic: None,
+            correlation_data: None,
+        }
+    }
+
+    fn info(id: &str, kind: &str, url: Option<&str>) -> String {
+        serde_json::json!({
+            "unit_id": id, "name": id, "kind": kind, "version": "1", "instance_id": "i",
+            "started_at": "2026-01-02T10:00:00", "http_url": url,
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn tracks_status_and_info() {
+        let d = Directory::default();
+        d.apply(&msg(
+            "modt/units/app1/info",
+            &info("app1", "app", Some("http://a")),
+        ));
+        assert!(d.online_with_url().is_empty(), "not online yet");
+        d.apply(&msg("modt/units/app1/status", "online"));
+        d.apply(&msg("modt/units/state/status", "online"));
+        d.apply(&msg("modt/units/state/info", &info("state", "state", None)));
+        let online = d.online_with_url();
+        assert_eq!(online.len(), 1);
+        assert_eq!(d.url_of_kind("app").as_deref(), Some("http://a"));
+        d.apply(&msg("modt/units/app1/status", "offline"));
+        assert_eq!(d.url_of_kind("app"), None);
+    }
+
+    #[test]
+    fn ignores_garbage_and_bounds_the_map() {
+        let d = Directory::default();
+        d.apply(&msg("modt/units/x/info", "not json"));
+        d.apply(&msg("modt/other/x/status", "online"));
+        assert_eq!(d.snapshot().get("x").and_then(|e| e.info.clone()), None);
+        for i in 0..MAX_UNITS + 10 {
+            d.apply(&msg(&format!("modt/units/u{i}/status"), "online"));
+        }
+        assert_eq!(d.snapshot().len(), MAX_UNITS);
+    }
+}

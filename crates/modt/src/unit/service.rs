@@ -1,0 +1,44 @@
+//! Long-running tasks a unit owns besides its topic handlers, such as a web server.
+//!
+//! A service starts once the unit is online, gets the unit's [`Client`] and a shutdown
+//! token, and must return when the token fires. The unit waits for its services before it
+//! publishes `offline`. A service that fails stops the whole unit, so a dead web side is never
+//! hidden behind a unit that still says `online`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::Client;
+
+/// The error a service ends with.
+pub type ServiceError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What a service is handed when the unit is online.
+#[derive(Debug, Clone)]
+pub struct ServiceContext {
+    /// The unit's connected client (publish, request, subscribe).
+    pub client: Client,
+    /// Fires when the unit stops; the service must return soon after.
+    pub shutdown: CancellationToken,
+    /// The unit's id.
+    pub unit_id: String,
+}
+
+/// A boxed service future.
+pub(crate) type ServiceFuture = Pin<Box<dyn Future<Output = Result<(), ServiceError>> + Send>>;
+
+/// A service not yet started.
+pub(crate) struct Service {
+    pub(crate) name: String,
+    pub(crate) start: Box<dyn FnOnce(ServiceContext) -> ServiceFuture + Send>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}

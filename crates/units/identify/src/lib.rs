@@ -1,0 +1,32 @@
+//! # modt-identify — the gatekeeper
+//!
+//! Accounts, sessions and login pages; the answer to "who is this session?" over MQTT; and the
+//! login → app-ready → redirect handshake (PROTOCOL.md §2).
+//!
+//! - [`config`]: [`IdentifyConfig`], every setting with its default.
+//! - [`accounts`]: user name and password rules, roles.
+//! - [`password`]: argon2id hashing, off the async runtime.
+//! - [`sessions`]: session ids (random, 256 bits) and the keys they are stored under.
+//! - [`store`]: the [`IdentityStore`] trait and its SQLite implementation.
+//! - [`throttle`]: failed-login limits per user name and per client address.
+//! - [`handshake`]: which app answered which login, for the waiting page.
+//! - [`mqtt`]: the handlers of `modt/session/query` and `modt/app/ready`.
+//! - [`web`]: the pages (`/login`, `/register`, `/logout`, `/waiting`) and `POST /api/login`.
+//! - [`unit`]: puts it together as a [`modt::Unit`].
+
+pub mod accounts;
+pub mod config;
+pub mod core;
+pub mod handshake;
+pub mod mqtt;
+pub mod password;
+pub mod sessions;
+pub mod store;
+pub mod throttle;
+pub mod unit;
+pub mod web;
+
+pub use accounts::Role;
+pub use config::IdentifyConfig;
+pub use store::{IdentityStore, SqliteIdentityStore, StoreError, User};
+pub use unit::{unit, NAME};

@@ -1,0 +1,210 @@
+//! Failed-login limits, per user name and per client address.
+//!
+//! Each key keeps the times of its recent failures within a sliding window. A login is
+//! refused before any password is checked when either its user name or its address has had
+//! too many failures in the window, so guessing costs the attacker time and costs us no
+//! hashing. Any user name string is tracked, existing or not, so the limit reveals nothing.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// At most this many keys are tracked; beyond it, the stalest are forgotten first.
+pub const MAX_TRACKED_KEYS: usize = 100_000;
+
+/// The limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleConfig {
+    /// How far back failures count.
+    pub window: Duration,
+    /// Failures allowed per user name within the window.
+    pub per_user: usize,
+    /// Failures allowed per client address within the window.
+    pub per_address: usize,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        ThrottleConfig {
+            window: Duration::from_secs(15 * 60),
+            per_user: 5,
+            per_address: 20,
+        }
+    }
+}
+
+/// Failure counters. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Throttle {
+    config: ThrottleConfig,
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+fn user_key(username: &str) -> String {
+    format!("u:{}", username.to_ascii_lowercase())
+}
+
+fn address_key(address: &str) -> String {
+    format!("a:{address}")
+}
+
+impl Throttle {
+    /// Counters with `config`'s limits.
+    pub fn new(config: ThrottleConfig) -> Throttle {
+        Throttle {
+            config,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Err(retry_after)` when `username` or `address` is over its limit at `now`.
+    pub fn check(&self, username: &str, address: &str, now: Instant) -> Result<(), Duration> {
+        let Ok(mut map) = self.failures.lock() else {
+            return Ok(());
+        };
+        let mut wait = Duration::ZERO;
+        for (key, limit) in [
+            (user_key(username), self.config.per_user),
+            (address_key(address), self.config.per_address),
+        ] {
+            if let Some(times) = map.get_mut(&key) {
+                prune(times, now, self.config.window);
+                if times.len() >= limit {
+                    if let Some(oldest) = times.front() {
+                        wait = wait.max(self.config.window.saturating_sub(now - *oldest));
+                    }
+                }
+            }
+        }
+        if wait.is_zero() {
+            Ok(())
+        } else {
+            Err(wait.max(Duration::from_secs(1)))
+        }
+    }
+
+    /// Records a failed login.
+    pub fn failed(&self, username: &str, address: &str, now: Instant) {
+        let Ok(mut map) = self.failures.lock() else {
+            return;
+        };
+        if map.len() >= MAX_TRACKED_KEYS {
+            let window = self.config.window;
+            map.retain(|_, times| {
+                prune(times, now, window);
+                !times.is_empty()
+            });
+            if map.len() >= MAX_TRACKED_KEYS {
+                // Still full of live keys: forget the stalest tenth.
+                let mut stalest: Vec<(Instant, String)> = map
+                    .iter()
+                    .filter_map(|(k, t)| t.back().map(|last| (*last, k.clone())))
+                    .collect();
+                stalest.sort();
+                for (_, k) in stalest.into_iter().take(MAX_TRACKED_KEYS / 10) {
+                    map.remove(&k);
+                }
+            }
+        }
+        for key in [user_key(username), address_key(address)] {
+            let times = map.entry(key).or_default();
+            prune(times, now, self.config.window);
+            times.push_back(now);
+        }
+    }
+
+    /// Forgets a user name's failures after a successful login (the address keeps its count).
+    pub fn succeeded(&self, username: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(&user_key(username));
+        }
+    }
+
+    /// How many keys are tracked (for tests and metrics).
+    pub fn tracked(&self) -> usize {
+        self.failures.lock().map(|m| m.len()).unwrap_or(0)
+    }
+}
+
+fn prune(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
+    while times
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= window)
+    {
+        times.pop_front();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> ThrottleConfig {
+        ThrottleConfig {
+            window: Duration::from_secs(60),
+            per_user: 3,
+            per_address: 5,
+        }
+    }
+
+    #[test]
+    fn locks_a_user_name_after_its_limit_and_reopens_after_the_window() {
+        let t = Throttle::new(config());
+        let now = Instant::now();
+        for i in 0..3 {
+            assert_eq!(t.check("Alice", "1.1.1.1", now), Ok(()), "attempt {i}");
+            t.failed("Alice", &format!("10.0.0.{i}"), now);
+        }
+        let wait = t.check("alice", "2.2.2.2", now).unwrap_err();
+        assert!(
+            wait <= Duration::from_secs(60) && wait > Duration::from_secs(50),
+            "{wait:?}"
+        );
+        assert_eq!(
+            t.check("bob", "2.2.2.2", now),
+            Ok(()),
+            "other users are not affected"
+        );
+        assert_eq!(
+            t.check("alice", "2.2.2.2", now + Duration::from_secs(61)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn locks_an_address_across_user_names() {
+        let t = Throttle::new(config());
+        let now = Instant::now();
+        for i in 0..5 {
+            t.failed(&format!("user{i}"), "9.9.9.9", now);
+        }
+        assert!(t.check("someone-new", "9.9.9.9", now).is_err());
+        assert_eq!(t.check("someone-new", "8.8.8.8", now), Ok(()));
+    }
+
+    #[test]
+    fn success_clears_the_user_name() {
+        let t = Throttle::new(config());
+        let now = Instant::now();
+        for _ in 0..3 {
+            t.failed("carol", "1.1.1.1", now);
+        }
+        t.succeeded("carol");
+        assert_eq!(t.check("carol", "1.1.1.1", now), Ok(()));
+    }
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+
+    #[test]
+    fn tracked_keys_stay_bounded() {
+        let t = Throttle::new(ThrottleConfig::default());
+        let now = Instant::now();
+        for i in 0..(MAX_TRACKED_KEYS / 2 + 100) {
+            t.failed(&format!("user{i}"), &format!("addr{i}"), now);
+        }
+        assert!(t.tracked() <= MAX_TRACKED_KEYS, "{}", t.tracked());
+    }
+}

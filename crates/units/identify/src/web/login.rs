@@ -1,0 +1,262 @@
+//! `GET /login` shows the form; `POST /login` checks it, opens a session, announces the login
+//! on `modt/auth/success` and sends the browser to the waiting page.
+//!
+//! [`attempt`] is the login itself, shared with `POST /api/login`: throttle check first (no
+//! hashing for a locked name or address), then the password, the same answer for an unknown
+//! name and a wrong password.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use modt::protocol::{topics, AuthSuccess};
+use modt_web::pages::SeeOther;
+use modt_web::{csrf, CsrfToken, Lang, Page, WebError};
+use serde::Deserialize;
+use tracing::{info, warn};
+
+use super::messages::CATALOG;
+use super::WebState;
+use crate::accounts::MAX_PASSWORD_BYTES;
+use crate::password;
+use crate::sessions::{new_session_id, SessionKey};
+use crate::store::{unix_now, NewSession, User};
+
+/// Query flags the login page understands.
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginQuery {
+    /// `en` or `ja`.
+    pub lang: Option<String>,
+    /// Just registered.
+    pub registered: Option<String>,
+    /// Just logged out.
+    pub bye: Option<String>,
+    /// Sent here by an app because the session ended.
+    pub expired: Option<String>,
+}
+
+/// The login form's fields (the original's names, plus the CSRF token).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    /// The user name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+    /// The CSRF token.
+    pub csrf_token: String,
+}
+
+/// `GET /login`.
+pub async fn show(
+    State(state): State<WebState>,
+    Query(q): Query<LoginQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    if state.session(&headers).await?.is_some() {
+        return Ok(SeeOther::to("/").into_response());
+    }
+    let lang = Lang::choose(&headers, q.lang.as_deref());
+    let notice = if q.registered.is_some() {
+        Some("registered")
+    } else if q.bye.is_some() {
+        Some("logged_out")
+    } else if q.expired.is_some() {
+        Some("expired")
+    } else {
+        None
+    };
+    let notice = notice.map(|k| CATALOG.text(lang, k));
+    form(&state, &headers, lang, "", notice, None, StatusCode::OK)
+}
+
+/// Renders the login form.
+fn form(
+    state: &WebState,
+    headers: &HeaderMap,
+    lang: Lang,
+    username: &str,
+    notice: Option<&str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let csrf = CsrfToken::for_request(headers)?;
+    let html = state.render(
+        "login.html",
+        lang,
+        "login_title",
+        None,
+        minijinja::context! {
+            csrf => csrf.value(),
+            username => username,
+            notice => notice,
+            error => error,
+            registration => state.identity.config.registration,
+        },
+    )?;
+    Ok(Page::new(html)
+        .status(status)
+        .cookie(csrf.cookie(&state.scope))
+        .into_response())
+}
+
+/// `POST /login`.
+pub async fn submit(
+    State(state): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(q): Query<LoginQuery>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let lang = Lang::choose(&headers, q.lang.as_deref());
+    if let Err(e) = csrf::verify(&headers, &f.csrf_token) {
+        warn!(reason = %e, "login form refused");
+        let msg = CATALOG.text(lang, "csrf_failed").to_string();
+        return form(
+            &state,
+            &headers,
+            lang,
+            &f.username,
+            None,
+            Some(msg),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let address = state.client_address(peer, &headers);
+    match attempt(&state, &f.username, f.password, &address).await? {
+        Outcome::LoggedIn(login) => Ok(SeeOther::to("/waiting")
+            .cookie(
+                state
+                    .scope
+                    .session(login.session_id, state.identity.config.session_max_age),
+            )
+            .into_response()),
+        Outcome::Wrong => {
+            let msg = CATALOG.text(lang, "wrong_credentials").to_string();
+            form(
+                &state,
+                &headers,
+                lang,
+                &f.username,
+                None,
+                Some(msg),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
+        Outcome::Throttled(wait) => {
+            let msg = throttled_message(lang, wait);
+            form(
+                &state,
+                &headers,
+                lang,
+                &f.username,
+                None,
+                Some(msg),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+        }
+    }
+}
+
+/// "Try again in N minutes", rounded up.
+pub(crate) fn throttled_message(lang: Lang, wait: Duration) -> String {
+    let minutes = wait.as_secs().div_ceil(60).max(1);
+    CATALOG
+        .text(lang, "throttled")
+        .replace("{n}", &minutes.to_string())
+}
+
+/// A successful login.
+#[derive(Debug)]
+pub(crate) struct Login {
+    /// The new session's id (goes only into the cookie or the API's JSON body).
+    pub(crate) session_id: String,
+    /// Who logged in.
+    pub(crate) user: User,
+    /// Absolute expiry (Unix seconds).
+    pub(crate) expires_at: i64,
+}
+
+/// How a login attempt ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Logged in.
+    LoggedIn(Login),
+    /// Unknown name or wrong password (never said which).
+    Wrong,
+    /// Too many failures: retry after this long.
+    Throttled(Duration),
+}
+
+/// Checks a user name and password; on success opens a session, starts its handshake and
+/// announces it on `modt/auth/success`.
+pub(crate) async fn attempt(
+    state: &WebState,
+    username: &str,
+    password: String,
+    address: &str,
+) -> Result<Outcome, WebError> {
+    let identity = &state.identity;
+    if let Err(wait) = identity.throttle.check(username, address, Instant::now()) {
+        warn!(%address, "login throttled");
+        return Ok(Outcome::Throttled(wait));
+    }
+    let plausible =
+        !username.is_empty() && username.len() <= 64 && password.len() <= MAX_PASSWORD_BYTES;
+    let stored = if plausible {
+        identity
+            .store
+            .credentials(username)
+            .await
+            .map_err(|e| WebError::Internal(e.to_string()))?
+    } else {
+        None
+    };
+    let hash = stored.as_ref().map(|c| c.password_hash.clone());
+    let matches = plausible
+        && password::verify(password, hash)
+            .await
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+    let Some(user) = stored.filter(|_| matches).map(|c| c.user) else {
+        identity.throttle.failed(username, address, Instant::now());
+        info!(%address, "login failed");
+        return Ok(Outcome::Wrong);
+    };
+    identity.throttle.succeeded(username);
+
+    let session_id = new_session_id()?;
+    let key = SessionKey::of(&session_id);
+    let now = unix_now();
+    let max_age = i64::try_from(identity.config.session_max_age.as_secs()).unwrap_or(i64::MAX);
+    let expires_at = now.saturating_add(max_age);
+    identity
+        .store
+        .create_session(NewSession {
+            key: key.clone(),
+            user_id: user.user_id.clone(),
+            now,
+            expires_at,
+        })
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    identity.handshakes.begin(key);
+    announce(state, &user, &session_id).await;
+    info!(user_id = %user.user_id, "login");
+    Ok(Outcome::LoggedIn(Login {
+        session_id,
+        user,
+        expires_at,
+    }))
+}
+
+/// Publishes `modt/auth/success` for a session. A failure is logged, not fatal: the waiting
+/// page then falls back to the list of apps.
+pub(crate) async fn announce(state: &WebState, user: &User, session_id: &str) {
+    let msg = AuthSuccess::new(user.user_id.clone(), session_id, user.role.as_str());
+    if let Err(e) = state.client.publish_json(&topics::AUTH_SUCCESS, &msg).await {
+        warn!(error = %e, "could not announce the login on modt/auth/success");
+    }
+}

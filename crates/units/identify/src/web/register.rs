@@ -1,0 +1,138 @@
+//! `GET /register` shows the form; `POST /register` creates an account (role `user`) and
+//! sends the browser to the login page.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use modt_web::pages::SeeOther;
+use modt_web::{csrf, CsrfToken, Lang, Page, WebError};
+use serde::Deserialize;
+use tracing::{info, warn};
+
+use super::messages::CATALOG;
+use super::{LangQuery, WebState};
+use crate::accounts::{check_password, check_username, Role, RuleError};
+use crate::password;
+use crate::store::StoreError;
+
+/// The registration form's fields (`username` and `password` as in the original).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RegisterForm {
+    /// The wished user name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+    /// The password again; checked when sent (old scripts send only `password`).
+    pub password_confirm: Option<String>,
+    /// The CSRF token.
+    pub csrf_token: String,
+}
+
+/// `GET /register`.
+pub async fn show(
+    State(state): State<WebState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let lang = Lang::choose(&headers, q.lang.as_deref());
+    let (error, status) = if state.identity.config.registration {
+        (None, StatusCode::OK)
+    } else {
+        (
+            Some(CATALOG.text(lang, "registration_closed").to_string()),
+            StatusCode::FORBIDDEN,
+        )
+    };
+    form(&state, &headers, lang, "", error, status)
+}
+
+fn form(
+    state: &WebState,
+    headers: &HeaderMap,
+    lang: Lang,
+    username: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let csrf = CsrfToken::for_request(headers)?;
+    let html = state.render(
+        "register.html",
+        lang,
+        "register_title",
+        None,
+        minijinja::context! {
+            csrf => csrf.value(),
+            username => username,
+            error => error,
+            registration => state.identity.config.registration,
+        },
+    )?;
+    Ok(Page::new(html)
+        .status(status)
+        .cookie(csrf.cookie(&state.scope))
+        .into_response())
+}
+
+fn rule_message(lang: Lang, e: RuleError) -> String {
+    let key = match e {
+        RuleError::UsernameLength | RuleError::UsernameCharacters => "username_rules",
+        RuleError::PasswordTooShort => "password_short",
+        RuleError::PasswordTooLong => "password_long",
+        RuleError::PasswordMismatch => "password_mismatch",
+    };
+    CATALOG.text(lang, key).to_string()
+}
+
+/// `POST /register`.
+pub async fn submit(
+    State(state): State<WebState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Form(f): Form<RegisterForm>,
+) -> Result<Response, WebError> {
+    let lang = Lang::choose(&headers, q.lang.as_deref());
+    let fail = |msg: String, status| form(&state, &headers, lang, &f.username, Some(msg), status);
+    if let Err(e) = csrf::verify(&headers, &f.csrf_token) {
+        warn!(reason = %e, "registration form refused");
+        return fail(
+            CATALOG.text(lang, "csrf_failed").to_string(),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    if !state.identity.config.registration {
+        return fail(
+            CATALOG.text(lang, "registration_closed").to_string(),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let checked = check_username(&f.username)
+        .and_then(|()| check_password(&f.password))
+        .and_then(|()| match &f.password_confirm {
+            Some(c) if *c != f.password => Err(RuleError::PasswordMismatch),
+            _ => Ok(()),
+        });
+    if let Err(e) = checked {
+        return fail(rule_message(lang, e), StatusCode::BAD_REQUEST);
+    }
+    let hash = password::hash(f.password.clone())
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    match state
+        .identity
+        .store
+        .create_user(&f.username, &hash, Role::User)
+        .await
+    {
+        Ok(user) => {
+            info!(user_id = %user.user_id, "account created");
+            Ok(SeeOther::to("/login?registered=1").into_response())
+        }
+        Err(StoreError::UsernameTaken(_)) => fail(
+            CATALOG.text(lang, "taken").to_string(),
+            StatusCode::CONFLICT,
+        ),
+        Err(e) => Err(WebError::Internal(e.to_string())),
+    }
+}
