@@ -46,6 +46,39 @@ pub(crate) enum Command {
     /// Benchmarks against a running broker.
     #[command(subcommand)]
     Bench(BenchCmd),
+    /// Manage the identify unit's accounts (works on its database in the data directory).
+    Users(UsersCmd),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UsersCmd {
+    /// Directory holding the identify unit's database.
+    #[arg(long, global = true, env = "MODT_DATA_DIR", default_value = "./modt-data")]
+    pub(crate) data_dir: PathBuf,
+    #[command(subcommand)]
+    pub(crate) op: UsersOp,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UsersOp {
+    /// Create an account. The password is read from --password-file, from
+    /// MODT_USER_PASSWORD, or asked for on the terminal (not echoed).
+    Add {
+        /// The user name (3–32 characters: letters, digits, '.', '_', '-').
+        name: String,
+        /// Make the user an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from this file (first line).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// List the accounts.
+    List {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        jsonl: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -124,7 +157,8 @@ pub(crate) struct UnitArgs {
     /// Directory for the units' data (SQLite files, generated credentials).
     #[arg(long, env = "MODT_DATA_DIR", default_value = "./modt-data")]
     pub(crate) data_dir: PathBuf,
-    /// Listen address of a unit's web side (units with one).
+    /// Listen address of a unit's web side (default: 127.0.0.1:8080 for identify,
+    /// 127.0.0.1:8081 for the sample app).
     #[arg(long, env = "MODT_HTTP_ADDR")]
     pub(crate) http_addr: Option<String>,
     /// Public URL of a unit's web side, as browsers reach it.
@@ -136,6 +170,58 @@ pub(crate) struct UnitArgs {
     /// State unit: publish change events on `modt/state/changed/{user_id}`.
     #[arg(long, env = "MODT_STATE_EVENTS", default_value_t = true, action = clap::ArgAction::Set)]
     pub(crate) state_events: bool,
+    #[command(flatten)]
+    pub(crate) identify: IdentifyArgs,
+    #[command(flatten)]
+    pub(crate) app: AppArgs,
+}
+
+/// Settings of the identify unit.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Identify unit")]
+pub(crate) struct IdentifyArgs {
+    /// A session unused this long expires.
+    #[arg(long, env = "MODT_SESSION_IDLE", default_value = "2h", value_parser = humantime::parse_duration)]
+    pub(crate) session_idle: Duration,
+    /// A session expires this long after login, used or not.
+    #[arg(long, env = "MODT_SESSION_MAX_AGE", default_value = "7days", value_parser = humantime::parse_duration)]
+    pub(crate) session_max_age: Duration,
+    /// How long the waiting page waits for an app to answer a login.
+    #[arg(long, env = "MODT_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub(crate) handshake_timeout: Duration,
+    /// `Domain` of the session cookie, to share it across subdomains (default: this host).
+    #[arg(long, env = "MODT_COOKIE_DOMAIN")]
+    pub(crate) cookie_domain: Option<String>,
+    /// Let people create accounts at /register.
+    #[arg(long, env = "MODT_REGISTRATION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub(crate) registration: bool,
+    /// Failed logins per user name allowed within --login-window.
+    #[arg(long, env = "MODT_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub(crate) login_max_failures: usize,
+    /// Failed logins per client address allowed within --login-window.
+    #[arg(long, env = "MODT_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 20)]
+    pub(crate) login_max_failures_per_address: usize,
+    /// How far back failed logins count.
+    #[arg(long, env = "MODT_LOGIN_WINDOW", default_value = "15m", value_parser = humantime::parse_duration)]
+    pub(crate) login_window: Duration,
+    /// Take client addresses from X-Forwarded-For (only behind your own proxy).
+    #[arg(long, env = "MODT_TRUST_PROXY")]
+    pub(crate) trust_proxy: bool,
+}
+
+/// Settings of the sample app.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Sample app")]
+pub(crate) struct AppArgs {
+    /// The app's name, shown to users and sent in `modt/app/ready`.
+    #[arg(long, env = "MODT_APP_NAME", default_value = "dummy")]
+    pub(crate) app_name: String,
+    /// The identify unit's URL (default: found through presence).
+    #[arg(long, env = "MODT_IDENTIFY_URL")]
+    pub(crate) identify_url: Option<String>,
+    /// The viewer's URL (default: found through presence).
+    #[arg(long, env = "MODT_VIEWER_URL")]
+    pub(crate) viewer_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +234,12 @@ pub(crate) struct UpArgs {
     /// Do not start the embedded broker; connect the units to --broker-host/--broker-port.
     #[arg(long, env = "MODT_EXTERNAL_BROKER")]
     pub(crate) external_broker: bool,
+    /// Address the web units listen on.
+    #[arg(long, env = "MODT_WEB_HOST", default_value = "127.0.0.1")]
+    pub(crate) web_host: String,
+    /// First web port: identify gets it, the sample app the next one. 0 picks free ports.
+    #[arg(long, env = "MODT_WEB_PORT", default_value_t = 8080)]
+    pub(crate) web_port: u16,
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +261,10 @@ pub(crate) enum UnitName {
     Echo,
     /// The per-user key-value store (`modt/state/*`), SQLite in the data directory.
     State,
+    /// Accounts, sessions and login pages; answers `modt/session/query`.
+    Identify,
+    /// The sample app: joins the login handshake and shows who is logged in.
+    Dummy,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,12 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::{UnitArgs, UnitName};
 
 /// Every unit `modt up` starts, in start order.
-pub(crate) const ALL: &[UnitName] = &[UnitName::State, UnitName::Echo];
+pub(crate) const ALL: &[UnitName] = &[
+    UnitName::State,
+    UnitName::Echo,
+    UnitName::Identify,
+    UnitName::Dummy,
+];
 
 /// The state unit's database file in the data directory; the original db-unit's file name,
 /// so its data directory can be used as it is.
@@ -18,15 +23,47 @@ pub(crate) const STATE_DB: &str = "modt_state.db";
 /// A unit ready to run, with what must happen after it stops.
 pub(crate) struct Built {
     unit: Unit,
+    /// Where people open its web side, if it has one.
+    pub(crate) url: Option<String>,
     /// Blocking clean-up (flush and close storage), run off the async runtime.
     after: Option<Box<dyn FnOnce() + Send>>,
 }
 
-/// Builds unit `name` from the shared settings.
-pub(crate) fn build(name: UnitName, args: &UnitArgs) -> anyhow::Result<Built> {
+/// Where a web unit listens unless told otherwise: consecutive ports from `first_port`
+/// (0: a free port each).
+pub(crate) fn web_addr(name: UnitName, host: &str, first_port: u16) -> Option<String> {
+    let offset = match name {
+        UnitName::Identify => 0,
+        UnitName::Dummy => 1,
+        UnitName::Echo | UnitName::State => return None,
+    };
+    let port = if first_port == 0 { 0 } else { first_port.saturating_add(offset) };
+    Some(format!("{host}:{port}"))
+}
+
+/// Builds unit `name` from the shared settings; a web unit listens on `http_addr`, or on
+/// `--http-addr`, or on its default port. `public_url` applies to a single-unit run only.
+pub(crate) async fn build(
+    name: UnitName,
+    args: &UnitArgs,
+    http_addr: Option<String>,
+    public_url: Option<String>,
+) -> anyhow::Result<Built> {
+    let http_addr = http_addr
+        .or_else(|| args.http_addr.clone())
+        .or_else(|| web_addr(name, "127.0.0.1", 8080));
+    let listen = || async {
+        let addr = http_addr.clone().unwrap_or_default();
+        let listener = modt_web::serve::bind(&addr).await.with_context(|| {
+            format!("the {} unit's web side cannot listen (--http-addr / MODT_HTTP_ADDR, or --web-port for `modt up`)", name_of(name))
+        })?;
+        let url = modt_web::serve::public_url(&listener, public_url.as_deref());
+        anyhow::Ok((listener, url))
+    };
     let mut built = match name {
         UnitName::Echo => Built {
             unit: modt_echo::unit(),
+            url: None,
             after: None,
         },
         UnitName::State => {
@@ -40,7 +77,48 @@ pub(crate) fn build(name: UnitName, args: &UnitArgs) -> anyhow::Result<Built> {
             let unit = modt_state::unit(Arc::new(store.clone()), config);
             Built {
                 unit,
+                url: None,
                 after: Some(Box::new(move || store.close())),
+            }
+        }
+        UnitName::Identify => {
+            let path = args.data_dir.join(modt_identify::unit::DB_FILE);
+            let store = modt_identify::SqliteIdentityStore::open(&path)?;
+            let (listener, url) = listen().await?;
+            let a = &args.identify;
+            let config = modt_identify::IdentifyConfig {
+                public_url: Some(url.clone()),
+                cookie_domain: a.cookie_domain.clone(),
+                session_idle: a.session_idle,
+                session_max_age: a.session_max_age,
+                handshake_timeout: a.handshake_timeout,
+                throttle: modt_identify::throttle::ThrottleConfig {
+                    window: a.login_window,
+                    per_user: a.login_max_failures,
+                    per_address: a.login_max_failures_per_address,
+                },
+                registration: a.registration,
+                trust_proxy: a.trust_proxy,
+            };
+            Built {
+                unit: modt_identify::unit(Arc::new(store), config, listener)?,
+                url: Some(format!("{url}/login")),
+                after: None,
+            }
+        }
+        UnitName::Dummy => {
+            let (listener, url) = listen().await?;
+            let config = modt_dummy::DummyConfig {
+                app_name: args.app.app_name.clone(),
+                public_url: Some(url.clone()),
+                identify_url: args.app.identify_url.clone(),
+                viewer_url: args.app.viewer_url.clone(),
+                ..Default::default()
+            };
+            Built {
+                unit: modt_dummy::unit(config, listener)?,
+                url: Some(format!("{url}/")),
+                after: None,
             }
         }
     };
@@ -76,6 +154,8 @@ pub(crate) fn name_of(name: UnitName) -> &'static str {
     match name {
         UnitName::Echo => modt_echo::NAME,
         UnitName::State => modt_state::NAME,
+        UnitName::Identify => modt_identify::NAME,
+        UnitName::Dummy => modt_dummy::NAME,
     }
 }
 
@@ -84,5 +164,7 @@ pub(crate) fn serves(name: UnitName) -> &'static str {
     match name {
         UnitName::Echo => "modt/echo",
         UnitName::State => "modt/state/#",
+        UnitName::Identify => "modt/session/query, modt/app/ready",
+        UnitName::Dummy => "modt/auth/success",
     }
 }

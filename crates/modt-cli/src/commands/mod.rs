@@ -7,6 +7,7 @@ pub(crate) mod state;
 pub(crate) mod subscribe;
 pub(crate) mod unit;
 pub(crate) mod up;
+pub(crate) mod users;
 
 use modt::env::BrokerArgs;
 use modt::Client;

@@ -7,16 +7,19 @@ use crate::cli::UnitCmd;
 use crate::units;
 
 pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let mut unit = units::build(cmd.name, &cmd.unit)?;
-    if let Some(id) = cmd.unit_id {
-        unit = unit.unit_id(id);
-    }
     std::fs::create_dir_all(&cmd.unit.data_dir).with_context(|| {
         format!(
             "cannot create the data directory {}",
             cmd.unit.data_dir.display()
         )
     })?;
+    let mut unit = units::build(cmd.name, &cmd.unit, None, cmd.unit.public_url.clone()).await?;
+    if let Some(url) = &unit.url {
+        println!("{} unit: open {url}", units::name_of(cmd.name));
+    }
+    if let Some(id) = cmd.unit_id {
+        unit = unit.unit_id(id);
+    }
     let config = cmd.unit.broker.client_config("unused")?;
     unit.run(config, shutdown)
         .await

@@ -32,7 +32,20 @@ pub(crate) async fn run(args: UpArgs, shutdown: CancellationToken) -> anyhow::Re
         )
     })?;
 
+    let mut built = Vec::new();
+    for &name in units::ALL {
+        let addr = units::web_addr(name, &args.web_host, args.web_port);
+        built.push((name, units::build(name, &args.unit, addr, None).await?));
+    }
+
     println!("MoDT is starting");
+    if let Some(login) = built
+        .iter()
+        .find(|(n, _)| *n == crate::cli::UnitName::Identify)
+        .and_then(|(_, b)| b.url.clone())
+    {
+        println!("  open     {login}    <- start here");
+    }
     match &broker {
         Some(b) => {
             println!("  broker   mqtt://{}  (embedded)", b.local_addr());
@@ -47,15 +60,21 @@ pub(crate) async fn run(args: UpArgs, shutdown: CancellationToken) -> anyhow::Re
 
     let unit_stop = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    for &name in units::ALL {
-        let unit = units::build(name, &args.unit)?;
+    for (name, unit) in built {
         let config = args.unit.broker.client_config("unused")?;
         let token = unit_stop.clone();
-        println!(
-            "  unit     {:<8} serves {}",
-            units::name_of(name),
-            units::serves(name)
-        );
+        match &unit.url {
+            Some(url) => println!(
+                "  unit     {:<8} serves {}  web {url}",
+                units::name_of(name),
+                units::serves(name)
+            ),
+            None => println!(
+                "  unit     {:<8} serves {}",
+                units::name_of(name),
+                units::serves(name)
+            ),
+        }
         tasks.spawn(async move { (name, unit.run(config, token).await) });
     }
     println!("Press Ctrl-C to stop.");
