@@ -1,0 +1,145 @@
+//! Starting an identify unit over a real SQLite file and a real HTTP listener, and talking
+//! to its pages like a browser (cookie jar, no automatic redirects).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use modt::{Client, MqttVersion};
+use modt_identify::store::IdentityStore as _;
+use modt_identify::{IdentifyConfig, Role, SqliteIdentityStore};
+use modt_testkit::{client_id, wait_online, RunningUnit, TestBroker};
+use reqwest::cookie::CookieStore as _;
+
+/// A running identify unit.
+pub(crate) struct Identify {
+    pub(crate) unit: RunningUnit,
+    pub(crate) url: String,
+    pub(crate) store: SqliteIdentityStore,
+    pub(crate) unit_id: String,
+    pub(crate) dir: tempfile::TempDir,
+}
+
+impl Identify {
+    /// Stops the unit, keeping its data directory.
+    pub(crate) async fn stop(self) -> tempfile::TempDir {
+        self.unit.stop().await.unwrap();
+        self.dir
+    }
+}
+
+/// Starts an identify unit on `broker` with its database in `dir` (new when `None`), and a
+/// client; waits until the unit is online.
+pub(crate) async fn start(
+    broker: &TestBroker,
+    dir: Option<tempfile::TempDir>,
+    config: IdentifyConfig,
+) -> (Identify, Client) {
+    modt_testkit::init_tracing();
+    let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
+    let store = SqliteIdentityStore::open(&dir.path().join("modt_identify.db")).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let unit_id = client_id("identify");
+    let unit = modt_identify::unit(Arc::new(store.clone()), config, listener)
+        .unwrap()
+        .unit_id(&unit_id);
+    let unit = RunningUnit::start(unit, broker.client_config("identify", MqttVersion::V5));
+    let client = Client::connect(broker.client_config("test", MqttVersion::V5))
+        .await
+        .unwrap();
+    wait_online(&client, &unit_id).await;
+    (
+        Identify {
+            unit,
+            url,
+            store,
+            unit_id,
+            dir,
+        },
+        client,
+    )
+}
+
+/// Creates an account directly in the store.
+pub(crate) async fn add_user(store: &SqliteIdentityStore, name: &str, password: &str, role: Role) -> String {
+    let hash = modt_identify::password::hash(password.to_string()).await.unwrap();
+    store.create_user(name, &hash, role).await.unwrap().user_id
+}
+
+/// A browser-like HTTP client: keeps cookies, does not follow redirects.
+pub(crate) struct Browser {
+    pub(crate) http: reqwest::Client,
+    pub(crate) jar: Arc<reqwest::cookie::Jar>,
+    pub(crate) base: String,
+}
+
+impl Browser {
+    pub(crate) fn new(base: &str) -> Browser {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            http,
+            jar,
+            base: base.to_string(),
+        }
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    /// Loads `page` and returns the CSRF token of its form.
+    pub(crate) async fn csrf(&self, page: &str) -> String {
+        let html = self.get(page).await.text().await.unwrap();
+        let start = html.find("name=\"csrf_token\" value=\"").expect("a csrf field") + 25;
+        html[start..start + 64].to_string()
+    }
+
+    /// Posts a form from our own origin (as a browser would).
+    pub(crate) async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in through the form; returns the response to the POST.
+    pub(crate) async fn login(&self, user: &str, password: &str) -> reqwest::Response {
+        let token = self.csrf("/login").await;
+        self.post_form(
+            "/login",
+            &[("username", user), ("password", password), ("csrf_token", &token)],
+        )
+        .await
+    }
+
+    /// The value of cookie `name` the browser holds for the site.
+    pub(crate) fn cookie(&self, name: &str) -> Option<String> {
+        let url: reqwest::Url = self.base.parse().unwrap();
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .unwrap()
+            .split("; ")
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
+    }
+
+    pub(crate) fn session_id(&self) -> Option<String> {
+        self.cookie("modt_session_id")
+    }
+}
+
+/// The `Location` of a redirect.
+pub(crate) fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
