@@ -9,12 +9,14 @@
 //!   re-subscribes by itself, and does request/reply ([`Client::request`]).
 //! - [`unit`]: the unit runtime ([`Unit`]): handlers per topic filter, concurrency limit,
 //!   presence, ping, dead-lettering, graceful shutdown.
+//! - [`hub`]: a typed client of the hub registry ([`HubClient`]): get/post/put, 408 on timeout.
 //! - [`env`]: the standard `MODT_*` settings every unit shares.
 //! - [`error`]: the SDK's [`Error`].
 
 pub mod client;
 pub mod env;
 pub mod error;
+pub mod hub;
 pub mod protocol;
 pub mod unit;
 
@@ -23,5 +25,6 @@ pub use client::{
     MqttVersion, Outgoing, QoS, RequestContext, Secret, Subscription, TlsConfig,
 };
 pub use error::Error;
+pub use hub::HubClient;
 pub use protocol::{Topic, TopicFilter};
 pub use unit::{Context, HandlerError, HandlerResult, Unit};
