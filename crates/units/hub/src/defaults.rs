@@ -18,12 +18,12 @@ use crate::Limits;
 #[derive(Debug, thiserror::Error)]
 pub enum DefaultsError {
     /// The file could not be read.
-    #[error("cannot read the hub defaults file {}: {source}", path.display())]
+    #[error("cannot read the hub defaults file {}: {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why (not a `source`: the message already says it, once).
+        error: std::io::Error,
     },
     /// The extension names no known format.
     #[error("the hub defaults file {} must end in .yaml, .yml or .json", path.display())]
@@ -138,9 +138,9 @@ impl Defaults {
         let format = Format::of(path).ok_or_else(|| DefaultsError::Format {
             path: path.to_path_buf(),
         })?;
-        let text = std::fs::read_to_string(path).map_err(|source| DefaultsError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| DefaultsError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         let map = format.parse(&text).map_err(|reason| DefaultsError::Parse {
             path: path.to_path_buf(),
