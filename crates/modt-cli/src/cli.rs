@@ -43,6 +43,8 @@ pub(crate) enum Command {
     Req(ReqArgs),
     /// Read and write the state unit's per-user keys (correlated requests, acked writes).
     State(StateCmd),
+    /// Ask the hub registry, as a unit does (legacy requests, answers matched by id).
+    Hub(HubCmd),
     /// Benchmarks against a running broker.
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -53,7 +55,12 @@ pub(crate) enum Command {
 #[derive(Debug, Args)]
 pub(crate) struct UsersCmd {
     /// Directory holding the identify unit's database.
-    #[arg(long, global = true, env = "MODT_DATA_DIR", default_value = "./modt-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "MODT_DATA_DIR",
+        default_value = "./modt-data"
+    )]
     pub(crate) data_dir: PathBuf,
     #[command(subcommand)]
     pub(crate) op: UsersOp,
@@ -149,6 +156,49 @@ pub(crate) enum StateOp {
     },
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct HubCmd {
+    #[command(flatten)]
+    pub(crate) broker: BrokerArgs,
+    /// How long to wait for the hub (no answer in time: status 408 and a non-zero exit).
+    #[arg(long, global = true, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub(crate) timeout: Duration,
+    /// The unit to ask as: requests go to `modt/{unit}/…`, answers come on `modt/{unit}/response`.
+    #[arg(long = "as", global = true, default_value = "cli")]
+    pub(crate) as_unit: String,
+    #[command(subcommand)]
+    pub(crate) op: HubOp,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum HubOp {
+    /// Print a key's answer: 200 live, 203 default, 404 unknown.
+    Get {
+        /// The key.
+        key: String,
+    },
+    /// Create or replace a key: JSON when the value parses as JSON (5, true, {"a":1}), else a string.
+    Post {
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+        /// Store the value as a string even if it parses as JSON.
+        #[arg(long)]
+        string: bool,
+    },
+    /// Replace a key the hub knows (a live value or a default); 404 and nothing stored otherwise.
+    Put {
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+        /// Store the value as a string even if it parses as JSON.
+        #[arg(long)]
+        string: bool,
+    },
+}
+
 /// Settings every unit shares.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct UnitArgs {
@@ -170,6 +220,10 @@ pub(crate) struct UnitArgs {
     /// State unit: publish change events on `modt/state/changed/{user_id}`.
     #[arg(long, env = "MODT_STATE_EVENTS", default_value_t = true, action = clap::ArgAction::Set)]
     pub(crate) state_events: bool,
+    /// Hub unit: static defaults, a flat map of key → value in a `.yaml`/`.yml` or `.json` file
+    /// (answered with status 203 when a key has no live value).
+    #[arg(long, env = "MODT_HUB_DEFAULTS")]
+    pub(crate) hub_defaults: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) identify: IdentifyArgs,
     #[command(flatten)]
@@ -199,7 +253,11 @@ pub(crate) struct IdentifyArgs {
     #[arg(long, env = "MODT_LOGIN_MAX_FAILURES", default_value_t = 5)]
     pub(crate) login_max_failures: usize,
     /// Failed logins per client address allowed within --login-window.
-    #[arg(long, env = "MODT_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 20)]
+    #[arg(
+        long,
+        env = "MODT_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        default_value_t = 20
+    )]
     pub(crate) login_max_failures_per_address: usize,
     /// How far back failed logins count.
     #[arg(long, env = "MODT_LOGIN_WINDOW", default_value = "15m", value_parser = humantime::parse_duration)]
@@ -261,6 +319,8 @@ pub(crate) enum UnitName {
     Echo,
     /// The per-user key-value store (`modt/state/*`), SQLite in the data directory.
     State,
+    /// The registry (`modt/{unit}/GET|POST|PUT`): live values in SQLite over static defaults.
+    Hub,
     /// Accounts, sessions and login pages; answers `modt/session/query`.
     Identify,
     /// The sample app: joins the login handshake and shows who is logged in.

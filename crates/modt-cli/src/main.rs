@@ -1,7 +1,7 @@
 //! `modt`: run the whole MoDT system, one unit, or talk to the bus.
 //!
 //! - `cli`: commands, flags and environment variables.
-//! - `commands`: one module per command (`up`, `unit`, `pub`, `sub`, `req`, `state`, `users`, `bench`).
+//! - `commands`: one module per command (`up`, `unit`, `pub`, `sub`, `req`, `state`, `users`, `hub`, `bench`).
 //! - `units`: the units this binary can run, by name.
 //! - `logging`: tracing setup (text or JSON).
 //! - `shutdown`: SIGTERM / Ctrl-C → cancellation.
@@ -34,6 +34,7 @@ async fn main() -> std::process::ExitCode {
         Command::Bench(BenchCmd::State(args)) => commands::bench::state(args).await,
         Command::State(cmd) => commands::state::run(cmd).await,
         Command::Users(cmd) => commands::users::run(cmd).await,
+        Command::Hub(cmd) => commands::hub::run(cmd).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

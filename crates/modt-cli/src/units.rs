@@ -11,6 +11,7 @@ use crate::cli::{UnitArgs, UnitName};
 /// Every unit `modt up` starts, in start order.
 pub(crate) const ALL: &[UnitName] = &[
     UnitName::State,
+    UnitName::Hub,
     UnitName::Echo,
     UnitName::Identify,
     UnitName::Dummy,
@@ -19,6 +20,9 @@ pub(crate) const ALL: &[UnitName] = &[
 /// The state unit's database file in the data directory; the original db-unit's file name,
 /// so its data directory can be used as it is.
 pub(crate) const STATE_DB: &str = "modt_state.db";
+
+/// Jobs the hub's store thread queues at least (more when `--max-in-flight` is higher).
+const HUB_QUEUE: usize = 1024;
 
 /// A unit ready to run, with what must happen after it stops.
 pub(crate) struct Built {
@@ -35,9 +39,13 @@ pub(crate) fn web_addr(name: UnitName, host: &str, first_port: u16) -> Option<St
     let offset = match name {
         UnitName::Identify => 0,
         UnitName::Dummy => 1,
-        UnitName::Echo | UnitName::State => return None,
+        UnitName::Echo | UnitName::State | UnitName::Hub => return None,
     };
-    let port = if first_port == 0 { 0 } else { first_port.saturating_add(offset) };
+    let port = if first_port == 0 {
+        0
+    } else {
+        first_port.saturating_add(offset)
+    };
     Some(format!("{host}:{port}"))
 }
 
@@ -66,6 +74,24 @@ pub(crate) async fn build(
             url: None,
             after: None,
         },
+        UnitName::Hub => {
+            let limits = modt_hub::Limits::default();
+            let defaults = match &args.hub_defaults {
+                Some(path) => modt_hub::Defaults::load(path, &limits)
+                    .context("while loading --hub-defaults / MODT_HUB_DEFAULTS")?,
+                None => modt_hub::Defaults::none(),
+            };
+            let path = args.data_dir.join(modt_hub::DB_FILE);
+            let queue = HUB_QUEUE.max(args.max_in_flight.unwrap_or(0).saturating_mul(2));
+            let store =
+                modt_hub::HubStore::open(&path, queue).context("while starting the hub unit")?;
+            let unit = modt_hub::unit(store.clone(), modt_hub::HubConfig { limits, defaults });
+            Built {
+                unit,
+                url: None,
+                after: Some(Box::new(move || store.close())),
+            }
+        }
         UnitName::State => {
             let path = args.data_dir.join(STATE_DB);
             let store = modt_state::SqliteStore::open(&path, modt_state::DEFAULT_MAX_IN_FLIGHT * 2)
@@ -156,6 +182,7 @@ pub(crate) fn name_of(name: UnitName) -> &'static str {
         UnitName::State => modt_state::NAME,
         UnitName::Identify => modt_identify::NAME,
         UnitName::Dummy => modt_dummy::NAME,
+        UnitName::Hub => modt_hub::NAME,
     }
 }
 
@@ -166,5 +193,6 @@ pub(crate) fn serves(name: UnitName) -> &'static str {
         UnitName::State => "modt/state/#",
         UnitName::Identify => "modt/session/query, modt/app/ready",
         UnitName::Dummy => "modt/auth/success",
+        UnitName::Hub => "modt/+/GET, modt/+/POST, modt/+/PUT",
     }
 }

@@ -10,6 +10,7 @@
 //! - [`unit`]: the unit runtime ([`Unit`]): handlers per topic filter, concurrency limit,
 //!   presence, ping, dead-lettering, graceful shutdown.
 //! - [`directory`]: a live view of which units are online and where their web sides are.
+//! - [`hub`]: a typed client of the hub registry ([`HubClient`]): get/post/put, 408 on timeout.
 //! - [`env`]: the standard `MODT_*` settings every unit shares.
 //! - [`error`]: the SDK's [`Error`].
 
@@ -17,6 +18,7 @@ pub mod client;
 pub mod directory;
 pub mod env;
 pub mod error;
+pub mod hub;
 pub mod protocol;
 pub mod unit;
 
@@ -26,5 +28,6 @@ pub use client::{
 };
 pub use directory::Directory;
 pub use error::Error;
+pub use hub::HubClient;
 pub use protocol::{Topic, TopicFilter};
 pub use unit::{Context, HandlerError, HandlerResult, ServiceContext, ServiceError, Unit};

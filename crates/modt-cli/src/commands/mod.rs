@@ -1,6 +1,7 @@
 //! One module per `modt` command.
 
 pub(crate) mod bench;
+pub(crate) mod hub;
 pub(crate) mod publish;
 pub(crate) mod request;
 pub(crate) mod state;

@@ -14,8 +14,12 @@ use modt_identify::{Role, SqliteIdentityStore, StoreError};
 use crate::cli::{UsersCmd, UsersOp};
 
 pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&cmd.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", cmd.data_dir.display()))?;
+    std::fs::create_dir_all(&cmd.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            cmd.data_dir.display()
+        )
+    })?;
     let path = cmd.data_dir.join(modt_identify::unit::DB_FILE);
     let store = SqliteIdentityStore::open(&path)?;
     match cmd.op {
@@ -30,7 +34,12 @@ pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
             let hash = modt_identify::password::hash(password).await?;
             let role = if admin { Role::Admin } else { Role::User };
             match store.create_user(&name, &hash, role).await {
-                Ok(user) => println!("created {} ({}) with id {}", user.username, role.as_str(), user.user_id),
+                Ok(user) => println!(
+                    "created {} ({}) with id {}",
+                    user.username,
+                    role.as_str(),
+                    user.user_id
+                ),
                 Err(StoreError::UsernameTaken(n)) => bail!("the user name {n:?} is taken"),
                 Err(e) => return Err(e.into()),
             }
@@ -44,7 +53,12 @@ pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
             } else {
                 println!("{:<32} {:<6} {:<36}", "USER NAME", "ROLE", "USER ID");
                 for u in &users {
-                    println!("{:<32} {:<6} {:<36}", u.username, u.role.as_str(), u.user_id);
+                    println!(
+                        "{:<32} {:<6} {:<36}",
+                        u.username,
+                        u.role.as_str(),
+                        u.user_id
+                    );
                 }
             }
         }
@@ -72,6 +86,8 @@ fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
         return Ok(first);
     }
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line).context("cannot read the password from stdin")?;
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from stdin")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }

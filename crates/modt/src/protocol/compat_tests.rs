@@ -111,6 +111,22 @@ fn hub_payloads_match_the_original_design() {
     let resp: HubResponse =
         round_trip(r#"{"id": "r1", "key": "color", "status": 203, "value": "red"}"#);
     assert_eq!(resp.status, hub_status::DEFAULT);
+    let missing: HubResponse =
+        round_trip(r#"{"id": "r3", "key": "nope", "status": 404, "value": null}"#);
+    assert_eq!(missing.value, serde_json::Value::Null);
+    let ours = serde_json::to_value(HubResponse::new("r1", "k", 200, json!(5))).unwrap();
+    let keys: Vec<&String> = ours.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["timestamp", "id", "key", "status", "value"]);
+    let ours = serde_json::to_value(HubRequest::new("r1", "k", None)).unwrap();
+    let keys: Vec<&String> = ours.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["timestamp", "id", "key"]);
+    assert_eq!(
+        HubResponse::timed_out("r1", "k").status,
+        hub_status::TIMEOUT
+    );
+    let ack: HubAck =
+        round_trip(r#"{"status": "ok", "request_id": "q1", "id": "r1", "key": "k", "value": [1]}"#);
+    assert_eq!(ack.status, ReplyStatus::Ok);
 }
 
 #[test]

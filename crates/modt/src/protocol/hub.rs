@@ -1,9 +1,10 @@
-//! Hub registry payloads: `modt/{unit}/GET|POST|PUT` and `modt/{unit}/response` (PROTOCOL.md §2).
+//! Hub registry payloads: `modt/{unit}/GET|POST|PUT` and `modt/{unit}/response` (PROTOCOL.md §2),
+//! and the acknowledgement of a correlated POST/PUT (§3).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Correlation, Timestamp};
+use super::{Correlation, ReplyStatus, Timestamp};
 
 /// The hub verbs, which are the last level of the request topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,6 +58,19 @@ pub struct HubRequest {
     pub correlation: Correlation,
 }
 
+impl HubRequest {
+    /// A legacy request (no correlation fields): `value` is `None` for GET.
+    pub fn new(id: impl Into<String>, key: impl Into<String>, value: Option<Value>) -> Self {
+        HubRequest {
+            timestamp: Some(Timestamp::now()),
+            id: id.into(),
+            key: key.into(),
+            value,
+            correlation: Correlation::NONE,
+        }
+    }
+}
+
 /// Hub status codes, HTTP-like (PROTOCOL.md §2).
 pub mod hub_status {
     /// A live value set by a unit.
@@ -89,4 +103,64 @@ pub struct HubResponse {
     /// Correlation fields (extension).
     #[serde(flatten)]
     pub correlation: Correlation,
+}
+
+impl HubResponse {
+    /// An answer to request `id` about `key`.
+    pub fn new(id: impl Into<String>, key: impl Into<String>, status: u16, value: Value) -> Self {
+        HubResponse {
+            timestamp: Some(Timestamp::now()),
+            id: id.into(),
+            key: key.into(),
+            status,
+            value,
+            correlation: Correlation::NONE,
+        }
+    }
+
+    /// What a requester reports when no answer came in time: status 408, value null.
+    pub fn timed_out(id: impl Into<String>, key: impl Into<String>) -> Self {
+        HubResponse::new(id, key, hub_status::TIMEOUT, Value::Null)
+    }
+}
+
+/// The private acknowledgement of a correlated POST/PUT, sent only once the value is on disk
+/// (PROTOCOL.md §3). It carries what a legacy answer would: the id, the key and the stored value.
+///
+/// Wire: `{"status": "ok", "request_id": "q1", "id": "r1", "key": "color", "value": "blue"}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HubAck {
+    /// When the sender wrote the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// Always `ok`.
+    pub status: ReplyStatus,
+    /// The correlated request's `request_id`.
+    #[serde(default)]
+    pub request_id: Option<String>,
+    /// The hub request's own `id`.
+    pub id: String,
+    /// The registry key.
+    pub key: String,
+    /// The value now stored.
+    pub value: Value,
+}
+
+impl HubAck {
+    /// An ack for the request `id` (correlated as `request_id`) that stored `value` under `key`.
+    pub fn new(
+        request_id: Option<String>,
+        id: impl Into<String>,
+        key: impl Into<String>,
+        value: Value,
+    ) -> Self {
+        HubAck {
+            timestamp: Some(Timestamp::now()),
+            status: ReplyStatus::Ok,
+            request_id,
+            id: id.into(),
+            key: key.into(),
+            value,
+        }
+    }
 }

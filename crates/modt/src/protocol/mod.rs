@@ -29,7 +29,7 @@ pub use auth::{AppReady, AuthSuccess};
 pub use codec::{decode, decode_object, encode, DecodeError, MAX_PAYLOAD_BYTES};
 pub use correlation::{Correlation, MAX_REQUEST_ID_CHARS};
 pub use dead_letter::DeadLetter;
-pub use hub::{hub_status, HubMethod, HubRequest, HubResponse};
+pub use hub::{hub_status, HubAck, HubMethod, HubRequest, HubResponse};
 pub use presence::{presence_status, Ping, PingReply, UnitInfo};
 pub use reply::{Ack, ErrorBody, ErrorCode, ErrorReply, ReplyStatus};
 pub use session::{SessionInfo, SessionQuery, SessionStatus};

@@ -45,6 +45,13 @@ pub const ECHO: Topic = Topic::from_static("modt/echo");
 /// `modt/echo/reply`: where the echo unit answers requests that carry no `reply_to`.
 pub const ECHO_REPLY: Topic = Topic::from_static("modt/echo/reply");
 
+/// `modt/+/GET`: hub reads on behalf of any unit (PROTOCOL.md §2).
+pub const ALL_HUB_GET: TopicFilter = TopicFilter::from_static("modt/+/GET");
+/// `modt/+/POST`: hub creates-or-replaces on behalf of any unit.
+pub const ALL_HUB_POST: TopicFilter = TopicFilter::from_static("modt/+/POST");
+/// `modt/+/PUT`: hub replaces on behalf of any unit.
+pub const ALL_HUB_PUT: TopicFilter = TopicFilter::from_static("modt/+/PUT");
+
 /// `modt/units/+/status`: every unit's presence.
 pub const ALL_UNIT_STATUS: TopicFilter = TopicFilter::from_static("modt/units/+/status");
 /// `modt/units/+/info`: every unit's retained info.
@@ -139,6 +146,17 @@ pub fn hub_response(unit: &str) -> Result<Topic, TopicError> {
     build("modt", unit, Some("response"))
 }
 
+/// The requesting unit and the verb of a hub request topic `modt/{unit}/{GET|POST|PUT}`,
+/// or `None` when `topic` is not one.
+pub fn hub_request_parts(topic: &str) -> Option<(&str, super::HubMethod)> {
+    let rest = topic.strip_prefix("modt/")?;
+    let (unit, verb) = rest.split_once('/')?;
+    if unit.is_empty() || verb.contains('/') {
+        return None;
+    }
+    Some((unit, super::HubMethod::from_level(verb)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,7 +182,13 @@ mod tests {
         ] {
             assert_eq!(Topic::new(t.as_str()).unwrap(), t);
         }
-        for f in [ALL_UNIT_STATUS, ALL_UNIT_INFO] {
+        for f in [
+            ALL_UNIT_STATUS,
+            ALL_UNIT_INFO,
+            ALL_HUB_GET,
+            ALL_HUB_POST,
+            ALL_HUB_PUT,
+        ] {
             assert_eq!(TopicFilter::new(f.as_str()).unwrap(), f);
         }
     }
@@ -194,5 +218,20 @@ mod tests {
             hub_response("viewer").unwrap().as_str(),
             "modt/viewer/response"
         );
+    }
+
+    #[test]
+    fn hub_request_topics_parse_back() {
+        use crate::protocol::HubMethod;
+        for m in [HubMethod::Get, HubMethod::Post, HubMethod::Put] {
+            let t = hub_request("viewer", m).unwrap();
+            assert_eq!(hub_request_parts(t.as_str()), Some(("viewer", m)));
+        }
+        assert!(ALL_HUB_GET.matches("modt/viewer/GET"));
+        assert!(!ALL_HUB_GET.matches("modt/state/get"));
+        assert_eq!(hub_request_parts("modt/viewer/response"), None);
+        assert_eq!(hub_request_parts("modt/a/b/GET"), None);
+        assert_eq!(hub_request_parts("modt//GET"), None);
+        assert_eq!(hub_request_parts("other/viewer/GET"), None);
     }
 }

@@ -25,6 +25,8 @@ pub async fn handle(h: Arc<Handshake>, ctx: Context, msg: Message) -> HandlerRes
     let login: AuthSuccess = ctx.decode(&msg)?;
     debug!(user_id = %login.user_id, "login announced; answering app/ready");
     let ready = AppReady::new(&h.app_name, &h.redirect_url, login.session_id);
-    ctx.client().publish_json(&topics::APP_READY, &ready).await?;
+    ctx.client()
+        .publish_json(&topics::APP_READY, &ready)
+        .await?;
     Ok(())
 }

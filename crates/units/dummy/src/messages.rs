@@ -8,7 +8,10 @@ pub const CATALOG: Catalog = Catalog { en: EN, ja: JA };
 const EN: &[(&str, &str)] = &[
     ("unit_label", "Sample app"),
     ("hello_title", "Welcome"),
-    ("hello_lead", "You reached the sample app. This is who the identify unit says you are:"),
+    (
+        "hello_lead",
+        "You reached the sample app. This is who the identify unit says you are:",
+    ),
     ("username", "User name"),
     ("user_id", "User id"),
     ("role", "Role"),
@@ -17,15 +20,24 @@ const EN: &[(&str, &str)] = &[
     ("logout", "Log out"),
     ("signed_out_title", "You are not logged in"),
     ("signed_out_lead", "This app needs to know who you are."),
-    ("expired_lead", "Your session has ended (logged out or expired)."),
+    (
+        "expired_lead",
+        "Your session has ended (logged out or expired).",
+    ),
     ("login", "Log in"),
-    ("no_identify", "The sign-in service is not running right now. Please try again in a moment."),
+    (
+        "no_identify",
+        "The sign-in service is not running right now. Please try again in a moment.",
+    ),
 ];
 
 const JA: &[(&str, &str)] = &[
     ("unit_label", "サンプルアプリ"),
     ("hello_title", "ようこそ"),
-    ("hello_lead", "サンプルアプリへようこそ。認証ユニットによると、あなたは次のユーザーです："),
+    (
+        "hello_lead",
+        "サンプルアプリへようこそ。認証ユニットによると、あなたは次のユーザーです：",
+    ),
     ("username", "ユーザー名"),
     ("user_id", "ユーザーID"),
     ("role", "ロール"),
@@ -33,16 +45,29 @@ const JA: &[(&str, &str)] = &[
     ("no_viewer", "ビューアーは起動していません。"),
     ("logout", "ログアウト"),
     ("signed_out_title", "ログインしていません"),
-    ("signed_out_lead", "このアプリを使うにはログインが必要です。"),
-    ("expired_lead", "セッションが終了しました（ログアウトまたは期限切れ）。"),
+    (
+        "signed_out_lead",
+        "このアプリを使うにはログインが必要です。",
+    ),
+    (
+        "expired_lead",
+        "セッションが終了しました（ログアウトまたは期限切れ）。",
+    ),
     ("login", "ログイン"),
-    ("no_identify", "現在サインインサービスが動いていません。しばらくしてからお試しください。"),
+    (
+        "no_identify",
+        "現在サインインサービスが動いていません。しばらくしてからお試しください。",
+    ),
 ];
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn both_languages_have_every_message() {
-        assert!(super::CATALOG.missing().is_empty(), "{:?}", super::CATALOG.missing());
+        assert!(
+            super::CATALOG.missing().is_empty(),
+            "{:?}",
+            super::CATALOG.missing()
+        );
     }
 }

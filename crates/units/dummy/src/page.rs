@@ -22,7 +22,10 @@ use crate::messages::CATALOG;
 /// The pages' templates, compiled into the binary.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("app.html", include_str!("../templates/app.html")),
-    ("signed_out.html", include_str!("../templates/signed_out.html")),
+    (
+        "signed_out.html",
+        include_str!("../templates/signed_out.html"),
+    ),
 ];
 
 /// What the page handler needs.
@@ -87,7 +90,10 @@ fn signed_in(
     user: &SessionUser,
     identify: Option<String>,
 ) -> Result<Response, WebError> {
-    let viewer = s.viewer_url.clone().or_else(|| s.directory.url_of_kind("viewer"));
+    let viewer = s
+        .viewer_url
+        .clone()
+        .or_else(|| s.directory.url_of_kind("viewer"));
     let html = render(
         s,
         "app.html",

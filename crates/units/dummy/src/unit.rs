@@ -57,7 +57,8 @@ pub fn unit(config: DummyConfig, listener: TcpListener) -> Result<Unit, BuildErr
                 .merge(modt_web::assets::routes())
                 .with_state(state);
             info!(url = %public_url, "sample app at {public_url}/");
-            modt_web::serve::serve(listener, modt_web::headers::secure(router), ctx.shutdown).await?;
+            modt_web::serve::serve(listener, modt_web::headers::secure(router), ctx.shutdown)
+                .await?;
             Ok::<(), ServiceError>(())
         });
     Ok(unit)

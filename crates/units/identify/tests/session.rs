@@ -15,7 +15,11 @@ const WAIT: Duration = Duration::from_secs(5);
 
 async fn query_private(client: &Client, session_id: &str) -> SessionInfo {
     client
-        .request_json(&topics::SESSION_QUERY, &SessionQuery::new(session_id), Some(WAIT))
+        .request_json(
+            &topics::SESSION_QUERY,
+            &SessionQuery::new(session_id),
+            Some(WAIT),
+        )
         .await
         .unwrap()
 }
@@ -39,7 +43,9 @@ async fn query_legacy(client: &Client, session_id: &str) -> SessionInfo {
 }
 
 async fn session_queries_on(kind: BrokerKind) {
-    let Some(broker) = TestBroker::start(kind) else { return };
+    let Some(broker) = TestBroker::start(kind) else {
+        return;
+    };
     let (id, client) = start(&broker, None, IdentifyConfig::default()).await;
     let user_id = add_user(&id.store, "alice", "secret-pass", Role::Admin).await;
     let browser = Browser::new(&id.url);
@@ -69,7 +75,10 @@ async fn session_queries_on(kind: BrokerKind) {
 
     // Logout revokes.
     assert_eq!(browser.get("/logout").await.status(), 303);
-    assert_eq!(query_private(&client, &sid).await.status, SessionStatus::Invalid);
+    assert_eq!(
+        query_private(&client, &sid).await.status,
+        SessionStatus::Invalid
+    );
 }
 
 #[tokio::test]
@@ -94,7 +103,10 @@ async fn idle_sessions_expire() {
     let browser = Browser::new(&id.url);
     browser.login("bob", "secret-pass").await;
     let sid = browser.session_id().unwrap();
-    assert_eq!(query_private(&client, &sid).await.status, SessionStatus::Valid);
+    assert_eq!(
+        query_private(&client, &sid).await.status,
+        SessionStatus::Valid
+    );
     // Idle expiry counts whole seconds of the Unix clock; wait until it must have passed.
     modt_testkit::wait_until(Duration::from_secs(5), "the session to go idle", || async {
         query_private(&client, &sid).await.status == SessionStatus::Invalid
@@ -127,11 +139,18 @@ async fn a_bad_query_is_dead_lettered_and_answered() {
     let broker = TestBroker::embedded();
     let (id, client) = start(&broker, None, IdentifyConfig::default()).await;
     let mut dead = client
-        .subscribe(&topics::dead_letter(&id.unit_id).unwrap().to_filter(), QoS::AtLeastOnce)
+        .subscribe(
+            &topics::dead_letter(&id.unit_id).unwrap().to_filter(),
+            QoS::AtLeastOnce,
+        )
         .await
         .unwrap();
     let err = client
-        .request_json::<_, SessionInfo>(&topics::SESSION_QUERY, &serde_json::json!({"nope": 1}), Some(WAIT))
+        .request_json::<_, SessionInfo>(
+            &topics::SESSION_QUERY,
+            &serde_json::json!({"nope": 1}),
+            Some(WAIT),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, modt::Error::Remote { .. }), "{err}");

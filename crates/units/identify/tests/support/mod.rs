@@ -61,8 +61,15 @@ pub(crate) async fn start(
 }
 
 /// Creates an account directly in the store.
-pub(crate) async fn add_user(store: &SqliteIdentityStore, name: &str, password: &str, role: Role) -> String {
-    let hash = modt_identify::password::hash(password.to_string()).await.unwrap();
+pub(crate) async fn add_user(
+    store: &SqliteIdentityStore,
+    name: &str,
+    password: &str,
+    role: Role,
+) -> String {
+    let hash = modt_identify::password::hash(password.to_string())
+        .await
+        .unwrap();
     store.create_user(name, &hash, role).await.unwrap().user_id
 }
 
@@ -89,13 +96,20 @@ impl Browser {
     }
 
     pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Loads `page` and returns the CSRF token of its form.
     pub(crate) async fn csrf(&self, page: &str) -> String {
         let html = self.get(page).await.text().await.unwrap();
-        let start = html.find("name=\"csrf_token\" value=\"").expect("a csrf field") + 25;
+        let start = html
+            .find("name=\"csrf_token\" value=\"")
+            .expect("a csrf field")
+            + 25;
         html[start..start + 64].to_string()
     }
 
@@ -115,7 +129,11 @@ impl Browser {
         let token = self.csrf("/login").await;
         self.post_form(
             "/login",
-            &[("username", user), ("password", password), ("csrf_token", &token)],
+            &[
+                ("username", user),
+                ("password", password),
+                ("csrf_token", &token),
+            ],
         )
         .await
     }

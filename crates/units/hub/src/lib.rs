@@ -1,0 +1,28 @@
+//! # modt-hub — the hub unit
+//!
+//! The registry of the original MoDT design (PROTOCOL.md §2): any unit asks on
+//! `modt/{unit}/GET|POST|PUT` with an `id`, a `key` and (POST/PUT) a `value`, and the hub answers
+//! on `modt/{unit}/response` with the `id` echoed. Keys are global, shared by every unit. A GET
+//! finds a live value (status 200), else a static default from a YAML or JSON file (203), else
+//! nothing (404). Live values are kept in SQLite and survive restarts. With `reply_to` (or an
+//! MQTT 5 response topic) the answer is private, and a POST/PUT is acknowledged only once the
+//! value is on disk (§3).
+//!
+//! - [`store`]: [`HubStore`], the live values in `modt_hub.db`, served by one thread of its own.
+//! - [`defaults`]: [`Defaults`], the static defaults file.
+//! - [`limits`]: [`Limits`], the size limits of PROTOCOL.md §5.
+//! - `handlers`: one file per verb family (`get`, `post_put`): decode → apply → answer.
+//! - [`unit`]: wiring the handlers into a [`modt::Unit`].
+//!
+//! A unit that asks the hub uses the SDK's [`modt::HubClient`].
+
+pub mod defaults;
+mod handlers;
+pub mod limits;
+pub mod store;
+pub mod unit;
+
+pub use defaults::{Defaults, DefaultsError};
+pub use limits::Limits;
+pub use store::{HubStore, Pending, StoreError, WriteMode, DB_FILE};
+pub use unit::{unit, HubConfig, NAME};

@@ -1,0 +1,107 @@
+//! The hub's limits (PROTOCOL.md §5), explicit and configurable. A request over a limit is
+//! refused with `too_large` (a missing or empty field with `bad_request`) and dead-lettered.
+
+use modt::protocol::ErrorCode;
+use modt::HandlerError;
+use serde_json::Value;
+
+/// Default longest key, in bytes.
+pub const MAX_KEY_BYTES: usize = 256;
+/// Default largest value (as JSON text), in bytes.
+pub const MAX_VALUE_BYTES: usize = 256 * 1024;
+/// Default longest request `id`, in characters (the same bound as a `request_id`).
+pub const MAX_ID_CHARS: usize = modt::protocol::MAX_REQUEST_ID_CHARS;
+
+/// The limits a hub enforces on requests and on its defaults file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest key, in bytes.
+    pub key_bytes: usize,
+    /// Largest value as JSON text, in bytes.
+    pub value_bytes: usize,
+    /// Longest request `id`, in characters.
+    pub id_chars: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            key_bytes: MAX_KEY_BYTES,
+            value_bytes: MAX_VALUE_BYTES,
+            id_chars: MAX_ID_CHARS,
+        }
+    }
+}
+
+fn too_large(what: &str, len: usize, unit: &str, max: usize) -> HandlerError {
+    HandlerError::new(
+        ErrorCode::TooLarge,
+        format!("{what} is {len} {unit}; the limit is {max}"),
+    )
+}
+
+impl Limits {
+    /// A key must be non-empty and within its limit.
+    pub fn key(&self, key: &str) -> Result<(), HandlerError> {
+        if key.is_empty() {
+            return Err(HandlerError::bad_request("key is empty"));
+        }
+        if key.len() > self.key_bytes {
+            return Err(too_large("key", key.len(), "bytes", self.key_bytes));
+        }
+        Ok(())
+    }
+
+    /// A request id must be within its limit (it is echoed, so it is bounded too).
+    pub fn id(&self, id: &str) -> Result<(), HandlerError> {
+        let chars = id.chars().count();
+        if chars > self.id_chars {
+            return Err(too_large("id", chars, "characters", self.id_chars));
+        }
+        Ok(())
+    }
+
+    /// A value's JSON text must be within its limit.
+    pub fn value(&self, value: &Value) -> Result<(), HandlerError> {
+        let len = serde_json::to_string(value)
+            .map(|s| s.len())
+            .unwrap_or(usize::MAX);
+        if len > self.value_bytes {
+            return Err(too_large("value", len, "bytes", self.value_bytes));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_limit_is_enforced_at_its_boundary() {
+        let l = Limits::default();
+        assert!(l.key(&"k".repeat(MAX_KEY_BYTES)).is_ok());
+        assert_eq!(
+            l.key(&"k".repeat(MAX_KEY_BYTES + 1)).unwrap_err().code,
+            ErrorCode::TooLarge
+        );
+        assert_eq!(l.key("").unwrap_err().code, ErrorCode::BadRequest);
+        // Characters, not bytes: 128 two-byte characters are fine.
+        assert!(l.id(&"é".repeat(MAX_ID_CHARS)).is_ok());
+        assert!(l.id("").is_ok());
+        assert_eq!(
+            l.id(&"i".repeat(MAX_ID_CHARS + 1)).unwrap_err().code,
+            ErrorCode::TooLarge
+        );
+        // A JSON string of n bytes has n + 2 bytes of JSON text.
+        assert!(l
+            .value(&Value::String("v".repeat(MAX_VALUE_BYTES - 2)))
+            .is_ok());
+        assert_eq!(
+            l.value(&Value::String("v".repeat(MAX_VALUE_BYTES - 1)))
+                .unwrap_err()
+                .code,
+            ErrorCode::TooLarge
+        );
+    }
+}
