@@ -14,6 +14,8 @@ fn a_taken_broker_port_gives_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = support::run(&[
         "up",
+        "--web-port",
+        "0",
         "--broker-port",
         &port,
         "--data-dir",
@@ -32,6 +34,8 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     let mut up = support::spawn(&[
         "up",
+        "--web-port",
+        "0",
         "--broker-port",
         &p,
         "--data-dir",

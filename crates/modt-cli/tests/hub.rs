@@ -136,6 +136,8 @@ fn up_runs_the_hub() {
     let dir = tempfile::tempdir().unwrap();
     let mut up = support::spawn(&[
         "up",
+        "--web-port",
+        "0",
         "--broker-port",
         &p,
         "--data-dir",
