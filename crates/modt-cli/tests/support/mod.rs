@@ -109,3 +109,96 @@ pub(crate) fn wait_for_port(port: u16) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// `modt up` on a free broker port and free web ports, with its data in `dir`; returns once
+/// it has printed its banner, with the banner's lines.
+pub(crate) fn up_with_web(dir: &std::path::Path) -> (ModtProcess, Vec<String>) {
+    use std::io::BufRead as _;
+    let port = free_port().to_string();
+    let mut up = spawn(&[
+        "up",
+        "--web-port",
+        "0",
+        "--broker-port",
+        &port,
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = up.child.stdout.take().unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("Press Ctrl-C");
+        lines.push(line);
+        if done {
+            return (up, lines);
+        }
+    }
+    panic!("modt up ended before its banner: {lines:?}");
+}
+
+/// The URL on the banner line starting with `label` (e.g. `open`).
+pub(crate) fn banner_url(lines: &[String], label: &str) -> String {
+    lines
+        .iter()
+        .find(|l| l.trim_start().starts_with(label))
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("http")))
+        .unwrap_or_else(|| panic!("no {label} URL in {lines:?}"))
+        .to_string()
+}
+
+/// The workspace root (for `e2e/` and `target/`).
+pub(crate) fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Why browser tests cannot run here, if they cannot: Chromium, Node.js and
+/// `e2e/node_modules` (from `npm ci --prefix e2e`) are needed.
+pub(crate) fn browser_missing() -> Option<String> {
+    let chromium = std::env::var("MODT_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !std::path::Path::new(&chromium).exists() {
+        return Some(format!(
+            "no Chromium at {chromium} (apt-get install chromium)"
+        ));
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        return Some("no node on PATH".into());
+    }
+    let pw = workspace_root().join("e2e/node_modules/playwright-core");
+    if !pw.exists() {
+        return Some(format!("{} is missing (npm ci --prefix e2e)", pw.display()));
+    }
+    None
+}
+
+/// Runs browser script `e2e/{script}` with `env`; screenshots go to
+/// `target/e2e-screenshots/{shots}`. Skips (printing why) when the browser is missing,
+/// unless `MODT_REQUIRE_BROWSER=1`.
+pub(crate) fn run_browser_script(script: &str, shots: &str, env: &[(&str, &str)]) -> bool {
+    if let Some(why) = browser_missing() {
+        assert!(
+            std::env::var("MODT_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "MODT_REQUIRE_BROWSER=1 but {why}"
+        );
+        eprintln!("skipping browser test {script}: {why}");
+        return false;
+    }
+    let root = workspace_root();
+    let shots_dir = root.join("target/e2e-screenshots").join(shots);
+    let out = Command::new("node")
+        .arg(root.join("e2e").join(script))
+        .envs(env.iter().copied())
+        .env("MODT_SCREENSHOTS", &shots_dir)
+        .output()
+        .expect("run node");
+    assert!(
+        out.status.success(),
+        "browser script {script} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    true
+}

@@ -49,6 +49,7 @@ const EN: &[(&str, &str)] = &[
     ("waiting_title", "Signing you in…"),
     ("waiting_lead", "Waiting for an app to open your session."),
     ("noscript", "This page refreshes by itself."),
+    ("opening", "Opening"),
     ("timeout_title", "No app answered"),
     (
         "timeout_lead",
@@ -97,6 +98,7 @@ const JA: &[(&str, &str)] = &[
     ("waiting_title", "サインインしています…"),
     ("waiting_lead", "アプリの準備ができるのを待っています。"),
     ("noscript", "このページは自動で更新されます。"),
+    ("opening", "次のアプリを開きます："),
     ("timeout_title", "アプリが応答しませんでした"),
     ("timeout_lead", "ログインは完了していますが、時間内に準備のできたアプリがありません。次のアプリを開けます："),
     ("no_apps", "現在、Webページを持つアプリは起動していません。"),

@@ -2,8 +2,9 @@
 //! `modt/app/ready` for this session; `GET /waiting/events` is its event stream (SSE).
 //!
 //! The session comes from the HttpOnly cookie, never from the URL. Without JavaScript the
-//! page refreshes itself, and `GET /waiting` redirects as soon as an app is known. When no
-//! app answers in time, the page lists the apps online (from presence) instead.
+//! page refreshes itself, and once an app is known `GET /waiting` sends the browser there
+//! (meta refresh, plus a link). When no app answers in time, the page lists the apps online
+//! (from presence) instead.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -47,23 +48,22 @@ pub async fn show(
         return Ok(SeeOther::to("/waiting").into_response());
     }
     let watch = state.identity.handshakes.watch(&key);
+    // A known app is opened by a meta refresh, not a 303: this page is the end of the login
+    // form's redirect chain, and CSP `form-action 'self'` forbids that chain from leaving
+    // the site.
     let ready = watch.as_ref().and_then(|w| w.ready.borrow().clone());
-    if let Some(app) = ready {
-        return Ok(SeeOther::to(app.redirect_url).into_response());
-    }
-    let waiting = watch.is_some_and(|w| Instant::now() < w.deadline);
+    let waiting = ready.is_none() && watch.is_some_and(|w| Instant::now() < w.deadline);
     let lang = Lang::choose(&headers, q.lang.as_deref());
-    let title = if waiting {
-        "waiting_title"
-    } else {
-        "timeout_title"
+    let title = match (&ready, waiting) {
+        (None, false) => "timeout_title",
+        _ => "waiting_title",
     };
     let html = state.render(
         "waiting.html",
         lang,
         title,
         Some(&user),
-        minijinja::context! { waiting => waiting, apps => state.apps() },
+        minijinja::context! { ready => ready, waiting => waiting, apps => state.apps() },
     )?;
     Ok(Page::new(html).into_response())
 }

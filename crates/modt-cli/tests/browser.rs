@@ -1,0 +1,30 @@
+//! End to end in a real headless Chromium against `modt up`: the scripts in `e2e/` drive the
+//! pages; screenshots land in `target/e2e-screenshots/`.
+
+mod support;
+
+#[test]
+fn register_login_app_logout_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let (up, banner) = support::up_with_web(dir.path());
+    let login = support::banner_url(&banner, "open");
+    assert!(login.ends_with("/login"), "{login}");
+    let ran = support::run_browser_script(
+        "login-flow.mjs",
+        "login-flow",
+        &[("MODT_LOGIN_URL", login.as_str())],
+    );
+    if ran {
+        let shots = support::workspace_root().join("target/e2e-screenshots/login-flow");
+        for name in [
+            "01-register",
+            "02-login",
+            "03-app",
+            "04-logged-out",
+            "05-app-signed-out",
+        ] {
+            assert!(shots.join(format!("{name}.png")).exists(), "{name}.png");
+        }
+    }
+    drop(up);
+}
