@@ -2,6 +2,8 @@
 //! fallback when no app answers, errors that give nothing away, CSRF, throttling, the JSON
 //! login, security headers and cookie flags, logout.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::time::Duration;

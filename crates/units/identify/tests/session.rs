@@ -1,6 +1,8 @@
 //! The identify unit over MQTT: session queries in both reply styles, expiry, logout, and
 //! sessions that outlive a restart of the unit.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::time::Duration;
