@@ -35,6 +35,8 @@ await run(async () => {
     const session = cookies.find((c) => c.name === "modt_session_id");
     check(session && session.httpOnly && session.sameSite === "Lax", "HttpOnly, SameSite=Lax session cookie");
     check(!urls.some((u) => u.includes(session.value)), "the session id is in no URL");
+    // The Rust side checks that the server's logs never contain it either.
+    console.log(`SESSION ${session.value}`);
 
     await page.getByTestId("logout").click();
     await page.waitForURL(/\/login\?bye=1$/);

@@ -6,25 +6,39 @@ mod support;
 #[test]
 fn register_login_app_logout_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
-    let (up, banner) = support::up_with_web(dir.path());
+    let (mut up, banner) = support::up_with_web(dir.path());
     let login = support::banner_url(&banner, "open");
     assert!(login.ends_with("/login"), "{login}");
-    let ran = support::run_browser_script(
+    let Some(out) = support::run_browser_script(
         "login-flow.mjs",
         "login-flow",
         &[("MODT_LOGIN_URL", login.as_str())],
-    );
-    if ran {
-        let shots = support::workspace_root().join("target/e2e-screenshots/login-flow");
-        for name in [
-            "01-register",
-            "02-login",
-            "03-app",
-            "04-logged-out",
-            "05-app-signed-out",
-        ] {
-            assert!(shots.join(format!("{name}.png")).exists(), "{name}.png");
-        }
+    ) else {
+        return;
+    };
+    let shots = support::workspace_root().join("target/e2e-screenshots/login-flow");
+    for name in [
+        "01-register",
+        "02-login",
+        "03-app",
+        "04-logged-out",
+        "05-app-signed-out",
+    ] {
+        assert!(shots.join(format!("{name}.png")).exists(), "{name}.png");
     }
-    drop(up);
+
+    // The session id the browser held never appears in the system's logs.
+    let session = out
+        .lines()
+        .find_map(|l| l.strip_prefix("SESSION "))
+        .expect("the script reports the session id");
+    assert_eq!(session.len(), 64);
+    up.signal("INT");
+    up.wait_exit(20);
+    let (_, logs) = up.output();
+    assert!(logs.contains("login"), "the logs were captured: {logs}");
+    assert!(
+        !logs.contains(session),
+        "the session id leaked into the logs"
+    );
 }

@@ -176,15 +176,19 @@ pub(crate) fn browser_missing() -> Option<String> {
 
 /// Runs browser script `e2e/{script}` with `env`; screenshots go to
 /// `target/e2e-screenshots/{shots}`. Skips (printing why) when the browser is missing,
-/// unless `MODT_REQUIRE_BROWSER=1`.
-pub(crate) fn run_browser_script(script: &str, shots: &str, env: &[(&str, &str)]) -> bool {
+/// unless `MODT_REQUIRE_BROWSER=1`. Returns the script's stdout, `None` when skipped.
+pub(crate) fn run_browser_script(
+    script: &str,
+    shots: &str,
+    env: &[(&str, &str)],
+) -> Option<String> {
     if let Some(why) = browser_missing() {
         assert!(
             std::env::var("MODT_REQUIRE_BROWSER").as_deref() != Ok("1"),
             "MODT_REQUIRE_BROWSER=1 but {why}"
         );
         eprintln!("skipping browser test {script}: {why}");
-        return false;
+        return None;
     }
     let root = workspace_root();
     let shots_dir = root.join("target/e2e-screenshots").join(shots);
@@ -200,5 +204,5 @@ pub(crate) fn run_browser_script(script: &str, shots: &str, env: &[(&str, &str)]
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    true
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }

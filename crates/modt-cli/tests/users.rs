@@ -1,0 +1,75 @@
+//! `modt users add|list` on the identify unit's database.
+
+mod support;
+
+use std::process::Command;
+
+fn users(dir: &std::path::Path, args: &[&str], password: Option<&str>) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_modt"));
+    cmd.arg("users").args(args).arg("--data-dir").arg(dir);
+    match password {
+        Some(p) => cmd.env("MODT_USER_PASSWORD", p),
+        None => cmd.env_remove("MODT_USER_PASSWORD"),
+    };
+    cmd.output().unwrap()
+}
+
+#[test]
+fn add_and_list_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = users(
+        dir.path(),
+        &["add", "root", "--admin"],
+        Some("a long password"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = users(dir.path(), &["add", "plain"], Some("another long one"));
+    assert!(out.status.success());
+
+    let out = users(dir.path(), &["list", "--jsonl"], None);
+    assert!(out.status.success());
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[0]["username"].as_str(), rows[0]["role"].as_str()),
+        (Some("plain"), Some("user"))
+    );
+    assert_eq!(
+        (rows[1]["username"].as_str(), rows[1]["role"].as_str()),
+        (Some("root"), Some("admin"))
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("argon2"),
+        "no hashes listed"
+    );
+
+    let taken = users(dir.path(), &["add", "ROOT"], Some("a long password"));
+    assert!(!taken.status.success());
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("taken"));
+    let short = users(dir.path(), &["add", "shorty"], Some("short"));
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8"));
+    let bad = users(dir.path(), &["add", "no spaces"], Some("a long password"));
+    assert!(!bad.status.success());
+
+    // A password file: its first line.
+    let file = dir.path().join("pw");
+    std::fs::write(&file, "from a file!\nignored\n").unwrap();
+    let out = users(
+        dir.path(),
+        &["add", "filed", "--password-file", file.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
