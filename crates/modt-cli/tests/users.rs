@@ -1,5 +1,7 @@
 //! `modt users add|list` on the identify unit's database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::process::Command;
@@ -11,7 +13,7 @@ fn users(dir: &std::path::Path, args: &[&str], password: Option<&str>) -> std::p
         Some(p) => cmd.env("MODT_USER_PASSWORD", p),
         None => cmd.env_remove("MODT_USER_PASSWORD"),
     };
-    cmd.output().unwrap()
+    cmd.output().expect("run modt users")
 }
 
 #[test]
