@@ -208,7 +208,7 @@ pub(crate) struct UnitArgs {
     #[arg(long, env = "MODT_DATA_DIR", default_value = "./modt-data")]
     pub(crate) data_dir: PathBuf,
     /// Listen address of a unit's web side (default: 127.0.0.1:8080 for identify,
-    /// 127.0.0.1:8081 for the sample app).
+    /// :8081 for the sample app, :8082 for the viewer).
     #[arg(long, env = "MODT_HTTP_ADDR")]
     pub(crate) http_addr: Option<String>,
     /// Public URL of a unit's web side, as browsers reach it.
@@ -295,7 +295,8 @@ pub(crate) struct UpArgs {
     /// Address the web units listen on.
     #[arg(long, env = "MODT_WEB_HOST", default_value = "127.0.0.1")]
     pub(crate) web_host: String,
-    /// First web port: identify gets it, the sample app the next one. 0 picks free ports.
+    /// First web port: identify gets it, the sample app the next one, then the viewer.
+    /// 0 picks free ports.
     #[arg(long, env = "MODT_WEB_PORT", default_value_t = 8080)]
     pub(crate) web_port: u16,
 }
@@ -325,6 +326,8 @@ pub(crate) enum UnitName {
     Identify,
     /// The sample app: joins the login handshake and shows who is logged in.
     Dummy,
+    /// The web console for a user's keys in the state unit.
+    Viewer,
 }
 
 #[derive(Debug, Args)]

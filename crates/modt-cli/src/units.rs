@@ -15,6 +15,7 @@ pub(crate) const ALL: &[UnitName] = &[
     UnitName::Echo,
     UnitName::Identify,
     UnitName::Dummy,
+    UnitName::Viewer,
 ];
 
 /// The state unit's database file in the data directory; the original db-unit's file name,
@@ -39,6 +40,7 @@ pub(crate) fn web_addr(name: UnitName, host: &str, first_port: u16) -> Option<St
     let offset = match name {
         UnitName::Identify => 0,
         UnitName::Dummy => 1,
+        UnitName::Viewer => 2,
         UnitName::Echo | UnitName::State | UnitName::Hub => return None,
     };
     let port = if first_port == 0 {
@@ -147,6 +149,19 @@ pub(crate) async fn build(
                 after: None,
             }
         }
+        UnitName::Viewer => {
+            let (listener, url) = listen().await?;
+            let config = modt_viewer::ViewerConfig {
+                public_url: Some(url.clone()),
+                identify_url: args.app.identify_url.clone(),
+                ..Default::default()
+            };
+            Built {
+                unit: modt_viewer::unit(config, listener)?,
+                url: Some(format!("{url}/")),
+                after: None,
+            }
+        }
     };
     if let Some(n) = args.max_in_flight {
         built.unit = built.unit.max_in_flight(n);
@@ -182,6 +197,7 @@ pub(crate) fn name_of(name: UnitName) -> &'static str {
         UnitName::State => modt_state::NAME,
         UnitName::Identify => modt_identify::NAME,
         UnitName::Dummy => modt_dummy::NAME,
+        UnitName::Viewer => modt_viewer::NAME,
         UnitName::Hub => modt_hub::NAME,
     }
 }
@@ -193,6 +209,7 @@ pub(crate) fn serves(name: UnitName) -> &'static str {
         UnitName::State => "modt/state/#",
         UnitName::Identify => "modt/session/query, modt/app/ready",
         UnitName::Dummy => "modt/auth/success",
+        UnitName::Viewer => "web only",
         UnitName::Hub => "modt/+/GET, modt/+/POST, modt/+/PUT",
     }
 }

@@ -1,0 +1,156 @@
+//! `GET /`: the keys page; `GET /table`: only its table, for live refreshes.
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use modt_web::{CsrfToken, Lang, Page, SessionUser, WebError};
+use serde::Deserialize;
+
+use super::{Access, WebState};
+use crate::messages::CATALOG;
+use crate::state::{Row, StateError};
+
+/// Query of the keys page.
+#[derive(Debug, Default, Deserialize)]
+pub struct KeysQuery {
+    /// `en` or `ja`.
+    pub lang: Option<String>,
+    /// Whose keys (admins only, for others).
+    pub user: Option<String>,
+    /// Fill the editor with this key.
+    pub edit: Option<String>,
+    /// Just saved this key.
+    pub saved: Option<String>,
+    /// Just deleted this key.
+    pub deleted: Option<String>,
+    /// Just cleared.
+    pub cleared: Option<String>,
+}
+
+/// What the editor shows after a failed save.
+#[derive(Debug, Default)]
+pub(crate) struct Form {
+    pub(crate) key: String,
+    pub(crate) value: String,
+    pub(crate) as_text: bool,
+    pub(crate) error: Option<String>,
+}
+
+/// `GET /`.
+pub async fn show(
+    State(s): State<WebState>,
+    Query(q): Query<KeysQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let lang = Lang::choose(&headers, q.lang.as_deref());
+    let (user, target) = match s.access(&headers, lang, q.user.as_deref()).await? {
+        Access::Granted(u, t) => (u, t),
+        Access::Denied(page) => return Ok(page),
+    };
+    let notice = if let Some(k) = &q.saved {
+        Some(format!("{} {k}", CATALOG.text(lang, "saved")))
+    } else if let Some(k) = &q.deleted {
+        Some(format!("{} {k}", CATALOG.text(lang, "deleted")))
+    } else {
+        q.cleared
+            .as_ref()
+            .map(|_| CATALOG.text(lang, "cleared").to_string())
+    };
+    page(
+        &s,
+        &headers,
+        lang,
+        &user,
+        &target,
+        notice,
+        Form {
+            key: q.edit.clone().unwrap_or_default(),
+            ..Form::default()
+        },
+        q.edit.as_deref(),
+    )
+    .await
+}
+
+/// Renders the keys page; `edit` fills the editor from that key's current value.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn page(
+    s: &WebState,
+    headers: &HeaderMap,
+    lang: Lang,
+    user: &SessionUser,
+    target: &str,
+    notice: Option<String>,
+    mut form: Form,
+    edit: Option<&str>,
+) -> Result<Response, WebError> {
+    let rows = match s.state.rows(target).await {
+        Ok(rows) => rows,
+        Err(StateError::Unavailable(_)) => return s.unavailable(lang, user),
+        Err(e) => return Err(WebError::Internal(e.to_string())),
+    };
+    if let Some(row) = edit.and_then(|k| rows.iter().find(|r| r.key == k)) {
+        form.value = row.edit.clone();
+    }
+    let csrf = CsrfToken::for_request(headers)?;
+    let title = if target == user.user_id {
+        CATALOG.text(lang, "title")
+    } else {
+        CATALOG.text(lang, "title_other")
+    };
+    let status = if form.error.is_some() {
+        axum::http::StatusCode::BAD_REQUEST
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let html = s.render(
+        "keys.html",
+        lang,
+        title,
+        Some(user),
+        minijinja::context! {
+            rows => rows,
+            target => target,
+            own => target == user.user_id,
+            csrf => csrf.value(),
+            notice => notice,
+            error => form.error,
+            form_key => form.key,
+            form_value => form.value,
+            form_as_text => form.as_text,
+        },
+    )?;
+    Ok(Page::new(html)
+        .status(status)
+        .cookie(csrf.cookie(&s.scope))
+        .into_response())
+}
+
+/// `GET /table?user=…`: the table alone.
+pub async fn table(
+    State(s): State<WebState>,
+    Query(q): Query<KeysQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let lang = Lang::choose(&headers, q.lang.as_deref());
+    let (user, target) = match s.access(&headers, lang, q.user.as_deref()).await? {
+        Access::Granted(u, t) => (u, t),
+        Access::Denied(page) => return Ok(page),
+    };
+    let rows: Vec<Row> = match s.state.rows(&target).await {
+        Ok(rows) => rows,
+        Err(StateError::Unavailable(_)) => return s.unavailable(lang, &user),
+        Err(e) => return Err(WebError::Internal(e.to_string())),
+    };
+    let csrf = CsrfToken::for_request(&headers)?;
+    let html = s.templates.render(
+        "table.html",
+        minijinja::context! {
+            rows => rows,
+            target => target,
+            csrf => csrf.value(),
+            t => CATALOG.texts(lang),
+        },
+    )?;
+    Ok(Html(html).into_response())
+}
