@@ -1,0 +1,469 @@
+//! The viewer against a real state unit, identify unit and broker: edits are acknowledged
+//! and visible, bad input is explained, access is enforced, forms need their CSRF token,
+//! outages are pages not hangs, and changes from elsewhere are pushed live.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use modt::protocol::{topics, StateSet};
+use modt::{Client, MqttVersion};
+use modt_identify::store::IdentityStore as _;
+use modt_identify::{IdentifyConfig, Role, SqliteIdentityStore};
+use modt_testkit::{client_id, wait_online, RunningUnit, TestBroker};
+use modt_viewer::ViewerConfig;
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+struct System {
+    _broker: TestBroker,
+    _dir: tempfile::TempDir,
+    state: Option<RunningUnit>,
+    _identify: RunningUnit,
+    _viewer: RunningUnit,
+    identify_url: String,
+    url: String,
+    store: SqliteIdentityStore,
+    client: Client,
+}
+
+async fn listener() -> (tokio::net::TcpListener, String) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    (l, url)
+}
+
+async fn system() -> System {
+    modt_testkit::init_tracing();
+    let broker = TestBroker::embedded();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = |p| broker.client_config(p, MqttVersion::V5);
+    let client = Client::connect(cfg("t")).await.unwrap();
+
+    let state_store = modt_state::SqliteStore::open(dir.path().join("state.db"), 1024).unwrap();
+    let state_id = client_id("state");
+    let state = modt_state::unit(Arc::new(state_store), Default::default()).unit_id(&state_id);
+    let state = RunningUnit::start(state, cfg("state"));
+
+    let store = SqliteIdentityStore::open(&dir.path().join("id.db")).unwrap();
+    let (l, identify_url) = listener().await;
+    let identify_id = client_id("identify");
+    let identify = modt_identify::unit(Arc::new(store.clone()), IdentifyConfig::default(), l)
+        .unwrap()
+        .unit_id(&identify_id);
+    let identify = RunningUnit::start(identify, cfg("identify"));
+
+    let (l, url) = listener().await;
+    let viewer_id = client_id("viewer");
+    let config = ViewerConfig {
+        timeout: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let viewer = RunningUnit::start(
+        modt_viewer::unit(config, l).unwrap().unit_id(&viewer_id),
+        cfg("viewer"),
+    );
+    for id in [&state_id, &identify_id, &viewer_id] {
+        wait_online(&client, id).await;
+    }
+    System {
+        _broker: broker,
+        _dir: dir,
+        state: Some(state),
+        _identify: identify,
+        _viewer: viewer,
+        identify_url,
+        url,
+        store,
+        client,
+    }
+}
+
+/// A browser logged in as a new user: (HTTP client with the session cookie, user id).
+async fn user(sys: &System, name: &str, role: Role) -> (Browser, String) {
+    let hash = modt_identify::password::hash("long-enough".into())
+        .await
+        .unwrap();
+    let user = sys.store.create_user(name, &hash, role).await.unwrap();
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/login", sys.identify_url))
+        .header("content-type", "application/json")
+        .body(json!({"username": name, "password": "long-enough"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    let sid = body["session_id"].as_str().unwrap().to_string();
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let base: reqwest::Url = sys.url.parse().unwrap();
+    jar.add_cookie_str(&format!("modt_session_id={sid}"), &base);
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    (
+        Browser {
+            http,
+            base: sys.url.clone(),
+        },
+        user.user_id,
+    )
+}
+
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Browser {
+    async fn get(&self, path: &str) -> (u16, String) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
+    async fn csrf(&self) -> String {
+        let (_, html) = self.get("/").await;
+        let start = html.find("name=\"csrf_token\" value=\"").unwrap() + 25;
+        html[start..start + 64].to_string()
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (status, location, res.text().await.unwrap())
+    }
+}
+
+fn cell(html: &str, key: &str) -> Option<String> {
+    let start = html.find(&format!("<tr data-key=\"{key}\">"))?;
+    let row = &html[start..];
+    let pre = row.find("<pre")?;
+    let open = row[pre..].find('>')? + pre + 1;
+    let close = row[open..].find("</pre>")? + open;
+    Some(row[open..close].to_string())
+}
+
+#[tokio::test]
+async fn add_update_delete_and_clear_are_acknowledged_and_shown() {
+    let sys = system().await;
+    let (b, user_id) = user(&sys, "olga", Role::User).await;
+    let (status, html) = b.get("/").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No keys yet"), "{html}");
+    let t = b.csrf().await;
+
+    let (status, loc, _) = b
+        .post(
+            "/set",
+            &[
+                ("csrf_token", &t),
+                ("user", ""),
+                ("key", "theme"),
+                ("value", "dark mode"),
+            ],
+        )
+        .await;
+    assert_eq!((status, loc.as_str()), (303, "/?saved=theme"));
+    b.post(
+        "/set",
+        &[
+            ("csrf_token", &t),
+            ("user", ""),
+            ("key", "size"),
+            ("value", "5"),
+        ],
+    )
+    .await;
+    b.post(
+        "/set",
+        &[
+            ("csrf_token", &t),
+            ("user", ""),
+            ("key", "zip"),
+            ("value", "5"),
+            ("as_text", "1"),
+        ],
+    )
+    .await;
+    b.post(
+        "/set",
+        &[
+            ("csrf_token", &t),
+            ("user", ""),
+            ("key", "obj"),
+            ("value", r#"{"a": [1, true]}"#),
+        ],
+    )
+    .await;
+    let (_, html) = b.get("/?saved=obj").await;
+    assert!(html.contains("Saved obj"), "{html}");
+    assert_eq!(
+        cell(&html, "theme").as_deref(),
+        Some("&quot;dark mode&quot;")
+    );
+    assert_eq!(cell(&html, "size").as_deref(), Some("5"));
+    assert_eq!(cell(&html, "zip").as_deref(), Some("&quot;5&quot;"));
+    assert!(cell(&html, "obj").unwrap().contains("&quot;a&quot;: ["));
+
+    // The types reached the state unit as typed JSON.
+    let value: modt::protocol::StateValue = sys
+        .client
+        .request_json(
+            &topics::STATE_GET,
+            &modt::protocol::StateGet::new(&user_id, "size"),
+            Some(WAIT),
+        )
+        .await
+        .unwrap();
+    assert_eq!(value.value, json!(5));
+
+    // Update: version 2, and the editor opens with the current value.
+    b.post(
+        "/set",
+        &[
+            ("csrf_token", &t),
+            ("user", ""),
+            ("key", "size"),
+            ("value", "6"),
+        ],
+    )
+    .await;
+    let (_, html) = b.get("/?edit=size").await;
+    assert_eq!(cell(&html, "size").as_deref(), Some("6"));
+    assert!(html.contains(">6</textarea>"), "{html}");
+
+    let (status, loc, _) = b
+        .post(
+            "/delete",
+            &[("csrf_token", &t), ("user", ""), ("key", "theme")],
+        )
+        .await;
+    assert_eq!((status, loc.as_str()), (303, "/?deleted=theme"));
+    assert_eq!(cell(&b.get("/").await.1, "theme"), None);
+
+    // Clear asks first …
+    let (status, _, html) = b.post("/clear", &[("csrf_token", &t), ("user", "")]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Delete all keys?"), "{html}");
+    assert!(
+        cell(&b.get("/").await.1, "size").is_some(),
+        "nothing deleted yet"
+    );
+    // … then deletes everything.
+    let (status, loc, _) = b
+        .post(
+            "/clear",
+            &[("csrf_token", &t), ("user", ""), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!((status, loc.as_str()), (303, "/?cleared=1"));
+    assert!(b.get("/").await.1.contains("No keys yet"));
+}
+
+#[tokio::test]
+async fn bad_json_is_explained_and_nothing_is_stored() {
+    let sys = system().await;
+    let (b, _) = user(&sys, "pablo", Role::User).await;
+    let t = b.csrf().await;
+    let (status, _, html) = b
+        .post(
+            "/set",
+            &[
+                ("csrf_token", &t),
+                ("user", ""),
+                ("key", "k"),
+                ("value", r#"{"a": }"#),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        html.contains("this looks like JSON but is not valid"),
+        "{html}"
+    );
+    assert!(html.contains("line 1 column"), "{html}");
+    assert!(
+        html.contains("&quot;a&quot;: }</textarea>"),
+        "the input is kept: {html}"
+    );
+    let (status, _, html) = b
+        .post(
+            "/set",
+            &[
+                ("csrf_token", &t),
+                ("user", ""),
+                ("key", ""),
+                ("value", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(html.contains("Please enter a key"));
+    let long = "k".repeat(300);
+    let (status, _, html) = b
+        .post(
+            "/set",
+            &[
+                ("csrf_token", &t),
+                ("user", ""),
+                ("key", &long),
+                ("value", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "the state unit's key limit, explained");
+    assert!(html.contains("256"), "{html}");
+    assert!(b.get("/").await.1.contains("No keys yet"));
+}
+
+#[tokio::test]
+async fn forms_need_their_token_and_users_only_see_their_own_keys() {
+    let sys = system().await;
+    let (alice, alice_id) = user(&sys, "alice", Role::User).await;
+    let (bob, _) = user(&sys, "bob", Role::User).await;
+    let (admin, _) = user(&sys, "root", Role::Admin).await;
+    let t = alice.csrf().await;
+    alice
+        .post(
+            "/set",
+            &[
+                ("csrf_token", &t),
+                ("user", ""),
+                ("key", "secret"),
+                ("value", "1"),
+            ],
+        )
+        .await;
+
+    // No token, a wrong token, another site: refused, nothing changed.
+    let (status, _, _) = alice
+        .post("/set", &[("user", ""), ("key", "x"), ("value", "1")])
+        .await;
+    assert_eq!(status, 403);
+    let (status, _, _) = alice
+        .post(
+            "/delete",
+            &[
+                ("csrf_token", &"0".repeat(64)),
+                ("user", ""),
+                ("key", "secret"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    let cross = alice
+        .http
+        .post(format!("{}/clear", alice.base))
+        .header("origin", "http://evil.example")
+        .form(&[("csrf_token", t.as_str()), ("user", ""), ("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    assert!(cell(&alice.get("/").await.1, "secret").is_some());
+
+    // Bob may not open Alice's keys, nor write them.
+    let (status, html) = bob.get(&format!("/?user={alice_id}")).await;
+    assert_eq!(status, 403);
+    assert!(html.contains("Only administrators"), "{html}");
+    let bt = bob.csrf().await;
+    let (status, _, _) = bob
+        .post(
+            "/set",
+            &[
+                ("csrf_token", &bt),
+                ("user", &alice_id),
+                ("key", "secret"),
+                ("value", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    // An admin may.
+    let (status, html) = admin.get(&format!("/?user={alice_id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(cell(&html, "secret").as_deref(), Some("1"));
+}
+
+#[tokio::test]
+async fn outages_and_strangers_get_clear_pages() {
+    let mut sys = system().await;
+    let anon = reqwest::Client::new()
+        .get(format!("{}/", sys.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anon.status(), 401);
+    let html = anon.text().await.unwrap();
+    assert!(html.contains("Please log in"), "{html}");
+    assert!(
+        html.contains(&format!("{}/login", sys.identify_url).replace('/', "&#x2f;")),
+        "{html}"
+    );
+
+    let (b, _) = user(&sys, "quinn", Role::User).await;
+    sys.state.take().unwrap().stop().await.unwrap();
+    let (status, html) = b.get("/").await;
+    assert_eq!(status, 503);
+    assert!(html.contains("The state unit is not answering"), "{html}");
+}
+
+#[tokio::test]
+async fn changes_from_elsewhere_are_pushed_live() {
+    let sys = system().await;
+    let (b, user_id) = user(&sys, "rosa", Role::User).await;
+    let (_, other_id) = user(&sys, "sam", Role::User).await;
+    let res = b
+        .http
+        .get(format!("{}/events", b.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let mut events = res.bytes_stream();
+    // Another user's change is not announced on Rosa's page; hers is.
+    for (uid, key) in [(&other_id, "elsewhere"), (&user_id, "from-cli")] {
+        let set = StateSet::new(uid.as_str(), key, json!("x"));
+        let _: modt::protocol::StateAck = sys
+            .client
+            .request_json(&topics::STATE_SET, &set, Some(WAIT))
+            .await
+            .unwrap();
+    }
+    let mut seen = String::new();
+    while !seen.contains("event: change") {
+        let chunk = tokio::time::timeout(WAIT, events.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("data: set"), "{seen}");
+    let (_, table) = b.get("/table").await;
+    assert!(
+        table.contains("from-cli") && !table.contains("elsewhere"),
+        "{table}"
+    );
+}
