@@ -42,3 +42,31 @@ fn register_login_app_logout_in_chromium() {
         "the session id leaked into the logs"
     );
 }
+
+#[test]
+fn viewer_edits_live_updates_and_csrf_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_up, banner) = support::up_with_web(dir.path());
+    let login = support::banner_url(&banner, "open");
+    let viewer = support::banner_url(&banner, "unit     viewer");
+    let Some(_) = support::run_browser_script(
+        "viewer.mjs",
+        "viewer",
+        &[
+            ("MODT_LOGIN_URL", login.as_str()),
+            ("MODT_VIEWER_URL", viewer.as_str()),
+        ],
+    ) else {
+        return;
+    };
+    let shots = support::workspace_root().join("target/e2e-screenshots/viewer");
+    for name in [
+        "01-empty",
+        "02-added",
+        "04-updated",
+        "05-live",
+        "07-cleared",
+    ] {
+        assert!(shots.join(format!("{name}.png")).exists(), "{name}.png");
+    }
+}
