@@ -7,14 +7,22 @@
 //!
 //! - [`config`]: [`BrokerConfig`], the listener's limits and address.
 //! - [`policy`]: [`AccessPolicy`], the auth/ACL seam, and [`OpenPolicy`] for local development.
+//! - [`policy_file`]: the declarative policy (`config/broker-policy.toml`) and [`Enforced`],
+//!   its enforcement: per-account passwords and topic ACLs.
+//! - [`passwd`]: passwords in Mosquitto's `$7$` format, shared with an external Mosquitto.
+//! - [`mosquitto`]: the policy as Mosquitto's `acl_file` and `mosquitto.conf`.
 //! - `hooks`: the bridge from rmqtt's hook system to the policy.
 //! - [`server`]: [`EmbeddedBroker`], start and stop.
 
 pub mod config;
 mod hooks;
+pub mod mosquitto;
+pub mod passwd;
 pub mod policy;
+pub mod policy_file;
 pub mod server;
 
 pub use config::BrokerConfig;
 pub use policy::{AccessPolicy, ClientIdentity, OpenPolicy};
+pub use policy_file::{BrokerPolicy, Enforced, PolicyError};
 pub use server::{BrokerError, EmbeddedBroker};

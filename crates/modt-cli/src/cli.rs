@@ -50,6 +50,35 @@ pub(crate) enum Command {
     Bench(BenchCmd),
     /// Manage the identify unit's accounts (works on its database in the data directory).
     Users(UsersCmd),
+    /// Broker configuration for running MoDT on an external Mosquitto.
+    #[command(subcommand)]
+    Broker(BrokerCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BrokerCmd {
+    /// Write Mosquitto's password_file, acl_file and a mosquitto.conf from the broker policy
+    /// and the local credentials (generated if missing).
+    Config(BrokerConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BrokerConfigArgs {
+    /// Where to write the files.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Directory holding (or to hold) the units' credentials.
+    #[arg(long, env = "MODT_DATA_DIR", default_value = "./modt-data")]
+    pub(crate) data_dir: PathBuf,
+    /// The broker policy (default: the one shipped, config/broker-policy.toml).
+    #[arg(long, env = "MODT_BROKER_POLICY")]
+    pub(crate) broker_policy: Option<PathBuf>,
+    /// Address Mosquitto listens on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) bind: String,
+    /// Port Mosquitto listens on.
+    #[arg(long, default_value_t = 1883)]
+    pub(crate) port: u16,
 }
 
 #[derive(Debug, Args)]
@@ -289,9 +318,17 @@ pub(crate) struct UpArgs {
     /// Address the embedded broker listens on (its port is --broker-port).
     #[arg(long, env = "MODT_BROKER_BIND", default_value = "127.0.0.1")]
     pub(crate) broker_bind: String,
-    /// Do not start the embedded broker; connect the units to --broker-host/--broker-port.
+    /// Do not start the embedded broker; connect the units to --broker-host/--broker-port
+    /// (each with its account, as `modt broker config` sets Mosquitto up).
     #[arg(long, env = "MODT_EXTERNAL_BROKER")]
     pub(crate) external_broker: bool,
+    /// Let clients connect without credentials and do anything: local development only.
+    /// Without it, every unit logs in with its own account and the broker policy is enforced.
+    #[arg(long, env = "MODT_ALLOW_ANONYMOUS")]
+    pub(crate) allow_anonymous: bool,
+    /// The broker policy (default: the one shipped, config/broker-policy.toml).
+    #[arg(long, env = "MODT_BROKER_POLICY")]
+    pub(crate) broker_policy: Option<PathBuf>,
     /// Address the web units listen on.
     #[arg(long, env = "MODT_WEB_HOST", default_value = "127.0.0.1")]
     pub(crate) web_host: String,

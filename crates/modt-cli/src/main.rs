@@ -3,18 +3,20 @@
 //! - `cli`: commands, flags and environment variables.
 //! - `commands`: one module per command (`up`, `unit`, `pub`, `sub`, `req`, `state`, `users`, `hub`, `bench`).
 //! - `units`: the units this binary can run, by name.
+//! - `credentials`: local broker passwords, one per account, made on first use.
 //! - `logging`: tracing setup (text or JSON).
 //! - `shutdown`: SIGTERM / Ctrl-C → cancellation.
 
 mod cli;
 mod commands;
+mod credentials;
 mod logging;
 mod shutdown;
 mod units;
 
 use clap::Parser;
 
-use cli::{BenchCmd, Cli, Command};
+use cli::{BenchCmd, BrokerCmd, Cli, Command};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -34,6 +36,7 @@ async fn main() -> std::process::ExitCode {
         Command::Bench(BenchCmd::State(args)) => commands::bench::state(args).await,
         Command::State(cmd) => commands::state::run(cmd).await,
         Command::Users(cmd) => commands::users::run(cmd).await,
+        Command::Broker(BrokerCmd::Config(args)) => commands::broker::config(args),
         Command::Hub(cmd) => commands::hub::run(cmd).await,
     };
     match result {

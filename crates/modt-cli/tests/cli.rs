@@ -44,62 +44,77 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
     support::wait_for_port(port);
 
     // `req` retries nothing: wait for the echo unit's retained status first.
-    let status = support::run_ok(&[
-        "sub",
-        "--broker-port",
-        &p,
-        "modt/units/echo/status",
-        "-n",
-        "1",
-        "--timeout",
-        "15s",
-    ]);
+    let status = support::run_ok_in(
+        dir.path(),
+        &[
+            "sub",
+            "--broker-port",
+            &p,
+            "modt/units/echo/status",
+            "-n",
+            "1",
+            "--timeout",
+            "15s",
+        ],
+    );
     assert!(String::from_utf8_lossy(&status.stdout).contains("online"));
 
-    let out = support::run_ok(&[
-        "req",
-        "--broker-port",
-        &p,
-        "modt/echo",
-        r#"{"a": 1, "b": "zwei"}"#,
-    ]);
+    let out = support::run_ok_in(
+        dir.path(),
+        &[
+            "req",
+            "--broker-port",
+            &p,
+            "modt/echo",
+            r#"{"a": 1, "b": "zwei"}"#,
+        ],
+    );
     let reply: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(reply["a"], 1);
     assert_eq!(reply["b"], "zwei");
 
     // MQTT 3.1.1 requester too.
-    support::run_ok(&[
-        "req",
-        "--broker-port",
-        &p,
-        "--mqtt-version",
-        "3.1.1",
-        "modt/echo",
-        r#"{"v": 3}"#,
-    ]);
+    support::run_ok_in(
+        dir.path(),
+        &[
+            "req",
+            "--broker-port",
+            &p,
+            "--mqtt-version",
+            "3.1.1",
+            "modt/echo",
+            r#"{"v": 3}"#,
+        ],
+    );
 
     // pub → sub, as JSON lines.
-    let sub = support::spawn(&[
-        "sub",
-        "--broker-port",
-        &p,
-        "modt/test/+",
-        "-n",
-        "1",
-        "--jsonl",
-        "--timeout",
-        "15s",
-    ]);
+    let sub = support::spawn_in(
+        Some(dir.path()),
+        &[
+            "sub",
+            "--broker-port",
+            &p,
+            "modt/test/+",
+            "-n",
+            "1",
+            "--jsonl",
+            "--timeout",
+            "15s",
+        ],
+    );
     let mut sub = sub;
     // The subscriber is ready once it answers on the bus; retained messages avoid the race.
-    support::run_ok(&[
-        "pub",
-        "--broker-port",
-        &p,
-        "--retain",
-        "modt/test/x",
-        r#"{"hello": "bus"}"#,
-    ]);
+    support::run_ok_in(
+        dir.path(),
+        &[
+            "pub",
+            "--broker-port",
+            &p,
+            "--retain",
+            "modt/test/x",
+            r#"{"hello": "bus"}"#,
+        ],
+    );
     assert!(sub.wait_exit(15).success());
     let (stdout, _) = sub.output();
     let line: Value = serde_json::from_str(stdout.trim()).unwrap();
@@ -107,45 +122,60 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
     assert_eq!(line["payload"]["hello"], "bus");
 
     // The state unit through `modt state`: plain strings need no quotes, JSON keeps its type.
-    support::run_ok(&["state", "--broker-port", &p, "set", "u1", "theme", "dark"]);
-    support::run_ok(&[
-        "state",
-        "--broker-port",
-        &p,
-        "set",
-        "u1",
-        "n",
-        "5",
-        "--if-version",
-        "0",
-    ]);
-    let out = support::run(&["state", "--broker-port", &p, "all", "u1"]);
+    support::run_ok_in(
+        dir.path(),
+        &["state", "--broker-port", &p, "set", "u1", "theme", "dark"],
+    );
+    support::run_ok_in(
+        dir.path(),
+        &[
+            "state",
+            "--broker-port",
+            &p,
+            "set",
+            "u1",
+            "n",
+            "5",
+            "--if-version",
+            "0",
+        ],
+    );
+    let out = support::run_in(
+        Some(dir.path()),
+        &["state", "--broker-port", &p, "all", "u1"],
+    );
     let all: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(all["data"], serde_json::json!({"n": 5, "theme": "dark"}));
-    let out = support::run(&[
-        "state",
-        "--broker-port",
-        &p,
-        "set",
-        "u1",
-        "n",
-        "6",
-        "--if-version",
-        "0",
-    ]);
+    let out = support::run_in(
+        Some(dir.path()),
+        &[
+            "state",
+            "--broker-port",
+            &p,
+            "set",
+            "u1",
+            "n",
+            "6",
+            "--if-version",
+            "0",
+        ],
+    );
     assert!(!out.status.success(), "a stale if_version fails");
     assert!(String::from_utf8_lossy(&out.stderr).contains("conflict"));
 
     // A request nobody answers fails with a clear message and a non-zero exit.
-    let out = support::run(&[
-        "req",
-        "--broker-port",
-        &p,
-        "--timeout",
-        "200ms",
-        "modt/nobody",
-        "{}",
-    ]);
+    let out = support::run_in(
+        Some(dir.path()),
+        &[
+            "req",
+            "--broker-port",
+            &p,
+            "--timeout",
+            "200ms",
+            "modt/nobody",
+            "{}",
+        ],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no reply"));
 

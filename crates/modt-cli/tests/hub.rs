@@ -144,25 +144,24 @@ fn up_runs_the_hub() {
         dir.path().to_str().unwrap(),
     ]);
     support::wait_for_port(port);
-    let status = support::run_ok(&[
-        "sub",
-        "--broker-port",
-        &p,
-        "modt/units/hub/status",
-        "-n",
-        "1",
-        "--timeout",
-        "15s",
-    ]);
+    let status = support::run_ok_in(
+        dir.path(),
+        &[
+            "sub",
+            "--broker-port",
+            &p,
+            "modt/units/hub/status",
+            "-n",
+            "1",
+            "--timeout",
+            "15s",
+        ],
+    );
     assert!(String::from_utf8_lossy(&status.stdout).contains("online"));
-    let a = answer(&support::run_ok(&[
-        "hub",
-        "--broker-port",
-        &p,
-        "post",
-        "k",
-        "[1, 2]",
-    ]));
+    let a = answer(&support::run_ok_in(
+        dir.path(),
+        &["hub", "--broker-port", &p, "post", "k", "[1, 2]"],
+    ));
     assert_eq!(a["value"], json!([1, 2]));
     up.signal("INT");
     assert!(up.wait_exit(20).success());

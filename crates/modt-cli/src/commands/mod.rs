@@ -1,6 +1,7 @@
 //! One module per `modt` command.
 
 pub(crate) mod bench;
+pub(crate) mod broker;
 pub(crate) mod hub;
 pub(crate) mod publish;
 pub(crate) mod request;
@@ -13,9 +14,11 @@ pub(crate) mod users;
 use modt::env::BrokerArgs;
 use modt::Client;
 
-/// Connects a short-lived command-line client.
+/// Connects a short-lived command-line client: with the given credentials, else with the
+/// local `cli` account from the data directory if there is one, else anonymously.
 pub(crate) async fn connect(broker: &BrokerArgs, prefix: &str) -> anyhow::Result<Client> {
-    let cfg = broker.client_config(modt::ClientConfig::unique_client_id(prefix))?;
+    let (broker, prefix) = crate::credentials::for_cli(broker, prefix);
+    let cfg = broker.client_config(modt::ClientConfig::unique_client_id(&prefix))?;
     Ok(Client::connect(cfg).await?)
 }
 

@@ -4,14 +4,37 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use modt_broker::{BrokerConfig, EmbeddedBroker, OpenPolicy};
+use modt::Credentials;
+use modt_broker::{AccessPolicy, BrokerConfig, EmbeddedBroker, Enforced, OpenPolicy};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::UpArgs;
-use crate::units;
+use crate::{credentials, units};
 
 pub(crate) async fn run(args: UpArgs, shutdown: CancellationToken) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.unit.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            args.unit.data_dir.display()
+        )
+    })?;
+    // Least privilege unless anonymous access was asked for: every unit logs in with its own
+    // account (passwords generated on first run) and the broker enforces the policy.
+    let policy = crate::commands::broker::load_policy(args.broker_policy.as_deref())?;
+    let passwords = if args.allow_anonymous {
+        Default::default()
+    } else {
+        credentials::ensure(&args.unit.data_dir, &policy)?
+    };
+    let access: Arc<dyn AccessPolicy> = if args.allow_anonymous {
+        Arc::new(OpenPolicy)
+    } else {
+        Arc::new(Enforced::new(
+            policy.clone(),
+            credentials::hashed(&passwords)?.into_iter().collect(),
+        ))
+    };
     let broker = if args.external_broker {
         None
     } else {
@@ -22,15 +45,8 @@ pub(crate) async fn run(args: UpArgs, shutdown: CancellationToken) -> anyhow::Re
             )
         })?;
         let config = BrokerConfig::listen(SocketAddr::new(ip, args.unit.broker.port));
-        Some(EmbeddedBroker::start(config, Arc::new(OpenPolicy))?)
+        Some(EmbeddedBroker::start(config, access)?)
     };
-
-    std::fs::create_dir_all(&args.unit.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            args.unit.data_dir.display()
-        )
-    })?;
 
     let mut built = Vec::new();
     for &name in units::ALL {
@@ -56,12 +72,32 @@ pub(crate) async fn run(args: UpArgs, shutdown: CancellationToken) -> anyhow::Re
             args.unit.broker.host, args.unit.broker.port
         ),
     }
+    if args.allow_anonymous {
+        println!(
+            "           units connect anonymously (--allow-anonymous): local development only"
+        );
+    } else {
+        println!(
+            "           units log in with their own accounts; passwords in {}",
+            credentials::dir(&args.unit.data_dir).display()
+        );
+    }
     println!("  data     {}", args.unit.data_dir.display());
 
     let unit_stop = CancellationToken::new();
     let mut tasks = JoinSet::new();
     for (name, unit) in built {
-        let config = args.unit.broker.client_config("unused")?;
+        let mut config = args.unit.broker.client_config("unused")?;
+        if !args.allow_anonymous {
+            let account = units::name_of(name);
+            let password = passwords.get(account).with_context(|| {
+                format!("the broker policy has no account for the {account} unit")
+            })?;
+            config.credentials = Some(Credentials {
+                username: account.to_string(),
+                password: password.clone(),
+            });
+        }
         let token = unit_stop.clone();
         match &unit.url {
             Some(url) => println!(

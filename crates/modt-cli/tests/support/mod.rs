@@ -10,7 +10,17 @@ pub(crate) struct ModtProcess {
 
 /// Starts `modt` with `args`, logs to stderr of the test.
 pub(crate) fn spawn(args: &[&str]) -> ModtProcess {
-    let child = Command::new(env!("CARGO_BIN_EXE_modt"))
+    spawn_in(None, args)
+}
+
+/// [`spawn`] with `MODT_DATA_DIR` set to `data_dir` (see [`run_in`]).
+pub(crate) fn spawn_in(data_dir: Option<&std::path::Path>, args: &[&str]) -> ModtProcess {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_modt"));
+    match data_dir {
+        Some(d) => cmd.env("MODT_DATA_DIR", d),
+        None => cmd.env_remove("MODT_DATA_DIR"),
+    };
+    let child = cmd
         .args(args)
         .env_remove("MODT_BROKER_HOST")
         .env_remove("MODT_BROKER_PORT")
@@ -35,10 +45,30 @@ pub(crate) fn run_ok(args: &[&str]) -> std::process::Output {
 
 /// Runs `modt` with `args` to completion.
 pub(crate) fn run(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_modt"))
-        .args(args)
-        .output()
-        .expect("run modt")
+    run_in(None, args)
+}
+
+/// Runs `modt` with `args` to completion, with `MODT_DATA_DIR` set to `data_dir` (where
+/// `modt up` keeps the credentials the command-line tools log in with).
+pub(crate) fn run_in(data_dir: Option<&std::path::Path>, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_modt"));
+    cmd.args(args);
+    match data_dir {
+        Some(d) => cmd.env("MODT_DATA_DIR", d),
+        None => cmd.env_remove("MODT_DATA_DIR"),
+    };
+    cmd.output().expect("run modt")
+}
+
+/// [`run_in`], asserting success.
+pub(crate) fn run_ok_in(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = run_in(Some(data_dir), args);
+    assert!(
+        out.status.success(),
+        "modt {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 impl ModtProcess {

@@ -1,0 +1,67 @@
+//! `modt broker config`: the broker policy and local credentials as Mosquitto configuration
+//! (`password_file` in Mosquitto's own hash format, `acl_file`, `mosquitto.conf`).
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use modt_broker::BrokerPolicy;
+
+use crate::cli::BrokerConfigArgs;
+use crate::credentials;
+
+/// The policy in `path`, or the one shipped with MoDT.
+pub(crate) fn load_policy(path: Option<&Path>) -> anyhow::Result<BrokerPolicy> {
+    match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| {
+                format!(
+                    "cannot read the broker policy {} (--broker-policy)",
+                    p.display()
+                )
+            })?;
+            BrokerPolicy::parse(&text).with_context(|| format!("in {}", p.display()))
+        }
+        None => Ok(BrokerPolicy::builtin()?),
+    }
+}
+
+pub(crate) fn config(args: BrokerConfigArgs) -> anyhow::Result<()> {
+    let policy = load_policy(args.broker_policy.as_deref())?;
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+    let passwords = credentials::ensure(&args.data_dir, &policy)?;
+    let hashes = credentials::hashed(&passwords)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let out = args
+        .out
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", args.out.display()))?;
+    credentials::write_private(
+        &out.join("password_file"),
+        &modt_broker::passwd::password_file(hashes.iter().map(|(u, h)| (u.as_str(), h.as_str()))),
+    )?;
+    credentials::write_private(
+        &out.join("acl_file"),
+        &modt_broker::mosquitto::acl_file(&policy),
+    )?;
+    std::fs::write(
+        out.join("mosquitto.conf"),
+        modt_broker::mosquitto::conf(&out, &args.bind, args.port),
+    )
+    .with_context(|| format!("cannot write {}", out.join("mosquitto.conf").display()))?;
+    println!(
+        "wrote {}/{{mosquitto.conf,password_file,acl_file}}",
+        out.display()
+    );
+    println!(
+        "run:  mosquitto -c {}",
+        out.join("mosquitto.conf").display()
+    );
+    println!(
+        "then: modt up --external-broker --broker-port {} --data-dir {}",
+        args.port,
+        args.data_dir.display()
+    );
+    Ok(())
+}
