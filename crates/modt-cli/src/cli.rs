@@ -79,6 +79,10 @@ pub(crate) struct BrokerConfigArgs {
     /// Port Mosquitto listens on.
     #[arg(long, default_value_t = 1883)]
     pub(crate) port: u16,
+    /// The user Mosquitto runs as when started as root (its default: `mosquitto`); it must
+    /// be able to read the password and ACL files, which are readable by their owner only.
+    #[arg(long)]
+    pub(crate) mosquitto_user: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -47,7 +47,7 @@ pub(crate) fn config(args: BrokerConfigArgs) -> anyhow::Result<()> {
     )?;
     std::fs::write(
         out.join("mosquitto.conf"),
-        modt_broker::mosquitto::conf(&out, &args.bind, args.port),
+        modt_broker::mosquitto::conf(&out, &args.bind, args.port, args.mosquitto_user.as_deref()),
     )
     .with_context(|| format!("cannot write {}", out.join("mosquitto.conf").display()))?;
     println!(

@@ -143,17 +143,20 @@ pub(crate) fn wait_for_port(port: u16) {
 /// `modt up` on a free broker port and free web ports, with its data in `dir`; returns once
 /// it has printed its banner, with the banner's lines.
 pub(crate) fn up_with_web(dir: &std::path::Path) -> (ModtProcess, Vec<String>) {
-    use std::io::BufRead as _;
     let port = free_port().to_string();
-    let mut up = spawn(&[
-        "up",
-        "--web-port",
-        "0",
-        "--broker-port",
-        &port,
-        "--data-dir",
-        dir.to_str().unwrap(),
-    ]);
+    up_with_web_args(dir, &["--broker-port", &port])
+}
+
+/// `modt up` on free web ports with its data in `dir` and `extra` arguments; returns once it
+/// has printed its banner, with the banner's lines.
+pub(crate) fn up_with_web_args(
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> (ModtProcess, Vec<String>) {
+    use std::io::BufRead as _;
+    let mut args = vec!["up", "--web-port", "0", "--data-dir", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let mut up = spawn(&args);
     let stdout = up.child.stdout.take().unwrap();
     let mut lines = Vec::new();
     for line in std::io::BufReader::new(stdout).lines() {
