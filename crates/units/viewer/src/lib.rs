@@ -6,7 +6,7 @@
 //! correlated extension, so the page shows it only after the state unit acknowledged it on
 //! disk; changes made elsewhere appear live (`modt/state/changed/{user_id}`).
 //!
-//! - [`config`]: [`ViewerConfig`].
+//! - [`config`]: the settings, [`ViewerConfig`].
 //! - [`value`]: what the editor accepts (JSON, or plain text without quotes).
 //! - [`state`]: the typed, acknowledged calls to the state unit.
 //! - [`live`]: one subscription to change events, fanned out to open pages.
