@@ -20,7 +20,18 @@ pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Re
     if let Some(id) = cmd.unit_id {
         unit = unit.unit_id(id);
     }
-    let config = cmd.unit.broker.client_config("unused")?;
+    // Without credentials, the unit's own account from the data directory, if `modt up` or
+    // `modt broker config` made one there.
+    let mut broker = cmd.unit.broker.clone();
+    let given =
+        broker.username.is_some() || broker.password.is_some() || broker.password_file.is_some();
+    let account = units::name_of(cmd.name);
+    let own = crate::credentials::password_path(&cmd.unit.data_dir, account);
+    if !given && own.exists() {
+        broker.username = Some(account.to_string());
+        broker.password_file = Some(own);
+    }
+    let config = broker.client_config("unused")?;
     unit.run(config, shutdown)
         .await
         .with_context(|| format!("while running the {} unit", units::name_of(cmd.name)))
