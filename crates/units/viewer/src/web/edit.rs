@@ -80,30 +80,84 @@ fn encode(s: &str) -> String {
     out
 }
 
-/// Checks CSRF and access; `Err(page)` is the page to show instead.
-async fn guard(
-    s: &WebState,
-    headers: &HeaderMap,
+/// One checked form submission: who sent it, and whose keys it changes.
+struct Submission<'a> {
+    s: &'a WebState,
+    headers: &'a HeaderMap,
     lang: Lang,
-    token: &str,
-    user: &str,
-) -> Result<Result<(SessionUser, String), Response>, WebError> {
-    if let Err(e) = csrf::verify(headers, token) {
-        warn!(reason = %e, "viewer form refused");
-        let page = s.problem(
-            lang,
-            StatusCode::FORBIDDEN,
-            "forbidden_title",
-            "csrf_failed",
-            None,
-            None,
-        )?;
-        return Ok(Err(page));
+    user: SessionUser,
+    target: String,
+}
+
+impl<'a> Submission<'a> {
+    /// Checks the CSRF token and the visitor's right to `user`'s keys; `Err(page)` is the
+    /// page to show instead.
+    async fn check(
+        s: &'a WebState,
+        headers: &'a HeaderMap,
+        token: &str,
+        user: &str,
+    ) -> Result<Result<Submission<'a>, Response>, WebError> {
+        let lang = Lang::choose(headers, None);
+        if let Err(e) = csrf::verify(headers, token) {
+            warn!(reason = %e, "viewer form refused");
+            let page = s.problem(
+                lang,
+                StatusCode::FORBIDDEN,
+                "forbidden_title",
+                "csrf_failed",
+                None,
+                None,
+            )?;
+            return Ok(Err(page));
+        }
+        Ok(match s.access(headers, lang, Some(user)).await? {
+            Access::Granted(user, target) => Ok(Submission {
+                s,
+                headers,
+                lang,
+                user,
+                target,
+            }),
+            Access::Denied(page) => Err(page),
+        })
     }
-    Ok(match s.access(headers, lang, Some(user)).await? {
-        Access::Granted(u, t) => Ok((u, t)),
-        Access::Denied(page) => Err(page),
-    })
+
+    /// Back to the table, with a notice flag.
+    fn done(&self, flag: &str) -> Response {
+        SeeOther::to(back_to(&self.target, &self.user, flag)).into_response()
+    }
+
+    /// The keys page again, with the editor as it was sent and its error.
+    async fn editor(&self, form: EditorForm) -> Result<Response, WebError> {
+        let (s, h, lang) = (self.s, self.headers, self.lang);
+        keys::page(s, h, lang, &self.user, &self.target, None, form, None).await
+    }
+
+    /// The page for a state call that failed.
+    async fn failed(&self, e: StateError, form: EditorForm) -> Result<Response, WebError> {
+        match e {
+            StateError::Unavailable(_) => self.s.unavailable(self.lang, &self.user),
+            StateError::Refused { message, .. } => {
+                self.editor(EditorForm {
+                    error: Some(message),
+                    ..form
+                })
+                .await
+            }
+            other => Err(WebError::Internal(other.to_string())),
+        }
+    }
+}
+
+/// Opens a [`Submission`] or returns the page that refuses it.
+macro_rules! submission {
+    ($s:expr, $headers:expr, $token:expr, $user:expr) => {
+        match Submission::check($s, $headers, $token, $user).await? {
+            Ok(sub) => sub,
+            Err(page) => return Ok(page),
+        }
+    };
 }
 
 /// `POST /set`.
@@ -112,63 +166,31 @@ pub async fn set(
     headers: HeaderMap,
     Form(f): Form<SetForm>,
 ) -> Result<Response, WebError> {
-    let lang = Lang::choose(&headers, None);
-    let (user, target) = match guard(&s, &headers, lang, &f.csrf_token, &f.user).await? {
-        Ok(ok) => ok,
-        Err(page) => return Ok(page),
-    };
-    let as_text = f.as_text.is_some();
-    let refuse = |error: String| EditorForm {
+    let sub = submission!(&s, &headers, &f.csrf_token, &f.user);
+    let form = EditorForm {
         key: f.key.clone(),
         value: f.value.clone(),
-        as_text,
-        error: Some(error),
+        as_text: f.as_text.is_some(),
+        error: None,
+    };
+    let error = |e: String| EditorForm {
+        error: Some(e),
+        ..form.clone()
     };
     if f.key.is_empty() {
-        let form = refuse(CATALOG.text(lang, "key_required").to_string());
-        return keys::page(&s, &headers, lang, &user, &target, None, form, None).await;
+        let e = CATALOG.text(sub.lang, "key_required").to_string();
+        return sub.editor(error(e)).await;
     }
-    let parsed = match value::parse(&f.value, as_text) {
+    let parsed = match value::parse(&f.value, form.as_text) {
         Ok(v) => v,
-        Err(e) => {
-            return keys::page(
-                &s,
-                &headers,
-                lang,
-                &user,
-                &target,
-                None,
-                refuse(e.to_string()),
-                None,
-            )
-            .await
-        }
+        Err(e) => return sub.editor(error(e.to_string())).await,
     };
-    match s.state.set(&target, &f.key, parsed).await {
+    match s.state.set(&sub.target, &f.key, parsed).await {
         Ok(version) => {
-            info!(user_id = %target, key = %f.key, ?version, "key saved");
-            Ok(SeeOther::to(back_to(
-                &target,
-                &user,
-                &format!("saved={}", encode(&f.key)),
-            ))
-            .into_response())
+            info!(user_id = %sub.target, key = %f.key, ?version, "key saved");
+            Ok(sub.done(&format!("saved={}", encode(&f.key))))
         }
-        Err(StateError::Unavailable(_)) => s.unavailable(lang, &user),
-        Err(StateError::Refused { message, .. }) => {
-            keys::page(
-                &s,
-                &headers,
-                lang,
-                &user,
-                &target,
-                None,
-                refuse(message),
-                None,
-            )
-            .await
-        }
-        Err(e) => Err(WebError::Internal(e.to_string())),
+        Err(e) => sub.failed(e, form).await,
     }
 }
 
@@ -178,27 +200,10 @@ pub async fn delete(
     headers: HeaderMap,
     Form(f): Form<DeleteForm>,
 ) -> Result<Response, WebError> {
-    let lang = Lang::choose(&headers, None);
-    let (user, target) = match guard(&s, &headers, lang, &f.csrf_token, &f.user).await? {
-        Ok(ok) => ok,
-        Err(page) => return Ok(page),
-    };
-    match s.state.delete(&target, &f.key).await {
-        Ok(_) => Ok(SeeOther::to(back_to(
-            &target,
-            &user,
-            &format!("deleted={}", encode(&f.key)),
-        ))
-        .into_response()),
-        Err(StateError::Unavailable(_)) => s.unavailable(lang, &user),
-        Err(StateError::Refused { message, .. }) => {
-            let form = EditorForm {
-                error: Some(message),
-                ..EditorForm::default()
-            };
-            keys::page(&s, &headers, lang, &user, &target, None, form, None).await
-        }
-        Err(e) => Err(WebError::Internal(e.to_string())),
+    let sub = submission!(&s, &headers, &f.csrf_token, &f.user);
+    match s.state.delete(&sub.target, &f.key).await {
+        Ok(_) => Ok(sub.done(&format!("deleted={}", encode(&f.key)))),
+        Err(e) => sub.failed(e, EditorForm::default()).await,
     }
 }
 
@@ -208,31 +213,26 @@ pub async fn clear(
     headers: HeaderMap,
     Form(f): Form<ClearForm>,
 ) -> Result<Response, WebError> {
-    let lang = Lang::choose(&headers, None);
-    let (user, target) = match guard(&s, &headers, lang, &f.csrf_token, &f.user).await? {
-        Ok(ok) => ok,
-        Err(page) => return Ok(page),
-    };
+    let sub = submission!(&s, &headers, &f.csrf_token, &f.user);
     if f.confirm.as_deref() != Some("yes") {
         let csrf = CsrfToken::for_request(&headers)?;
         let html = s.render(
             "confirm_clear.html",
-            lang,
-            CATALOG.text(lang, "clear_title"),
-            Some(&user),
-            minijinja::context! { target => target, csrf => csrf.value() },
+            sub.lang,
+            CATALOG.text(sub.lang, "clear_title"),
+            Some(&sub.user),
+            minijinja::context! { target => sub.target, csrf => csrf.value() },
         )?;
         return Ok(Page::new(html)
             .cookie(csrf.cookie(&s.scope))
             .into_response());
     }
-    match s.state.clear(&target).await {
+    match s.state.clear(&sub.target).await {
         Ok(n) => {
-            info!(user_id = %target, removed = n, "keys cleared");
-            Ok(SeeOther::to(back_to(&target, &user, "cleared=1")).into_response())
+            info!(user_id = %sub.target, removed = n, "keys cleared");
+            Ok(sub.done("cleared=1"))
         }
-        Err(StateError::Unavailable(_)) => s.unavailable(lang, &user),
-        Err(e) => Err(WebError::Internal(e.to_string())),
+        Err(e) => sub.failed(e, EditorForm::default()).await,
     }
 }
 

@@ -28,7 +28,7 @@ pub struct KeysQuery {
 }
 
 /// What the editor shows after a failed save.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Form {
     pub(crate) key: String,
     pub(crate) value: String,
