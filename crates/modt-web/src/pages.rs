@@ -36,6 +36,30 @@ impl Templates {
         Ok(Templates { env })
     }
 
+    /// Renders page `name` with what `base.html` expects — `lang`, `title`, `unit_label` (the
+    /// catalog's `unit_label`), `user`, and every text of `catalog` as `t` — plus `extra`.
+    pub fn page<U: Serialize>(
+        &self,
+        name: &str,
+        lang: crate::Lang,
+        catalog: &crate::Catalog,
+        title: &str,
+        user: Option<&U>,
+        extra: minijinja::Value,
+    ) -> Result<String, WebError> {
+        self.render(
+            name,
+            minijinja::context! {
+                lang => lang.code(),
+                title => title,
+                unit_label => catalog.text(lang, "unit_label"),
+                user => user,
+                t => catalog.texts(lang),
+                ..extra
+            },
+        )
+    }
+
     /// Renders template `name` with `context`.
     pub fn render<C: Serialize>(&self, name: &str, context: C) -> Result<String, WebError> {
         self.env

@@ -105,16 +105,9 @@ impl WebState {
         user: Option<&User>,
         extra: minijinja::Value,
     ) -> Result<String, WebError> {
-        let t = messages::CATALOG.texts(lang);
-        let ctx = minijinja::context! {
-            lang => lang.code(),
-            title => messages::CATALOG.text(lang, title_key),
-            unit_label => messages::CATALOG.text(lang, "unit_label"),
-            user => user,
-            t => t,
-            ..extra
-        };
-        self.templates.render(name, ctx)
+        let title = messages::CATALOG.text(lang, title_key);
+        self.templates
+            .page(name, lang, &messages::CATALOG, title, user, extra)
     }
 
     /// The live session of this request's cookie, with its key.

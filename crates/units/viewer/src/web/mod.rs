@@ -103,17 +103,8 @@ impl WebState {
         user: Option<&SessionUser>,
         extra: minijinja::Value,
     ) -> Result<String, WebError> {
-        self.templates.render(
-            name,
-            minijinja::context! {
-                lang => lang.code(),
-                title => title,
-                unit_label => CATALOG.text(lang, "unit_label"),
-                user => user,
-                t => CATALOG.texts(lang),
-                ..extra
-            },
-        )
+        self.templates
+            .page(name, lang, &CATALOG, title, user, extra)
     }
 
     /// A short page with a heading and a sentence.
