@@ -47,6 +47,18 @@ await run(async () => {
     await page.goto(appUrl);
     await page.getByTestId("login").waitFor();
     await shot(page, "05-app-signed-out");
+
+    // The same pages in Japanese, as a browser set to Japanese gets them.
+    const ja = await browser.newContext({ locale: "ja-JP", viewport: { width: 420, height: 760 } });
+    const jaPage = await ja.newPage();
+    await jaPage.goto(`${base}/login`);
+    check((await jaPage.locator("html").getAttribute("lang")) === "ja", "Japanese page");
+    await jaPage.getByLabel("ユーザー名").fill(user);
+    await jaPage.getByLabel("パスワード").fill("wrong password");
+    await jaPage.getByRole("button", { name: "ログイン" }).click();
+    check((await jaPage.getByTestId("error").textContent()).includes("正しくありません"), "Japanese error");
+    await shot(jaPage, "06-login-ja-narrow");
+    await ja.close();
     check(problems.length === 0, `no console errors or CSP violations: ${problems.join("; ")}`);
   } catch (e) {
     await shot(page, "zz-failure").catch(() => {});
