@@ -34,6 +34,11 @@ pub enum TopicError {
     /// A single level (e.g. a client id used in a topic) contains `/`, `+` or `#`.
     #[error("topic level {0:?} may not contain '/', '+' or '#'")]
     BadLevel(String),
+    /// A topic name starting with `$share/` (that prefix marks shared subscriptions, so
+    /// nothing could ever receive it), or a shared subscription that is not
+    /// `$share/{group}/{filter}` with a plain group name and a filter.
+    #[error("{0:?}: `$share/` starts only shared subscriptions, as $share/GROUP/FILTER")]
+    BadShare(String),
 }
 
 fn check_common(s: &str) -> Result<(), TopicError> {
@@ -76,6 +81,9 @@ impl Topic {
         check_common(&name)?;
         if name.contains(['+', '#']) {
             return Err(TopicError::Wildcard(name));
+        }
+        if name.starts_with("$share/") {
+            return Err(TopicError::BadShare(name));
         }
         Ok(Self(Cow::Owned(name)))
     }
@@ -152,6 +160,15 @@ impl TopicFilter {
     pub fn new(filter: impl Into<String>) -> Result<Self, TopicError> {
         let filter = filter.into();
         check_common(&filter)?;
+        if let Some(rest) = filter.strip_prefix("$share/") {
+            let plain_group = |g: &str| !g.is_empty() && !g.contains(['+', '#']);
+            match rest.split_once('/') {
+                Some((group, inner)) if plain_group(group) && !inner.is_empty() => {
+                    TopicFilter::new(inner).map_err(|_| TopicError::BadShare(filter.clone()))?;
+                }
+                _ => return Err(TopicError::BadShare(filter)),
+            }
+        }
         let levels: Vec<&str> = filter.split('/').collect();
         let last = levels.len() - 1;
         for (i, level) in levels.iter().enumerate() {
@@ -271,6 +288,29 @@ mod tests {
         let f = TopicFilter::new("$share/state/modt/state/+").unwrap();
         assert!(f.matches("modt/state/get"));
         assert_eq!(f.without_share(), "modt/state/+");
+    }
+
+    #[test]
+    fn share_prefixes_are_only_for_whole_shared_subscriptions() {
+        // Found by the `topics` fuzz target: "$share//" was a topic name no filter matched.
+        for t in ["$share//", "$share/g/t"] {
+            assert!(matches!(Topic::new(t), Err(TopicError::BadShare(_))), "{t}");
+        }
+        for f in [
+            "$share/",
+            "$share//",
+            "$share/g",
+            "$share/g/",
+            "$share/+/t",
+            "$share/g/a/#/b",
+        ] {
+            assert!(
+                matches!(TopicFilter::new(f), Err(TopicError::BadShare(_))),
+                "{f}"
+            );
+        }
+        assert!(Topic::new("$SYS/broker").is_ok());
+        assert!(TopicFilter::new("$share/g/#").is_ok());
     }
 
     #[test]

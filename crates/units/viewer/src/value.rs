@@ -64,6 +64,14 @@ mod tests {
     }
 
     #[test]
+    fn floats_round_trip_exactly() {
+        // Found by the `config` fuzz target: without serde_json's float_roundtrip, the
+        // shortest text of a parsed float could parse to a neighbouring float.
+        let v = parse("2.2222222222222218e+38", false).unwrap();
+        assert_eq!(parse(&edit_text(&v), false).unwrap(), v);
+    }
+
+    #[test]
     fn editor_text_round_trips() {
         for v in [
             json!("plain"),
