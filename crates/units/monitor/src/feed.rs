@@ -70,7 +70,10 @@ pub async fn connect(
             return (StatusCode::UNAUTHORIZED, "not logged in").into_response()
         }
         Ok(Access::Unavailable) => {
-            return (StatusCode::SERVICE_UNAVAILABLE, "the sign-in service is not answering")
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the sign-in service is not answering",
+            )
                 .into_response()
         }
         Err(e) => return e.into_response(),

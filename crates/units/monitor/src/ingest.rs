@@ -57,6 +57,9 @@ pub async fn tick(live: Arc<Live>, every: Duration, shutdown: CancellationToken)
 mod tests {
     #[test]
     fn all_is_a_valid_filter() {
-        assert_eq!(modt::TopicFilter::new(super::ALL.as_str()).unwrap(), super::ALL);
+        assert_eq!(
+            modt::TopicFilter::new(super::ALL.as_str()).unwrap(),
+            super::ALL
+        );
     }
 }

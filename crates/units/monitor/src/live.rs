@@ -191,6 +191,11 @@ impl Live {
         self.lock().counts.total()
     }
 
+    /// Messages seen on `topic` (0 for a topic beyond the tracking bound).
+    pub fn count_of(&self, topic: &str) -> u64 {
+        self.lock().counts.count_of(topic)
+    }
+
     /// Records in the buffer now.
     pub fn buffered(&self) -> usize {
         self.lock().buffer.len()
@@ -236,7 +241,6 @@ impl Feed {
         }
         history
     }
-
 }
 
 /// A page's view of the stats (`{"type":"stats",…}`), latest only.
@@ -324,7 +328,10 @@ mod tests {
         let all = TopicFilter::new("#").unwrap();
         let a = live.open_feed(all.clone()).unwrap();
         let _b = live.open_feed(all.clone()).unwrap();
-        assert_eq!(live.open_feed(all.clone()).unwrap_err(), FeedError::TooMany(2));
+        assert_eq!(
+            live.open_feed(all.clone()).unwrap_err(),
+            FeedError::TooMany(2)
+        );
         drop(a);
         assert_eq!(live.pages(), 1);
         assert!(live.open_feed(all).is_ok());

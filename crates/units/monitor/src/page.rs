@@ -22,7 +22,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "signed_out.html",
         include_str!("../templates/signed_out.html"),
     ),
-    ("forbidden.html", include_str!("../templates/forbidden.html")),
+    (
+        "forbidden.html",
+        include_str!("../templates/forbidden.html"),
+    ),
 ];
 
 /// `?lang=en|ja`.
@@ -46,7 +49,14 @@ pub async fn show(
                 buffer => s.buffer_capacity,
                 logout_url => identify.map(|u| format!("{u}/logout")),
             };
-            let html = render(&s, "monitor.html", lang, "monitor_title", Some(&user), extra)?;
+            let html = render(
+                &s,
+                "monitor.html",
+                lang,
+                "monitor_title",
+                Some(&user),
+                extra,
+            )?;
             Ok(Page::new(html).into_response())
         }
         Access::NotAdmin(user) => {
@@ -58,7 +68,9 @@ pub async fn show(
                 Some(&user),
                 minijinja::context! { logout_url => identify.map(|u| format!("{u}/logout")) },
             )?;
-            Ok(Page::new(html).status(StatusCode::FORBIDDEN).into_response())
+            Ok(Page::new(html)
+                .status(StatusCode::FORBIDDEN)
+                .into_response())
         }
         Access::Anonymous => signed_out(&s, lang, identify.map(|u| format!("{u}/login")), false),
         Access::Expired => signed_out(

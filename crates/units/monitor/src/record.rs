@@ -149,7 +149,7 @@ mod tests {
     fn json_is_masked_and_flags_kept() {
         let v = View::of(&msg(br#"{"session_id":"s3cr3t","user_id":"u"}"#), 7);
         assert_eq!(v.seq, 7);
-        assert_eq!((v.qos, v.retain, v.size, v.masked), (2, true, 38, 1));
+        assert_eq!((v.qos, v.retain, v.size, v.masked), (2, true, 37, 1));
         let out = serde_json::to_string(&v).unwrap();
         assert!(!out.contains("s3cr3t"), "{out}");
         assert!(out.contains("\"user_id\":\"u\""), "{out}");
