@@ -15,6 +15,7 @@ pub(crate) const ALL: &[UnitName] = &[
     UnitName::Echo,
     UnitName::Identify,
     UnitName::Dummy,
+    UnitName::Monitor,
 ];
 
 /// The state unit's database file in the data directory; the original db-unit's file name,
@@ -39,6 +40,8 @@ pub(crate) fn web_addr(name: UnitName, host: &str, first_port: u16) -> Option<St
     let offset = match name {
         UnitName::Identify => 0,
         UnitName::Dummy => 1,
+        // +2 is the viewer's.
+        UnitName::Monitor => 3,
         UnitName::Echo | UnitName::State | UnitName::Hub => return None,
     };
     let port = if first_port == 0 {
@@ -147,6 +150,24 @@ pub(crate) async fn build(
                 after: None,
             }
         }
+        UnitName::Monitor => {
+            if args.monitor_buffer == 0 {
+                anyhow::bail!("--monitor-buffer / MODT_MONITOR_BUFFER must be at least 1");
+            }
+            let (listener, url) = listen().await?;
+            let config = modt_monitor::MonitorConfig {
+                buffer: args.monitor_buffer,
+                public_url: Some(url.clone()),
+                identify_url: args.app.identify_url.clone(),
+                ..Default::default()
+            };
+            let live = modt_monitor::Live::new(&config);
+            Built {
+                unit: modt_monitor::unit(config, live, listener)?,
+                url: Some(format!("{url}/")),
+                after: None,
+            }
+        }
     };
     if let Some(n) = args.max_in_flight {
         built.unit = built.unit.max_in_flight(n);
@@ -183,6 +204,7 @@ pub(crate) fn name_of(name: UnitName) -> &'static str {
         UnitName::Identify => modt_identify::NAME,
         UnitName::Dummy => modt_dummy::NAME,
         UnitName::Hub => modt_hub::NAME,
+        UnitName::Monitor => modt_monitor::NAME,
     }
 }
 
@@ -194,5 +216,6 @@ pub(crate) fn serves(name: UnitName) -> &'static str {
         UnitName::Identify => "modt/session/query, modt/app/ready",
         UnitName::Dummy => "modt/auth/success",
         UnitName::Hub => "modt/+/GET, modt/+/POST, modt/+/PUT",
+        UnitName::Monitor => "# (watches)",
     }
 }
