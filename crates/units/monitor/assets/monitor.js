@@ -150,7 +150,7 @@
       var open = openPaths.has(n.path);
       toggle.textContent = open ? "▾" : "▸";
       toggle.setAttribute("aria-expanded", String(open));
-      toggle.setAttribute("aria-label", n.path);
+      toggle.setAttribute("aria-label", fmt(open ? t.tCollapse : t.tExpand, { path: n.path }));
       toggle.addEventListener("click", function () {
         if (openPaths.has(n.path)) openPaths.delete(n.path); else openPaths.add(n.path);
         statsDirty = true; schedule();

@@ -36,6 +36,8 @@ const EN: &[(&str, &str)] = &[
     ("more", "… {n} more"),
     ("masked", "{n} secret fields masked"),
     ("close", "Close"),
+    ("expand", "Show the topics under {path}"),
+    ("collapse", "Hide the topics under {path}"),
     ("logout", "Log out"),
     ("forbidden_title", "Administrators only"),
     (
@@ -86,6 +88,8 @@ const JA: &[(&str, &str)] = &[
     ("more", "… ほか {n} 件"),
     ("masked", "{n} 個の秘密のフィールドを伏せ字にしました"),
     ("close", "閉じる"),
+    ("expand", "{path} の下のトピックを表示"),
+    ("collapse", "{path} の下のトピックを隠す"),
     ("logout", "ログアウト"),
     ("forbidden_title", "管理者専用です"),
     (
