@@ -38,13 +38,15 @@ pub fn unit(
     let unit = Unit::new(NAME, KIND, env!("CARGO_PKG_VERSION"))
         .http_url(public_url.clone())
         .service("web", move |ctx: ServiceContext| async move {
+            // Ingest and the ticker stop with the unit, or when the web side ends on its own.
+            let stop = ctx.shutdown.child_token();
             let sub = ingest::subscribe(&ctx.client).await?;
             let directory = Directory::watch(&ctx.client, ctx.shutdown.clone()).await?;
-            let ingesting = tokio::spawn(ingest::run(live.clone(), sub, ctx.shutdown.clone()));
+            let ingesting = tokio::spawn(ingest::run(live.clone(), sub, stop.clone()));
             let ticking = tokio::spawn(ingest::tick(
                 live.clone(),
                 config.stats_interval,
-                ctx.shutdown.clone(),
+                stop.clone(),
             ));
             let state = WebState {
                 client: ctx.client.clone(),
@@ -59,7 +61,7 @@ pub fn unit(
             info!(url = %public_url, "monitor at {public_url}/");
             let served =
                 modt_web::serve::serve(listener, web::router(state), ctx.shutdown.clone()).await;
-            ctx.shutdown.cancel();
+            stop.cancel();
             let _ = ingesting.await;
             let _ = ticking.await;
             served?;
