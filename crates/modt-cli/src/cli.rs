@@ -39,6 +39,8 @@ pub(crate) enum Command {
     Pub(PubArgs),
     /// Print messages matching topic filters (pretty JSON).
     Sub(SubArgs),
+    /// Watch every message on the bus, colored, with secrets masked (like the monitor page).
+    Monitor(MonitorArgs),
     /// Send a correlated request and print its reply.
     Req(ReqArgs),
     /// Read and write the state unit's per-user keys (correlated requests, acked writes).
@@ -257,6 +259,9 @@ pub(crate) struct UnitArgs {
     /// (answered with status 203 when a key has no live value).
     #[arg(long, env = "MODT_HUB_DEFAULTS")]
     pub(crate) hub_defaults: Option<PathBuf>,
+    /// Monitor unit: recent messages kept in memory, so a page opened now shows them.
+    #[arg(long, env = "MODT_MONITOR_BUFFER", default_value_t = modt_monitor::config::DEFAULT_BUFFER)]
+    pub(crate) monitor_buffer: usize,
     #[command(flatten)]
     pub(crate) identify: IdentifyArgs,
     #[command(flatten)]
@@ -336,7 +341,8 @@ pub(crate) struct UpArgs {
     /// Address the web units listen on.
     #[arg(long, env = "MODT_WEB_HOST", default_value = "127.0.0.1")]
     pub(crate) web_host: String,
-    /// First web port: identify gets it, the sample app the next one, then the viewer.
+    /// First web port: identify gets it, then the sample app (+1), the viewer (+2) and the
+    /// monitor (+3).
     /// 0 picks free ports.
     #[arg(long, env = "MODT_WEB_PORT", default_value_t = 8080)]
     pub(crate) web_port: u16,
@@ -369,6 +375,8 @@ pub(crate) enum UnitName {
     Dummy,
     /// The web console for a user's keys in the state unit.
     Viewer,
+    /// The live monitor: every message on the bus, masked, in a page for administrators.
+    Monitor,
 }
 
 #[derive(Debug, Args)]
@@ -403,6 +411,21 @@ pub(crate) struct SubArgs {
     /// Print one JSON object per line ({"topic", "qos", "retain", "payload"}) instead of pretty text.
     #[arg(long)]
     pub(crate) jsonl: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MonitorArgs {
+    #[command(flatten)]
+    pub(crate) broker: BrokerArgs,
+    /// Topic filters (MQTT wildcards + and #).
+    #[arg(default_value = "#")]
+    pub(crate) filters: Vec<String>,
+    /// No colors (also when NO_COLOR is set or stdout is not a terminal).
+    #[arg(long)]
+    pub(crate) no_color: bool,
+    /// One line per message: the payload as compact JSON instead of indented.
+    #[arg(long)]
+    pub(crate) compact: bool,
 }
 
 #[derive(Debug, Args)]

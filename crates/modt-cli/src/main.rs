@@ -1,7 +1,7 @@
 //! `modt`: run the whole MoDT system, one unit, or talk to the bus.
 //!
 //! - `cli`: commands, flags and environment variables.
-//! - `commands`: one module per command (`up`, `unit`, `pub`, `sub`, `req`, `state`, `users`, `hub`, `bench`).
+//! - `commands`: one module per command (`up`, `unit`, `pub`, `sub`, `monitor`, `req`, `state`, `users`, `hub`, `bench`).
 //! - `units`: the units this binary can run, by name.
 //! - `credentials`: local broker passwords, one per account, made on first use.
 //! - `logging`: tracing setup (text or JSON).
@@ -31,6 +31,7 @@ async fn main() -> std::process::ExitCode {
         Command::Unit(args) => commands::unit::run(args, shutdown).await,
         Command::Pub(args) => commands::publish::run(args).await,
         Command::Sub(args) => commands::subscribe::run(args, shutdown).await,
+        Command::Monitor(args) => commands::monitor::run(args, shutdown).await,
         Command::Req(args) => commands::request::run(args).await,
         Command::Bench(BenchCmd::Rtt(args)) => commands::bench::rtt(args).await,
         Command::Bench(BenchCmd::State(args)) => commands::bench::state(args).await,

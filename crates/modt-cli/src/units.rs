@@ -16,6 +16,7 @@ pub(crate) const ALL: &[UnitName] = &[
     UnitName::Identify,
     UnitName::Dummy,
     UnitName::Viewer,
+    UnitName::Monitor,
 ];
 
 /// The state unit's database file in the data directory; the original db-unit's file name,
@@ -41,6 +42,7 @@ pub(crate) fn web_addr(name: UnitName, host: &str, first_port: u16) -> Option<St
         UnitName::Identify => 0,
         UnitName::Dummy => 1,
         UnitName::Viewer => 2,
+        UnitName::Monitor => 3,
         UnitName::Echo | UnitName::State | UnitName::Hub => return None,
     };
     let port = if first_port == 0 {
@@ -162,6 +164,24 @@ pub(crate) async fn build(
                 after: None,
             }
         }
+        UnitName::Monitor => {
+            if args.monitor_buffer == 0 {
+                anyhow::bail!("--monitor-buffer / MODT_MONITOR_BUFFER must be at least 1");
+            }
+            let (listener, url) = listen().await?;
+            let config = modt_monitor::MonitorConfig {
+                buffer: args.monitor_buffer,
+                public_url: Some(url.clone()),
+                identify_url: args.app.identify_url.clone(),
+                ..Default::default()
+            };
+            let live = modt_monitor::Live::new(&config);
+            Built {
+                unit: modt_monitor::unit(config, live, listener)?,
+                url: Some(format!("{url}/")),
+                after: None,
+            }
+        }
     };
     if let Some(n) = args.max_in_flight {
         built.unit = built.unit.max_in_flight(n);
@@ -199,6 +219,7 @@ pub(crate) fn name_of(name: UnitName) -> &'static str {
         UnitName::Dummy => modt_dummy::NAME,
         UnitName::Viewer => modt_viewer::NAME,
         UnitName::Hub => modt_hub::NAME,
+        UnitName::Monitor => modt_monitor::NAME,
     }
 }
 
@@ -211,5 +232,6 @@ pub(crate) fn serves(name: UnitName) -> &'static str {
         UnitName::Dummy => "modt/auth/success",
         UnitName::Viewer => "web only",
         UnitName::Hub => "modt/+/GET, modt/+/POST, modt/+/PUT",
+        UnitName::Monitor => "# (watches)",
     }
 }

@@ -44,11 +44,57 @@ fn register_login_app_logout_in_chromium() {
 }
 
 #[test]
+fn monitor_shows_a_published_message_masked_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let password = "monitor e2e password";
+    support::run_ok_with_env(
+        &["users", "add", "watcher", "--admin", "--data-dir", data],
+        &[("MODT_USER_PASSWORD", password)],
+    );
+    let (mut up, banner) = support::up_with_web(dir.path());
+    let login = support::banner_url(&banner, "open");
+    let monitor = support::unit_url(&banner, "monitor");
+    let port = support::broker_port(&banner);
+    let Some(_) = support::run_browser_script(
+        "monitor.mjs",
+        "monitor",
+        &[
+            ("MODT_LOGIN_URL", login.as_str()),
+            ("MODT_MONITOR_URL", monitor.as_str()),
+            ("MODT_USER", "watcher"),
+            ("MODT_PASSWORD", password),
+            ("MODT_BIN", env!("CARGO_BIN_EXE_modt")),
+            ("MODT_BROKER_PORT", port.as_str()),
+        ],
+    ) else {
+        return;
+    };
+    let shots = support::workspace_root().join("target/e2e-screenshots/monitor");
+    for name in [
+        "01-signed-out",
+        "02-live",
+        "03-detail",
+        "04-paused",
+        "05-filtered",
+    ] {
+        assert!(shots.join(format!("{name}.png")).exists(), "{name}.png");
+    }
+    up.signal("INT");
+    let status = up.wait_exit(20);
+    let (out, logs) = up.output();
+    assert!(
+        status.success(),
+        "modt up stopped badly: {status}\n{out}\n{logs}"
+    );
+}
+
+#[test]
 fn viewer_edits_live_updates_and_csrf_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let (_up, banner) = support::up_with_web(dir.path());
     let login = support::banner_url(&banner, "open");
-    let viewer = support::banner_url(&banner, "unit     viewer");
+    let viewer = support::unit_url(&banner, "viewer");
     let Some(_) = support::run_browser_script(
         "viewer.mjs",
         "viewer",

@@ -3,6 +3,7 @@
 pub(crate) mod bench;
 pub(crate) mod broker;
 pub(crate) mod hub;
+pub(crate) mod monitor;
 pub(crate) mod publish;
 pub(crate) mod request;
 pub(crate) mod state;

@@ -43,6 +43,21 @@ pub(crate) fn run_ok(args: &[&str]) -> std::process::Output {
     out
 }
 
+/// Runs `modt` with `args` and extra environment variables; asserts it succeeded.
+pub(crate) fn run_ok_with_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_modt"))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run modt");
+    assert!(
+        out.status.success(),
+        "modt {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Runs `modt` with `args` to completion.
 pub(crate) fn run(args: &[&str]) -> std::process::Output {
     run_in(None, args)
@@ -159,11 +174,14 @@ pub(crate) fn up_with_web_args(
     let mut up = spawn(&args);
     let stdout = up.child.stdout.take().unwrap();
     let mut lines = Vec::new();
-    for line in std::io::BufReader::new(stdout).lines() {
+    let mut reader = std::io::BufReader::new(stdout).lines();
+    for line in reader.by_ref() {
         let line = line.unwrap();
         let done = line.starts_with("Press Ctrl-C");
         lines.push(line);
         if done {
+            // Keep reading, so `modt up`'s last lines do not hit a closed pipe.
+            std::thread::spawn(move || reader.for_each(drop));
             return (up, lines);
         }
     }
@@ -177,6 +195,30 @@ pub(crate) fn banner_url(lines: &[String], label: &str) -> String {
         .find(|l| l.trim_start().starts_with(label))
         .and_then(|l| l.split_whitespace().find(|w| w.starts_with("http")))
         .unwrap_or_else(|| panic!("no {label} URL in {lines:?}"))
+        .to_string()
+}
+
+/// The web URL on the banner line of unit `name` (`unit     monitor  serves …  web URL`).
+pub(crate) fn unit_url(lines: &[String], name: &str) -> String {
+    lines
+        .iter()
+        .find(|l| {
+            let mut words = l.split_whitespace();
+            words.next() == Some("unit") && words.next() == Some(name)
+        })
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("http")))
+        .unwrap_or_else(|| panic!("no web URL for unit {name} in {lines:?}"))
+        .to_string()
+}
+
+/// The embedded broker's port, from the banner line `broker   mqtt://127.0.0.1:PORT`.
+pub(crate) fn broker_port(lines: &[String]) -> String {
+    lines
+        .iter()
+        .find_map(|l| l.trim_start().strip_prefix("broker"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|url| url.rsplit(':').next())
+        .unwrap_or_else(|| panic!("no broker line in {lines:?}"))
         .to_string()
 }
 

@@ -1,0 +1,353 @@
+//! [`Live`]: what the monitor knows right now — the ring buffer, the topic counts, and the open
+//! pages' feeds — behind one lock, so a page that opens (or changes its filter) gets the
+//! buffered history and then every later message, with no gap and no duplicate.
+//!
+//! Each open page has a [`Feed`]: a bounded queue of records matching its filter. Ingest never
+//! waits for a page: when a page's queue is full, the message is dropped *for that page* and
+//! counted; the page learns the count with its next batch. Memory therefore stays bounded
+//! however fast messages come and however slow a browser reads.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use modt::{Message, TopicFilter};
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+
+use crate::buffer::RingBuffer;
+use crate::config::MonitorConfig;
+use crate::record::Record;
+use crate::tree::{TopicCounts, TreeNode};
+
+/// The monitor's shared state. Cheap to share as `Arc<Live>`.
+#[derive(Debug)]
+pub struct Live {
+    inner: Mutex<Inner>,
+    seq: AtomicU64,
+    stats: watch::Sender<Arc<str>>,
+    feed_queue: usize,
+    max_feeds: usize,
+}
+
+#[derive(Debug)]
+struct Inner {
+    buffer: RingBuffer,
+    counts: TopicCounts,
+    max_topics: usize,
+    feeds: Vec<Slot>,
+    next_feed: u64,
+    last_stats_total: Option<u64>,
+}
+
+#[derive(Debug)]
+struct Slot {
+    id: u64,
+    filter: TopicFilter,
+    tx: mpsc::Sender<Arc<Record>>,
+    dropped: Arc<AtomicU64>,
+}
+
+/// Why a page could not get a feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FeedError {
+    /// Too many pages are open.
+    #[error("{0} monitor pages are open already")]
+    TooMany(usize),
+}
+
+/// The counts and tree pages show, sent as `{"type":"stats",…}`.
+#[derive(Debug, Serialize)]
+struct Stats<'a> {
+    r#type: &'static str,
+    total: u64,
+    untracked: u64,
+    tracked: usize,
+    max_topics: usize,
+    buffered: usize,
+    buffer: usize,
+    pages: usize,
+    tree: &'a TreeNode,
+}
+
+impl Live {
+    /// Empty state with the limits of `config`.
+    pub fn new(config: &MonitorConfig) -> Arc<Live> {
+        let (stats, _) = watch::channel(Arc::<str>::from(""));
+        let live = Arc::new(Live {
+            inner: Mutex::new(Inner {
+                buffer: RingBuffer::new(config.buffer),
+                counts: TopicCounts::new(config.max_topics),
+                max_topics: config.max_topics,
+                feeds: Vec::new(),
+                next_feed: 0,
+                last_stats_total: None,
+            }),
+            seq: AtomicU64::new(0),
+            stats,
+            feed_queue: config.feed_queue.max(1),
+            max_feeds: config.max_feeds,
+        });
+        live.tick(Duration::from_secs(1));
+        live
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves counts at worst slightly off: keep going.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes in one message: masks it, keeps it, counts it, and queues it for every page
+    /// whose filter matches (dropping and counting it for pages whose queue is full).
+    pub fn ingest(&self, msg: &Message) {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let record = Arc::new(Record::of(msg, seq));
+        let mut inner = self.lock();
+        inner.counts.count(&record.topic);
+        inner.buffer.push(record.clone());
+        inner.feeds.retain(|slot| {
+            if !slot.filter.matches(&record.topic) {
+                return true;
+            }
+            match slot.tx.try_send(record.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    slot.dropped.fetch_add(1, Ordering::Relaxed);
+                    true
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            }
+        });
+    }
+
+    /// Opens a feed for a page: the buffered records matching `filter` (oldest first), then,
+    /// through the feed, every later match.
+    pub fn open_feed(
+        self: &Arc<Self>,
+        filter: TopicFilter,
+    ) -> Result<(Feed, Vec<Arc<Record>>), FeedError> {
+        let mut inner = self.lock();
+        if inner.feeds.len() >= self.max_feeds {
+            return Err(FeedError::TooMany(self.max_feeds));
+        }
+        let (tx, rx) = mpsc::channel(self.feed_queue);
+        let dropped = Arc::new(AtomicU64::new(0));
+        inner.next_feed += 1;
+        let id = inner.next_feed;
+        let history = inner.buffer.matching(|t| filter.matches(t));
+        inner.feeds.push(Slot {
+            id,
+            filter,
+            tx,
+            dropped: dropped.clone(),
+        });
+        let feed = Feed {
+            id,
+            live: self.clone(),
+            rx,
+            dropped,
+        };
+        Ok((feed, history))
+    }
+
+    /// Watches the stats pages are sent.
+    pub fn stats(&self) -> StatsWatch {
+        StatsWatch {
+            rx: self.stats.subscribe(),
+        }
+    }
+
+    /// Updates rates and, when something changed, publishes fresh stats to every page.
+    pub fn tick(&self, elapsed: Duration) {
+        let json = {
+            let mut inner = self.lock();
+            inner.counts.tick(elapsed);
+            let total = inner.counts.total();
+            let tree = inner.counts.tree();
+            // Send when counts moved, and once more after they stop (rates fall to zero).
+            let moved = inner.last_stats_total != Some(total) || tree.rate > 0.0;
+            if !moved {
+                return;
+            }
+            inner.last_stats_total = Some(total);
+            let stats = Stats {
+                r#type: "stats",
+                total,
+                untracked: inner.counts.untracked(),
+                tracked: inner.counts.tracked(),
+                max_topics: inner.max_topics,
+                buffered: inner.buffer.len(),
+                buffer: inner.buffer.capacity(),
+                pages: inner.feeds.len(),
+                tree: &tree,
+            };
+            serde_json::to_string(&stats).unwrap_or_default()
+        };
+        self.stats.send_replace(json.into());
+    }
+
+    /// Messages seen in all.
+    pub fn total(&self) -> u64 {
+        self.lock().counts.total()
+    }
+
+    /// Messages seen on `topic` (0 for a topic beyond the tracking bound).
+    pub fn count_of(&self, topic: &str) -> u64 {
+        self.lock().counts.count_of(topic)
+    }
+
+    /// Records in the buffer now.
+    pub fn buffered(&self) -> usize {
+        self.lock().buffer.len()
+    }
+
+    /// Pages open now.
+    pub fn pages(&self) -> usize {
+        self.lock().feeds.len()
+    }
+}
+
+/// One page's feed: records matching its filter, and how many were dropped for it.
+/// Dropping it closes the feed.
+#[derive(Debug)]
+pub struct Feed {
+    id: u64,
+    live: Arc<Live>,
+    rx: mpsc::Receiver<Arc<Record>>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Feed {
+    /// Waits for records, then takes up to `max` of them (oldest first) into `out`.
+    /// Returns 0 only when the monitor is gone.
+    pub async fn recv_many(&mut self, out: &mut Vec<Arc<Record>>, max: usize) -> usize {
+        self.rx.recv_many(out, max).await
+    }
+
+    /// Messages dropped for this page since the last call.
+    pub fn take_dropped(&self) -> u64 {
+        self.dropped.swap(0, Ordering::Relaxed)
+    }
+
+    /// Replaces the filter: forgets what was queued under the old one and returns the
+    /// buffered records matching the new one (oldest first).
+    pub fn set_filter(&mut self, filter: TopicFilter) -> Vec<Arc<Record>> {
+        let mut inner = self.live.lock();
+        while self.rx.try_recv().is_ok() {}
+        self.dropped.store(0, Ordering::Relaxed);
+        let history = inner.buffer.matching(|t| filter.matches(t));
+        if let Some(slot) = inner.feeds.iter_mut().find(|s| s.id == self.id) {
+            slot.filter = filter;
+        }
+        history
+    }
+}
+
+/// A page's view of the stats (`{"type":"stats",…}`), latest only.
+#[derive(Debug)]
+pub struct StatsWatch {
+    rx: watch::Receiver<Arc<str>>,
+}
+
+impl StatsWatch {
+    /// The latest stats, marking them seen.
+    pub fn latest(&mut self) -> Arc<str> {
+        self.rx.borrow_and_update().clone()
+    }
+
+    /// Waits until new stats are published; `false` once the monitor is gone.
+    pub async fn changed(&mut self) -> bool {
+        self.rx.changed().await.is_ok()
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.live.lock().feeds.retain(|s| s.id != self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modt::QoS;
+
+    fn msg(topic: &str, payload: &str) -> Message {
+        Message {
+            topic: topic.into(),
+            payload: payload.as_bytes().to_vec().into(),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            response_topic: None,
+            correlation_data: None,
+        }
+    }
+
+    fn config(buffer: usize, feed_queue: usize) -> MonitorConfig {
+        MonitorConfig {
+            buffer,
+            feed_queue,
+            max_feeds: 2,
+            ..MonitorConfig::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_feed_gets_history_then_live_matches_and_counts_drops() {
+        let live = Live::new(&config(3, 2));
+        for i in 0..5 {
+            live.ingest(&msg(&format!("a/{i}"), "{}"));
+        }
+        let (mut feed, history) = live.open_feed(TopicFilter::new("a/#").unwrap()).unwrap();
+        assert_eq!(
+            history.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            vec![3, 4, 5]
+        );
+        live.ingest(&msg("b/x", "{}"));
+        for _ in 0..4 {
+            live.ingest(&msg("a/x", "{}"));
+        }
+        let mut got = Vec::new();
+        assert_eq!(feed.recv_many(&mut got, 10).await, 2);
+        assert_eq!(feed.take_dropped(), 2);
+        assert_eq!(feed.take_dropped(), 0);
+        assert_eq!(live.buffered(), 3);
+        assert_eq!(live.total(), 10);
+
+        let history = feed.set_filter(TopicFilter::new("b/+").unwrap());
+        assert_eq!(history.len(), 0, "b/x left the buffer already");
+        live.ingest(&msg("b/y", "{}"));
+        got.clear();
+        assert_eq!(feed.recv_many(&mut got, 10).await, 1);
+        assert_eq!(got[0].topic, "b/y");
+    }
+
+    #[test]
+    fn pages_are_bounded_and_closed_feeds_leave() {
+        let live = Live::new(&config(3, 2));
+        let all = TopicFilter::new("#").unwrap();
+        let a = live.open_feed(all.clone()).unwrap();
+        let _b = live.open_feed(all.clone()).unwrap();
+        assert_eq!(
+            live.open_feed(all.clone()).unwrap_err(),
+            FeedError::TooMany(2)
+        );
+        drop(a);
+        assert_eq!(live.pages(), 1);
+        assert!(live.open_feed(all).is_ok());
+    }
+
+    #[test]
+    fn stats_are_published_when_counts_move() {
+        let live = Live::new(&config(3, 2));
+        let mut feed = live.stats();
+        let first = feed.latest();
+        assert!(first.contains("\"total\":0"), "{first}");
+        live.ingest(&msg("x/y", r#"{"token":"t0ps3cret"}"#));
+        live.tick(Duration::from_secs(1));
+        let s = feed.latest();
+        assert!(s.contains("\"total\":1"), "{s}");
+        assert!(s.contains("\"path\":\"x/y\""), "{s}");
+        assert!(!s.contains("t0ps3cret"));
+    }
+}
