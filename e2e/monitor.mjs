@@ -38,7 +38,7 @@ await run(async () => {
       `filter rules in the browser: ${rules}`);
 
     // Published now, on the page within a second, masked.
-    const topic = "e2e/monitor/login";
+    const topic = "modt/e2e/monitor/login";
     publish(topic, JSON.stringify({ user_id: "u-e2e", session_id: secret, role: "user" }));
     const row = page.getByTestId("message").filter({ hasText: topic }).first();
     await row.waitFor({ timeout: 1000 });
@@ -53,26 +53,28 @@ await run(async () => {
     await page.getByRole("button", { name: "Close" }).click();
 
     // Filter: only matching messages, the buffered ones first.
-    await page.getByTestId("filter").fill("e2e/#");
+    await page.getByTestId("filter").fill("modt/e2e/#");
     await page.getByTestId("apply").click();
     await page.waitForFunction(() => {
       const rows = [...document.querySelectorAll("[data-testid=message] td.topic")];
-      return rows.length > 0 && rows.every((td) => td.textContent.startsWith("e2e/"));
+      return rows.length > 0 && rows.every((td) => td.textContent.startsWith("modt/e2e/"));
     }, null, { timeout: 5000 });
-    await page.getByTestId("filter").fill("e2e/#/x");
+    await page.getByTestId("filter").fill("modt/e2e/#/x");
     await page.getByTestId("apply").click();
     await page.getByTestId("filter-error").waitFor();
-    await page.getByTestId("filter").fill("e2e/#");
+    await page.getByTestId("filter").fill("modt/e2e/#");
     await page.getByTestId("apply").click();
 
     // Pause: new messages wait; resume shows them.
     await page.getByTestId("pause").click();
-    publish("e2e/monitor/paused", '{"n": 1}');
+    publish("modt/e2e/monitor/paused", '{"n": 1}');
     await page.getByTestId("status").filter({ hasText: "1 new" }).waitFor({ timeout: 5000 });
-    check(await page.getByTestId("message").filter({ hasText: "e2e/monitor/paused" }).count() === 0, "paused");
+    check(await page.getByTestId("message").filter({ hasText: "modt/e2e/monitor/paused" }).count() === 0, "paused");
     await shot(page, "04-paused");
     await page.getByTestId("pause").click();
-    await page.getByTestId("message").filter({ hasText: "e2e/monitor/paused" }).waitFor({ timeout: 1000 });
+    await page.getByTestId("message").filter({ hasText: "modt/e2e/monitor/paused" }).waitFor({ timeout: 1000 });
+    // The tree: open `modt` to see `e2e` below it.
+    await page.getByTestId("tree").locator('button.toggle[aria-expanded="false"]').first().click();
     await page.getByTestId("tree").getByRole("button", { name: "e2e", exact: true }).waitFor({ timeout: 5000 });
     await shot(page, "05-filtered");
 

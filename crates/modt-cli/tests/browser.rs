@@ -66,6 +66,8 @@ fn monitor_shows_a_published_message_masked_in_chromium() {
             ("MODT_PASSWORD", password),
             ("MODT_BIN", env!("CARGO_BIN_EXE_modt")),
             ("MODT_BROKER_PORT", port.as_str()),
+            // `modt pub` logs in with the cli account of this data directory.
+            ("MODT_DATA_DIR", data),
         ],
     ) else {
         return;
