@@ -69,6 +69,13 @@ impl Lang {
     }
 }
 
+/// The `?lang=en|ja` query every page accepts, to override `Accept-Language`.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct LangQuery {
+    /// `en` or `ja`.
+    pub lang: Option<String>,
+}
+
 /// A unit's messages in both languages: pairs of (key, text).
 #[derive(Debug, Clone, Copy)]
 pub struct Catalog {

@@ -28,5 +28,5 @@ pub mod serve;
 pub use csrf::CsrfToken;
 pub use error::WebError;
 pub use identity::{SessionUser, Visitor};
-pub use lang::{Catalog, Lang};
+pub use lang::{Catalog, Lang, LangQuery};
 pub use pages::{Page, Templates};

@@ -14,8 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use modt::{Client, Directory};
 use modt_web::identity::{self, Visitor};
-use modt_web::{Lang, Page, SessionUser, Templates, WebError};
-use serde::Deserialize;
+use modt_web::{Lang, LangQuery, Page, SessionUser, Templates, WebError};
 
 use crate::messages::CATALOG;
 
@@ -43,13 +42,6 @@ pub struct PageState {
     pub viewer_url: Option<String>,
     /// How long to wait for the identify unit.
     pub timeout: Duration,
-}
-
-/// `?lang=en|ja`.
-#[derive(Debug, Default, Deserialize)]
-pub struct LangQuery {
-    /// The language override.
-    pub lang: Option<String>,
 }
 
 /// `GET /`.

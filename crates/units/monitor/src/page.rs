@@ -8,8 +8,7 @@
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use modt_web::{Lang, Page, SessionUser, WebError};
-use serde::Deserialize;
+use modt_web::{Lang, LangQuery, Page, SessionUser, WebError};
 
 use crate::access::{self, Access};
 use crate::messages::CATALOG;
@@ -27,13 +26,6 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/forbidden.html"),
     ),
 ];
-
-/// `?lang=en|ja`.
-#[derive(Debug, Default, Deserialize)]
-pub struct LangQuery {
-    /// The language override.
-    pub lang: Option<String>,
-}
 
 /// `GET /`.
 pub async fn show(

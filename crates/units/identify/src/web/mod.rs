@@ -26,6 +26,8 @@ use axum::Router;
 use modt::{Client, Directory};
 use modt_web::cookies::{self, CookieScope};
 use modt_web::{Lang, Templates, WebError};
+
+pub use modt_web::LangQuery;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
@@ -161,11 +163,4 @@ impl WebState {
         }
         peer.ip().to_string()
     }
-}
-
-/// The `?lang=` override shared by every page.
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct LangQuery {
-    /// `en` or `ja`.
-    pub lang: Option<String>,
 }
