@@ -104,22 +104,27 @@ pub(crate) fn hashed(
         .collect()
 }
 
+/// `broker`, or, when it gives no credentials at all, `account`'s password file in
+/// `data_dir` if one was made there.
+pub(crate) fn local_account(broker: &BrokerArgs, data_dir: &Path, account: &str) -> BrokerArgs {
+    let mut broker = broker.clone();
+    let given =
+        broker.username.is_some() || broker.password.is_some() || broker.password_file.is_some();
+    let path = password_path(data_dir, account);
+    if !given && path.exists() {
+        broker.username = Some(account.to_string());
+        broker.password_file = Some(path);
+    }
+    broker
+}
+
 /// `broker` with the local `cli` account filled in when no credentials were given and the
 /// data directory (`MODT_DATA_DIR`, default `./modt-data`) has them; and the client id prefix
 /// that account needs.
 pub(crate) fn for_cli(broker: &BrokerArgs, prefix: &str) -> (BrokerArgs, String) {
-    let mut broker = broker.clone();
-    let given =
-        broker.username.is_some() || broker.password.is_some() || broker.password_file.is_some();
-    if !given {
-        let data_dir = std::env::var_os("MODT_DATA_DIR")
-            .map_or_else(|| PathBuf::from("./modt-data"), PathBuf::from);
-        let path = password_path(&data_dir, CLI_ACCOUNT);
-        if path.exists() {
-            broker.username = Some(CLI_ACCOUNT.to_string());
-            broker.password_file = Some(path);
-        }
-    }
+    let data_dir = std::env::var_os("MODT_DATA_DIR")
+        .map_or_else(|| PathBuf::from("./modt-data"), PathBuf::from);
+    let broker = local_account(broker, &data_dir, CLI_ACCOUNT);
     // The embedded broker accepts only client ids that start with the account's name.
     let prefix = match &broker.username {
         Some(user) => format!("{user}-{prefix}"),

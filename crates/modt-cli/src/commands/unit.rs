@@ -22,15 +22,11 @@ pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Re
     }
     // Without credentials, the unit's own account from the data directory, if `modt up` or
     // `modt broker config` made one there.
-    let mut broker = cmd.unit.broker.clone();
-    let given =
-        broker.username.is_some() || broker.password.is_some() || broker.password_file.is_some();
-    let account = units::name_of(cmd.name);
-    let own = crate::credentials::password_path(&cmd.unit.data_dir, account);
-    if !given && own.exists() {
-        broker.username = Some(account.to_string());
-        broker.password_file = Some(own);
-    }
+    let broker = crate::credentials::local_account(
+        &cmd.unit.broker,
+        &cmd.unit.data_dir,
+        units::name_of(cmd.name),
+    );
     let config = broker.client_config("unused")?;
     unit.run(config, shutdown)
         .await

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use crate::config::IdentifyConfig;
 use crate::handshake::Handshakes;
-use crate::store::IdentityStore;
+use crate::sessions::SessionKey;
+use crate::store::{unix_now, IdentityStore, StoreError, User};
 use crate::throttle::Throttle;
 
 /// The unit's shared parts. Held in an `Arc`.
@@ -29,5 +30,14 @@ impl Identity {
             store,
             config,
         })
+    }
+}
+
+impl Identity {
+    /// The user of the live session stored under `key`, now; counts as a use of it.
+    pub async fn session_user(&self, key: &SessionKey) -> Result<Option<User>, StoreError> {
+        self.store
+            .session_user(key, unix_now(), self.config.session_idle)
+            .await
     }
 }

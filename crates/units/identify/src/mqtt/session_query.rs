@@ -11,19 +11,13 @@ use modt::{Context, HandlerError, HandlerResult, Message};
 
 use crate::core::Identity;
 use crate::sessions::{self, SessionKey};
-use crate::store::unix_now;
 
 /// Answers one session query.
 pub async fn handle(identity: Arc<Identity>, ctx: Context, msg: Message) -> HandlerResult {
     let query: SessionQuery = ctx.decode(&msg)?;
     let user = if sessions::plausible(&query.session_id) {
         identity
-            .store
-            .session_user(
-                &SessionKey::of(&query.session_id),
-                unix_now(),
-                identity.config.session_idle,
-            )
+            .session_user(&SessionKey::of(&query.session_id))
             .await
             .map_err(|e| HandlerError::new(ErrorCode::Unavailable, e.to_string()))?
     } else {

@@ -33,7 +33,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::core::Identity;
 use crate::sessions::SessionKey;
-use crate::store::{unix_now, User};
+use crate::store::User;
 
 /// Largest form or JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -123,8 +123,7 @@ impl WebState {
         let key = SessionKey::of(&id);
         let user = self
             .identity
-            .store
-            .session_user(&key, unix_now(), self.identity.config.session_idle)
+            .session_user(&key)
             .await
             .map_err(|e| WebError::Internal(e.to_string()))?;
         Ok(user.map(|u| (key, u)))
