@@ -25,6 +25,7 @@ pub mod unit;
 pub use client::{
     check_error_reply, Client, ClientConfig, ConnectionState, Credentials, LastWill, Message,
     MqttVersion, Outgoing, QoS, RequestContext, Secret, Subscription, TlsConfig,
+    DEFAULT_MAX_INFLIGHT, MAX_PACKET_BYTES,
 };
 pub use directory::Directory;
 pub use error::Error;

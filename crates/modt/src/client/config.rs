@@ -11,6 +11,10 @@ pub const DEFAULT_BROKER_PORT: u16 = 1883;
 /// Largest MQTT packet the client sends or accepts: 1 MiB, well above the 256 KiB value limit.
 pub const MAX_PACKET_BYTES: usize = 1024 * 1024;
 
+/// Default window of unacknowledged QoS 1/2 publishes. rumqttc's own default (100) caps a
+/// pipelining client at 100 messages per broker round trip, which under load is the limit.
+pub const DEFAULT_MAX_INFLIGHT: u16 = 1024;
+
 /// Which MQTT protocol version to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MqttVersion {
@@ -113,6 +117,9 @@ pub struct ClientConfig {
     pub reconnect_max: Duration,
     /// Capacity of the outgoing request queue. When full, publishing waits.
     pub queue_capacity: usize,
+    /// Most QoS 1/2 publishes sent but not yet acknowledged by the broker. MQTT 5 brokers
+    /// may ask for fewer (their receive maximum), which then wins.
+    pub max_inflight: u16,
     /// Capacity of each subscription's delivery queue. When full, the connection waits
     /// (back-pressure to the broker) rather than drop a message.
     pub subscription_capacity: usize,
@@ -136,6 +143,7 @@ impl ClientConfig {
             reconnect_min: Duration::from_millis(100),
             reconnect_max: Duration::from_secs(5),
             queue_capacity: 1024,
+            max_inflight: DEFAULT_MAX_INFLIGHT,
             subscription_capacity: 1024,
             last_will: None,
         }

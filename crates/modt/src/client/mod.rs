@@ -26,7 +26,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
-pub use config::{ClientConfig, Credentials, LastWill, MqttVersion, Secret, TlsConfig};
+pub use config::{
+    ClientConfig, Credentials, LastWill, MqttVersion, Secret, TlsConfig, DEFAULT_MAX_INFLIGHT,
+    MAX_PACKET_BYTES,
+};
 pub use connection::{ConnectionState, MAX_BACKLOG};
 pub use message::{Message, Outgoing, QoS};
 pub use request::RequestContext;

@@ -136,6 +136,7 @@ pub(crate) fn build(cfg: &ClientConfig) -> Result<(Sender, Poller), Error> {
             o.set_keep_alive(cfg.keep_alive)
                 .set_clean_session(true)
                 .set_max_packet_size(MAX_PACKET_BYTES, MAX_PACKET_BYTES)
+                .set_inflight(cfg.max_inflight.max(1))
                 .set_request_channel_capacity(cfg.queue_capacity);
             if let Some(c) = &cfg.credentials {
                 o.set_credentials(&c.username, c.password.expose());
@@ -161,6 +162,7 @@ pub(crate) fn build(cfg: &ClientConfig) -> Result<(Sender, Poller), Error> {
                 .set_clean_start(true)
                 .set_max_packet_size(Some(MAX_PACKET_BYTES as u32))
                 .set_request_channel_capacity(cfg.queue_capacity)
+                .set_outgoing_inflight_upper_limit(cfg.max_inflight.max(1))
                 .set_network_options(net);
             if let Some(c) = &cfg.credentials {
                 o.set_credentials(&c.username, c.password.expose());

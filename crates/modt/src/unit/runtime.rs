@@ -66,6 +66,10 @@ impl Unit {
         let presence = Presence::new(info)?;
         config.client_id = ClientConfig::unique_client_id(&unit_id);
         config.last_will = Some(presence.last_will());
+        // Room for one outgoing message per handler in flight: when handlers outnumber the
+        // queue, each waiting publish is parked in rumqttc's channel, and un-parking them costs
+        // time proportional to how many wait.
+        config.queue_capacity = config.queue_capacity.max(max_in_flight);
         let queue = config.subscription_capacity;
         let client = Client::connect(config).await?;
         let shared = Arc::new(Shared {

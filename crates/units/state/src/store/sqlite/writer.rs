@@ -156,6 +156,12 @@ fn commit(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<BatchResult>, Store
     let now = now_ms();
     let stamp = now_text();
     for job in jobs {
+        // A lone set or delete needs no savepoint: it modifies with one statement, and a
+        // failed statement changes nothing. (A clear runs two, so it keeps its savepoint.)
+        if let [write @ (Write::Set { .. } | Write::Delete { .. })] = job.writes.as_slice() {
+            results.push(apply(&tx, write, now, &stamp).map(|o| vec![o]));
+            continue;
+        }
         let mut sp = tx.savepoint().map_err(storage)?;
         let outcome: BatchResult = job
             .writes
