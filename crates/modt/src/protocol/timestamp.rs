@@ -12,9 +12,26 @@ pub const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
 pub struct Timestamp(pub String);
 
 impl Timestamp {
-    /// The current time in the original SDK's format.
+    /// The current time in the original SDK's format ([`TIMESTAMP_FORMAT`], UTC).
+    ///
+    /// Formatted field by field: every message carries one, and chrono's format-string
+    /// interpreter showed up in profiles of the state unit.
     pub fn now() -> Self {
-        Timestamp(chrono::Utc::now().format(TIMESTAMP_FORMAT).to_string())
+        Timestamp::at(chrono::Utc::now())
+    }
+
+    /// `t` in the original SDK's format ([`TIMESTAMP_FORMAT`]).
+    pub fn at(t: chrono::DateTime<chrono::Utc>) -> Self {
+        use chrono::{Datelike, Timelike};
+        Timestamp(format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ))
     }
 }
 
@@ -27,4 +44,21 @@ impl Default for Timestamp {
 /// Serde default for optional received timestamps.
 pub(crate) fn now_opt() -> Option<Timestamp> {
     Some(Timestamp::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_text_as_the_format_string() {
+        for secs in [0_i64, 1_700_000_000, 4_102_444_799, 951_782_400] {
+            let t = chrono::DateTime::from_timestamp(secs, 999_000_000).unwrap();
+            assert_eq!(
+                Timestamp::at(t).0,
+                t.format(TIMESTAMP_FORMAT).to_string(),
+                "{secs}"
+            );
+        }
+    }
 }

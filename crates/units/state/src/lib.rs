@@ -8,8 +8,10 @@
 //! - [`store`]: the storage seam ([`Store`]) and its SQLite implementation.
 //! - [`limits`]: the size limits of PROTOCOL.md §5.
 //! - `handlers`: one file per topic: decode → apply → reply.
+//! - [`events`]: change events, queued by handlers and published by one task.
 //! - [`unit`]: wiring the handlers into a [`modt::Unit`].
 
+pub mod events;
 mod handlers;
 pub mod limits;
 pub mod store;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use modt::protocol::topics;
 use modt::{Context, Message, Unit};
 
+use crate::events;
 use crate::handlers::{self, Shared};
 use crate::store::Store;
 use crate::Limits;
@@ -39,10 +40,11 @@ type Accept =
 
 /// Builds the state unit over `store`.
 pub fn unit(store: Arc<dyn Store>, config: StateConfig) -> Unit {
+    let (sink, source) = events::channel();
     let shared = Arc::new(Shared {
         store,
         limits: config.limits,
-        events: config.events,
+        events: config.events.then_some(sink),
     });
     let routes: [(modt::Topic, Accept); 8] = [
         (topics::STATE_SET, handlers::set::accept),
@@ -61,6 +63,9 @@ pub fn unit(store: Arc<dyn Store>, config: StateConfig) -> Unit {
             topics::STATE_KEYS_LIST,
             topics::STATE_ALL_VALUE,
         ]);
+    if config.events {
+        unit = unit.service("events", move |ctx| source.publish(ctx));
+    }
     for (topic, accept) in routes {
         let shared = shared.clone();
         unit = unit.route_ordered(topic.to_filter(), move |ctx, msg| accept(&shared, ctx, msg));

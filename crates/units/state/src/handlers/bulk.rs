@@ -120,7 +120,7 @@ pub(crate) fn set(
                 value: Some(e.value),
                 version,
             };
-            h.changed(&ctx, event).await;
+            h.changed(event).await;
         }
         Ok(())
     }))

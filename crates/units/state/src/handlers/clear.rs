@@ -40,7 +40,7 @@ pub(crate) fn accept(
             value: None,
             version: None,
         };
-        h.changed(&ctx, event).await;
+        h.changed(event).await;
         Ok(())
     }))
 }

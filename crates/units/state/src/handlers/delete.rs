@@ -44,7 +44,7 @@ pub(crate) fn accept(
                 value: None,
                 version: Some(version),
             };
-            h.changed(&ctx, event).await;
+            h.changed(event).await;
         }
         Ok(())
     }))

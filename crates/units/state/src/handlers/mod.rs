@@ -14,8 +14,10 @@ pub(crate) mod set;
 
 use std::sync::Arc;
 
-use modt::protocol::{topics, ErrorCode, StateChanged, Timestamp};
-use modt::{Context, HandlerError, Outgoing, QoS};
+use modt::protocol::{ErrorCode, StateChanged};
+use modt::HandlerError;
+
+use crate::events::EventSink;
 
 use crate::store::{Store, StoreError};
 use crate::Limits;
@@ -25,8 +27,8 @@ use crate::Limits;
 pub(crate) struct Shared {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) limits: Limits,
-    /// Publish change events on `modt/state/changed/{user_id}`.
-    pub(crate) events: bool,
+    /// Where change events go (`modt/state/changed/{user_id}`); `None` when they are off.
+    pub(crate) events: Option<EventSink>,
 }
 
 /// Store errors as the wire sees them (the only place this mapping lives).
@@ -40,33 +42,10 @@ pub(crate) fn store_error(e: StoreError) -> HandlerError {
 }
 
 impl Shared {
-    /// Publishes a change event (QoS 0: a notification, not the record; the store is the record).
-    /// A failure is logged, never fails the write that already committed.
-    pub(crate) async fn changed(&self, ctx: &Context, mut event: StateChanged) {
-        if !self.events {
-            return;
-        }
-        event.timestamp = Some(Timestamp::now());
-        let topic = match topics::state_changed(&event.user_id) {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::warn!(error = %e, "no change-event topic for this user id");
-                return;
-            }
-        };
-        let bytes = match modt::protocol::encode(&event) {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not encode a change event");
-                return;
-            }
-        };
-        if let Err(e) = ctx
-            .client()
-            .publish(Outgoing::new(topic, bytes).qos(QoS::AtMostOnce))
-            .await
-        {
-            tracing::warn!(error = %e, "could not publish a change event");
+    /// Queues a change event for the unit's event publisher, when events are on.
+    pub(crate) async fn changed(&self, event: StateChanged) {
+        if let Some(events) = &self.events {
+            events.send(event).await;
         }
     }
 }

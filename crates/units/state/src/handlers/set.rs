@@ -48,7 +48,7 @@ pub(crate) fn accept(
             value: Some(req.value),
             version: Some(version),
         };
-        h.changed(&ctx, event).await;
+        h.changed(event).await;
         Ok(())
     }))
 }
