@@ -169,3 +169,74 @@ async fn an_overlong_request_id_from_a_raw_client_gets_a_bad_request() {
     client.shutdown().await;
     unit.stop().await.unwrap();
 }
+
+const HUGE: Topic = Topic::from_static("modt/test/huge");
+
+/// A reply over the packet limit: the client refuses it with `TooLarge` instead of handing it
+/// to the connection (where it would end the connection and lose what was in flight), the
+/// requester is told, and the unit and both clients carry on.
+async fn oversized_messages(kind: BrokerKind, version: MqttVersion) {
+    init_tracing();
+    let Some(broker) = TestBroker::start(kind) else {
+        return;
+    };
+    let unit_id = client_id("huge");
+    let unit = Unit::new("huge", "test", "0").unit_id(&unit_id).route(
+        HUGE.to_filter(),
+        |ctx: Context, _msg: Message| async move {
+            let filler = "x".repeat(modt::MAX_PACKET_BYTES);
+            ctx.reply(&json!({ "filler": filler })).await?;
+            Ok(())
+        },
+    );
+    let unit = RunningUnit::start(unit, broker.client_config("huge", version));
+    let client = Client::connect(broker.client_config("req", version))
+        .await
+        .unwrap();
+    wait_online(&client, &unit_id).await;
+    let generation = client.connection().borrow().generation;
+
+    // 1. Publishing one directly fails at once, naming the sizes.
+    let big = Outgoing::new(HUGE, vec![b' '; modt::MAX_PACKET_BYTES]);
+    match client.publish(big).await {
+        Err(modt::Error::TooLarge { bytes, limit, .. }) => {
+            assert!(bytes > limit, "{bytes} <= {limit}");
+            assert_eq!(limit, modt::MAX_PACKET_BYTES);
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+
+    // 2. A handler whose reply is too large: the requester gets a too_large error reply.
+    let err = client
+        .request_json::<_, serde_json::Value>(&HUGE, &json!({}), Some(Duration::from_secs(5)))
+        .await
+        .unwrap_err();
+    match err {
+        modt::Error::Remote { body, .. } => {
+            assert_eq!(body.code, ErrorCode::TooLarge);
+            assert!(body.message.contains("packet limit"), "{}", body.message);
+        }
+        other => panic!("expected a too_large error reply, got {other:?}"),
+    }
+
+    // 3. Nobody lost their connection: the unit still answers, on the same connection.
+    let ping: PingReply = client
+        .request_json(&topics::unit_ping(&unit_id).unwrap(), &json!({}), None)
+        .await
+        .unwrap();
+    assert!(ping.errors >= 1, "{ping:?}");
+    assert_eq!(client.connection().borrow().generation, generation);
+
+    client.shutdown().await;
+    unit.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_messages_are_refused_before_the_wire_embedded_v5() {
+    oversized_messages(BrokerKind::Embedded, MqttVersion::V5).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_messages_are_refused_before_the_wire_mosquitto_v311() {
+    oversized_messages(BrokerKind::Mosquitto, MqttVersion::V311).await;
+}

@@ -48,6 +48,16 @@ pub enum Error {
         /// How long we waited.
         timeout: Duration,
     },
+    /// A message too large to publish: its MQTT packet would exceed the packet limit.
+    #[error("a message for {topic} would be {bytes} bytes; the MQTT packet limit is {limit}")]
+    TooLarge {
+        /// Where it was going.
+        topic: String,
+        /// Its size as a packet.
+        bytes: usize,
+        /// The limit ([`MAX_PACKET_BYTES`](crate::MAX_PACKET_BYTES)).
+        limit: usize,
+    },
     /// The client was shut down or its connection task ended.
     #[error("the MQTT client is shut down")]
     Closed,
@@ -96,6 +106,7 @@ impl Error {
                 ErrorCode::BadRequest
             }
             Error::Timeout { .. } => ErrorCode::Timeout,
+            Error::TooLarge { .. } => ErrorCode::TooLarge,
             Error::Remote { body, .. } => body.code,
             Error::SubscribeRefused { .. } | Error::Refused { .. } => ErrorCode::Unauthorized,
             Error::Connect { .. } | Error::Closed => ErrorCode::Unavailable,

@@ -85,6 +85,16 @@ pub struct Outgoing {
 }
 
 impl Outgoing {
+    /// The size of this message as an MQTT PUBLISH packet, counted generously (the MQTT 5
+    /// layout, whose properties 3.1.1 leaves out).
+    pub fn packet_bytes(&self) -> usize {
+        let properties = 4
+            + self.response_topic.as_ref().map_or(0, |t| 3 + t.len())
+            + self.correlation_data.as_ref().map_or(0, |c| 3 + c.len());
+        // fixed header (≤ 5) + topic (2 + len) + packet id (2) + properties + payload
+        5 + 2 + self.topic.as_str().len() + 2 + properties + self.payload.len()
+    }
+
     /// A QoS 1, non-retained message.
     pub fn new(topic: crate::Topic, payload: impl Into<Bytes>) -> Self {
         Outgoing {

@@ -219,7 +219,19 @@ impl Client {
     }
 
     /// Publishes a message. Waits while the outgoing queue is full.
+    ///
+    /// A message over [`MAX_PACKET_BYTES`] is refused here with [`Error::TooLarge`]: handed
+    /// to the connection, it would end it (the client refuses to send it, or the receiver
+    /// refuses to read it), and take every unacknowledged message with it.
     pub async fn publish(&self, msg: Outgoing) -> Result<(), Error> {
+        let bytes = msg.packet_bytes();
+        if bytes > MAX_PACKET_BYTES {
+            return Err(Error::TooLarge {
+                topic: msg.topic.to_string(),
+                bytes,
+                limit: MAX_PACKET_BYTES,
+            });
+        }
         self.inner.sender.publish(msg).await
     }
 

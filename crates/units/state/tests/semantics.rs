@@ -362,3 +362,63 @@ async fn committed_changes_are_announced_per_user() {
     c.shutdown().await;
     state.stop().await;
 }
+
+/// A reply that would not fit one MQTT packet (1 MiB) is refused with a clear error that says
+/// what to do instead; the unit and its connection carry on, and the smaller questions work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_over_the_packet_limit_get_a_too_large_error_with_a_way_out() {
+    let broker = TestBroker::embedded();
+    let (state, c) = support::start(&broker, MqttVersion::V5, None).await;
+    // 4,200 keys of 255 bytes: a keys list of about 1.1 MB.
+    for chunk in 0..5 {
+        let entries = (0..840)
+            .map(|i| BulkEntry {
+                key: format!("{chunk}{i:0>254}"),
+                value: json!(i),
+                if_version: None,
+                ttl_secs: None,
+            })
+            .collect();
+        let set = StateBulkSet {
+            timestamp: None,
+            user_id: "many".into(),
+            entries,
+            correlation: Correlation::NONE,
+        };
+        let _: StateAck = c
+            .request_json(&topics::STATE_BULK_SET, &set, None)
+            .await
+            .unwrap();
+    }
+    for (topic, query) in [
+        (topics::STATE_KEYS_QUERY, json!({"user_id": "many"})),
+        (topics::STATE_ALL_GET, json!({"user_id": "many"})),
+    ] {
+        let err = c
+            .request_json::<_, Value>(&topic, &query, None)
+            .await
+            .unwrap_err();
+        match err {
+            modt::Error::Remote { body, .. } => {
+                assert_eq!(body.code, ErrorCode::TooLarge, "{topic}");
+                assert!(body.message.contains("packet limit"), "{}", body.message);
+                assert!(body.message.contains("prefix"), "{}", body.message);
+            }
+            other => panic!("{topic}: {other:?}"),
+        }
+    }
+    // The way out works: one prefix at a time.
+    let mut total = 0;
+    for chunk in 0..5 {
+        let mut q = StateKeysQuery::new("many");
+        q.prefix = Some(chunk.to_string());
+        let list: StateKeysList = c
+            .request_json(&topics::STATE_KEYS_QUERY, &q, None)
+            .await
+            .unwrap();
+        total += list.keys.len();
+    }
+    assert_eq!(total, 4200);
+    c.shutdown().await;
+    state.stop().await;
+}

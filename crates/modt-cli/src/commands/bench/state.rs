@@ -24,6 +24,16 @@ use crate::cli::StateBenchArgs;
 
 const WAIT: Duration = Duration::from_secs(60);
 
+/// Most pipelined-set keys read back in one keys list (it must fit one MQTT packet).
+const KEYS_PER_LIST: usize = 80_000;
+
+/// The key of the `i`-th of `m` pipelined sets: `s` and `i` in as many digits as `m - 1` has,
+/// so the two-digit prefixes `s00` … `s99` split the keys into parts of at most `m / 10`.
+fn set_key(i: usize, m: usize) -> String {
+    let width = m.saturating_sub(1).max(1).ilog10() as usize + 1;
+    format!("s{i:0width$}")
+}
+
 pub(crate) async fn state(mut args: StateBenchArgs) -> anyhow::Result<()> {
     let broker = super::embedded_broker(args.embedded, &mut args.broker)?;
     let dir = tempfile::tempdir().context("cannot make a temporary directory for the database")?;
@@ -163,12 +173,12 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
             client
                 .publish_json(
                     &topics::STATE_SET,
-                    &StateSet::new(&user, format!("s{i}"), json!(i)),
+                    &StateSet::new(&user, set_key(i, args.sets), json!(i)),
                 )
                 .await?;
         }
         let sent = t.elapsed();
-        let last = format!("s{}", args.sets - 1);
+        let last = set_key(args.sets - 1, args.sets);
         let v = gets.get(&client, &last, WAIT).await?;
         let done = t.elapsed();
         if v.value != json!(args.sets - 1) {
@@ -177,19 +187,31 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
         let mut lists = client
             .subscribe(&topics::STATE_KEYS_LIST.to_filter(), QoS::AtLeastOnce)
             .await?;
-        client
-            .publish_json(&topics::STATE_KEYS_QUERY, &StateKeysQuery::new(&user))
-            .await?;
-        let count = loop {
-            let m = tokio::time::timeout(WAIT, lists.recv())
-                .await
-                .context("no keys list")?
-                .context("closed")?;
-            let l: StateKeysList = serde_json::from_slice(&m.payload)?;
-            if l.user_id == user {
-                break l.keys.iter().filter(|k| k.starts_with('s')).count();
-            }
+        // One list must fit one MQTT packet (1 MiB, ~100k of these keys): past that, ask a
+        // MoDT state unit for one prefix at a time (`s00` … `s99` partition the keys).
+        let prefixes: Vec<Option<String>> = if args.sets > KEYS_PER_LIST && !args.external_state {
+            (0..100).map(|p| Some(format!("s{p:02}"))).collect()
+        } else {
+            vec![None]
         };
+        let mut count = 0;
+        for prefix in prefixes {
+            let mut query = StateKeysQuery::new(&user);
+            query.prefix = prefix;
+            client
+                .publish_json(&topics::STATE_KEYS_QUERY, &query)
+                .await?;
+            count += loop {
+                let m = tokio::time::timeout(WAIT, lists.recv())
+                    .await
+                    .context("no keys list (a list over 1 MiB cannot be sent; use fewer --sets)")?
+                    .context("closed")?;
+                let l: StateKeysList = serde_json::from_slice(&m.payload)?;
+                if l.user_id == user {
+                    break l.keys.iter().filter(|k| k.starts_with('s')).count();
+                }
+            };
+        }
         if count != args.sets {
             bail!("the keys query lists {count} of the {} keys set", args.sets);
         }
@@ -253,4 +275,27 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
     }
     client.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::set_key;
+
+    #[test]
+    fn two_digit_prefixes_split_the_set_keys_into_small_parts() {
+        for m in [1, 9, 10, 11, 100_001, 250_000] {
+            let mut parts = vec![0usize; 100];
+            for i in 0..m {
+                let key = set_key(i, m);
+                let p: usize = key[1..3.min(key.len())].parse().unwrap();
+                parts[p] += 1;
+            }
+            assert_eq!(parts.iter().sum::<usize>(), m);
+            assert!(
+                parts.iter().all(|&n| n <= (m / 10).max(10)),
+                "m = {m}: {parts:?}"
+            );
+        }
+        assert_eq!(set_key(49_999, 50_000), "s49999");
+    }
 }

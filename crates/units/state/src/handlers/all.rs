@@ -8,7 +8,7 @@ use modt::protocol::{topics, Correlation, EntryMeta, StateAllGet, StateAllValue,
 use modt::unit::HandlerFuture;
 use modt::{Context, HandlerError, Message};
 
-use super::{store_error, Shared};
+use super::{store_error, too_large_hint, Shared};
 
 pub(crate) fn accept(
     h: &Arc<Shared>,
@@ -42,6 +42,6 @@ pub(crate) fn accept(
             meta: ctx.request().is_correlated().then_some(meta),
             correlation: Correlation::NONE,
         };
-        ctx.answer(&topics::STATE_ALL_VALUE, &reply).await
+        ctx.answer(&topics::STATE_ALL_VALUE, &reply).await.map_err(too_large_hint)
     }))
 }

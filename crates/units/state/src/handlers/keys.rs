@@ -6,7 +6,7 @@ use modt::protocol::{topics, Correlation, StateKeysList, StateKeysQuery, Timesta
 use modt::unit::HandlerFuture;
 use modt::{Context, HandlerError, Message};
 
-use super::{store_error, Shared};
+use super::{store_error, too_large_hint, Shared};
 
 pub(crate) fn accept(
     h: &Arc<Shared>,
@@ -30,6 +30,6 @@ pub(crate) fn accept(
             keys,
             correlation: Correlation::NONE,
         };
-        ctx.answer(&topics::STATE_KEYS_LIST, &reply).await
+        ctx.answer(&topics::STATE_KEYS_LIST, &reply).await.map_err(too_large_hint)
     }))
 }

@@ -41,6 +41,20 @@ pub(crate) fn store_error(e: StoreError) -> HandlerError {
     HandlerError::new(code, e.to_string())
 }
 
+/// A reply too large for one MQTT packet (a user with very many keys), with what to do instead.
+pub(crate) fn too_large_hint(e: HandlerError) -> HandlerError {
+    if e.code != ErrorCode::TooLarge {
+        return e;
+    }
+    HandlerError::new(
+        ErrorCode::TooLarge,
+        format!(
+            "{}; ask for fewer keys at a time with `prefix` on modt/state/keys/query, or by name with modt/state/bulk/get",
+            e.message
+        ),
+    )
+}
+
 impl Shared {
     /// Queues a change event for the unit's event publisher, when events are on.
     pub(crate) async fn changed(&self, event: StateChanged) {
