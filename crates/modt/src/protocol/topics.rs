@@ -136,6 +136,11 @@ pub fn bench_bare(client_id: &str) -> Result<Topic, TopicError> {
     build("modt/bench", client_id, None)
 }
 
+/// `modt/bench/{client_id}/relay`: what a benchmark's bare relay sends back to `client_id`.
+pub fn bench_relay(client_id: &str) -> Result<Topic, TopicError> {
+    build("modt/bench", client_id, Some("relay"))
+}
+
 /// `modt/{unit}/{GET|POST|PUT}`: a request to the hub on behalf of `unit` (PROTOCOL.md §2).
 pub fn hub_request(unit: &str, method: super::HubMethod) -> Result<Topic, TopicError> {
     build("modt", unit, Some(method.as_str()))

@@ -4,7 +4,8 @@
 //! - `state`: the state protocol: get round trips, pipelined and acknowledged set throughput.
 //! - `stats`: percentiles and formatting.
 //!
-//! Shared here: starting an embedded broker on a free port, and the bare broker echo.
+//! Shared here: starting an embedded broker on a free port, the bare broker echo (one trip
+//! through the broker) and the bare relay (two trips, through a second plain client).
 
 mod rtt;
 mod state;
@@ -20,6 +21,7 @@ use anyhow::Context as _;
 use modt::env::BrokerArgs;
 use modt::protocol::topics;
 use modt::{Client, Outgoing, QoS, Subscription, Topic};
+use tokio_util::sync::CancellationToken;
 use modt_broker::{BrokerConfig, EmbeddedBroker, OpenPolicy};
 
 /// Starts an embedded broker on a free port and points `broker` at it, when asked.
@@ -82,5 +84,77 @@ impl BareEcho {
             .context("bare echo: no message within 5 s")?
             .context("bare echo: subscription closed")?;
         Ok(t.elapsed())
+    }
+}
+
+/// A request/reply with nothing in between but the broker: the requester publishes to a plain
+/// second client (no unit runtime, no decoding), which publishes the payload straight back.
+/// Two trips through the broker, like any request to a unit.
+pub(super) struct BareRelay {
+    to_relay: Topic,
+    replies: Subscription,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl BareRelay {
+    pub(super) async fn start(client: &Client, broker: &BrokerArgs) -> anyhow::Result<BareRelay> {
+        let relay = crate::commands::connect(broker, "modt-bench-relay").await?;
+        let to_relay = topics::bench_bare(relay.client_id())?;
+        let mut requests = relay
+            .subscribe(&to_relay.to_filter(), QoS::AtLeastOnce)
+            .await?;
+        let back = topics::bench_relay(client.client_id())?;
+        let replies = client
+            .subscribe(&back.to_filter(), QoS::AtLeastOnce)
+            .await?;
+        let stop = CancellationToken::new();
+        let token = stop.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let msg = tokio::select! {
+                    _ = token.cancelled() => break,
+                    m = requests.recv() => match m { Some(m) => m, None => break },
+                };
+                if relay
+                    .publish(Outgoing::new(back.clone(), msg.payload))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            relay.shutdown().await;
+        });
+        Ok(BareRelay {
+            to_relay,
+            replies,
+            stop,
+            task,
+        })
+    }
+
+    /// One request/reply of `payload` through the relay.
+    pub(super) async fn round_trip(
+        &mut self,
+        client: &Client,
+        payload: Vec<u8>,
+    ) -> anyhow::Result<Duration> {
+        let t = Instant::now();
+        client
+            .publish(Outgoing::new(self.to_relay.clone(), payload))
+            .await?;
+        tokio::time::timeout(Duration::from_secs(5), self.replies.recv())
+            .await
+            .context("bare relay: no reply within 5 s")?
+            .context("bare relay: subscription closed")?;
+        Ok(t.elapsed())
+    }
+
+    /// Stops the relay client.
+    pub(super) async fn stop(self) -> anyhow::Result<()> {
+        self.stop.cancel();
+        self.task.await.context("bare relay task")?;
+        Ok(())
     }
 }

@@ -142,29 +142,38 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
         }
     );
 
-    // 1. Get round trips beside the bare echo.
+    // 1. Get round trips beside the bare echo (one trip) and the bare relay (two trips).
     let mut bare_echo = super::BareEcho::new(&client).await?;
-    let (mut bare, mut get) = (Vec::new(), Vec::new());
+    let mut bare_relay = super::BareRelay::start(&client, &args.broker).await?;
+    let (mut bare, mut relay, mut get) = (Vec::new(), Vec::new(), Vec::new());
     let warmup = (args.gets / 10).max(10);
+    let probe = serde_json::to_vec(&StateGet::new(&user, "k0"))?;
     for i in 0..warmup + args.gets {
-        let b = bare_echo
-            .round_trip(&client, serde_json::to_vec(&StateGet::new(&user, "k0"))?)
-            .await?;
+        let b = bare_echo.round_trip(&client, probe.clone()).await?;
+        let r = bare_relay.round_trip(&client, probe.clone()).await?;
         let t = Instant::now();
         gets.get(&client, "k0", Duration::from_secs(5)).await?;
         if i >= warmup {
             bare.push(b);
+            relay.push(r);
             get.push(t.elapsed());
         }
     }
-    let (b, g) = (Stats::of(&mut bare), Stats::of(&mut get));
+    bare_relay.stop().await?;
+    let (b, r, g) = (
+        Stats::of(&mut bare),
+        Stats::of(&mut relay),
+        Stats::of(&mut get),
+    );
     row(
         &format!("get round trip (n = {})", args.gets),
         ["p50".into(), "p99".into(), "max".into()],
     );
-    stats_row("  bare broker echo", &b);
-    stats_row("  legacy get", &g);
-    ratio_row("  ratio", &g, &b);
+    stats_row("  bare broker echo (1 trip)", &b);
+    stats_row("  bare relay (2 trips)", &r);
+    stats_row("  legacy get (2 trips)", &g);
+    ratio_row("  get / bare echo", &g, &b);
+    ratio_row("  get / bare relay", &g, &r);
 
     // 2. Pipelined legacy sets.
     if args.sets > 0 {
