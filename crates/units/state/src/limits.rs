@@ -37,6 +37,26 @@ impl Default for Limits {
     }
 }
 
+/// The length of `value` as compact JSON text, counted without building the text.
+pub fn json_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, value) {
+        Ok(()) => count.0,
+        // A `Value` always serializes; should that ever change, count it as too large.
+        Err(_) => usize::MAX,
+    }
+}
+
 fn too_large(what: &str, len: usize, max: usize) -> HandlerError {
     HandlerError::new(
         ErrorCode::TooLarge,
@@ -69,9 +89,7 @@ impl Limits {
 
     /// A value's JSON text must be within its limit.
     pub fn value(&self, value: &Value) -> Result<(), HandlerError> {
-        let len = serde_json::to_string(value)
-            .map(|s| s.len())
-            .unwrap_or(usize::MAX);
+        let len = json_len(value);
         if len > self.value_bytes {
             return Err(too_large("value", len, self.value_bytes));
         }
@@ -96,6 +114,21 @@ impl Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_len_is_the_length_of_the_text() {
+        for v in [
+            serde_json::json!(null),
+            serde_json::json!("ä \" \n x"),
+            serde_json::json!({"a": [1, 2.5, true], "b": {"c": "d"}}),
+        ] {
+            assert_eq!(
+                json_len(&v),
+                serde_json::to_string(&v).unwrap().len(),
+                "{v}"
+            );
+        }
+    }
 
     #[test]
     fn each_limit_is_enforced_at_its_boundary() {

@@ -21,8 +21,8 @@ use anyhow::Context as _;
 use modt::env::BrokerArgs;
 use modt::protocol::topics;
 use modt::{Client, Outgoing, QoS, Subscription, Topic};
-use tokio_util::sync::CancellationToken;
 use modt_broker::{BrokerConfig, EmbeddedBroker, OpenPolicy};
+use tokio_util::sync::CancellationToken;
 
 /// Starts an embedded broker on a free port and points `broker` at it, when asked.
 pub(super) fn embedded_broker(

@@ -42,6 +42,8 @@ pub(crate) fn accept(
             meta: ctx.request().is_correlated().then_some(meta),
             correlation: Correlation::NONE,
         };
-        ctx.answer(&topics::STATE_ALL_VALUE, &reply).await.map_err(too_large_hint)
+        ctx.answer(&topics::STATE_ALL_VALUE, &reply)
+            .await
+            .map_err(too_large_hint)
     }))
 }

@@ -30,6 +30,8 @@ pub(crate) fn accept(
             keys,
             correlation: Correlation::NONE,
         };
-        ctx.answer(&topics::STATE_KEYS_LIST, &reply).await.map_err(too_large_hint)
+        ctx.answer(&topics::STATE_KEYS_LIST, &reply)
+            .await
+            .map_err(too_large_hint)
     }))
 }
