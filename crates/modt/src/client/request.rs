@@ -30,7 +30,7 @@ impl RequestContext {
     pub fn from_message(msg: &Message) -> Self {
         // Reads only the two fields (no JSON tree is built): this runs for every message.
         let fields = || -> Probe {
-            if msg.payload.len() > MAX_PAYLOAD_BYTES {
+            if msg.payload.len() > MAX_PAYLOAD_BYTES || !may_name_correlation(&msg.payload) {
                 return Probe::default();
             }
             serde_json::from_slice(&msg.payload).unwrap_or_default()
@@ -119,6 +119,16 @@ pub(crate) fn stamp(
     }
 }
 
+/// Whether a payload could hold `request_id` or `reply_to`: it names one of them, or it has a
+/// `\u` escape (a key could be spelled with escapes). Most messages are legacy ones with
+/// neither, and this byte search is much cheaper than parsing them twice.
+fn may_name_correlation(payload: &[u8]) -> bool {
+    use memchr::memmem;
+    memmem::find(payload, b"request_id").is_some()
+        || memmem::find(payload, b"reply_to").is_some()
+        || memmem::find(payload, b"\\u").is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +182,22 @@ mod tests {
         assert_eq!(ctx.request_id.unwrap().len(), MAX_REQUEST_ID_CHARS);
         let none = RequestContext::from_message(&msg("not json", None, None));
         assert_eq!(none, RequestContext::default());
+    }
+
+    #[test]
+    fn keys_spelled_with_escapes_are_still_found() {
+        let ctx = RequestContext::from_message(&msg(
+            r#"{"request\u005fid":"p","reply\u005fto":"modt/reply/a/p"}"#,
+            None,
+            None,
+        ));
+        assert_eq!(ctx.request_id.as_deref(), Some("p"));
+        assert_eq!(ctx.reply_to.unwrap().as_str(), "modt/reply/a/p");
+        let legacy = RequestContext::from_message(&msg(
+            r#"{"user_id":"u","key":"k","value":{"request":"id"}}"#,
+            None,
+            None,
+        ));
+        assert_eq!(legacy, RequestContext::default());
     }
 }
