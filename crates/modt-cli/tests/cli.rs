@@ -230,8 +230,9 @@ async fn json_logs_carry_the_unit_and_request_id() {
         .iter()
         .find(|l| l["message"] == "message refused")
         .unwrap_or_else(|| panic!("no 'message refused' line in {stderr}"));
-    assert_eq!(refused["span"]["unit"], unit_id.as_str());
-    assert_eq!(refused["span"]["request_id"], "r".repeat(128));
+    assert_eq!(refused["unit"], unit_id.as_str());
+    assert_eq!(refused["request_id"], "r".repeat(128));
+    assert_eq!(refused["topic"], "modt/echo");
     assert_eq!(refused["code"], "bad_request");
     observer.shutdown().await;
 }
