@@ -145,3 +145,48 @@ async fn a_request_nobody_answers_times_out_with_a_typed_error() {
         .unwrap_err();
     assert!(matches!(err, modt::Error::NotAnObject { .. }), "{err:?}");
 }
+
+/// `connect` returns only once the client's reply subscription is acknowledged, so a request
+/// sent at once cannot overtake it (that race lost replies, rarely, right after connecting).
+async fn request_right_after_connect(kind: BrokerKind, version: MqttVersion) {
+    init_tracing();
+    let Some(broker) = TestBroker::start(kind) else {
+        return;
+    };
+    let unit_id = client_id("echo");
+    let unit = RunningUnit::start(
+        modt_echo::unit().unit_id(&unit_id),
+        broker.client_config("echo", version),
+    );
+    let watcher = Client::connect(broker.client_config("watch", version))
+        .await
+        .unwrap();
+    wait_online(&watcher, &unit_id).await;
+    for i in 0..40 {
+        let client = Client::connect(broker.client_config("fresh", version))
+            .await
+            .unwrap();
+        let reply: Value = client
+            .request_json(
+                &topics::ECHO,
+                &json!({ "i": i }),
+                Some(Duration::from_secs(5)),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("request {i} right after connecting: {e}"));
+        assert_eq!(reply["i"], i);
+        client.shutdown().await;
+    }
+    watcher.shutdown().await;
+    unit.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_right_after_connect_gets_its_reply_embedded_v311() {
+    request_right_after_connect(BrokerKind::Embedded, MqttVersion::V311).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_right_after_connect_gets_its_reply_mosquitto_v5() {
+    request_right_after_connect(BrokerKind::Mosquitto, MqttVersion::V5).await;
+}

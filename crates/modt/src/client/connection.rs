@@ -108,10 +108,13 @@ impl Task {
                     } else {
                         info!(broker = %self.addr, "reconnected to the MQTT broker");
                     }
-                    if let Some(first) = self.first.take() {
-                        let _ = first.send(Ok(()));
-                    }
-                    children.spawn(resubscribe(self.shared.clone(), self.sender.clone()));
+                    // On the first connection, `connect` returns once the subscriptions
+                    // are acknowledged (see `resubscribe`).
+                    children.spawn(resubscribe(
+                        self.shared.clone(),
+                        self.sender.clone(),
+                        self.first.take(),
+                    ));
                 }
                 Ok(Event::Publish(msg)) => {
                     if let Some(lost) = route(&self.shared, msg, &mut backlog) {
@@ -242,10 +245,25 @@ fn route(shared: &Shared, msg: super::Message, backlog: &mut VecDeque<Pending>) 
     None
 }
 
-async fn resubscribe(shared: Arc<Shared>, sender: Sender) {
+/// Subscribes every registered filter again after a (re)connect; on the first connection,
+/// also tells `connect` it may return.
+async fn resubscribe(
+    shared: Arc<Shared>,
+    sender: Sender,
+    first: Option<oneshot::Sender<Result<(), Error>>>,
+) {
+    // On the first connection, wait for every SUBACK before `connect` returns: otherwise a
+    // request sent at once could overtake the subscription of its own reply topic, and the
+    // reply would be dropped by the broker (seen as a rare "no reply" right after connecting).
+    let mut acks = Vec::new();
     for entry in shared.registry.all() {
         let _guard = shared.subscribe_lock.lock().await;
-        shared.registry.queue_suback(None);
+        let waiter = first.as_ref().map(|_| {
+            let (tx, rx) = oneshot::channel();
+            acks.push(rx);
+            tx
+        });
+        shared.registry.queue_suback(waiter);
         if sender
             .subscribe(entry.filter.as_str(), entry.qos)
             .await
@@ -253,5 +271,12 @@ async fn resubscribe(shared: Arc<Shared>, sender: Sender) {
         {
             return;
         }
+    }
+    for ack in acks {
+        // A lost connection answers "granted" (the filter is subscribed again on reconnect).
+        let _ = ack.await;
+    }
+    if let Some(first) = first {
+        let _ = first.send(Ok(()));
     }
 }
