@@ -11,11 +11,15 @@ use modt_testkit::{
 };
 use serde_json::{json, Value};
 
-async fn round_trip(kind: BrokerKind, unit_version: MqttVersion, client_version: MqttVersion) {
+/// A broker of `kind` (None when it is not installed), an echo unit on it, and a client that
+/// has seen the unit online.
+async fn echo_and_client(
+    kind: BrokerKind,
+    unit_version: MqttVersion,
+    client_version: MqttVersion,
+) -> Option<(TestBroker, RunningUnit, Client)> {
     init_tracing();
-    let Some(broker) = TestBroker::start(kind) else {
-        return;
-    };
+    let broker = TestBroker::start(kind)?;
     let unit_id = client_id("echo");
     let unit = RunningUnit::start(
         modt_echo::unit().unit_id(&unit_id),
@@ -25,6 +29,14 @@ async fn round_trip(kind: BrokerKind, unit_version: MqttVersion, client_version:
         .await
         .unwrap();
     wait_online(&client, &unit_id).await;
+    Some((broker, unit, client))
+}
+
+async fn round_trip(kind: BrokerKind, unit_version: MqttVersion, client_version: MqttVersion) {
+    let Some((_broker, unit, client)) = echo_and_client(kind, unit_version, client_version).await
+    else {
+        return;
+    };
 
     // One correlated round trip, checked field by field.
     let msg = client
@@ -149,19 +161,9 @@ async fn a_request_nobody_answers_times_out_with_a_typed_error() {
 /// `connect` returns only once the client's reply subscription is acknowledged, so a request
 /// sent at once cannot overtake it (that race lost replies, rarely, right after connecting).
 async fn request_right_after_connect(kind: BrokerKind, version: MqttVersion) {
-    init_tracing();
-    let Some(broker) = TestBroker::start(kind) else {
+    let Some((broker, unit, watcher)) = echo_and_client(kind, version, version).await else {
         return;
     };
-    let unit_id = client_id("echo");
-    let unit = RunningUnit::start(
-        modt_echo::unit().unit_id(&unit_id),
-        broker.client_config("echo", version),
-    );
-    let watcher = Client::connect(broker.client_config("watch", version))
-        .await
-        .unwrap();
-    wait_online(&watcher, &unit_id).await;
     for i in 0..40 {
         let client = Client::connect(broker.client_config("fresh", version))
             .await

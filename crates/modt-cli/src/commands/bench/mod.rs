@@ -54,6 +54,23 @@ pub(super) fn run_id() -> String {
     format!("{:08x}", uuid::Uuid::new_v4().as_u128() as u32)
 }
 
+/// Publishes `payload` to `to` and times it until the next message on `back`.
+async fn trip(
+    client: &Client,
+    to: &Topic,
+    back: &mut Subscription,
+    payload: Vec<u8>,
+    what: &str,
+) -> anyhow::Result<Duration> {
+    let t = Instant::now();
+    client.publish(Outgoing::new(to.clone(), payload)).await?;
+    tokio::time::timeout(Duration::from_secs(5), back.recv())
+        .await
+        .with_context(|| format!("{what}: nothing back within 5 s"))?
+        .with_context(|| format!("{what}: subscription closed"))?;
+    Ok(t.elapsed())
+}
+
 /// The floor: one QoS 1 trip through the broker, to a topic the client itself subscribes.
 pub(super) struct BareEcho {
     topic: Topic,
@@ -75,15 +92,7 @@ impl BareEcho {
         client: &Client,
         payload: Vec<u8>,
     ) -> anyhow::Result<Duration> {
-        let t = Instant::now();
-        client
-            .publish(Outgoing::new(self.topic.clone(), payload))
-            .await?;
-        tokio::time::timeout(Duration::from_secs(5), self.sub.recv())
-            .await
-            .context("bare echo: no message within 5 s")?
-            .context("bare echo: subscription closed")?;
-        Ok(t.elapsed())
+        trip(client, &self.topic, &mut self.sub, payload, "bare echo").await
     }
 }
 
@@ -140,15 +149,14 @@ impl BareRelay {
         client: &Client,
         payload: Vec<u8>,
     ) -> anyhow::Result<Duration> {
-        let t = Instant::now();
-        client
-            .publish(Outgoing::new(self.to_relay.clone(), payload))
-            .await?;
-        tokio::time::timeout(Duration::from_secs(5), self.replies.recv())
-            .await
-            .context("bare relay: no reply within 5 s")?
-            .context("bare relay: subscription closed")?;
-        Ok(t.elapsed())
+        trip(
+            client,
+            &self.to_relay,
+            &mut self.replies,
+            payload,
+            "bare relay",
+        )
+        .await
     }
 
     /// Stops the relay client.
