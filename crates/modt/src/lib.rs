@@ -12,6 +12,7 @@
 //! - [`directory`]: a live view of which units are online and where their web sides are.
 //! - [`hub`]: a typed client of the hub registry ([`HubClient`]): get/post/put, 408 on timeout.
 //! - [`env`]: the standard `MODT_*` settings every unit shares.
+//! - [`limits`]: the size checks units share (PROTOCOL.md §5).
 //! - [`error`]: the SDK's [`Error`].
 
 pub mod client;
@@ -19,6 +20,7 @@ pub mod directory;
 pub mod env;
 pub mod error;
 pub mod hub;
+pub mod limits;
 pub mod protocol;
 pub mod unit;
 

@@ -1,8 +1,7 @@
 //! The hub's limits (PROTOCOL.md §5), explicit and configurable. A request over a limit is
 //! refused with `too_large` (a missing or empty field with `bad_request`) and dead-lettered.
 
-use modt::protocol::ErrorCode;
-use modt::HandlerError;
+use modt::{limits, HandlerError};
 use serde_json::Value;
 
 /// Default longest key, in bytes.
@@ -33,49 +32,27 @@ impl Default for Limits {
     }
 }
 
-fn too_large(what: &str, len: usize, unit: &str, max: usize) -> HandlerError {
-    HandlerError::new(
-        ErrorCode::TooLarge,
-        format!("{what} is {len} {unit}; the limit is {max}"),
-    )
-}
-
 impl Limits {
     /// A key must be non-empty and within its limit.
     pub fn key(&self, key: &str) -> Result<(), HandlerError> {
-        if key.is_empty() {
-            return Err(HandlerError::bad_request("key is empty"));
-        }
-        if key.len() > self.key_bytes {
-            return Err(too_large("key", key.len(), "bytes", self.key_bytes));
-        }
-        Ok(())
+        limits::text_within("key", key, self.key_bytes)
     }
 
     /// A request id must be within its limit (it is echoed, so it is bounded too).
     pub fn id(&self, id: &str) -> Result<(), HandlerError> {
-        let chars = id.chars().count();
-        if chars > self.id_chars {
-            return Err(too_large("id", chars, "characters", self.id_chars));
-        }
-        Ok(())
+        limits::chars_within("id", id, self.id_chars)
     }
 
     /// A value's JSON text must be within its limit.
     pub fn value(&self, value: &Value) -> Result<(), HandlerError> {
-        let len = serde_json::to_string(value)
-            .map(|s| s.len())
-            .unwrap_or(usize::MAX);
-        if len > self.value_bytes {
-            return Err(too_large("value", len, "bytes", self.value_bytes));
-        }
-        Ok(())
+        limits::json_within("value", value, self.value_bytes)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use modt::protocol::ErrorCode;
 
     #[test]
     fn each_limit_is_enforced_at_its_boundary() {

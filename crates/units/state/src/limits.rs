@@ -1,7 +1,7 @@
 //! The state unit's limits (PROTOCOL.md §5), explicit and configurable.
 
 use modt::protocol::ErrorCode;
-use modt::HandlerError;
+use modt::{limits, HandlerError};
 use serde_json::Value;
 
 /// Default longest key, in bytes.
@@ -37,63 +37,20 @@ impl Default for Limits {
     }
 }
 
-/// The length of `value` as compact JSON text, counted without building the text.
-pub fn json_len(value: &Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    match serde_json::to_writer(&mut count, value) {
-        Ok(()) => count.0,
-        // A `Value` always serializes; should that ever change, count it as too large.
-        Err(_) => usize::MAX,
-    }
-}
-
-fn too_large(what: &str, len: usize, max: usize) -> HandlerError {
-    HandlerError::new(
-        ErrorCode::TooLarge,
-        format!("{what} is {len} bytes; the limit is {max}"),
-    )
-}
-
 impl Limits {
     /// A user id must be non-empty and within its limit.
     pub fn user_id(&self, user_id: &str) -> Result<(), HandlerError> {
-        if user_id.is_empty() {
-            return Err(HandlerError::bad_request("user_id is empty"));
-        }
-        if user_id.len() > self.user_id_bytes {
-            return Err(too_large("user_id", user_id.len(), self.user_id_bytes));
-        }
-        Ok(())
+        limits::text_within("user_id", user_id, self.user_id_bytes)
     }
 
     /// A key must be non-empty and within its limit.
     pub fn key(&self, key: &str) -> Result<(), HandlerError> {
-        if key.is_empty() {
-            return Err(HandlerError::bad_request("key is empty"));
-        }
-        if key.len() > self.key_bytes {
-            return Err(too_large("key", key.len(), self.key_bytes));
-        }
-        Ok(())
+        limits::text_within("key", key, self.key_bytes)
     }
 
     /// A value's JSON text must be within its limit.
     pub fn value(&self, value: &Value) -> Result<(), HandlerError> {
-        let len = json_len(value);
-        if len > self.value_bytes {
-            return Err(too_large("value", len, self.value_bytes));
-        }
-        Ok(())
+        limits::json_within("value", value, self.value_bytes)
     }
 
     /// A bulk request must not name more keys than its limit.
@@ -114,21 +71,6 @@ impl Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_len_is_the_length_of_the_text() {
-        for v in [
-            serde_json::json!(null),
-            serde_json::json!("ä \" \n x"),
-            serde_json::json!({"a": [1, 2.5, true], "b": {"c": "d"}}),
-        ] {
-            assert_eq!(
-                json_len(&v),
-                serde_json::to_string(&v).unwrap().len(),
-                "{v}"
-            );
-        }
-    }
 
     #[test]
     fn each_limit_is_enforced_at_its_boundary() {
