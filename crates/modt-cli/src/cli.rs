@@ -297,7 +297,10 @@ pub(crate) struct IdentifyArgs {
         default_value_t = 20
     )]
     pub(crate) login_max_failures_per_address: usize,
-    /// How far back failed logins count.
+    /// Registrations per client address allowed within --login-window (each costs a password hash).
+    #[arg(long, env = "MODT_REGISTER_MAX_PER_ADDRESS", default_value_t = 10)]
+    pub(crate) register_max_per_address: usize,
+    /// How far back failed logins (and registrations) count.
     #[arg(long, env = "MODT_LOGIN_WINDOW", default_value = "15m", value_parser = humantime::parse_duration)]
     pub(crate) login_window: Duration,
     /// Take client addresses from X-Forwarded-For (only behind your own proxy).

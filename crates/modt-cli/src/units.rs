@@ -126,6 +126,7 @@ pub(crate) async fn build(
                     window: a.login_window,
                     per_user: a.login_max_failures,
                     per_address: a.login_max_failures_per_address,
+                    registrations_per_address: a.register_max_per_address,
                 },
                 registration: a.registration,
                 trust_proxy: a.trust_proxy,

@@ -1,4 +1,5 @@
-//! Failed-login limits, per user name and per client address.
+//! Failed-login limits, per user name and per client address, and the registration limit
+//! per client address (every registration costs a password hash, so it is bounded too).
 //!
 //! Each key keeps the times of its recent failures within a sliding window. A login is
 //! refused before any password is checked when either its user name or its address has had
@@ -21,6 +22,9 @@ pub struct ThrottleConfig {
     pub per_user: usize,
     /// Failures allowed per client address within the window.
     pub per_address: usize,
+    /// Registrations (accepted or not, once they reach password hashing) allowed per client
+    /// address within the window.
+    pub registrations_per_address: usize,
 }
 
 impl Default for ThrottleConfig {
@@ -29,6 +33,7 @@ impl Default for ThrottleConfig {
             window: Duration::from_secs(15 * 60),
             per_user: 5,
             per_address: 20,
+            registrations_per_address: 10,
         }
     }
 }
@@ -48,6 +53,10 @@ fn address_key(address: &str) -> String {
     format!("a:{address}")
 }
 
+fn registration_key(address: &str) -> String {
+    format!("r:{address}")
+}
+
 impl Throttle {
     /// Counters with `config`'s limits.
     pub fn new(config: ThrottleConfig) -> Throttle {
@@ -59,14 +68,41 @@ impl Throttle {
 
     /// `Err(retry_after)` when `username` or `address` is over its limit at `now`.
     pub fn check(&self, username: &str, address: &str, now: Instant) -> Result<(), Duration> {
+        self.over(
+            [
+                (user_key(username), self.config.per_user),
+                (address_key(address), self.config.per_address),
+            ],
+            now,
+        )
+    }
+
+    /// `Err(retry_after)` when `address` has registered too often within the window.
+    pub fn check_registration(&self, address: &str, now: Instant) -> Result<(), Duration> {
+        self.over(
+            [(
+                registration_key(address),
+                self.config.registrations_per_address,
+            )],
+            now,
+        )
+    }
+
+    /// Records a registration attempt from `address` (one that reached password hashing).
+    pub fn registered(&self, address: &str, now: Instant) {
+        self.record([registration_key(address)], now);
+    }
+
+    fn over<const N: usize>(
+        &self,
+        limits: [(String, usize); N],
+        now: Instant,
+    ) -> Result<(), Duration> {
         let Ok(mut map) = self.failures.lock() else {
             return Ok(());
         };
         let mut wait = Duration::ZERO;
-        for (key, limit) in [
-            (user_key(username), self.config.per_user),
-            (address_key(address), self.config.per_address),
-        ] {
+        for (key, limit) in limits {
             if let Some(times) = map.get_mut(&key) {
                 prune(times, now, self.config.window);
                 if times.len() >= limit {
@@ -85,6 +121,10 @@ impl Throttle {
 
     /// Records a failed login.
     pub fn failed(&self, username: &str, address: &str, now: Instant) {
+        self.record([user_key(username), address_key(address)], now);
+    }
+
+    fn record<const N: usize>(&self, keys: [String; N], now: Instant) {
         let Ok(mut map) = self.failures.lock() else {
             return;
         };
@@ -106,7 +146,7 @@ impl Throttle {
                 }
             }
         }
-        for key in [user_key(username), address_key(address)] {
+        for key in keys {
             let times = map.entry(key).or_default();
             prune(times, now, self.config.window);
             times.push_back(now);
@@ -144,6 +184,7 @@ mod tests {
             window: Duration::from_secs(60),
             per_user: 3,
             per_address: 5,
+            registrations_per_address: 2,
         }
     }
 
@@ -180,6 +221,27 @@ mod tests {
         }
         assert!(t.check("someone-new", "9.9.9.9", now).is_err());
         assert_eq!(t.check("someone-new", "8.8.8.8", now), Ok(()));
+    }
+
+    #[test]
+    fn registrations_are_limited_per_address_apart_from_logins() {
+        let t = Throttle::new(config());
+        let now = Instant::now();
+        for _ in 0..2 {
+            assert_eq!(t.check_registration("7.7.7.7", now), Ok(()));
+            t.registered("7.7.7.7", now);
+        }
+        assert!(t.check_registration("7.7.7.7", now).is_err());
+        assert_eq!(t.check_registration("6.6.6.6", now), Ok(()));
+        assert_eq!(
+            t.check("anyone", "7.7.7.7", now),
+            Ok(()),
+            "logins unaffected"
+        );
+        assert_eq!(
+            t.check_registration("7.7.7.7", now + Duration::from_secs(61)),
+            Ok(())
+        );
     }
 
     #[test]

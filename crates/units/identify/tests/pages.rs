@@ -12,7 +12,7 @@ use futures::StreamExt as _;
 use modt::protocol::{topics, AppReady, AuthSuccess, UnitInfo};
 use modt::{Outgoing, QoS};
 use modt_identify::throttle::ThrottleConfig;
-use modt_identify::{IdentifyConfig, Role};
+use modt_identify::{IdentifyConfig, IdentityStore as _, Role};
 use modt_testkit::{recv_within, TestBroker};
 use support::{add_user, location, start, Browser};
 
@@ -310,6 +310,7 @@ async fn failed_logins_are_throttled_per_user_name_and_per_address() {
             window: Duration::from_secs(600),
             per_user: 3,
             per_address: 6,
+            ..Default::default()
         },
         ..Default::default()
     };
@@ -445,4 +446,50 @@ async fn security_headers_and_logout() {
     assert_eq!(location(&res), "/login?bye=1");
     assert!(browser.session_id().is_none(), "the cookie is cleared");
     assert_eq!(location(&browser.get("/").await), "/login");
+}
+
+#[tokio::test]
+async fn registrations_are_limited_per_address() {
+    let broker = TestBroker::embedded();
+    let config = IdentifyConfig {
+        throttle: ThrottleConfig {
+            registrations_per_address: 2,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let (id, _client) = start(&broker, None, config).await;
+    let browser = Browser::new(&id.url);
+    let token = browser.csrf("/register").await;
+    let register = |name: &'static str| {
+        let (browser, token) = (&browser, token.clone());
+        async move {
+            browser
+                .post_form(
+                    "/register",
+                    &[
+                        ("username", name),
+                        ("password", "long-enough"),
+                        ("csrf_token", &token),
+                    ],
+                )
+                .await
+        }
+    };
+    // A taken name still costs a hash, so it counts too.
+    assert_eq!(register("lena").await.status(), 303);
+    assert_eq!(register("lena").await.status(), 409);
+    let refused = register("mika").await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many accounts were created from your address"));
+    assert!(
+        id.store.credentials("mika").await.unwrap().is_none(),
+        "nothing was created"
+    );
+    // Logins from the same address are not affected.
+    assert_eq!(browser.login("lena", "long-enough").await.status(), 303);
 }

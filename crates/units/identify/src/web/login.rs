@@ -163,10 +163,13 @@ pub async fn submit(
 
 /// "Try again in N minutes", rounded up.
 pub(crate) fn throttled_message(lang: Lang, wait: Duration) -> String {
+    wait_message(lang, "throttled", wait)
+}
+
+/// The catalog text `key` with `{n}` = the minutes to wait, rounded up.
+pub(crate) fn wait_message(lang: Lang, key: &'static str, wait: Duration) -> String {
     let minutes = wait.as_secs().div_ceil(60).max(1);
-    CATALOG
-        .text(lang, "throttled")
-        .replace("{n}", &minutes.to_string())
+    CATALOG.text(lang, key).replace("{n}", &minutes.to_string())
 }
 
 /// A successful login.

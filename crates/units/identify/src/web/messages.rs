@@ -30,6 +30,10 @@ const EN: &[(&str, &str)] = &[
         "throttled",
         "Too many failed attempts. Please try again in {n} minute(s).",
     ),
+    (
+        "register_throttled",
+        "Too many accounts were created from your address. Please try again in {n} minute(s).",
+    ),
     ("csrf_failed", "This form has expired. Please try again."),
     ("taken", "That user name is taken. Please pick another."),
     (
@@ -85,6 +89,7 @@ const JA: &[(&str, &str)] = &[
     ("password_hint", "8文字以上"),
     ("wrong_credentials", "ユーザー名またはパスワードが正しくありません。"),
     ("throttled", "ログインの失敗が多すぎます。{n}分後にもう一度お試しください。"),
+    ("register_throttled", "このアドレスから作成されたアカウントが多すぎます。{n}分後にもう一度お試しください。"),
     ("csrf_failed", "フォームの有効期限が切れました。もう一度お試しください。"),
     ("taken", "そのユーザー名は既に使われています。別の名前を選んでください。"),
     ("username_rules", "ユーザー名は3〜32文字の英数字と「.」「_」「-」です。"),

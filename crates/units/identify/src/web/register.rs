@@ -1,7 +1,11 @@
 //! `GET /register` shows the form; `POST /register` creates an account (role `user`) and
-//! sends the browser to the login page.
+//! sends the browser to the login page. Registrations are limited per client address
+//! (`ThrottleConfig::registrations_per_address`), since each costs a password hash.
 
-use axum::extract::{Query, State};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -88,6 +92,7 @@ fn rule_message(lang: Lang, e: RuleError) -> String {
 /// `POST /register`.
 pub async fn submit(
     State(state): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
     Form(f): Form<RegisterForm>,
@@ -116,6 +121,15 @@ pub async fn submit(
     if let Err(e) = checked {
         return fail(rule_message(lang, e), StatusCode::BAD_REQUEST);
     }
+    // Checked before hashing, counted once hashing is due: a flood costs no hashes.
+    let address = state.client_address(peer, &headers);
+    let throttle = &state.identity.throttle;
+    if let Err(wait) = throttle.check_registration(&address, Instant::now()) {
+        warn!(%address, "registration throttled");
+        let msg = super::login::wait_message(lang, "register_throttled", wait);
+        return fail(msg, StatusCode::TOO_MANY_REQUESTS);
+    }
+    throttle.registered(&address, Instant::now());
     let hash = password::hash(f.password.clone())
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?;
