@@ -38,11 +38,13 @@ impl Default for ThrottleConfig {
     }
 }
 
-/// Failure counters. Cheap to share behind an `Arc`.
+/// Failure and registration counters. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct Throttle {
     config: ThrottleConfig,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// Per key (`u:` user name, `a:` address for failed logins, `r:` address for
+    /// registrations), the times counted within the window.
+    recent: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
 fn user_key(username: &str) -> String {
@@ -62,7 +64,7 @@ impl Throttle {
     pub fn new(config: ThrottleConfig) -> Throttle {
         Throttle {
             config,
-            failures: Mutex::new(HashMap::new()),
+            recent: Mutex::new(HashMap::new()),
         }
     }
 
@@ -98,7 +100,7 @@ impl Throttle {
         limits: [(String, usize); N],
         now: Instant,
     ) -> Result<(), Duration> {
-        let Ok(mut map) = self.failures.lock() else {
+        let Ok(mut map) = self.recent.lock() else {
             return Ok(());
         };
         let mut wait = Duration::ZERO;
@@ -125,7 +127,7 @@ impl Throttle {
     }
 
     fn record<const N: usize>(&self, keys: [String; N], now: Instant) {
-        let Ok(mut map) = self.failures.lock() else {
+        let Ok(mut map) = self.recent.lock() else {
             return;
         };
         if map.len() >= MAX_TRACKED_KEYS {
@@ -155,14 +157,14 @@ impl Throttle {
 
     /// Forgets a user name's failures after a successful login (the address keeps its count).
     pub fn succeeded(&self, username: &str) {
-        if let Ok(mut map) = self.failures.lock() {
+        if let Ok(mut map) = self.recent.lock() {
             map.remove(&user_key(username));
         }
     }
 
     /// How many keys are tracked (for tests and metrics).
     pub fn tracked(&self) -> usize {
-        self.failures.lock().map(|m| m.len()).unwrap_or(0)
+        self.recent.lock().map(|m| m.len()).unwrap_or(0)
     }
 }
 
