@@ -45,8 +45,28 @@ impl DecodeError {
 /// assert!(decode::<SessionQuery>(br#"{"user_id": "u"}"#).is_err());
 /// ```
 pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, DecodeError> {
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(DecodeError::TooLarge(payload.len()));
+    }
+    // Fast path: straight into `T` in one pass. Only an object may take it: serde would
+    // also read a struct from an array. Any failure (or a duplicate key, which the direct
+    // path refuses and the object path resolves last-wins) takes the two-step path below,
+    // whose result and error are the reference.
+    if first_byte(payload) == Some(b'{') {
+        if let Ok(t) = serde_json::from_slice(payload) {
+            return Ok(t);
+        }
+    }
     let value = decode_object(payload)?;
     serde_json::from_value(value).map_err(|e| DecodeError::Invalid(e.to_string()))
+}
+
+/// The first byte that is not JSON whitespace.
+fn first_byte(payload: &[u8]) -> Option<u8> {
+    payload
+        .iter()
+        .copied()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 /// Decodes a payload that must be a JSON object, without a schema.
@@ -93,6 +113,43 @@ mod tests {
             let bytes = serde_json::to_vec(&v).unwrap();
             prop_assert_eq!(decode::<StateSet>(&bytes).unwrap_err().code(), ErrorCode::BadRequest);
         }
+    }
+
+    /// The one-pass path and the two-step path agree, including where they could differ:
+    /// arrays (refused, not read as structs), duplicate keys (last wins) and padding.
+    #[test]
+    fn the_fast_path_decodes_as_the_two_step_path_does() {
+        let two_step = |p: &[u8]| -> Result<StateSet, DecodeError> {
+            let v = decode_object(p)?;
+            serde_json::from_value(v).map_err(|e| DecodeError::Invalid(e.to_string()))
+        };
+        let cases: [&[u8]; 7] = [
+            br#"{"user_id":"u","key":"k","value":[1,{"a":null}]}"#,
+            br#" \n {"user_id":"u","key":"k","value":1,"timestamp":"2024-01-01T00:00:00"}"#,
+            br#"{"user_id":"u","key":"k","key":"k2","value":1}"#,
+            br#"["u","k",1]"#,
+            br#"{"user_id":"u","value":1}"#,
+            br#"{"user_id":1,"key":"k","value":1}"#,
+            b"{not json",
+        ];
+        for case in cases {
+            assert_eq!(
+                decode::<StateSet>(case),
+                two_step(case),
+                "{}",
+                String::from_utf8_lossy(case)
+            );
+        }
+        assert_eq!(
+            decode::<StateSet>(br#"{"user_id":"u","key":"k","key":"k2","value":1}"#)
+                .unwrap()
+                .key,
+            "k2"
+        );
+        assert_eq!(
+            decode::<StateSet>(br#"["u","k",1]"#).unwrap_err(),
+            DecodeError::NotObject
+        );
     }
 
     #[test]

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use modt::protocol::{
-    BulkValue, ChangeOp, Correlation, EntryMeta, StateAck, StateBulkGet, StateBulkSet,
-    StateBulkValue, StateChanged, Timestamp,
+    BulkValue, ChangeOp, Correlation, EntryMeta, StateBulkGet, StateBulkSet, StateBulkValue,
+    StateChanged, Timestamp,
 };
 use modt::unit::HandlerFuture;
 use modt::{Context, HandlerError, Message};
 
-use super::{store_error, Shared};
+use super::{ack, store_error, Shared};
 use crate::store::{Write, WriteOutcome};
 
 fn need_reply(ctx: &Context) -> Result<(), HandlerError> {
@@ -107,9 +107,7 @@ pub(crate) fn set(
                 versions.insert(e.key.clone(), *version);
             }
         }
-        let mut ack = StateAck::new(ctx.request().request_id.clone());
-        ack.versions = Some(versions.clone());
-        ctx.reply(&ack).await?;
+        ack(&ctx, |a| a.versions = Some(versions.clone())).await?;
         for e in req.entries {
             let version = versions.get(&e.key).copied();
             let event = StateChanged {

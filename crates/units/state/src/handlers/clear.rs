@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use modt::protocol::{ChangeOp, StateAck, StateChanged, StateClear};
+use modt::protocol::{ChangeOp, StateChanged, StateClear};
 use modt::unit::HandlerFuture;
 use modt::{Context, HandlerError, Message};
 
-use super::{store_error, Shared};
+use super::{ack, store_error, Shared};
 use crate::store::{Write, WriteOutcome};
 
 pub(crate) fn accept(
@@ -29,9 +29,7 @@ pub(crate) fn accept(
             Some(WriteOutcome::Removed { count }) => *count,
             _ => 0,
         };
-        let mut ack = StateAck::new(ctx.request().request_id.clone());
-        ack.removed = Some(removed);
-        ctx.reply(&ack).await?;
+        ack(&ctx, |a| a.removed = Some(removed)).await?;
         let event = StateChanged {
             timestamp: None,
             user_id: req.user_id,

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use modt::protocol::{ChangeOp, StateAck, StateChanged, StateDelete};
+use modt::protocol::{ChangeOp, StateChanged, StateDelete};
 use modt::unit::HandlerFuture;
 use modt::{Context, HandlerError, Message};
 
-use super::{store_error, Shared};
+use super::{ack, store_error, Shared};
 use crate::store::{Write, WriteOutcome};
 
 pub(crate) fn accept(
@@ -32,9 +32,7 @@ pub(crate) fn accept(
             Some(WriteOutcome::Deleted { version }) => *version,
             _ => None,
         };
-        let mut ack = StateAck::new(ctx.request().request_id.clone());
-        ack.removed = Some(u64::from(deleted.is_some()));
-        ctx.reply(&ack).await?;
+        ack(&ctx, |a| a.removed = Some(u64::from(deleted.is_some()))).await?;
         if let Some(version) = deleted {
             let event = StateChanged {
                 timestamp: None,

@@ -14,8 +14,8 @@ pub(crate) mod set;
 
 use std::sync::Arc;
 
-use modt::protocol::{ErrorCode, StateChanged};
-use modt::HandlerError;
+use modt::protocol::{ErrorCode, StateAck, StateChanged};
+use modt::{Context, HandlerError};
 
 use crate::events::EventSink;
 
@@ -32,6 +32,21 @@ pub(crate) struct Shared {
 }
 
 /// Store errors as the wire sees them (the only place this mapping lives).
+/// Sends the write's `StateAck` when the request asked for a private reply; builds nothing
+/// for a legacy write, which gets no reply.
+pub(crate) async fn ack(
+    ctx: &Context,
+    fill: impl FnOnce(&mut StateAck),
+) -> Result<(), HandlerError> {
+    if !ctx.request().is_correlated() {
+        return Ok(());
+    }
+    let mut ack = StateAck::new(ctx.request().request_id.clone());
+    fill(&mut ack);
+    ctx.reply(&ack).await?;
+    Ok(())
+}
+
 pub(crate) fn store_error(e: StoreError) -> HandlerError {
     let code = match &e {
         StoreError::Conflict { .. } => ErrorCode::Conflict,

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use modt::protocol::{ChangeOp, StateAck, StateChanged, StateSet};
+use modt::protocol::{ChangeOp, StateChanged, StateSet};
 use modt::unit::HandlerFuture;
 use modt::{Context, HandlerError, Message};
 
-use super::{store_error, Shared};
+use super::{ack, store_error, Shared};
 use crate::store::{Write, WriteOutcome};
 
 pub(crate) fn accept(
@@ -37,9 +37,7 @@ pub(crate) fn accept(
             Some(WriteOutcome::Set { version }) => *version,
             _ => 0,
         };
-        let mut ack = StateAck::new(ctx.request().request_id.clone());
-        ack.version = Some(version);
-        ctx.reply(&ack).await?;
+        ack(&ctx, |a| a.version = Some(version)).await?;
         let event = StateChanged {
             timestamp: None,
             user_id: req.user_id,
