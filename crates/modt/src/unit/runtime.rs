@@ -242,7 +242,9 @@ fn prepare(
         };
         shared.metrics.end(result.is_ok());
         if let Err(e) = result {
-            refuse(&shared, &ctx, &msg, e).await;
+            // Boxed: the refusal's publishes are large futures, and inline they would
+            // enlarge every handler task, which is moved at spawn and at completion.
+            Box::pin(refuse(&shared, &ctx, &msg, e)).await;
         }
     }
     .instrument(span)

@@ -229,11 +229,12 @@ fn apply(c: &Connection, w: &Write, now: i64, stamp: &str) -> Result<WriteOutcom
                      VALUES (?1, ?2, ?3, ?4, 1, ?5)
                      ON CONFLICT (user_id, key) DO UPDATE SET
                         value = excluded.value, updated_at = excluded.updated_at,
-                        version = states.version + 1, expires_at = excluded.expires_at
-                     RETURNING version",
+                        version = states.version + 1, expires_at = excluded.expires_at",
                 )
-                .and_then(|mut s| {
-                    s.query_row(params![user_id, key, text, stamp, expires], |r| r.get(0))
+                .and_then(|mut s| s.execute(params![user_id, key, text, stamp, expires]))
+                .and_then(|_| {
+                    c.prepare_cached("SELECT version FROM states WHERE user_id = ? AND key = ?")?
+                        .query_row(params![user_id, key], |r| r.get(0))
                 })
                 .map_err(storage)?;
             Ok(WriteOutcome::Set {
