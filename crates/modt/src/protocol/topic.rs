@@ -215,6 +215,18 @@ impl TopicFilter {
 
 /// Matches a topic against a filter string. Both are assumed valid.
 pub fn matches(filter: &str, topic: &str) -> bool {
+    // Fast paths (every incoming message is matched against every subscription): a filter
+    // without wildcards matches only itself, and a topic that does not start with the
+    // filter's literal head cannot match. ("a/#" also matches "a", hence the trimmed '/'.)
+    match filter.find(['+', '#']) {
+        None => return filter == topic,
+        Some(i) => {
+            let head = &filter[..i];
+            if !topic.starts_with(head.strip_suffix('/').unwrap_or(head)) {
+                return false;
+            }
+        }
+    }
     if topic.starts_with('$') && (filter.starts_with('+') || filter.starts_with('#')) {
         return false;
     }
@@ -336,6 +348,36 @@ mod tests {
             prop_assert!(TopicFilter::new("#").unwrap().matches(&topic));
             let plus: Vec<&str> = levels.iter().map(|_| "+").collect();
             prop_assert!(TopicFilter::new(plus.join("/")).unwrap().matches(&topic));
+        }
+
+        /// The fast paths decide as the level-by-level walk does.
+        #[test]
+        fn fast_paths_agree_with_the_level_walk(
+            filter in prop::collection::vec(prop_oneof!["[ab$]{0,2}", Just("+".to_string())], 1..4),
+            hash in any::<bool>(),
+            topic in prop::collection::vec("[ab$]{0,2}", 1..5),
+        ) {
+            let mut filter = filter.join("/");
+            if hash {
+                filter.push_str("/#");
+            }
+            let topic = topic.join("/");
+            let walk = |filter: &str, topic: &str| {
+                if topic.starts_with('$') && (filter.starts_with('+') || filter.starts_with('#')) {
+                    return false;
+                }
+                let (mut f, mut t) = (filter.split('/'), topic.split('/'));
+                loop {
+                    match (f.next(), t.next()) {
+                        (Some("#"), _) => return true,
+                        (Some("+"), Some(_)) => {}
+                        (Some(fl), Some(tl)) if fl == tl => {}
+                        (None, None) => return true,
+                        _ => return false,
+                    }
+                }
+            };
+            prop_assert_eq!(matches(&filter, &topic), walk(&filter, &topic), "{} vs {}", filter, topic);
         }
 
         #[test]
