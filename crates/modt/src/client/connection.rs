@@ -83,13 +83,17 @@ impl Task {
         let mut failures: u32 = 0;
         let mut backlog: VecDeque<Pending> = VecDeque::new();
         let mut dropped: u64 = 0;
+        // One cancellation waiter for the whole loop (one per event costs two lock round trips).
+        let cancel = self.cancel.clone();
+        let cancelled = cancel.cancelled();
+        tokio::pin!(cancelled);
         loop {
             let front = backlog
                 .front()
                 .and_then(|p| p.owed.front())
                 .map(|(_, tx)| tx.clone());
             let event = tokio::select! {
-                _ = self.cancel.cancelled() => break,
+                _ = &mut cancelled => break,
                 permit = reserve(front), if !backlog.is_empty() => {
                     deliver_front(&self.shared, &mut backlog, permit);
                     continue;
@@ -158,7 +162,7 @@ impl Task {
                     let delay = self.backoff.delay(failures);
                     failures = failures.saturating_add(1);
                     tokio::select! {
-                        _ = self.cancel.cancelled() => break,
+                        _ = &mut cancelled => break,
                         _ = tokio::time::sleep(delay) => {}
                     }
                 }

@@ -230,9 +230,27 @@ impl Sender {
     }
 }
 
+/// Most uninteresting events (outgoing packets, acknowledgements) [`Poller::poll`] passes over
+/// before returning one anyway, so its caller still gets a turn now and then.
+const SKIP_OTHER: usize = 64;
+
 impl Poller {
-    /// Drives the connection until the next event (reconnecting if the last poll failed).
+    /// Drives the connection until the next event of interest (reconnecting if the last poll
+    /// failed). Per message, rumqttc reports several packets nobody above needs (our PUBACK,
+    /// our outgoing publish, the broker's PUBACK); they are passed over here rather than sent
+    /// one by one through the caller's loop.
     pub(crate) async fn poll(&mut self) -> Result<Event, PollError> {
+        for _ in 1..SKIP_OTHER {
+            match self.poll_once().await {
+                Ok(Event::Other) => continue,
+                other => return other,
+            }
+        }
+        self.poll_once().await
+    }
+
+    /// Drives the connection until rumqttc's next event.
+    async fn poll_once(&mut self) -> Result<Event, PollError> {
         match self {
             Poller::V4(el) => match el.poll().await {
                 Ok(rumqttc::Event::Incoming(p)) => Ok(from_packet4(p)),

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, Semaphore, TryAcquireError};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug_span, info, warn, Instrument};
@@ -112,9 +112,15 @@ impl Unit {
         }
         let mut failure: Option<Error> = None;
         let permits = Arc::new(Semaphore::new(max_in_flight));
+        // One cancellation waiter for the whole loop: making one per message costs two lock
+        // round trips on the token each time.
+        let cancelled = shutdown.cancelled();
+        tokio::pin!(cancelled);
         loop {
+            // Reap finished handlers here rather than one per trip through the select.
+            while tasks.try_join_next().is_some() {}
             let msg = tokio::select! {
-                _ = shutdown.cancelled() => break,
+                _ = &mut cancelled => break,
                 m = rx.recv() => match m { Some(m) => m, None => break },
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
                 Some(done) = running.join_next(), if !running.is_empty() => {
@@ -122,9 +128,13 @@ impl Unit {
                     break;
                 }
             };
-            let permit = tokio::select! {
-                _ = shutdown.cancelled() => break,
-                p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            let permit = match permits.clone().try_acquire_owned() {
+                Ok(p) => p,
+                Err(TryAcquireError::Closed) => break,
+                Err(TryAcquireError::NoPermits) => tokio::select! {
+                    _ = &mut cancelled => break,
+                    p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+                },
             };
             // Ordered routes accept here, in arrival order; the rest of the work runs concurrently.
             let job = prepare(shared.clone(), msg);

@@ -62,6 +62,9 @@ impl EventSource {
     /// The `events` service: publishes queued events in queue order until the unit stops,
     /// then publishes what is still queued (handlers have drained by then).
     pub(crate) async fn publish(mut self, ctx: ServiceContext) -> Result<(), ServiceError> {
+        let stop = ctx.shutdown.clone();
+        let cancelled = stop.cancelled();
+        tokio::pin!(cancelled);
         loop {
             let out = tokio::select! {
                 biased;
@@ -69,7 +72,7 @@ impl EventSource {
                     Some(out) => out,
                     None => return Ok(()),
                 },
-                _ = ctx.shutdown.cancelled() => break,
+                _ = &mut cancelled => break,
             };
             publish(&ctx, out).await;
         }
