@@ -33,7 +33,7 @@ pub(crate) async fn run(args: MonitorArgs, shutdown: CancellationToken) -> anyho
             .await?;
     }
     drop(tx);
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::stdout();
     let _ = writeln!(
         stdout,
         "{}",

@@ -26,7 +26,7 @@ pub(crate) async fn run(args: SubArgs, shutdown: CancellationToken) -> anyhow::R
     drop(tx);
     let deadline = args.timeout.map(|t| tokio::time::Instant::now() + t);
     let mut seen = 0u64;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::stdout();
     let outcome = loop {
         if args.count.is_some_and(|n| seen >= n) {
             break Ok(());

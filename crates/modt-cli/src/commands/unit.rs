@@ -28,10 +28,9 @@ pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Re
         units::name_of(cmd.name),
     );
     let config = broker.client_config("unused")?;
-    // On a runtime worker rather than the main thread: the receive loop then hands messages
-    // to handler tasks on the same pool, without a cross-thread wake-up for each.
-    tokio::spawn(unit.run(config, shutdown))
+    // (Already on a runtime worker, see `main`: the receive loop hands messages to handler
+    // tasks on the same pool, without a cross-thread wake-up for each.)
+    unit.run(config, shutdown)
         .await
-        .context("the unit task panicked")?
         .with_context(|| format!("while running the {} unit", units::name_of(cmd.name)))
 }

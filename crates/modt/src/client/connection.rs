@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -78,13 +79,31 @@ pub(crate) struct Task {
 }
 
 impl Task {
-    pub(crate) async fn run(mut self) {
+    pub(crate) async fn run(self) {
+        let Task {
+            poller,
+            sender,
+            shared,
+            backoff,
+            addr,
+            mut first,
+            cancel,
+        } = self;
+        // rumqttc's poll must never be dropped half-way: it may have taken a request or an
+        // incoming packet and not yet written what follows (the publish, or our PUBACK, which
+        // would then never reach the broker). The stream owns the poll in progress, so when
+        // the select below picks another branch, that poll resumes on the next turn instead
+        // of being dropped.
+        let events = futures::stream::unfold(poller, |mut poller| async move {
+            let event = poller.poll().await;
+            Some((event, poller))
+        });
+        tokio::pin!(events);
         let mut children = JoinSet::new();
         let mut failures: u32 = 0;
         let mut backlog: VecDeque<Pending> = VecDeque::new();
         let mut dropped: u64 = 0;
         // One cancellation waiter for the whole loop (one per event costs two lock round trips).
-        let cancel = self.cancel.clone();
         let cancelled = cancel.cancelled();
         tokio::pin!(cancelled);
         loop {
@@ -95,71 +114,67 @@ impl Task {
             let event = tokio::select! {
                 _ = &mut cancelled => break,
                 permit = reserve(front), if !backlog.is_empty() => {
-                    deliver_front(&self.shared, &mut backlog, permit);
+                    deliver_front(&shared, &mut backlog, permit);
                     continue;
                 }
-                e = self.poller.poll() => e,
+                Some(e) = events.next() => e,
             };
             match event {
                 Ok(Event::ConnAck) => {
                     failures = 0;
-                    self.shared.state.send_modify(|s| {
+                    shared.state.send_modify(|s| {
                         s.connected = true;
                         s.generation += 1;
                     });
-                    if self.first.is_some() {
-                        debug!(broker = %self.addr, "connected to the MQTT broker");
+                    if first.is_some() {
+                        debug!(broker = %addr, "connected to the MQTT broker");
                     } else {
-                        info!(broker = %self.addr, "reconnected to the MQTT broker");
+                        info!(broker = %addr, "reconnected to the MQTT broker");
                     }
                     // On the first connection, `connect` returns once the subscriptions
                     // are acknowledged (see `resubscribe`).
-                    children.spawn(resubscribe(
-                        self.shared.clone(),
-                        self.sender.clone(),
-                        self.first.take(),
-                    ));
+                    children.spawn(resubscribe(shared.clone(), sender.clone(), first.take()));
                 }
                 Ok(Event::Publish(msg)) => {
-                    if let Some(lost) = route(&self.shared, msg, &mut backlog) {
+                    if let Some(lost) = route(&shared, msg, &mut backlog) {
                         dropped += 1;
                         if dropped.is_power_of_two() {
                             error!(topic = %lost, dropped, "subscribers are too slow: backlog full, message dropped");
                         }
                     }
                 }
-                Ok(Event::SubscribeSent(pkid)) => self.shared.registry.subscribe_sent(pkid),
-                Ok(Event::SubAck { pkid, granted }) => self.shared.registry.suback(pkid, granted),
+                Ok(Event::SubscribeSent(pkid)) => shared.registry.subscribe_sent(pkid),
+                Ok(Event::SubAck { pkid, granted }) => shared.registry.suback(pkid, granted),
                 Ok(Event::DisconnectSent) => {
                     debug!("disconnected cleanly");
                     break;
                 }
                 Ok(Event::Other) => {}
                 Err(e) => {
-                    let was_connected = self.shared.state.borrow().connected;
-                    self.shared.state.send_modify(|s| s.connected = false);
-                    self.shared.registry.connection_lost();
-                    match (&e, self.first.is_some()) {
+                    let was_connected = shared.state.borrow().connected;
+                    shared.state.send_modify(|s| s.connected = false);
+                    shared.registry.connection_lost();
+                    match (&e, first.is_some()) {
                         (PollError::Refused(reason), true) => {
-                            if let Some(first) = self.first.take() {
+                            if let Some(first) = first.take() {
                                 let _ = first.send(Err(Error::Refused {
-                                    addr: self.addr.clone(),
+                                    addr: addr.clone(),
                                     reason: reason.clone(),
                                 }));
                             }
                             break;
                         }
                         (PollError::Refused(reason), false) => {
-                            warn!(broker = %self.addr, %reason, "the broker refused the reconnection")
+                            warn!(broker = %addr, %reason, "the broker refused the reconnection")
                         }
                         (PollError::Lost(reason), _) if was_connected => {
-                            warn!(broker = %self.addr, %reason, "lost the MQTT connection; reconnecting")
+                            warn!(broker = %addr, %reason, "lost the MQTT connection; reconnecting")
                         }
                         (PollError::Lost(reason), _) => {
-                            debug!(broker = %self.addr, %reason, "MQTT connection attempt failed")
+                            debug!(broker = %addr, %reason, "MQTT connection attempt failed")
                         }
                     }
-                    let delay = self.backoff.delay(failures);
+                    let delay = backoff.delay(failures);
                     failures = failures.saturating_add(1);
                     tokio::select! {
                         _ = &mut cancelled => break,
@@ -168,7 +183,7 @@ impl Task {
                 }
             }
         }
-        self.shared.state.send_modify(|s| s.connected = false);
+        shared.state.send_modify(|s| s.connected = false);
         children.shutdown().await;
     }
 }
