@@ -10,11 +10,27 @@
 
 use std::time::Duration;
 
-use modt::{Client, MqttVersion, Outgoing, QoS, TopicFilter};
+use modt::{Client, MqttVersion, Outgoing, QoS, Subscription, TopicFilter};
 use modt_testkit::{init_tracing, BrokerKind, TestBroker};
 
 const MESSAGES: usize = 5_000;
 const PAYLOAD: usize = 2048;
+
+/// Counts messages until all [`MESSAGES`] came or none came for 30 s; with `pause_every`,
+/// sleeps 2 ms after every that many (a subscriber that cannot keep up).
+async fn count(sub: &mut Subscription, pause_every: Option<usize>) -> usize {
+    let mut n = 0;
+    while n < MESSAGES {
+        match tokio::time::timeout(Duration::from_secs(30), sub.recv()).await {
+            Ok(Some(_)) => n += 1,
+            _ => break,
+        }
+        if pause_every.is_some_and(|every| n % every == 0) {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+    n
+}
 
 async fn nothing_lost(kind: BrokerKind, version: MqttVersion) {
     init_tracing();
@@ -28,16 +44,7 @@ async fn nothing_lost(kind: BrokerKind, version: MqttVersion) {
         .await
         .unwrap();
     let mut seen = observer.subscribe(&filter, QoS::AtLeastOnce).await.unwrap();
-    let observed = tokio::spawn(async move {
-        let mut n = 0;
-        while n < MESSAGES {
-            match tokio::time::timeout(Duration::from_secs(30), seen.recv()).await {
-                Ok(Some(_)) => n += 1,
-                _ => break,
-            }
-        }
-        n
-    });
+    let observed = tokio::spawn(async move { count(&mut seen, None).await });
 
     // The publisher also subscribes to what it publishes, through a tiny queue read slowly.
     let mut config = broker.client_config("publisher", version);
@@ -47,19 +54,7 @@ async fn nothing_lost(kind: BrokerKind, version: MqttVersion) {
         .subscribe(&filter, QoS::AtLeastOnce)
         .await
         .unwrap();
-    let slow = tokio::spawn(async move {
-        let mut n = 0;
-        while n < MESSAGES {
-            match tokio::time::timeout(Duration::from_secs(30), own.recv()).await {
-                Ok(Some(_)) => n += 1,
-                _ => break,
-            }
-            if n % 64 == 0 {
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-        }
-        n
-    });
+    let slow = tokio::spawn(async move { count(&mut own, Some(64)).await });
 
     for i in 0..MESSAGES {
         let topic = modt::Topic::new(format!("modt/test/pipe/{i}")).unwrap();
