@@ -6,31 +6,21 @@
 //!
 //! It also never stops polling to wait for a slow subscriber: the subscriber may be waiting
 //! for this very connection to send its replies. A message a full subscription queue cannot
-//! take goes to a backlog, delivered in order as the queue drains; the backlog holds at most
-//! [`MAX_BACKLOG`] messages, beyond which messages are dropped with an error log.
+//! take waits in the [`Backlog`], in that queue's own line.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
+use super::backlog::{Backlog, Offer};
 use super::registry::{Registry, Sink};
 use super::transport::{correlation_text, Event, PollError, Poller, Sender};
 use crate::Error;
-
-/// Most messages held for subscribers whose queues are full; past this, messages are dropped.
-pub const MAX_BACKLOG: usize = 100_000;
-
-/// A message waiting for subscribers that had no room, with the subscribers still owed it.
-struct Pending {
-    msg: super::Message,
-    owed: VecDeque<(u64, mpsc::Sender<super::Message>)>,
-}
 
 /// The connection's state as observers see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -101,20 +91,16 @@ impl Task {
         tokio::pin!(events);
         let mut children = JoinSet::new();
         let mut failures: u32 = 0;
-        let mut backlog: VecDeque<Pending> = VecDeque::new();
+        let mut backlog = Backlog::default();
         let mut dropped: u64 = 0;
         // One cancellation waiter for the whole loop (one per event costs two lock round trips).
         let cancelled = cancel.cancelled();
         tokio::pin!(cancelled);
         loop {
-            let front = backlog
-                .front()
-                .and_then(|p| p.owed.front())
-                .map(|(_, tx)| tx.clone());
             let event = tokio::select! {
                 _ = &mut cancelled => break,
-                permit = reserve(front), if !backlog.is_empty() => {
-                    deliver_front(&shared, &mut backlog, permit);
+                Some(room) = backlog.room() => {
+                    backlog.deliver(&shared.registry, room);
                     continue;
                 }
                 Some(e) = events.next() => e,
@@ -188,50 +174,10 @@ impl Task {
     }
 }
 
-/// Waits for room in `tx` (the first subscriber owed the oldest backlog message).
-async fn reserve(
-    tx: Option<mpsc::Sender<super::Message>>,
-) -> Option<mpsc::OwnedPermit<super::Message>> {
-    match tx {
-        Some(tx) => tx.reserve_owned().await.ok(),
-        None => std::future::pending().await,
-    }
-}
-
-/// Hands the oldest backlog message to the subscriber that now has room, then delivers as
-/// much more of the backlog as fits without waiting.
-fn deliver_front(
-    shared: &Shared,
-    backlog: &mut VecDeque<Pending>,
-    permit: Option<mpsc::OwnedPermit<super::Message>>,
-) {
-    if let Some(front) = backlog.front_mut() {
-        if let Some((id, _)) = front.owed.pop_front() {
-            match permit {
-                Some(p) => {
-                    p.send(front.msg.clone());
-                }
-                None => shared.registry.remove(id),
-            }
-        }
-    }
-    while let Some(front) = backlog.front_mut() {
-        while let Some((id, tx)) = front.owed.front() {
-            match tx.try_send(front.msg.clone()) {
-                Ok(()) => {}
-                Err(mpsc::error::TrySendError::Closed(_)) => shared.registry.remove(*id),
-                Err(mpsc::error::TrySendError::Full(_)) => return,
-            }
-            front.owed.pop_front();
-        }
-        backlog.pop_front();
-    }
-}
-
-/// Delivers `msg` to pending requests or subscribers without waiting. Subscribers without
-/// room (or any, while older messages wait) get it through the backlog, in order.
-/// Returns the topic of a message dropped because the backlog is full.
-fn route(shared: &Shared, msg: super::Message, backlog: &mut VecDeque<Pending>) -> Option<String> {
+/// Delivers `msg` to pending requests or subscribers without waiting (subscribers without
+/// room get it through the backlog). Returns the topic of a message some subscriber lost
+/// because the backlog is full.
+fn route(shared: &Shared, msg: super::Message, backlog: &mut Backlog) -> Option<String> {
     let registry = &shared.registry;
     if let Some(rest) = msg.topic.strip_prefix(&shared.reply_prefix) {
         let id = correlation_text(&msg.correlation_data).unwrap_or_else(|| rest.to_owned());
@@ -240,28 +186,17 @@ fn route(shared: &Shared, msg: super::Message, backlog: &mut VecDeque<Pending>) 
         }
         return None;
     }
-    let mut owed = VecDeque::new();
+    let mut lost = None;
     for (id, sink) in registry.matching(&msg.topic) {
         if let Sink::Channel(tx) = sink {
-            if !backlog.is_empty() {
-                owed.push_back((id, tx));
-                continue;
-            }
-            match tx.try_send(msg.clone()) {
-                Ok(()) => {}
-                Err(mpsc::error::TrySendError::Closed(_)) => registry.remove(id),
-                Err(mpsc::error::TrySendError::Full(_)) => owed.push_back((id, tx)),
+            match backlog.offer(&tx, msg.clone()) {
+                Offer::Taken => {}
+                Offer::Closed => registry.remove(id),
+                Offer::Dropped => lost = Some(msg.topic.clone()),
             }
         }
     }
-    if owed.is_empty() {
-        return None;
-    }
-    if backlog.len() >= MAX_BACKLOG {
-        return Some(msg.topic);
-    }
-    backlog.push_back(Pending { msg, owed });
-    None
+    lost
 }
 
 /// Subscribes every registered filter again after a (re)connect; on the first connection,

@@ -7,6 +7,7 @@
 //! - [`registry`]: subscriptions, pending requests, SUBACK waiters.
 //! - [`request`]: request/reply correlation ([`RequestContext`]).
 
+pub(crate) mod backlog;
 pub mod config;
 pub(crate) mod connection;
 pub mod message;
@@ -26,11 +27,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
+pub use backlog::MAX_BACKLOG;
 pub use config::{
     ClientConfig, Credentials, LastWill, MqttVersion, Secret, TlsConfig, DEFAULT_MAX_INFLIGHT,
     MAX_PACKET_BYTES,
 };
-pub use connection::{ConnectionState, MAX_BACKLOG};
+pub use connection::ConnectionState;
 pub use message::{Message, Outgoing, QoS};
 pub use request::RequestContext;
 

@@ -64,6 +64,11 @@ impl Registry {
         lock(&self.subs).retain(|e| e.id != id);
     }
 
+    /// Removes every subscription that feeds `tx` (its receiver is gone).
+    pub(crate) fn remove_channel(&self, tx: &mpsc::Sender<Message>) {
+        lock(&self.subs).retain(|e| !matches!(&e.sink, Sink::Channel(t) if t.same_channel(tx)));
+    }
+
     pub(crate) fn all(&self) -> Vec<SubEntry> {
         lock(&self.subs).clone()
     }
