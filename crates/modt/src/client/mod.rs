@@ -88,6 +88,12 @@ impl Subscription {
     pub async fn recv(&mut self) -> Option<Message> {
         self.rx.recv().await
     }
+
+    /// A message that has already arrived, without waiting; `None` when none is queued (or
+    /// the client is shut down).
+    pub fn try_recv(&mut self) -> Option<Message> {
+        self.rx.try_recv().ok()
+    }
 }
 
 impl Client {

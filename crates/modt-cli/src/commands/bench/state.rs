@@ -71,6 +71,9 @@ pub(crate) async fn state(mut args: StateBenchArgs) -> anyhow::Result<()> {
 struct LegacyGets {
     answers: Subscription,
     user: String,
+    /// Answers for this benchmark's user that were already waiting when a get was sent: late
+    /// answers to gets that gave up, or second answers from a second state unit.
+    stale: usize,
 }
 
 impl LegacyGets {
@@ -80,6 +83,11 @@ impl LegacyGets {
         key: &str,
         wait: Duration,
     ) -> anyhow::Result<StateValue> {
+        while let Some(m) = self.answers.try_recv() {
+            if m.json::<StateValue>().is_ok_and(|v| v.user_id == self.user) {
+                self.stale += 1;
+            }
+        }
         client
             .publish_json(&topics::STATE_GET, &StateGet::new(&self.user, key))
             .await?;
@@ -106,6 +114,7 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
     let mut gets = LegacyGets {
         answers,
         user: user.clone(),
+        stale: 0,
     };
 
     // Wait for the unit: set a key (legacy) until a get finds it.
@@ -148,6 +157,9 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
     let (mut bare, mut relay, mut get) = (Vec::new(), Vec::new(), Vec::new());
     let warmup = (args.gets / 10).max(10);
     let probe = serde_json::to_vec(&StateGet::new(&user, "k0"))?;
+    // Late answers to the start-up probes above are expected; from here on every get waits
+    // for its answer, so an extra one means a second unit answers too.
+    gets.stale = 0;
     for i in 0..warmup + args.gets {
         let b = bare_echo.round_trip(&client, probe.clone()).await?;
         let r = bare_relay.round_trip(&client, probe.clone()).await?;
@@ -160,6 +172,15 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
         }
     }
     bare_relay.stop().await?;
+    if gets.stale > 0 {
+        bail!(
+            "{} gets were answered more than once, so the timings mean nothing: more than one \
+             state unit serves {} on this broker. Stop the others (this benchmark runs its own \
+             unit unless --external-state is given).",
+            gets.stale,
+            topics::STATE_GET.as_str()
+        );
+    }
     let (b, r, g) = (
         Stats::of(&mut bare),
         Stats::of(&mut relay),

@@ -1,0 +1,110 @@
+//! `modt bench`: the benchmarks run end to end on small numbers, verify what they measured,
+//! and refuse to report timings they cannot trust.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use modt::{Client, MqttVersion};
+use modt_testkit::{client_id, wait_online, TestBroker};
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_state_benchmark_measures_and_verifies_on_the_embedded_broker() {
+    let out = support::run_ok(&[
+        "bench",
+        "state",
+        "--embedded",
+        "--gets",
+        "50",
+        "--sets",
+        "2000",
+        "--acked",
+        "200",
+        "--log",
+        "warn",
+    ]);
+    let text = stdout(&out);
+    for expected in [
+        "bare broker echo (1 trip)",
+        "bare relay (2 trips)",
+        "legacy get (2 trips)",
+        "get / bare relay",
+        "pipelined legacy sets: 2000 in",
+        "read back s1999 ok, 2000 keys listed",
+        "acked sets (window 256): 200 in",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn the_rtt_benchmark_runs() {
+    let out = support::run_ok(&["bench", "rtt", "--embedded", "-n", "50", "--log", "warn"]);
+    let text = stdout(&out);
+    assert!(text.contains("ratio (unit / bare)"), "{text}");
+}
+
+/// Against a unit of its own (`--external-state`) the benchmark measures it; with a second
+/// unit answering too (its in-process one), every get is answered twice and it refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_state_benchmark_uses_an_external_unit_and_refuses_two() {
+    modt_testkit::init_tracing();
+    let broker = TestBroker::embedded();
+    let port = broker.port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap().to_owned();
+    let unit_id = client_id("state-bench");
+    let _unit = support::spawn(&[
+        "unit",
+        "state",
+        "--unit-id",
+        unit_id.as_str(),
+        "--broker-port",
+        port.as_str(),
+        "--data-dir",
+        data.as_str(),
+    ]);
+    let client = Client::connect(broker.client_config("watch", MqttVersion::V5))
+        .await
+        .unwrap();
+    wait_online(&client, &unit_id).await;
+
+    let common = [
+        "bench",
+        "state",
+        "--broker-port",
+        port.as_str(),
+        "--log",
+        "warn",
+    ];
+    let small = ["--gets", "30", "--sets", "500", "--acked", "0"];
+    let external: Vec<&str> = common
+        .iter()
+        .chain(&small)
+        .copied()
+        .chain(["--external-state"])
+        .collect();
+    let out = support::run_ok(&external);
+    let text = stdout(&out);
+    assert!(text.contains("state unit: external"), "{text}");
+    assert!(
+        text.contains("read back s499 ok, 500 keys listed"),
+        "{text}"
+    );
+
+    let both: Vec<&str> = common.iter().chain(&small).copied().collect();
+    let out = support::run(&both);
+    assert!(
+        !out.status.success(),
+        "two units answering must fail the benchmark"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("answered more than once") && err.contains("more than one state unit"),
+        "{err}"
+    );
+    client.shutdown().await;
+}
