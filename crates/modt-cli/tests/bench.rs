@@ -55,18 +55,8 @@ async fn the_state_benchmark_uses_an_external_unit_and_refuses_two() {
     let broker = TestBroker::embedded();
     let port = broker.port().to_string();
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().to_str().unwrap().to_owned();
     let unit_id = client_id("state-bench");
-    let _unit = support::spawn(&[
-        "unit",
-        "state",
-        "--unit-id",
-        unit_id.as_str(),
-        "--broker-port",
-        port.as_str(),
-        "--data-dir",
-        data.as_str(),
-    ]);
+    let _unit = support::spawn_unit("state", &unit_id, &port, dir.path(), &[]);
     let client = Client::connect(broker.client_config("watch", MqttVersion::V5))
         .await
         .unwrap();

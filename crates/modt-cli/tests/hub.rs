@@ -41,18 +41,13 @@ async fn modt_hub_commands_against_modt_unit_hub() {
     let defaults = dir.path().join("defaults.json");
     std::fs::write(&defaults, r#"{"color": "red", "retries": 3}"#).unwrap();
     let unit_id = modt_testkit::client_id("hub-cli");
-    let mut hub = support::spawn(&[
-        "unit",
+    let mut hub = support::spawn_unit(
         "hub",
-        "--unit-id",
         &unit_id,
-        "--broker-port",
         &p,
-        "--data-dir",
-        dir.path().to_str().unwrap(),
-        "--hub-defaults",
-        defaults.to_str().unwrap(),
-    ]);
+        dir.path(),
+        &["--hub-defaults", defaults.to_str().unwrap()],
+    );
     let watcher = Client::connect(broker.client_config("watch", MqttVersion::V5))
         .await
         .unwrap();
@@ -108,16 +103,7 @@ async fn modt_hub_commands_against_modt_unit_hub() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("did not answer"));
 
     // Restarted on the same data directory, it still has the live values.
-    let mut hub = support::spawn(&[
-        "unit",
-        "hub",
-        "--unit-id",
-        &unit_id,
-        "--broker-port",
-        &p,
-        "--data-dir",
-        dir.path().to_str().unwrap(),
-    ]);
+    let mut hub = support::spawn_unit("hub", &unit_id, &p, dir.path(), &[]);
     wait_online(&watcher, &unit_id).await;
     let a = answer(&run(&["get", "theme"]));
     assert_eq!(

@@ -15,23 +15,13 @@ async fn acknowledged_writes_survive_a_kill() {
     let broker = TestBroker::embedded();
     let port = broker.port().to_string();
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().to_str().unwrap().to_owned();
     let unit_id = client_id("state-kill");
-    let args = [
-        "unit",
-        "state",
-        "--unit-id",
-        unit_id.as_str(),
-        "--broker-port",
-        port.as_str(),
-        "--data-dir",
-        data.as_str(),
-    ];
+    let start = || support::spawn_unit("state", &unit_id, &port, dir.path(), &[]);
     let client = Client::connect(broker.client_config("req", MqttVersion::V5))
         .await
         .unwrap();
 
-    let mut p = support::spawn(&args);
+    let mut p = start();
     wait_online(&client, &unit_id).await;
     let writes = (0..300).map(|i| {
         let client = client.clone();
@@ -52,7 +42,7 @@ async fn acknowledged_writes_survive_a_kill() {
     p.wait_exit(10);
     modt_testkit::wait_status(&client, &unit_id, "offline").await;
 
-    let _p = support::spawn(&args);
+    let _p = start();
     wait_online(&client, &unit_id).await;
     for i in 0..300 {
         let v: StateValue = client

@@ -32,6 +32,30 @@ pub(crate) fn spawn_in(data_dir: Option<&std::path::Path>, args: &[&str]) -> Mod
     ModtProcess { child }
 }
 
+/// Starts `modt unit NAME` as `unit_id` against the broker on `port`, keeping its files in
+/// `data_dir`, with `extra` flags after those.
+pub(crate) fn spawn_unit(
+    name: &str,
+    unit_id: &str,
+    port: &str,
+    data_dir: &std::path::Path,
+    extra: &[&str],
+) -> ModtProcess {
+    let data = data_dir.to_str().expect("UTF-8 data dir");
+    let mut args = vec![
+        "unit",
+        name,
+        "--unit-id",
+        unit_id,
+        "--broker-port",
+        port,
+        "--data-dir",
+        data,
+    ];
+    args.extend_from_slice(extra);
+    spawn(&args)
+}
+
 /// Runs `modt` with `args` to completion and asserts it succeeded (showing its stderr if not).
 pub(crate) fn run_ok(args: &[&str]) -> std::process::Output {
     let out = run(args);
