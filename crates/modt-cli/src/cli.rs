@@ -500,4 +500,8 @@ pub(crate) struct RttArgs {
     /// Do not start an echo unit in-process; use one already running on the broker.
     #[arg(long)]
     pub(crate) external_echo: bool,
+    /// The Mosquitto config file the broker runs with, to print the settings that bear on
+    /// the figures (`set_tcp_nodelay`, queue limits); without it they are only probed.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) broker_config: Option<std::path::PathBuf>,
 }

@@ -14,8 +14,30 @@ use modt_broker::{BrokerConfig, EmbeddedBroker, OpenPolicy};
 pub enum BrokerKind {
     /// The broker embedded in `modt` (rmqtt).
     Embedded,
-    /// A real Mosquitto process.
+    /// A real Mosquitto process, tuned as `modt broker config` writes it (`set_tcp_nodelay
+    /// true`, large queues).
     Mosquitto,
+    /// A real Mosquitto exactly as users start it: `mosquitto -p PORT`, no config file, so
+    /// Nagle's algorithm on and the default queue limits (1000 queued, 20 in flight).
+    MosquittoStock,
+    /// A real Mosquitto with the original MoDT's `broker/mosquitto.conf` (`listener`,
+    /// `allow_anonymous true`, nothing else: the same defaults as no config file).
+    MosquittoOriginal,
+}
+
+impl BrokerKind {
+    /// Every kind, for tests that must hold on each broker as users run it.
+    pub const ALL: [BrokerKind; 4] = [
+        BrokerKind::Embedded,
+        BrokerKind::Mosquitto,
+        BrokerKind::MosquittoStock,
+        BrokerKind::MosquittoOriginal,
+    ];
+
+    /// Whether this is a Mosquitto process.
+    pub fn is_mosquitto(self) -> bool {
+        self != BrokerKind::Embedded
+    }
 }
 
 #[derive(Debug)]
@@ -79,24 +101,30 @@ impl TestBroker {
     /// Starts a real Mosquitto on a free port, or returns `None` (printing why) when it is not
     /// installed. CI installs it and sets `MODT_REQUIRE_MOSQUITTO`, so there it never skips.
     pub fn mosquitto() -> Option<TestBroker> {
-        let Some(_) = mosquitto_path() else {
-            if std::env::var_os("MODT_REQUIRE_MOSQUITTO").is_some() {
-                panic!("MODT_REQUIRE_MOSQUITTO is set but mosquitto is not installed");
-            }
-            eprintln!("SKIP: mosquitto is not installed (apt-get install mosquitto); Mosquitto test not run");
+        TestBroker::mosquitto_kind(BrokerKind::Mosquitto)
+    }
+
+    /// Starts Mosquitto as users run it, with no config file (see [`BrokerKind::MosquittoStock`]).
+    pub fn mosquitto_stock() -> Option<TestBroker> {
+        TestBroker::mosquitto_kind(BrokerKind::MosquittoStock)
+    }
+
+    fn mosquitto_kind(kind: BrokerKind) -> Option<TestBroker> {
+        if !mosquitto_available() {
             return None;
-        };
+        }
         Some(TestBroker::spawn_mosquitto(
+            kind,
             tempfile::tempdir().expect("temp dir"),
             String::new(),
         ))
     }
 
     /// Starts Mosquitto on a free port with `extra_conf` appended to its config.
-    fn spawn_mosquitto(dir: tempfile::TempDir, extra_conf: String) -> TestBroker {
+    fn spawn_mosquitto(kind: BrokerKind, dir: tempfile::TempDir, extra_conf: String) -> TestBroker {
         let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
         let mut b = TestBroker {
-            kind: BrokerKind::Mosquitto,
+            kind,
             addr,
             running: Running::Stopped,
             dir,
@@ -109,9 +137,7 @@ impl TestBroker {
     /// Starts a real Mosquitto that only speaks TLS, with a certificate for `localhost` and
     /// `127.0.0.1` from a CA made for this test. Returns the broker and the CA's PEM file.
     pub fn mosquitto_tls() -> Option<(TestBroker, PathBuf)> {
-        if mosquitto_path().is_none() {
-            // Prints the skip reason (or panics under CI).
-            let _ = TestBroker::mosquitto();
+        if !mosquitto_available() {
             return None;
         }
         let dir = tempfile::tempdir().expect("temp dir");
@@ -135,33 +161,59 @@ impl TestBroker {
             "cafile {0}/ca.pem\ncertfile {0}/server.pem\nkeyfile {0}/server.key\n",
             dir.path().display()
         );
-        Some((TestBroker::spawn_mosquitto(dir, extra_conf), ca_file))
+        Some((
+            TestBroker::spawn_mosquitto(BrokerKind::Mosquitto, dir, extra_conf),
+            ca_file,
+        ))
     }
 
     /// Starts the given kind; `None` only for Mosquitto when it is not installed.
     pub fn start(kind: BrokerKind) -> Option<TestBroker> {
         match kind {
             BrokerKind::Embedded => Some(TestBroker::embedded()),
-            BrokerKind::Mosquitto => TestBroker::mosquitto(),
+            kind => TestBroker::mosquitto_kind(kind),
         }
     }
 
     fn start_mosquitto(&mut self) {
+        let port = self.addr.port();
         let conf = self.dir.path().join("mosquitto.conf");
-        let body = format!(
-            "per_listener_settings false\nallow_anonymous true\nlistener {} 127.0.0.1\n\
-             set_tcp_nodelay true\npersistence false\nmax_queued_messages 100000\nlog_type error\n{}",
-            self.addr.port(),
-            self.extra_conf,
-        );
-        std::fs::write(&conf, body).expect("write mosquitto.conf");
+        let body = match self.kind {
+            BrokerKind::MosquittoStock => None,
+            // The original's file, bound to loopback for the test.
+            BrokerKind::MosquittoOriginal => Some(format!(
+                "listener {port} 127.0.0.1\nallow_anonymous true\n"
+            )),
+            _ => Some(format!(
+                "per_listener_settings false\nallow_anonymous true\nlistener {port} 127.0.0.1\n\
+                 set_tcp_nodelay true\npersistence false\nmax_queued_messages 100000\nlog_type error\n{}",
+                self.extra_conf,
+            )),
+        };
         let path = mosquitto_path().expect("mosquitto installed");
-        let child = Command::new(path)
-            .arg("-c")
-            .arg(&conf)
+        let mut cmd = Command::new(path);
+        match body {
+            Some(body) => {
+                std::fs::write(&conf, body).expect("write mosquitto.conf");
+                cmd.arg("-c").arg(&conf);
+            }
+            // No config file: Mosquitto 2 then listens on loopback only, anonymous allowed.
+            None => {
+                cmd.arg("-p").arg(port.to_string());
+            }
+        }
+        // Untuned brokers log every connection to stderr: keep that in the test's directory.
+        let log = std::fs::File::create(self.dir.path().join("mosquitto.log"))
+            .expect("create mosquitto.log");
+        let stderr = if self.kind == BrokerKind::Mosquitto {
+            Stdio::inherit()
+        } else {
+            Stdio::from(log)
+        };
+        let child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("spawn mosquitto");
         self.running = Running::Mosquitto(child);
@@ -228,9 +280,24 @@ impl TestBroker {
                     }
                 }
             }
-            BrokerKind::Mosquitto => self.start_mosquitto(),
+            _ => self.start_mosquitto(),
         }
     }
+}
+
+/// Whether Mosquitto can be started; prints why not (or panics under CI, where
+/// `MODT_REQUIRE_MOSQUITTO` is set) when it cannot.
+fn mosquitto_available() -> bool {
+    if mosquitto_path().is_some() {
+        return true;
+    }
+    if std::env::var_os("MODT_REQUIRE_MOSQUITTO").is_some() {
+        panic!("MODT_REQUIRE_MOSQUITTO is set but mosquitto is not installed");
+    }
+    eprintln!(
+        "SKIP: mosquitto is not installed (apt-get install mosquitto); Mosquitto test not run"
+    );
+    false
 }
 
 fn wait_for_port(addr: SocketAddr) {

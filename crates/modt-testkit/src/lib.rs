@@ -5,11 +5,14 @@
 //! - [`broker`] — [`TestBroker`].
 //! - [`unit`] — [`RunningUnit`], a unit started on the test's runtime.
 //! - [`wait`] — [`wait_until`], [`recv_within`], [`wait_online`].
+//! - [`latency`] — [`median_round_trip`](latency::median_round_trip), for the tests that check
+//!   no round trip waits on a delayed ACK.
 
 // Test support fails by panicking: that is how a test reports a broken precondition.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod broker;
+pub mod latency;
 pub mod unit;
 pub mod wait;
 

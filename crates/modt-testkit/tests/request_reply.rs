@@ -138,6 +138,23 @@ async fn mosquitto_mixed_versions() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_as_users_run_it() {
+    round_trip(BrokerKind::MosquittoStock, MqttVersion::V5, MqttVersion::V5).await;
+    round_trip(
+        BrokerKind::MosquittoStock,
+        MqttVersion::V311,
+        MqttVersion::V311,
+    )
+    .await;
+    round_trip(
+        BrokerKind::MosquittoOriginal,
+        MqttVersion::V311,
+        MqttVersion::V5,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_nobody_answers_times_out_with_a_typed_error() {
     init_tracing();
     let broker = TestBroker::embedded();

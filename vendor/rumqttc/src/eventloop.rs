@@ -423,8 +423,9 @@ async fn network_connect(
         #[cfg(not(feature = "proxy"))]
         {
             let addr = format!("{domain}:{port}");
+            let quickack = network_options.tcp_quickack;
             let tcp = socket_connect(addr, network_options).await?;
-            Box::new(tcp)
+            crate::quickack::boxed(tcp, quickack)
         }
     };
 

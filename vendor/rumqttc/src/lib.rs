@@ -108,6 +108,7 @@ use std::time::Duration;
 mod client;
 mod eventloop;
 mod framed;
+mod quickack;
 pub mod mqttbytes;
 mod state;
 pub mod v5;
@@ -397,6 +398,7 @@ pub struct NetworkOptions {
     tcp_send_buffer_size: Option<u32>,
     tcp_recv_buffer_size: Option<u32>,
     tcp_nodelay: bool,
+    tcp_quickack: bool,
     conn_timeout: u64,
     #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
     bind_device: Option<String>,
@@ -408,6 +410,7 @@ impl NetworkOptions {
             tcp_send_buffer_size: None,
             tcp_recv_buffer_size: None,
             tcp_nodelay: false,
+            tcp_quickack: false,
             conn_timeout: 5,
             #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
             bind_device: None,
@@ -416,6 +419,12 @@ impl NetworkOptions {
 
     pub fn set_tcp_nodelay(&mut self, nodelay: bool) {
         self.tcp_nodelay = nodelay;
+    }
+
+    /// MoDT patch: acknowledge received data at once (`TCP_QUICKACK`, Linux only; see
+    /// `quickack.rs`), so a broker with Nagle's algorithm on never waits for a delayed ACK.
+    pub fn set_tcp_quickack(&mut self, quickack: bool) {
+        self.tcp_quickack = quickack;
     }
 
     pub fn set_tcp_send_buffer_size(&mut self, size: u32) {

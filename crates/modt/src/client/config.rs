@@ -125,6 +125,11 @@ pub struct ClientConfig {
     pub subscription_capacity: usize,
     /// The last will, if any.
     pub last_will: Option<LastWill>,
+    /// Acknowledge received data at once (`TCP_QUICKACK`, Linux; default on). A broker
+    /// that leaves Nagle's algorithm on (Mosquitto's default) otherwise holds its second
+    /// small packet in a row to this client (a reply after a PUBACK) for the client's
+    /// delayed ACK, about 40 ms. Off only to measure that stall (`modt bench rtt`).
+    pub tcp_quickack: bool,
 }
 
 impl ClientConfig {
@@ -146,6 +151,7 @@ impl ClientConfig {
             max_inflight: DEFAULT_MAX_INFLIGHT,
             subscription_capacity: 1024,
             last_will: None,
+            tcp_quickack: true,
         }
     }
 

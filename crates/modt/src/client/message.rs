@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use crate::protocol::{decode, DecodeError};
 
 /// MQTT quality of service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum QoS {
     /// At most once.
     AtMostOnce,

@@ -249,11 +249,23 @@ impl Client {
         topic: &Topic,
         payload: &T,
     ) -> Result<(), Error> {
+        self.publish_json_qos(topic, payload, QoS::AtLeastOnce)
+            .await
+    }
+
+    /// Publishes `payload` as JSON with `qos`.
+    pub async fn publish_json_qos<T: Serialize + ?Sized>(
+        &self,
+        topic: &Topic,
+        payload: &T,
+        qos: QoS,
+    ) -> Result<(), Error> {
         let bytes = protocol::encode(payload).map_err(|source| Error::Encode {
             topic: topic.to_string(),
             source,
         })?;
-        self.publish(Outgoing::new(topic.clone(), bytes)).await
+        self.publish(Outgoing::new(topic.clone(), bytes).qos(qos))
+            .await
     }
 
     /// Sends a request and waits for its correlated reply (PROTOCOL.md §3).
@@ -346,7 +358,7 @@ impl Client {
             topic: reply_to.to_string(),
             source,
         })?;
-        let mut out = Outgoing::new(reply_to.clone(), bytes);
+        let mut out = Outgoing::new(reply_to.clone(), bytes).qos(ctx.answer_qos);
         if self.inner.version == MqttVersion::V5 {
             out.correlation_data = ctx.correlation_data();
         }

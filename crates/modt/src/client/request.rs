@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use super::message::Message;
+use super::message::{Message, QoS};
 use super::transport::correlation_text;
 use crate::protocol::{MAX_PAYLOAD_BYTES, MAX_REQUEST_ID_CHARS};
 use crate::Topic;
@@ -23,6 +23,10 @@ pub struct RequestContext {
     pub via_properties: bool,
     /// A problem with the correlation fields, e.g. an over-long `request_id`.
     pub problem: Option<String>,
+    /// The QoS to answer with: the request's own, at most 1. The original units answer at
+    /// QoS 0, which is what their (paho) requesters send; a QoS 1 answer to a QoS 0 request
+    /// only adds a PUBACK that a broker with Nagle on makes the next request wait behind.
+    pub answer_qos: QoS,
 }
 
 impl RequestContext {
@@ -73,6 +77,7 @@ impl RequestContext {
             reply_to,
             via_properties,
             problem,
+            answer_qos: msg.qos.min(QoS::AtLeastOnce),
         }
     }
 

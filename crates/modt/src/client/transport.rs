@@ -129,6 +129,9 @@ pub(crate) fn build(cfg: &ClientConfig) -> Result<(Sender, Poller), Error> {
     let mut net = rumqttc::NetworkOptions::new();
     // Without TCP_NODELAY, Nagle adds ~40 ms to every round trip (see shared/research).
     net.set_tcp_nodelay(true);
+    // And acknowledge at once: TCP_NODELAY on our side does not help when the broker's side
+    // has Nagle on (vendor/rumqttc/src/quickack.rs says how that stalls).
+    net.set_tcp_quickack(cfg.tcp_quickack);
     net.set_connection_timeout(cfg.connect_timeout.as_secs().max(1));
     match cfg.version {
         MqttVersion::V311 => {

@@ -35,7 +35,7 @@ pub use reply::{Ack, ErrorBody, ErrorCode, ErrorReply, ReplyStatus};
 pub use session::{SessionInfo, SessionQuery, SessionStatus};
 pub use state::{
     StateAction, StateAllGet, StateAllValue, StateClear, StateDelete, StateGet, StateKeysList,
-    StateKeysQuery, StateSet, StateValue, ValueStatus,
+    StateKeysQuery, StateSet, StateValue, StateValueEcho, ValueStatus,
 };
 pub use state_ext::{
     BulkEntry, BulkValue, ChangeOp, EntryMeta, StateAck, StateBulkGet, StateBulkSet,

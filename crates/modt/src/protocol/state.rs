@@ -155,6 +155,47 @@ pub struct StateValue {
     pub correlation: Correlation,
 }
 
+/// `modt/state/value` as the original answers a get it cannot use: a JSON object whose
+/// `user_id` or `key` is missing, not a string, or (here) over its limit. The original looks
+/// such a get up as it is, finds nothing and answers `not_found`, echoing both fields as it got
+/// them (`null` when missing), so a legacy requester waiting for its answer does not hang.
+///
+/// Wire: `{"timestamp": "…", "user_id": 5, "key": null, "value": null, "status": "not_found"}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateValueEcho {
+    /// When the sender wrote the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// The request's `user_id`, whatever it was.
+    #[serde(default)]
+    pub user_id: Value,
+    /// The request's `key`, whatever it was.
+    #[serde(default)]
+    pub key: Value,
+    /// Always null.
+    #[serde(default)]
+    pub value: Value,
+    /// Always `not_found`.
+    pub status: ValueStatus,
+}
+
+impl StateValueEcho {
+    /// The original's answer to the get `payload`, when it is a JSON object (the original
+    /// answers nothing to anything else).
+    pub fn for_payload(payload: &[u8]) -> Option<StateValueEcho> {
+        let Value::Object(mut fields) = super::decode_object(payload).ok()? else {
+            return None;
+        };
+        Some(StateValueEcho {
+            timestamp: Some(Timestamp::now()),
+            user_id: fields.remove("user_id").unwrap_or(Value::Null),
+            key: fields.remove("key").unwrap_or(Value::Null),
+            value: Value::Null,
+            status: ValueStatus::NotFound,
+        })
+    }
+}
+
 /// `modt/state/keys/query`: list the keys of `user_id`.
 ///
 /// Wire: `{"timestamp": "…", "user_id": "u1", "action": "list_keys"}`

@@ -103,14 +103,17 @@ impl Context {
     }
 
     /// Replies privately when the request carries `reply_to`, else publishes `payload`
-    /// unchanged on `legacy_topic` (the original's broadcast reply).
+    /// unchanged on `legacy_topic` (the original's broadcast reply). Either way at the QoS
+    /// the request came with (at most 1), as the original does.
     pub async fn answer<T: Serialize + ?Sized>(
         &self,
         legacy_topic: &Topic,
         payload: &T,
     ) -> HandlerResult {
         if !self.reply(payload).await? {
-            self.client.publish_json(legacy_topic, payload).await?;
+            self.client
+                .publish_json_qos(legacy_topic, payload, self.request.answer_qos)
+                .await?;
         }
         Ok(())
     }

@@ -3,10 +3,12 @@
 //! - `rtt`: request/reply to the echo unit beside a bare broker echo.
 //! - `state`: the state protocol: get round trips, pipelined and acknowledged set throughput.
 //! - `stats`: percentiles and formatting.
+//! - `broker_probe`: which broker was measured, and whether it runs Nagle's algorithm.
 //!
 //! Shared here: starting an embedded broker on a free port, the bare broker echo (one trip
 //! through the broker) and the bare relay (two trips, through a second plain client).
 
+mod broker_probe;
 mod rtt;
 mod state;
 mod stats;

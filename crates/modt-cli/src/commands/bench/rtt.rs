@@ -1,8 +1,12 @@
-//! `modt bench rtt`: request/reply round trips to the echo unit beside a bare broker echo.
+//! `modt bench rtt`: request/reply round trips to the echo unit beside a bare broker echo and a
+//! bare relay.
 //!
-//! Each iteration does one of each, back to back, so both see the same machine and broker
-//! state. The bare echo is a client publishing (QoS 1) to a topic it subscribes to: the
-//! floor any request/reply over that broker can reach.
+//! Each iteration does one of each, back to back, so all see the same machine and broker
+//! state. The bare echo is a client publishing (QoS 1) to a topic it subscribes to: one trip
+//! through the broker. The bare relay is a plain second client that publishes each message
+//! straight back: two trips, like any request/reply, with no unit behind it. The ratio to the
+//! relay is what the unit and the SDK add. Before the figures it says which broker it measured
+//! and whether that broker runs Nagle's algorithm (`broker_probe`).
 
 use std::time::{Duration, Instant};
 
@@ -35,17 +39,19 @@ pub(crate) async fn rtt(mut args: RttArgs) -> anyhow::Result<()> {
 }
 
 async fn measure(args: &RttArgs) -> anyhow::Result<()> {
+    super::broker_probe::report(&args.broker, args.embedded, args.broker_config.as_deref()).await?;
     let client = crate::commands::connect(&args.broker, "modt-bench").await?;
     wait_for_echo(&client).await?;
     let mut bare_echo = super::BareEcho::new(&client).await?;
+    let mut bare_relay = super::BareRelay::start(&client, &args.broker).await?;
     let filler = "x".repeat(args.size);
-    let mut bare = Vec::with_capacity(args.count);
-    let mut rr = Vec::with_capacity(args.count);
+    let (mut bare, mut relay, mut rr) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..(args.warmup + args.count) {
         let payload = serde_json::json!({ "seq": i, "filler": filler });
         let bytes = serde_json::to_vec(&payload)?;
 
-        let bare_t = bare_echo.round_trip(&client, bytes).await?;
+        let bare_t = bare_echo.round_trip(&client, bytes.clone()).await?;
+        let relay_t = bare_relay.round_trip(&client, bytes).await?;
 
         let t = Instant::now();
         let reply = client
@@ -56,13 +62,23 @@ async fn measure(args: &RttArgs) -> anyhow::Result<()> {
 
         if i >= args.warmup {
             bare.push(bare_t);
+            relay.push(relay_t);
             rr.push(rr_t);
         }
     }
+    bare_relay.stop().await?;
     client.shutdown().await;
+    print_figures(args, &mut bare, &mut relay, &mut rr);
+    Ok(())
+}
 
-    let b = Stats::of(&mut bare);
-    let r = Stats::of(&mut rr);
+fn print_figures(
+    args: &RttArgs,
+    bare: &mut [Duration],
+    relay: &mut [Duration],
+    rr: &mut [Duration],
+) {
+    let (b, l, r) = (Stats::of(bare), Stats::of(relay), Stats::of(rr));
     println!(
         "broker {}:{}  MQTT {:?}  QoS 1  payload ~{} B  n = {} (+{} warm-up)",
         args.broker.host,
@@ -73,10 +89,11 @@ async fn measure(args: &RttArgs) -> anyhow::Result<()> {
         args.warmup
     );
     row("", ["p50".into(), "p99".into(), "max".into()]);
-    stats_row("bare broker echo", &b);
+    stats_row("bare broker echo (1 trip)", &b);
+    stats_row("bare relay (2 trips)", &l);
     stats_row("request/reply via echo unit", &r);
-    ratio_row("ratio (unit / bare)", &r, &b);
-    Ok(())
+    ratio_row("ratio (unit / bare relay)", &r, &l);
+    ratio_row("ratio (unit / bare echo)", &r, &b);
 }
 
 /// Waits until the echo unit answers (it may still be subscribing).

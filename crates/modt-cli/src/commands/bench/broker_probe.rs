@@ -1,0 +1,136 @@
+//! What a benchmark says about the broker it measured: which broker it is (`$SYS/broker/version`,
+//! when the broker publishes it and the account may read it), whether the broker holds small
+//! packets behind Nagle's algorithm (measured), and what a Mosquitto config file the user names
+//! sets (`--broker-config`). Figures mean little without these, since an untuned Mosquitto
+//! adds a delayed ACK (~40 ms) to every round trip of a client that does not acknowledge at once.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use modt::env::BrokerArgs;
+use modt::{Client, QoS, TopicFilter};
+
+use super::stats::ms;
+
+/// A median this slow for a bare echo means the broker waited for a delayed ACK.
+const NAGLE_SUSPECT: Duration = Duration::from_millis(20);
+/// Round trips of the Nagle probe (after 5 unmeasured ones).
+const PROBE_ROUNDS: usize = 15;
+
+/// Prints what is known about the broker behind `broker`.
+pub(super) async fn report(
+    broker: &BrokerArgs,
+    embedded: bool,
+    config: Option<&Path>,
+) -> anyhow::Result<()> {
+    let name = if embedded {
+        "the embedded broker (rmqtt), TCP_NODELAY on".to_owned()
+    } else {
+        version(broker).await?
+    };
+    println!("broker: {name}");
+    println!("broker Nagle probe: {}", nagle_probe(broker).await?);
+    if let Some(path) = config {
+        println!("broker config ({}): {}", path.display(), told(path)?);
+    }
+    Ok(())
+}
+
+/// The broker's own word on what it is, from the retained `$SYS/broker/version`.
+async fn version(broker: &BrokerArgs) -> anyhow::Result<String> {
+    let client = crate::commands::connect(broker, "modt-bench-probe").await?;
+    let filter = TopicFilter::new("$SYS/broker/version")?;
+    let answer = match client.subscribe(&filter, QoS::AtMostOnce).await {
+        Ok(mut sub) => tokio::time::timeout(Duration::from_millis(500), sub.recv())
+            .await
+            .ok()
+            .flatten()
+            .map(|m| format!("{} ($SYS/broker/version)", m.text())),
+        Err(_) => None,
+    };
+    client.shutdown().await;
+    Ok(answer.unwrap_or_else(|| "unknown (no $SYS/broker/version readable)".into()))
+}
+
+/// Times bare echoes from a client that acknowledges the usual (delayed) way: when the broker
+/// runs Nagle, each delivery waits behind the PUBACK before it for that delayed ACK.
+async fn nagle_probe(broker: &BrokerArgs) -> anyhow::Result<String> {
+    let (broker, prefix) = crate::credentials::for_cli(broker, "modt-bench-nagle");
+    let mut cfg = broker.client_config(modt::ClientConfig::unique_client_id(&prefix))?;
+    cfg.tcp_quickack = false;
+    let client = Client::connect(cfg).await?;
+    let mut echo = super::BareEcho::new(&client).await?;
+    let mut times = Vec::with_capacity(PROBE_ROUNDS);
+    for i in 0..PROBE_ROUNDS + 5 {
+        let t = echo.round_trip(&client, vec![b'0'; 16]).await?;
+        if i >= 5 {
+            times.push(t);
+        }
+    }
+    client.shutdown().await;
+    times.sort_unstable();
+    let median = times[times.len() / 2];
+    Ok(if median >= NAGLE_SUSPECT {
+        format!(
+            "Nagle ON: a client without quick ACKs waits {} p50 for a QoS 1 echo \
+             (Mosquitto: set_tcp_nodelay false, its default); MoDT clients acknowledge at once",
+            ms(median)
+        )
+    } else {
+        format!(
+            "Nagle off or harmless: {} p50 for a QoS 1 echo without quick ACKs",
+            ms(median)
+        )
+    })
+}
+
+/// The settings of a Mosquitto config file that bear on these figures, with Mosquitto's
+/// defaults for those it leaves out.
+fn told(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the broker config {}", path.display()))?;
+    let setting = |name: &str, default: &str| -> String {
+        let value = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.strip_prefix(name))
+            .filter(|rest| rest.starts_with(char::is_whitespace))
+            .map(|rest| rest.trim().to_owned())
+            .next_back();
+        match value {
+            Some(v) => format!("{name} {v}"),
+            None => format!("{name} {default} (default)"),
+        }
+    };
+    Ok([
+        setting("set_tcp_nodelay", "false"),
+        setting("max_queued_messages", "1000"),
+        setting("max_inflight_messages", "20"),
+    ]
+    .join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn told_reads_set_values_and_names_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mosquitto.conf");
+        std::fs::write(
+            &path,
+            "listener 1883\n# set_tcp_nodelay true\nmax_queued_messages 5000\nallow_anonymous true\n",
+        )
+        .unwrap();
+        assert_eq!(
+            told(&path).unwrap(),
+            "set_tcp_nodelay false (default), max_queued_messages 5000, \
+             max_inflight_messages 20 (default)"
+        );
+        assert!(told(&dir.path().join("missing.conf")).is_err());
+    }
+}
