@@ -5,6 +5,7 @@
 //! - [`broker`] — [`TestBroker`].
 //! - [`unit`] — [`RunningUnit`], a unit started on the test's runtime.
 //! - [`wait`] — [`wait_until`], [`recv_within`], [`wait_online`].
+//! - [`legacy`] — [`LegacyStandIn`](legacy::LegacyStandIn), the original units' legacy answers.
 //! - [`latency`] — [`median_round_trip`](latency::median_round_trip), for the tests that check
 //!   no round trip waits on a delayed ACK.
 
@@ -13,6 +14,7 @@
 
 pub mod broker;
 pub mod latency;
+pub mod legacy;
 pub mod unit;
 pub mod wait;
 

@@ -81,6 +81,13 @@ impl CookieScope {
         self.cookie(SESSION_COOKIE, session_id, SameSite::Lax, Some(max_age))
     }
 
+    /// The session cookie holding `session_id` until the browser closes (for a page that
+    /// adopts a session it did not create, and so does not know its lifetime; the identify
+    /// unit still ends the session on its own schedule).
+    pub fn session_until_closed(&self, session_id: String) -> Cookie<'static> {
+        self.cookie(SESSION_COOKIE, session_id, SameSite::Lax, None)
+    }
+
     /// A cookie that makes the browser forget `name`.
     pub fn removal(&self, name: &str) -> Cookie<'static> {
         self.cookie(name, String::new(), SameSite::Lax, Some(Duration::ZERO))

@@ -1,12 +1,13 @@
-//! "Who is this browser?": the session cookie resolved by a correlated session query to the
-//! identify unit (PROTOCOL.md §2–§3). The session id goes over MQTT only, never into a URL or
-//! a log line.
+//! "Who is this browser?": the session cookie resolved by a session query to the identify unit
+//! (docs/protocol.md §2–§3): correlated when the identify unit answers privately, else the
+//! original's broadcast on `modt/session/info`, matched by session id ([`modt::ask`]). The
+//! session id goes over MQTT only, never into a URL or a log line.
 
 use std::time::Duration;
 
 use axum::http::HeaderMap;
 use modt::protocol::{topics, SessionInfo, SessionQuery, SessionStatus};
-use modt::Client;
+use modt::{Asker, LegacyAnswer};
 use serde::Serialize;
 
 use crate::{cookies, WebError};
@@ -46,16 +47,31 @@ pub enum Visitor {
 /// Resolves the request's session cookie. A missing identify unit is
 /// [`WebError::Unavailable`] after `timeout`, never a hang.
 pub async fn resolve(
-    client: &Client,
+    asker: &Asker,
     headers: &HeaderMap,
     timeout: Duration,
 ) -> Result<Visitor, WebError> {
     let Some(session_id) = cookies::session_id(headers) else {
         return Ok(Visitor::Anonymous);
     };
+    resolve_session(asker, &session_id, timeout).await
+}
+
+/// Asks the identify unit about `session_id` (from the cookie, or from the original's
+/// `?session_id=` links).
+pub async fn resolve_session(
+    asker: &Asker,
+    session_id: &str,
+    timeout: Duration,
+) -> Result<Visitor, WebError> {
     let query = SessionQuery::new(session_id);
-    let info: SessionInfo = client
-        .request_json(&topics::SESSION_QUERY, &query, Some(timeout))
+    let same_session = |info: &SessionInfo| info.session_id == session_id;
+    let legacy = LegacyAnswer {
+        topic: &topics::SESSION_INFO,
+        matches: &same_session,
+    };
+    let info: SessionInfo = asker
+        .ask(&topics::SESSION_QUERY, &query, legacy, timeout)
         .await
         .map_err(|e| match e {
             modt::Error::Timeout { .. } | modt::Error::Closed => WebError::Unavailable(format!(

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
 use crate::protocol::{presence_status, topics, UnitInfo};
-use crate::{Client, Error, Message, QoS};
+use crate::{Client, Error, Message, QoS, TopicFilter};
 
 /// At most this many units are tracked; announcements from further unit ids are ignored, so a
 /// client that invents unit ids cannot grow the map without bound.
@@ -111,6 +111,22 @@ impl Directory {
             .collect()
     }
 
+    /// Whether an online unit that answers privately serves `topic` (announced in its info),
+    /// so a request there can be correlated. `false` for the original units, which announce
+    /// nothing: ask them the legacy way ([`crate::ask`]).
+    pub fn answers_correlated(&self, topic: &str) -> bool {
+        let Ok(units) = self.units.read() else {
+            return false;
+        };
+        units
+            .values()
+            .filter(|e| e.online)
+            .filter_map(|e| e.info.as_ref())
+            .filter(|i| i.correlated)
+            .flat_map(|i| &i.serves)
+            .any(|f| TopicFilter::new(f.as_str()).is_ok_and(|f| f.matches(topic)))
+    }
+
     /// The public web address of the first online unit of `kind`, if any.
     pub fn url_of_kind(&self, kind: &str) -> Option<String> {
         self.online_with_url()
@@ -160,6 +176,27 @@ mod tests {
         assert_eq!(d.url_of_kind("app").as_deref(), Some("http://a"));
         d.apply(&msg("modt/units/app1/status", "offline"));
         assert_eq!(d.url_of_kind("app"), None);
+    }
+
+    #[test]
+    fn knows_which_topics_have_a_correlated_responder() {
+        let d = Directory::default();
+        assert!(!d.answers_correlated("modt/state/get"), "nobody known");
+        let mut state: serde_json::Value =
+            serde_json::from_str(&info("state", "state", None)).unwrap();
+        state["serves"] = serde_json::json!(["modt/state/get", "modt/state/all/get"]);
+        d.apply(&msg("modt/units/state/info", &state.to_string()));
+        d.apply(&msg("modt/units/state/status", "online"));
+        assert!(
+            !d.answers_correlated("modt/state/get"),
+            "info without `correlated`"
+        );
+        state["correlated"] = serde_json::json!(true);
+        d.apply(&msg("modt/units/state/info", &state.to_string()));
+        assert!(d.answers_correlated("modt/state/get"));
+        assert!(!d.answers_correlated("modt/session/query"));
+        d.apply(&msg("modt/units/state/status", "offline"));
+        assert!(!d.answers_correlated("modt/state/get"), "offline");
     }
 
     #[test]

@@ -10,11 +10,14 @@
 //! - [`unit`]: the unit runtime ([`Unit`]): handlers per topic filter, concurrency limit,
 //!   presence, ping, dead-lettering, graceful shutdown.
 //! - [`directory`]: a live view of which units are online and where their web sides are.
+//! - [`ask`]: ask a unit privately when it says it answers so, else the original's broadcast
+//!   way ([`Asker`]): mixed fleets of Rust and original units.
 //! - [`hub`]: a typed client of the hub registry ([`HubClient`]): get/post/put, 408 on timeout.
 //! - [`env`]: the standard `MODT_*` settings every unit shares.
 //! - [`limits`]: the size checks units share (PROTOCOL.md §5).
 //! - [`error`]: the SDK's [`Error`].
 
+pub mod ask;
 pub mod client;
 pub mod directory;
 pub mod env;
@@ -24,6 +27,7 @@ pub mod limits;
 pub mod protocol;
 pub mod unit;
 
+pub use ask::{Asker, LegacyAnswer};
 pub use client::{
     check_error_reply, Client, ClientConfig, ConnectionState, Credentials, LastWill, Message,
     MqttVersion, Outgoing, QoS, RequestContext, Secret, Subscription, TlsConfig,

@@ -34,8 +34,8 @@ pub use presence::{presence_status, Ping, PingReply, UnitInfo};
 pub use reply::{Ack, ErrorBody, ErrorCode, ErrorReply, ReplyStatus};
 pub use session::{SessionInfo, SessionQuery, SessionStatus};
 pub use state::{
-    StateAction, StateAllGet, StateAllValue, StateClear, StateDelete, StateGet, StateKeysList,
-    StateKeysQuery, StateSet, StateValue, StateValueEcho, ValueStatus,
+    as_the_original_stores, StateAction, StateAllGet, StateAllValue, StateClear, StateDelete,
+    StateGet, StateKeysList, StateKeysQuery, StateSet, StateValue, StateValueEcho, ValueStatus,
 };
 pub use state_ext::{
     BulkEntry, BulkValue, ChangeOp, EntryMeta, StateAck, StateBulkGet, StateBulkSet,

@@ -39,6 +39,11 @@ pub struct UnitInfo {
     /// Topics the unit publishes.
     #[serde(default)]
     pub publishes: Vec<String>,
+    /// Whether the unit answers `reply_to` privately (docs/protocol.md §3). Every unit run by
+    /// the SDK does; the original units announce nothing, so requesters ask them the legacy
+    /// way ([`crate::ask`]).
+    #[serde(default)]
+    pub correlated: bool,
 }
 
 /// The answer to `modt/units/{unit_id}/ping`.

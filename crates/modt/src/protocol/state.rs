@@ -196,6 +196,22 @@ impl StateValueEcho {
     }
 }
 
+/// What the original db-unit gives back for `value` once stored: it stores `str(value)` for
+/// anything but lists and objects (`json.dumps` for those) and answers a get with the stored
+/// text parsed as JSON when it parses, else the text. So `true` reads back `"True"`, `null`
+/// `"None"`, the string `"5"` reads back `5`; numbers, lists and objects come back as they went.
+/// A Rust state unit keeps JSON types; a requester that reads back a write to learn whether
+/// the original stored it accepts either form.
+pub fn as_the_original_stores(value: &Value) -> Value {
+    match value {
+        Value::Null => Value::String("None".into()),
+        Value::Bool(true) => Value::String("True".into()),
+        Value::Bool(false) => Value::String("False".into()),
+        Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| value.clone()),
+        other => other.clone(),
+    }
+}
+
 /// `modt/state/keys/query`: list the keys of `user_id`.
 ///
 /// Wire: `{"timestamp": "…", "user_id": "u1", "action": "list_keys"}`

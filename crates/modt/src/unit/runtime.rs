@@ -62,6 +62,7 @@ impl Unit {
             http_url,
             serves: routes.iter().map(|r| r.filter.to_string()).collect(),
             publishes,
+            correlated: true,
         };
         let presence = Presence::new(info)?;
         config.client_id = ClientConfig::unique_client_id(&unit_id);

@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use modt::{Client, Directory};
+use modt::{Asker, Directory};
 use modt_web::identity::{self, Visitor};
 use modt_web::{Lang, LangQuery, Page, SessionUser, Templates, WebError};
 
@@ -30,8 +30,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 /// What the page handler needs.
 #[derive(Debug, Clone)]
 pub struct PageState {
-    /// The app's MQTT client (session queries).
-    pub client: Client,
+    /// Session queries, privately or the original's way.
+    pub asker: Asker,
     /// Which units are online (to find the identify unit and the viewer).
     pub directory: Directory,
     /// Compiled pages.
@@ -55,7 +55,7 @@ pub async fn show(
         .identify_url
         .clone()
         .or_else(|| s.directory.url_of_kind("identify"));
-    let visitor = match identity::resolve(&s.client, &headers, s.timeout).await {
+    let visitor = match identity::resolve(&s.asker, &headers, s.timeout).await {
         Ok(v) => v,
         Err(WebError::Unavailable(why)) => {
             tracing::warn!(%why, "identify unit unavailable");

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::routing::get;
 use axum::Router;
 use modt::protocol::topics;
-use modt::{Directory, ServiceContext, ServiceError, Unit};
+use modt::{Asker, Directory, ServiceContext, ServiceError, Unit};
 use modt_web::Templates;
 use tokio::net::TcpListener;
 use tracing::info;
@@ -44,7 +44,7 @@ pub fn unit(config: DummyConfig, listener: TcpListener) -> Result<Unit, BuildErr
         .service("web", move |ctx: ServiceContext| async move {
             let directory = Directory::watch(&ctx.client, ctx.shutdown.clone()).await?;
             let state = PageState {
-                client: ctx.client.clone(),
+                asker: Asker::new(ctx.client.clone(), directory.clone()),
                 directory,
                 templates,
                 identify_url: config.identify_url,

@@ -149,3 +149,40 @@ async fn shows_the_user_and_is_friendly_to_everyone_else() {
     assert!(down.text().await.unwrap().contains("not running"));
     app.stop().await.unwrap();
 }
+
+/// With the original identify unit (which answers only on `modt/session/info`), on Mosquitto
+/// as users run it: the page resolves the visitor the legacy way.
+#[tokio::test]
+async fn resolves_visitors_with_the_original_identify_unit() {
+    modt_testkit::init_tracing();
+    let Some(broker) = TestBroker::mosquitto_stock() else {
+        return;
+    };
+    let original =
+        modt_testkit::legacy::LegacyStandIn::start(&broker, &[("sess-o", "user-o", "user")]).await;
+    let (app, url, unit_id) = start_app(&broker, DummyConfig::default()).await;
+    let client = Client::connect(broker.client_config("t", MqttVersion::V5))
+        .await
+        .unwrap();
+    wait_online(&client, &unit_id).await;
+
+    let page = get(&format!("{url}/"), Some("sess-o"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("user-o"), "{html}");
+    let expired = get(&format!("{url}/"), Some("unknown"))
+        .send()
+        .await
+        .unwrap();
+    assert!(expired
+        .text()
+        .await
+        .unwrap()
+        .contains("Your session has ended"));
+
+    original.stop().await;
+    app.stop().await.unwrap();
+}

@@ -159,6 +159,7 @@ async fn when_no_app_answers_the_page_lists_the_apps_online() {
         http_url: Some("http://127.0.0.1:9/quiet".into()),
         serves: vec![],
         publishes: vec![],
+        correlated: true,
     };
     let retained = |topic: modt::Topic, body: Vec<u8>| {
         let mut out = Outgoing::new(topic, body);

@@ -26,7 +26,7 @@ pub enum Access {
 /// Decides access for a request's cookie; a silent identify unit is [`Access::Unavailable`]
 /// after the configured timeout, never a hang.
 pub async fn check(state: &WebState, headers: &HeaderMap) -> Result<Access, WebError> {
-    match identity::resolve(&state.client, headers, state.session_timeout).await {
+    match identity::resolve(&state.asker, headers, state.session_timeout).await {
         Ok(Visitor::User(user)) if user.is_admin() => Ok(Access::Admin(user)),
         Ok(Visitor::User(user)) => Ok(Access::NotAdmin(user)),
         Ok(Visitor::Anonymous) => Ok(Access::Anonymous),

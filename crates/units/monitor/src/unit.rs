@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use modt::{Directory, ServiceContext, ServiceError, Unit};
+use modt::{Asker, Directory, ServiceContext, ServiceError, Unit};
 use modt_web::Templates;
 use tokio::net::TcpListener;
 use tracing::info;
@@ -49,7 +49,7 @@ pub fn unit(
                 stop.clone(),
             ));
             let state = WebState {
-                client: ctx.client.clone(),
+                asker: Asker::new(ctx.client.clone(), directory.clone()),
                 directory,
                 templates,
                 live,

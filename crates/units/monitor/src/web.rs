@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
-use modt::{Client, Directory};
+use modt::{Asker, Directory};
 use modt_web::Templates;
 use tokio_util::sync::CancellationToken;
 
@@ -22,8 +22,8 @@ pub const SCRIPT: &str = include_str!("../assets/monitor.js");
 /// What the page and feed handlers need.
 #[derive(Debug, Clone)]
 pub struct WebState {
-    /// The unit's MQTT client (session queries).
-    pub client: Client,
+    /// Session queries, privately or the original's way.
+    pub asker: Asker,
     /// Which units are online (to find the identify unit).
     pub directory: Directory,
     /// Compiled pages.

@@ -1,12 +1,16 @@
-//! The viewer's calls to the state unit: all correlated, so writes return only after the
-//! state unit acknowledged them on disk (PROTOCOL.md §3).
+//! The viewer's calls to the state unit. A Rust state unit is asked with correlated requests,
+//! so writes return only after it acknowledged them on disk (docs/protocol.md §3). The original
+//! db-unit, which announces nothing and never acknowledges, is asked the legacy way and each
+//! write is confirmed by reading it back ([`modt::ask`]; docs/protocol.md, "Mixed fleets").
 
 use std::time::Duration;
 
+use modt::ask::{legacy_request, LegacyAnswer};
 use modt::protocol::{
-    topics, ErrorCode, StateAck, StateAllGet, StateAllValue, StateClear, StateDelete, StateSet,
+    as_the_original_stores, topics, ErrorCode, StateAck, StateAllGet, StateAllValue, StateClear,
+    StateDelete, StateGet, StateSet, StateValue, ValueStatus,
 };
-use modt::Client;
+use modt::{Asker, Topic};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -75,27 +79,19 @@ fn kind(v: &Value) -> &'static str {
 /// The state unit, as the viewer uses it.
 #[derive(Debug, Clone)]
 pub struct StateApi {
-    client: Client,
+    asker: Asker,
     timeout: Duration,
 }
 
 impl StateApi {
-    /// Calls over `client`, each waiting at most `timeout`.
-    pub fn new(client: Client, timeout: Duration) -> StateApi {
-        StateApi { client, timeout }
+    /// Calls through `asker`, each waiting at most `timeout`.
+    pub fn new(asker: Asker, timeout: Duration) -> StateApi {
+        StateApi { asker, timeout }
     }
 
     /// Every key of `user_id`, sorted.
     pub async fn rows(&self, user_id: &str) -> Result<Vec<Row>, StateError> {
-        let all: StateAllValue = self
-            .client
-            .request_json(
-                &topics::STATE_ALL_GET,
-                &StateAllGet::new(user_id),
-                Some(self.timeout),
-            )
-            .await
-            .map_err(|e| StateError::from_sdk(e, self.timeout))?;
+        let all = self.all(user_id).await?;
         let meta = all.meta.unwrap_or_default();
         let mut rows: Vec<Row> = all
             .data
@@ -116,50 +112,115 @@ impl StateApi {
         Ok(rows)
     }
 
-    /// Stores `value` under `key`; returns the new version once it is on disk.
+    /// Stores `value` under `key`; returns the new version once it is on disk (`None` from the
+    /// original db-unit, which keeps no versions: there the write is read back instead).
     pub async fn set(
         &self,
         user_id: &str,
         key: &str,
         value: Value,
     ) -> Result<Option<u64>, StateError> {
-        let ack: StateAck = self
-            .client
-            .request_json(
-                &topics::STATE_SET,
-                &StateSet::new(user_id, key, value),
-                Some(self.timeout),
-            )
-            .await
-            .map_err(|e| StateError::from_sdk(e, self.timeout))?;
-        Ok(ack.version)
+        let req = StateSet::new(user_id, key, value.clone());
+        if self.asker.correlated(&topics::STATE_SET) {
+            let ack: StateAck = self.acked(&topics::STATE_SET, &req).await?;
+            return Ok(ack.version);
+        }
+        self.tell(&topics::STATE_SET, &req).await?;
+        let back = self.get(user_id, key).await?;
+        let stored = back.status == ValueStatus::Valid
+            && (back.value == value || back.value == as_the_original_stores(&value));
+        if !stored {
+            return Err(unconfirmed("set", key));
+        }
+        Ok(None)
     }
 
     /// Deletes `key`; returns how many keys were removed (0 or 1).
     pub async fn delete(&self, user_id: &str, key: &str) -> Result<u64, StateError> {
-        let ack: StateAck = self
-            .client
-            .request_json(
-                &topics::STATE_DELETE,
-                &StateDelete::new(user_id, key),
-                Some(self.timeout),
-            )
-            .await
-            .map_err(|e| StateError::from_sdk(e, self.timeout))?;
-        Ok(ack.removed.unwrap_or(0))
+        let req = StateDelete::new(user_id, key);
+        if self.asker.correlated(&topics::STATE_DELETE) {
+            let ack: StateAck = self.acked(&topics::STATE_DELETE, &req).await?;
+            return Ok(ack.removed.unwrap_or(0));
+        }
+        let existed = self.get(user_id, key).await?.status == ValueStatus::Valid;
+        self.tell(&topics::STATE_DELETE, &req).await?;
+        if self.get(user_id, key).await?.status != ValueStatus::NotFound {
+            return Err(unconfirmed("delete", key));
+        }
+        Ok(u64::from(existed))
     }
 
     /// Deletes every key of `user_id`; returns how many.
     pub async fn clear(&self, user_id: &str) -> Result<u64, StateError> {
-        let ack: StateAck = self
-            .client
-            .request_json(
-                &topics::STATE_CLEAR,
-                &StateClear::new(user_id),
-                Some(self.timeout),
+        let req = StateClear::new(user_id);
+        if self.asker.correlated(&topics::STATE_CLEAR) {
+            let ack: StateAck = self.acked(&topics::STATE_CLEAR, &req).await?;
+            return Ok(ack.removed.unwrap_or(0));
+        }
+        let before = self.all(user_id).await?.data.len();
+        self.tell(&topics::STATE_CLEAR, &req).await?;
+        if !self.all(user_id).await?.data.is_empty() {
+            return Err(unconfirmed("clear", user_id));
+        }
+        Ok(before as u64)
+    }
+
+    async fn all(&self, user_id: &str) -> Result<StateAllValue, StateError> {
+        let same_user = |a: &StateAllValue| a.user_id == user_id;
+        let legacy = LegacyAnswer {
+            topic: &topics::STATE_ALL_VALUE,
+            matches: &same_user,
+        };
+        self.asker
+            .ask(
+                &topics::STATE_ALL_GET,
+                &StateAllGet::new(user_id),
+                legacy,
+                self.timeout,
             )
             .await
-            .map_err(|e| StateError::from_sdk(e, self.timeout))?;
-        Ok(ack.removed.unwrap_or(0))
+            .map_err(|e| StateError::from_sdk(e, self.timeout))
     }
+
+    /// A legacy get: how writes to the original are confirmed.
+    async fn get(&self, user_id: &str, key: &str) -> Result<StateValue, StateError> {
+        let same_key = |v: &StateValue| v.user_id == user_id && v.key == key;
+        let legacy = LegacyAnswer {
+            topic: &topics::STATE_VALUE,
+            matches: &same_key,
+        };
+        let req = StateGet::new(user_id, key);
+        legacy_request(
+            self.asker.client(),
+            &topics::STATE_GET,
+            &req,
+            legacy,
+            self.timeout,
+        )
+        .await
+        .map_err(|e| StateError::from_sdk(e, self.timeout))
+    }
+
+    async fn acked<Q: Serialize>(&self, topic: &Topic, req: &Q) -> Result<StateAck, StateError> {
+        self.asker
+            .client()
+            .request_json(topic, req, Some(self.timeout))
+            .await
+            .map_err(|e| StateError::from_sdk(e, self.timeout))
+    }
+
+    async fn tell<Q: Serialize>(&self, topic: &Topic, req: &Q) -> Result<(), StateError> {
+        self.asker
+            .client()
+            .publish_json(topic, req)
+            .await
+            .map_err(|e| StateError::from_sdk(e, self.timeout))
+    }
+}
+
+/// A write to the original db-unit that its read-back does not show.
+fn unconfirmed(what: &str, name: &str) -> StateError {
+    StateError::Other(format!(
+        "the state unit did not confirm the {what} of {name:?}: reading it back shows no change"
+    ))
 }

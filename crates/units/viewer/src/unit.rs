@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use modt::protocol::topics;
-use modt::{Directory, ServiceContext, ServiceError, Unit};
+use modt::{Asker, Directory, ServiceContext, ServiceError, Unit};
 use modt_web::cookies::CookieScope;
 use modt_web::Templates;
 use tokio::net::TcpListener;
@@ -44,9 +44,10 @@ pub fn unit(config: ViewerConfig, listener: TcpListener) -> Result<Unit, BuildEr
         .service("web", move |ctx: ServiceContext| async move {
             let directory = Directory::watch(&ctx.client, ctx.shutdown.clone()).await?;
             let live = Live::watch(&ctx.client, ctx.shutdown.clone()).await?;
+            let asker = Asker::new(ctx.client.clone(), directory.clone());
             let state = WebState {
-                state: StateApi::new(ctx.client.clone(), config.timeout),
-                client: ctx.client.clone(),
+                state: StateApi::new(asker.clone(), config.timeout),
+                asker,
                 live,
                 directory,
                 templates,

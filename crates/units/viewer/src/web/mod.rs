@@ -3,6 +3,7 @@
 //! - [`keys`]: `GET /` (the keys page) and `GET /table` (its table, for live refreshes).
 //! - [`edit`]: `POST /set`, `POST /delete`, `POST /clear` (with a confirmation step).
 //! - [`events`]: `GET /events`, server-sent change notices for the user on screen.
+//! - [`view_data`]: `GET /view-data?session_id=…`, the original viewer's address.
 //!
 //! Every page resolves the visitor from the session cookie. Users see their own keys; admins
 //! may open anyone's with `?user=`. Every form carries a CSRF token.
@@ -10,6 +11,7 @@
 pub mod edit;
 pub mod events;
 pub mod keys;
+pub mod view_data;
 
 use std::sync::Arc;
 
@@ -18,7 +20,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use modt::{Client, Directory};
+use modt::{Asker, Directory};
 use modt_web::cookies::CookieScope;
 use modt_web::identity::{self, Visitor};
 use modt_web::{Lang, Page, SessionUser, Templates, WebError};
@@ -45,8 +47,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 /// What every handler gets.
 #[derive(Debug, Clone)]
 pub struct WebState {
-    /// The unit's MQTT client (session queries).
-    pub client: Client,
+    /// Session queries, privately or the original's way.
+    pub asker: Asker,
     /// The state unit's calls.
     pub state: StateApi,
     /// Change events.
@@ -74,6 +76,7 @@ pub fn router(state: WebState) -> Router {
         .route("/delete", post(edit::delete))
         .route("/clear", post(edit::clear))
         .route("/events", get(events::stream))
+        .route("/view-data", get(view_data::show))
         .route(
             "/assets/viewer.js",
             get(|| async { modt_web::assets::script(include_str!("../../assets/viewer.js")) }),
@@ -145,7 +148,7 @@ impl WebState {
             .identify_url
             .clone()
             .or_else(|| self.directory.url_of_kind("identify"));
-        let visitor = match identity::resolve(&self.client, headers, self.timeout).await {
+        let visitor = match identity::resolve(&self.asker, headers, self.timeout).await {
             Ok(v) => v,
             Err(WebError::Unavailable(_)) => {
                 let page = self.problem(
