@@ -479,6 +479,10 @@ pub(crate) struct StateBenchArgs {
     /// In-process state unit: publish change events (as `modt up` does).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub(crate) events: bool,
+    /// Time the gets as the original's (paho) clients send them: QoS 0 publishes and
+    /// subscription, the kernel's delayed ACKs (no TCP_QUICKACK), from a client of their own.
+    #[arg(long)]
+    pub(crate) paho_style: bool,
 }
 
 #[derive(Debug, Args)]

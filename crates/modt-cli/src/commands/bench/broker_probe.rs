@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use modt::env::BrokerArgs;
-use modt::{Client, QoS, TopicFilter};
+use modt::{QoS, TopicFilter};
 
 use super::stats::ms;
 
@@ -56,10 +56,7 @@ async fn version(broker: &BrokerArgs) -> anyhow::Result<String> {
 /// Times bare echoes from a client that acknowledges the usual (delayed) way: when the broker
 /// runs Nagle, each delivery waits behind the PUBACK before it for that delayed ACK.
 async fn nagle_probe(broker: &BrokerArgs) -> anyhow::Result<String> {
-    let (broker, prefix) = crate::credentials::for_cli(broker, "modt-bench-nagle");
-    let mut cfg = broker.client_config(modt::ClientConfig::unique_client_id(&prefix))?;
-    cfg.tcp_quickack = false;
-    let client = Client::connect(cfg).await?;
+    let client = super::delayed_ack_client(broker, "modt-bench-nagle").await?;
     let mut echo = super::BareEcho::new(&client).await?;
     let mut times = Vec::with_capacity(PROBE_ROUNDS);
     for i in 0..PROBE_ROUNDS + 5 {

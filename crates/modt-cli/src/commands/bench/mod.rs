@@ -51,6 +51,18 @@ pub(super) async fn stop_broker(broker: Option<EmbeddedBroker>) -> anyhow::Resul
     Ok(())
 }
 
+/// A client that acknowledges the kernel's usual (delayed) way, as paho's clients do: what
+/// the Nagle probe and `bench state --paho-style` measure with.
+pub(super) async fn delayed_ack_client(
+    broker: &BrokerArgs,
+    prefix: &str,
+) -> anyhow::Result<Client> {
+    let (broker, prefix) = crate::credentials::for_cli(broker, prefix);
+    let mut cfg = broker.client_config(modt::ClientConfig::unique_client_id(&prefix))?;
+    cfg.tcp_quickack = false;
+    Ok(Client::connect(cfg).await?)
+}
+
 /// A unique suffix for benchmark unit ids and users.
 pub(super) fn run_id() -> String {
     format!("{:08x}", uuid::Uuid::new_v4().as_u128() as u32)

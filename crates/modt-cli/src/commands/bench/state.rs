@@ -70,6 +70,8 @@ pub(crate) async fn state(mut args: StateBenchArgs) -> anyhow::Result<()> {
 /// Legacy gets: publish on `modt/state/get`, wait for this key's answer on `modt/state/value`.
 struct LegacyGets {
     answers: Subscription,
+    /// The QoS of the gets and of `answers`.
+    qos: QoS,
     user: String,
     /// Answers for this benchmark's user that were already waiting when a get was sent: late
     /// answers to gets that gave up, or second answers from a second state unit.
@@ -89,7 +91,11 @@ impl LegacyGets {
             }
         }
         client
-            .publish_json(&topics::STATE_GET, &StateGet::new(&self.user, key))
+            .publish_json_qos(
+                &topics::STATE_GET,
+                &StateGet::new(&self.user, key),
+                self.qos,
+            )
             .await?;
         let deadline = tokio::time::Instant::now() + wait;
         loop {
@@ -106,13 +112,23 @@ impl LegacyGets {
 }
 
 async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
+    super::broker_probe::report(&args.broker, args.embedded, None).await?;
     let client = crate::commands::connect(&args.broker, "modt-bench-state").await?;
     let user = format!("bench-{}", super::run_id());
-    let answers = client
-        .subscribe(&topics::STATE_VALUE.to_filter(), QoS::AtLeastOnce)
+    // The client whose gets are timed: this one, or one made as paho makes them.
+    let (get_client, qos) = match args.paho_style {
+        true => (
+            super::delayed_ack_client(&args.broker, "modt-bench-paho").await?,
+            QoS::AtMostOnce,
+        ),
+        false => (client.clone(), QoS::AtLeastOnce),
+    };
+    let answers = get_client
+        .subscribe(&topics::STATE_VALUE.to_filter(), qos)
         .await?;
     let mut gets = LegacyGets {
         answers,
+        qos,
         user: user.clone(),
         stale: 0,
     };
@@ -164,7 +180,7 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
         let b = bare_echo.round_trip(&client, probe.clone()).await?;
         let r = bare_relay.round_trip(&client, probe.clone()).await?;
         let t = Instant::now();
-        gets.get(&client, "k0", Duration::from_secs(5)).await?;
+        gets.get(&get_client, "k0", Duration::from_secs(5)).await?;
         if i >= warmup {
             bare.push(b);
             relay.push(r);
@@ -192,7 +208,11 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
     );
     stats_row("  bare broker echo (1 trip)", &b);
     stats_row("  bare relay (2 trips)", &r);
-    stats_row("  legacy get (2 trips)", &g);
+    let label = match args.paho_style {
+        true => "  legacy get, paho-style",
+        false => "  legacy get (2 trips)",
+    };
+    stats_row(label, &g);
     ratio_row("  get / bare echo", &g, &b);
     ratio_row("  get / bare relay", &g, &r);
 
@@ -303,6 +323,7 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
             ms(l.max)
         );
     }
+    get_client.shutdown().await;
     client.shutdown().await;
     Ok(())
 }
