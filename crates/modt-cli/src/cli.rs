@@ -508,4 +508,8 @@ pub(crate) struct RttArgs {
     /// the figures (`set_tcp_nodelay`, queue limits); without it they are only probed.
     #[arg(long, value_name = "FILE")]
     pub(crate) broker_config: Option<std::path::PathBuf>,
+    /// Requester and in-process echo unit acknowledge the kernel's usual (delayed) way, as
+    /// MoDT did before it set TCP_QUICKACK: shows what quick ACKs are worth on this broker.
+    #[arg(long)]
+    pub(crate) no_quickack: bool,
 }

@@ -53,30 +53,33 @@ async fn version(broker: &BrokerArgs) -> anyhow::Result<String> {
     Ok(answer.unwrap_or_else(|| "unknown (no $SYS/broker/version readable)".into()))
 }
 
-/// Times bare echoes from a client that acknowledges the usual (delayed) way: when the broker
-/// runs Nagle, each delivery waits behind the PUBACK before it for that delayed ACK.
+/// Times bare relays (two trips) from a requester that acknowledges the usual (delayed) way.
+/// When the broker runs Nagle, the answer waits behind the PUBACK of the request for that
+/// delayed ACK. (A one-trip echo does not show it: the PUBACK and the delivery leave the
+/// broker together.)
 async fn nagle_probe(broker: &BrokerArgs) -> anyhow::Result<String> {
     let client = super::delayed_ack_client(broker, "modt-bench-nagle").await?;
-    let mut echo = super::BareEcho::new(&client).await?;
+    let mut relay = super::BareRelay::start(&client, broker).await?;
     let mut times = Vec::with_capacity(PROBE_ROUNDS);
     for i in 0..PROBE_ROUNDS + 5 {
-        let t = echo.round_trip(&client, vec![b'0'; 16]).await?;
+        let t = relay.round_trip(&client, vec![b'0'; 16]).await?;
         if i >= 5 {
             times.push(t);
         }
     }
+    relay.stop().await?;
     client.shutdown().await;
     times.sort_unstable();
     let median = times[times.len() / 2];
     Ok(if median >= NAGLE_SUSPECT {
         format!(
-            "Nagle ON: a client without quick ACKs waits {} p50 for a QoS 1 echo \
+            "Nagle ON: a requester without quick ACKs waits {} p50 for a QoS 1 relay \
              (Mosquitto: set_tcp_nodelay false, its default); MoDT clients acknowledge at once",
             ms(median)
         )
     } else {
         format!(
-            "Nagle off or harmless: {} p50 for a QoS 1 echo without quick ACKs",
+            "Nagle off: {} p50 for a QoS 1 relay from a requester without quick ACKs",
             ms(median)
         )
     })

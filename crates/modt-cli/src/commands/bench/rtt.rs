@@ -24,7 +24,8 @@ pub(crate) async fn rtt(mut args: RttArgs) -> anyhow::Result<()> {
     let echo = if args.external_echo {
         None
     } else {
-        let cfg = args.broker.client_config("unused")?;
+        let mut cfg = args.broker.client_config("unused")?;
+        cfg.tcp_quickack = !args.no_quickack;
         let unit = modt_echo::unit().unit_id(format!("echo-bench-{}", super::run_id()));
         let token = echo_stop.clone();
         Some(tokio::spawn(async move { unit.run(cfg, token).await }))
@@ -40,7 +41,10 @@ pub(crate) async fn rtt(mut args: RttArgs) -> anyhow::Result<()> {
 
 async fn measure(args: &RttArgs) -> anyhow::Result<()> {
     super::broker_probe::report(&args.broker, args.embedded, args.broker_config.as_deref()).await?;
-    let client = crate::commands::connect(&args.broker, "modt-bench").await?;
+    let client = match args.no_quickack {
+        true => super::delayed_ack_client(&args.broker, "modt-bench").await?,
+        false => crate::commands::connect(&args.broker, "modt-bench").await?,
+    };
     wait_for_echo(&client).await?;
     let mut bare_echo = super::BareEcho::new(&client).await?;
     let mut bare_relay = super::BareRelay::start(&client, &args.broker).await?;
@@ -80,13 +84,18 @@ fn print_figures(
 ) {
     let (b, l, r) = (Stats::of(bare), Stats::of(relay), Stats::of(rr));
     println!(
-        "broker {}:{}  MQTT {:?}  QoS 1  payload ~{} B  n = {} (+{} warm-up)",
+        "broker {}:{}  MQTT {:?}  QoS 1  payload ~{} B  n = {} (+{} warm-up){}",
         args.broker.host,
         args.broker.port,
         args.broker.mqtt_version,
         args.size + 24,
         args.count,
-        args.warmup
+        args.warmup,
+        if args.no_quickack {
+            "  requester and unit without quick ACKs"
+        } else {
+            ""
+        }
     );
     row("", ["p50".into(), "p99".into(), "max".into()]);
     stats_row("bare broker echo (1 trip)", &b);
