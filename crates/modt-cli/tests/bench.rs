@@ -44,7 +44,69 @@ fn the_state_benchmark_measures_and_verifies_on_the_embedded_broker() {
 fn the_rtt_benchmark_runs() {
     let out = support::run_ok(&["bench", "rtt", "--embedded", "-n", "50", "--log", "warn"]);
     let text = stdout(&out);
-    assert!(text.contains("ratio (unit / bare)"), "{text}");
+    for expected in [
+        "broker: the embedded broker",
+        "broker Nagle probe: Nagle off",
+        "bare relay (2 trips)",
+        "ratio (unit / bare relay)",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+/// On Mosquitto as users run it (no config file) both benchmarks name the broker, detect its
+/// Nagle algorithm, and say what a config file sets; the round trips do not wait on it.
+#[test]
+fn the_benchmarks_say_which_broker_they_measured() {
+    let Some(broker) = TestBroker::mosquitto_stock() else {
+        return;
+    };
+    let port = broker.port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("mosquitto.conf");
+    std::fs::write(&conf, "listener 1883\nallow_anonymous true\n").unwrap();
+    let conf = conf.to_str().unwrap();
+    let out = support::run_ok(&[
+        "bench",
+        "rtt",
+        "--broker-port",
+        &port,
+        "-n",
+        "50",
+        "--broker-config",
+        conf,
+        "--log",
+        "warn",
+    ]);
+    let text = stdout(&out);
+    for expected in [
+        "broker: mosquitto version",
+        "broker Nagle probe: Nagle ON",
+        "set_tcp_nodelay false (default), max_queued_messages 1000 (default)",
+        "bare relay (2 trips)",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let out = support::run_ok(&[
+        "bench",
+        "state",
+        "--broker-port",
+        &port,
+        "--mqtt-version",
+        "3.1.1",
+        "--paho-style",
+        "--gets",
+        "30",
+        "--sets",
+        "100",
+        "--acked",
+        "0",
+        "--log",
+        "warn",
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains("legacy get, paho-style"), "{text}");
+    assert!(text.contains("Nagle ON"), "{text}");
 }
 
 /// Against a unit of its own (`--external-state`) the benchmark measures it; with a second
