@@ -75,3 +75,31 @@ fn add_and_list_accounts() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The data directory and the identity database (password hashes) are the owner's alone,
+/// even when the directory was made before with a looser mode.
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_database_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("modt-data");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = users(&dir, &["add", "root"], Some("a long password"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mode(&dir), 0o700);
+    let db = dir.join("modt_identify.db");
+    assert_eq!(mode(&db), 0o600);
+    for companion in ["modt_identify.db-wal", "modt_identify.db-shm"] {
+        let p = dir.join(companion);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{companion}");
+        }
+    }
+}

@@ -15,6 +15,7 @@
 //! - [`hub`]: a typed client of the hub registry ([`HubClient`]): get/post/put, 408 on timeout.
 //! - [`env`]: the standard `MODT_*` settings every unit shares.
 //! - [`limits`]: the size checks units share (PROTOCOL.md §5).
+//! - [`files`]: owner-only data directories and database files.
 //! - [`error`]: the SDK's [`Error`].
 
 pub mod ask;
@@ -22,6 +23,7 @@ pub mod client;
 pub mod directory;
 pub mod env;
 pub mod error;
+pub mod files;
 pub mod hub;
 pub mod limits;
 pub mod protocol;

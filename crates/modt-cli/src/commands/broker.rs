@@ -27,8 +27,7 @@ pub(crate) fn load_policy(path: Option<&Path>) -> anyhow::Result<BrokerPolicy> {
 
 pub(crate) fn config(args: BrokerConfigArgs) -> anyhow::Result<()> {
     let policy = load_policy(args.broker_policy.as_deref())?;
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+    super::private_data_dir(&args.data_dir)?;
     let passwords = credentials::ensure(&args.data_dir, &policy)?;
     let hashes = credentials::hashed(&passwords)?;
     std::fs::create_dir_all(&args.out)

@@ -23,6 +23,13 @@ pub(crate) async fn connect(broker: &BrokerArgs, prefix: &str) -> anyhow::Result
     Ok(Client::connect(cfg).await?)
 }
 
+/// Creates the data directory, owner-only: it holds password hashes, users' data and the
+/// generated broker credentials.
+pub(crate) fn private_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    modt::files::private_dir(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create the data directory {}: {e}", dir.display()))
+}
+
 /// Reads a payload argument: `-` means stdin.
 pub(crate) fn read_payload(arg: &str) -> anyhow::Result<String> {
     if arg == "-" {

@@ -7,12 +7,7 @@ use crate::cli::UnitCmd;
 use crate::units;
 
 pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&cmd.unit.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            cmd.unit.data_dir.display()
-        )
-    })?;
+    super::private_data_dir(&cmd.unit.data_dir)?;
     let mut unit = units::build(cmd.name, &cmd.unit, None, cmd.unit.public_url.clone()).await?;
     if let Some(url) = &unit.url {
         println!("{} unit: open {url}", units::name_of(cmd.name));

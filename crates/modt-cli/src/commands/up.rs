@@ -13,12 +13,7 @@ use crate::cli::UpArgs;
 use crate::{credentials, units};
 
 pub(crate) async fn run(args: UpArgs, shutdown: CancellationToken) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.unit.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            args.unit.data_dir.display()
-        )
-    })?;
+    super::private_data_dir(&args.unit.data_dir)?;
     // Least privilege unless anonymous access was asked for: every unit logs in with its own
     // account (passwords generated on first run) and the broker enforces the policy.
     let policy = crate::commands::broker::load_policy(args.broker_policy.as_deref())?;

@@ -14,12 +14,7 @@ use modt_identify::{Role, SqliteIdentityStore, StoreError};
 use crate::cli::{UsersCmd, UsersOp};
 
 pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&cmd.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            cmd.data_dir.display()
-        )
-    })?;
+    super::private_data_dir(&cmd.data_dir)?;
     let path = cmd.data_dir.join(modt_identify::unit::DB_FILE);
     let store = SqliteIdentityStore::open(&path)?;
     match cmd.op {

@@ -190,10 +190,9 @@ impl HubStore {
 }
 
 fn open_connection(path: &Path) -> Result<Connection, String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
+    // Owner-only before SQLite opens it: its -wal and -shm files take the same mode.
+    modt::files::private_file(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
     let conn = Connection::open(path).map_err(|e| e.to_string())?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(|e| e.to_string())?;

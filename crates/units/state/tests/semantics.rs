@@ -422,3 +422,25 @@ async fn replies_over_the_packet_limit_get_a_too_large_error_with_a_way_out() {
     c.shutdown().await;
     state.stop().await;
 }
+
+/// The database and the WAL SQLite writes beside it are the owner's alone.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let broker = TestBroker::embedded();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let (state, c) = support::start(&broker, MqttVersion::V5, Some(dir)).await;
+    support::ack(&c, &StateSet::new("u1", "k", json!(1))).await;
+    for file in ["modt_state.db", "modt_state.db-wal"] {
+        let mode = std::fs::metadata(path.join(file))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{file}");
+    }
+    c.shutdown().await;
+    state.stop().await;
+}

@@ -73,6 +73,14 @@ pub enum StoreError {
         /// Why.
         source: rusqlite::Error,
     },
+    /// The database file could not be created or made owner-only.
+    #[error("cannot create the identity database {path}: {source}")]
+    Create {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The blocking task running a query failed.
     #[error("identity database task failed: {0}")]
     Task(String),

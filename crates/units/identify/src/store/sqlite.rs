@@ -48,6 +48,11 @@ impl SqliteIdentityStore {
             path: path.display().to_string(),
             source,
         };
+        // Owner-only before SQLite opens it (password hashes): -wal and -shm take its mode.
+        modt::files::private_file(path).map_err(|source| StoreError::Create {
+            path: path.display().to_string(),
+            source,
+        })?;
         let conn = Connection::open(path).map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;

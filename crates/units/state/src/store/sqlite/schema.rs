@@ -43,10 +43,9 @@ fn pragmas(conn: &Connection) -> Result<(), StoreError> {
 
 /// Opens the writer's connection, creating or upgrading the schema.
 pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", dir.display())))?;
-    }
+    // Owner-only before SQLite opens it: its -wal and -shm files take the same mode.
+    modt::files::private_file(path)
+        .map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", path.display())))?;
     let conn = Connection::open(path)
         .map_err(|e| StoreError::Storage(format!("cannot open {}: {e}", path.display())))?;
     pragmas(&conn)?;
