@@ -67,6 +67,7 @@ fn restrict(_path: &Path, _mode: u32) -> io::Result<()> {
 
 #[cfg(all(test, unix))]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use std::os::unix::fs::PermissionsExt as _;
 
