@@ -39,6 +39,8 @@ await run(async () => {
     console.log(`SESSION ${session.value}`);
 
     await page.getByTestId("logout").click();
+    // A link only asks; the confirmed form logs out.
+    await page.getByTestId("logout-confirm").click();
     await page.waitForURL(/\/login\?bye=1$/);
     check((await page.getByTestId("notice").textContent()).includes("logged out"), "logged-out notice");
     await shot(page, "04-logged-out");

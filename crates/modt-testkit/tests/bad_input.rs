@@ -107,6 +107,23 @@ async fn bad_input(kind: BrokerKind) {
     assert_eq!(dl.payload, None);
     assert_eq!(dl.payload_base64.as_deref(), Some("//4="));
 
+    // 4. 200 KB of control characters: 1.2 MB as JSON text, more than a packet holds. The
+    // dead letter carries the first 64 KiB and says so (it used to be skipped).
+    client
+        .publish(Outgoing::new(STRICT, Bytes::from(vec![1u8; 200_000])))
+        .await
+        .unwrap();
+    let dl: DeadLetter = recv_within(&mut dead, Duration::from_secs(5), "dead letter 4")
+        .await
+        .json()
+        .unwrap();
+    assert!(dl.truncated);
+    assert_eq!(dl.payload_bytes, 200_000);
+    assert_eq!(
+        dl.payload.map(|p| p.len()),
+        Some(modt::protocol::MAX_DEAD_LETTER_PAYLOAD)
+    );
+
     // The unit is still up and serving, and counted what happened.
     let ack: Ack = client
         .request_json(&STRICT, &SessionQuery::new("s1"), None)
@@ -117,8 +134,8 @@ async fn bad_input(kind: BrokerKind) {
         .request_json(&topics::unit_ping(&unit_id).unwrap(), &json!({}), None)
         .await
         .unwrap();
-    assert_eq!(ping.dead_letters, 3);
-    assert_eq!(ping.errors, 3);
+    assert_eq!(ping.dead_letters, 4);
+    assert_eq!(ping.errors, 4);
     assert!(ping.handled >= 4, "{ping:?}");
 
     client.shutdown().await;

@@ -28,7 +28,7 @@ pub mod topics;
 pub use auth::{AppReady, AuthSuccess};
 pub use codec::{decode, decode_object, encode, DecodeError, MAX_PAYLOAD_BYTES};
 pub use correlation::{Correlation, MAX_REQUEST_ID_CHARS};
-pub use dead_letter::DeadLetter;
+pub use dead_letter::{DeadLetter, MAX_DEAD_LETTER_PAYLOAD, MAX_DEAD_LETTER_TOPIC};
 pub use hub::{hub_status, HubAck, HubMethod, HubRequest, HubResponse};
 pub use presence::{presence_status, Ping, PingReply, UnitInfo};
 pub use reply::{Ack, ErrorBody, ErrorCode, ErrorReply, ReplyStatus};

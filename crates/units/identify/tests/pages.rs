@@ -429,21 +429,42 @@ async fn security_headers_and_logout() {
         200,
         "the signed-in home page"
     );
-    // A link from another site asks first …
-    let confirm = browser
-        .http
-        .get(format!("{}/logout", id.url))
-        .header("sec-fetch-site", "cross-site")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(confirm.status(), 200);
+    // A link, from another site, the same site or none, only asks …
+    for site in [
+        Some("cross-site"),
+        Some("same-site"),
+        Some("same-origin"),
+        None,
+    ] {
+        let mut req = browser.http.get(format!("{}/logout", id.url));
+        if let Some(site) = site {
+            req = req.header("sec-fetch-site", site);
+        }
+        let confirm = req.send().await.unwrap();
+        assert_eq!(confirm.status(), 200);
+        assert!(
+            confirm.text().await.unwrap().contains("logout-confirm"),
+            "a confirmation form ({site:?})"
+        );
+        assert!(
+            browser.session_id().is_some(),
+            "not logged out by a GET ({site:?})"
+        );
+    }
+    // … a POST without the form's token does nothing …
+    let forged = browser
+        .post_form("/logout", &[("csrf_token", "forged")])
+        .await;
+    assert_eq!(location(&forged), "/logout");
     assert!(
         browser.session_id().is_some(),
-        "not logged out by a cross-site link"
+        "not logged out without the token"
     );
-    // … a same-site link logs out at once.
-    let res = browser.get("/logout").await;
+    // … the form's POST logs out.
+    let token = browser.csrf("/logout").await;
+    let res = browser
+        .post_form("/logout", &[("csrf_token", &token)])
+        .await;
     assert_eq!(location(&res), "/login?bye=1");
     assert!(browser.session_id().is_none(), "the cookie is cleared");
     assert_eq!(location(&browser.get("/").await), "/login");
