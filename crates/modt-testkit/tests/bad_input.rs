@@ -49,7 +49,7 @@ async fn bad_input(kind: BrokerKind) {
         .unwrap();
 
     // 1. Not JSON, with an MQTT 5 response topic: error reply there, and dead-lettered.
-    let replies = Topic::new(format!("modt/test/replies/{unit_id}")).unwrap();
+    let replies = Topic::new(format!("modt/reply/raw-{unit_id}/r1")).unwrap();
     let mut reply_sub = client
         .subscribe(&replies.to_filter(), QoS::AtLeastOnce)
         .await
@@ -124,6 +124,34 @@ async fn bad_input(kind: BrokerKind) {
         Some(modt::protocol::MAX_DEAD_LETTER_PAYLOAD)
     );
 
+    // 5. A response topic that is no private reply topic (here the unit's own presence): the
+    // unit must not publish there under its account. Refused and dead-lettered, nothing sent.
+    let status = topics::unit_status(&unit_id).unwrap();
+    let mut status_sub = client
+        .subscribe(&status.to_filter(), QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    recv_within(&mut status_sub, Duration::from_secs(5), "retained status").await;
+    let mut hijack = Outgoing::new(
+        STRICT,
+        serde_json::to_vec(&SessionQuery::new("s1")).unwrap(),
+    );
+    hijack.response_topic = Some(status.to_string());
+    client.publish(hijack).await.unwrap();
+    let dl: DeadLetter = recv_within(&mut dead, Duration::from_secs(5), "dead letter 5")
+        .await
+        .json()
+        .unwrap();
+    assert!(
+        dl.reason.contains("not a private reply topic"),
+        "{}",
+        dl.reason
+    );
+    assert!(
+        status_sub.try_recv().is_none(),
+        "nothing published on the status topic"
+    );
+
     // The unit is still up and serving, and counted what happened.
     let ack: Ack = client
         .request_json(&STRICT, &SessionQuery::new("s1"), None)
@@ -134,8 +162,8 @@ async fn bad_input(kind: BrokerKind) {
         .request_json(&topics::unit_ping(&unit_id).unwrap(), &json!({}), None)
         .await
         .unwrap();
-    assert_eq!(ping.dead_letters, 4);
-    assert_eq!(ping.errors, 4);
+    assert_eq!(ping.dead_letters, 5);
+    assert_eq!(ping.errors, 5);
     assert!(ping.handled >= 4, "{ping:?}");
 
     client.shutdown().await;
@@ -165,7 +193,7 @@ async fn an_overlong_request_id_from_a_raw_client_gets_a_bad_request() {
         .await
         .unwrap();
     wait_online(&client, &unit_id).await;
-    let replies = Topic::new(format!("modt/test/replies/{unit_id}")).unwrap();
+    let replies = Topic::new(format!("modt/reply/raw-{unit_id}/r1")).unwrap();
     let mut reply_sub = client
         .subscribe(&replies.to_filter(), QoS::AtLeastOnce)
         .await

@@ -56,7 +56,16 @@ impl RequestContext {
         };
         let mut problem = None;
         let reply_to = match reply_to.map(Topic::new) {
-            Some(Ok(t)) => Some(t),
+            // Only private reply topics: a requester must not make a unit publish, under the
+            // unit's own account, onto any other topic (its presence, auth/success, …).
+            Some(Ok(t)) if crate::protocol::topics::is_reply_topic(t.as_str()) => Some(t),
+            Some(Ok(t)) => {
+                problem = Some(format!(
+                    "reply_to {:?} is not a private reply topic (modt/reply/{{client_id}}/…)",
+                    t.as_str()
+                ));
+                None
+            }
             Some(Err(e)) => {
                 problem = Some(format!("reply_to is not a valid topic: {e}"));
                 None

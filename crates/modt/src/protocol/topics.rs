@@ -106,6 +106,16 @@ pub fn reply_root(client_id: &str) -> Result<Topic, TopicError> {
     build(REPLY, client_id, None)
 }
 
+/// Whether `topic` is a private reply topic, `modt/reply/{client_id}/…` (at least one level
+/// after the client id): the only place a unit sends a reply to, whatever a requester names.
+pub fn is_reply_topic(topic: &str) -> bool {
+    topic
+        .strip_prefix(REPLY)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(client, rest)| !client.is_empty() && !rest.is_empty())
+}
+
 /// The client id a reply topic belongs to, if `topic` is under `modt/reply/`.
 pub fn reply_owner(topic: &str) -> Option<&str> {
     topic
@@ -211,6 +221,19 @@ mod tests {
         assert_eq!(reply_root("c1").unwrap().as_str(), "modt/reply/c1");
         assert!(unit_status("a/b").is_err());
         assert!(reply_root("#").is_err());
+        assert!(is_reply_topic("modt/reply/c1/r1"));
+        assert!(is_reply_topic("modt/reply/c1/a/b"));
+        for not_reply in [
+            "modt/units/identify/status",
+            "modt/auth/success",
+            "modt/reply/c1",
+            "modt/reply/c1/",
+            "modt/reply//r1",
+            "modt/replyx/c1/r1",
+            "x/modt/reply/c1/r1",
+        ] {
+            assert!(!is_reply_topic(not_reply), "{not_reply}");
+        }
         assert_eq!(reply_owner("modt/reply/c1/abc"), Some("c1"));
         assert_eq!(reply_owner("modt/state/get"), None);
         assert_eq!(
