@@ -14,7 +14,10 @@ pub struct AuthSuccess {
     pub timestamp: Option<Timestamp>,
     /// The user who logged in.
     pub user_id: String,
-    /// The new session (a secret: never log it).
+    /// The field the original filled with the new session id. The Rust identify unit puts a
+    /// one-time handshake id here instead (the session id is the browser's credential, and
+    /// every app reads this topic); apps echo it in [`AppReady::session_id`]. Treat it as a
+    /// secret either way: never log it.
     pub session_id: String,
     /// The user's role, `user` or `admin`.
     pub role: String,
@@ -48,7 +51,8 @@ pub struct AppReady {
     pub app_name: String,
     /// Where the browser goes next.
     pub redirect_url: String,
-    /// The session this answers.
+    /// The `session_id` of the [`AuthSuccess`] this answers (a handshake id from the Rust
+    /// identify unit), echoed.
     pub session_id: String,
     /// Correlation fields (extension).
     #[serde(flatten)]

@@ -1,9 +1,13 @@
 //! The login → app-ready → redirect handshake: which app answered which login.
 //!
-//! A login [`begin`](Handshakes::begin)s an entry under the session's key; the first
-//! `modt/app/ready` for that session fills it ([`ready`](Handshakes::ready)); the waiting page
-//! [`watch`](Handshakes::watch)es it until an app is known or the deadline passes. The table is
-//! in memory and bounded: entries live a few minutes, and the oldest go first when it is full.
+//! A login [`begin`](Handshakes::begin)s an entry under the session's key and gets a fresh
+//! **handshake id**, which `modt/auth/success` carries in its `session_id` field instead of the
+//! session id: every app account reads that topic, and the session id is the user's
+//! credential. Apps echo it in `modt/app/ready`, as the original apps echo what they got, so
+//! they keep working; the first answer for a handshake id fills the entry
+//! ([`ready`](Handshakes::ready)); the waiting page [`watch`](Handshakes::watch)es it (by the
+//! session, from its cookie) until an app is known or the deadline passes. The table is in
+//! memory and bounded: entries live a few minutes, and the oldest go first when it is full.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -30,6 +34,8 @@ pub struct ReadyApp {
 }
 
 struct Entry {
+    /// The handshake id announced for this login.
+    id: String,
     deadline: Instant,
     ready: watch::Sender<Option<ReadyApp>>,
 }
@@ -47,7 +53,14 @@ pub struct Watch {
 #[derive(Debug)]
 pub struct Handshakes {
     timeout: Duration,
-    entries: Mutex<HashMap<SessionKey, Entry>>,
+    entries: Mutex<Table>,
+}
+
+/// Entries by session, and the session of each live handshake id.
+#[derive(Debug, Default)]
+struct Table {
+    by_session: HashMap<SessionKey, Entry>,
+    by_id: HashMap<String, SessionKey>,
 }
 
 impl std::fmt::Debug for Entry {
@@ -63,43 +76,53 @@ impl Handshakes {
     pub fn new(timeout: Duration) -> Handshakes {
         Handshakes {
             timeout,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Table::default()),
         }
     }
 
-    /// Starts waiting for an app to accept the session `key`.
-    pub fn begin(&self, key: SessionKey) {
+    /// Starts waiting for an app to accept the session `key`; returns the handshake id to
+    /// announce (a new one each time, replacing the session's previous one). `None` only if
+    /// the system's random source fails.
+    pub fn begin(&self, key: SessionKey) -> Option<String> {
+        let id = crate::sessions::new_session_id().ok()?;
         let now = Instant::now();
-        let Ok(mut map) = self.entries.lock() else {
-            return;
-        };
-        map.retain(|_, e| e.deadline + KEEP_AFTER_DEADLINE > now);
-        if map.len() >= MAX_HANDSHAKES {
-            if let Some(oldest) = map
+        let mut t = self.entries.lock().ok()?;
+        t.by_session
+            .retain(|_, e| e.deadline + KEEP_AFTER_DEADLINE > now);
+        if t.by_session.len() >= MAX_HANDSHAKES {
+            if let Some(oldest) = t
+                .by_session
                 .iter()
                 .min_by_key(|(_, e)| e.deadline)
                 .map(|(k, _)| k.clone())
             {
-                map.remove(&oldest);
+                t.by_session.remove(&oldest);
             }
         }
+        let Table { by_session, by_id } = &mut *t;
+        by_id.retain(|_, k| by_session.contains_key(k));
         let (ready, _) = watch::channel(None);
-        map.insert(
-            key,
-            Entry {
-                deadline: now + self.timeout,
-                ready,
-            },
-        );
+        let entry = Entry {
+            id: id.clone(),
+            deadline: now + self.timeout,
+            ready,
+        };
+        if let Some(old) = by_session.insert(key.clone(), entry) {
+            by_id.remove(&old.id);
+        }
+        by_id.insert(id.clone(), key);
+        Some(id)
     }
 
-    /// Records that `app` accepted session `key`; the first app wins. Returns whether this
-    /// was the answer the login was waiting for.
-    pub fn ready(&self, key: &SessionKey, app: ReadyApp) -> bool {
-        let Ok(map) = self.entries.lock() else {
+    /// Records that `app` accepted the login announced with `handshake_id`; the first app
+    /// wins. Returns whether this was the answer the login was waiting for. A session id, or
+    /// anything else but a live handshake id, is ignored.
+    pub fn ready(&self, handshake_id: &str, app: ReadyApp) -> bool {
+        let Ok(t) = self.entries.lock() else {
             return false;
         };
-        match map.get(key) {
+        let entry = t.by_id.get(handshake_id).and_then(|k| t.by_session.get(k));
+        match entry {
             Some(entry) => entry.ready.send_if_modified(|slot| {
                 if slot.is_none() {
                     *slot = Some(app);
@@ -114,8 +137,8 @@ impl Handshakes {
 
     /// The entry for session `key`, if its login is recent.
     pub fn watch(&self, key: &SessionKey) -> Option<Watch> {
-        let map = self.entries.lock().ok()?;
-        map.get(key).map(|e| Watch {
+        let t = self.entries.lock().ok()?;
+        t.by_session.get(key).map(|e| Watch {
             ready: e.ready.subscribe(),
             deadline: e.deadline,
         })
@@ -123,14 +146,16 @@ impl Handshakes {
 
     /// Forgets session `key` (at logout).
     pub fn forget(&self, key: &SessionKey) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.remove(key);
+        if let Ok(mut t) = self.entries.lock() {
+            if let Some(e) = t.by_session.remove(key) {
+                t.by_id.remove(&e.id);
+            }
         }
     }
 
     /// Entries held (for tests).
     pub fn len(&self) -> usize {
-        self.entries.lock().map(|m| m.len()).unwrap_or(0)
+        self.entries.lock().map(|t| t.by_session.len()).unwrap_or(0)
     }
 
     /// Whether no entries are held.
@@ -154,10 +179,15 @@ mod tests {
     async fn first_app_wins_and_watchers_see_it() {
         let h = Handshakes::new(Duration::from_secs(10));
         let key = SessionKey::of("s1");
-        h.begin(key.clone());
+        let id = h.begin(key.clone()).unwrap();
+        assert_eq!(id.len(), 64);
         let mut w = h.watch(&key).unwrap();
-        assert!(h.ready(&key, app("one")));
-        assert!(!h.ready(&key, app("two")));
+        assert!(
+            !h.ready("s1", app("by session id")),
+            "the session id is not the handshake id"
+        );
+        assert!(h.ready(&id, app("one")));
+        assert!(!h.ready(&id, app("two")));
         w.ready.changed().await.unwrap();
         assert_eq!(w.ready.borrow().as_ref().unwrap().app_name, "one");
         assert_eq!(
@@ -169,10 +199,26 @@ mod tests {
     #[test]
     fn unknown_sessions_are_ignored_and_the_table_is_bounded() {
         let h = Handshakes::new(Duration::from_secs(10));
-        assert!(!h.ready(&SessionKey::of("nobody"), app("x")));
+        assert!(!h.ready("nobody", app("x")));
+        let mut ids = Vec::new();
         for i in 0..MAX_HANDSHAKES + 5 {
-            h.begin(SessionKey::of(&i.to_string()));
+            ids.push(h.begin(SessionKey::of(&i.to_string())).unwrap());
         }
         assert_eq!(h.len(), MAX_HANDSHAKES);
+        assert!(!h.ready(&ids[0], app("x")), "an evicted login's id is gone");
+        assert!(h.ready(&ids[MAX_HANDSHAKES + 4], app("x")));
+    }
+
+    #[test]
+    fn a_new_handshake_replaces_the_old_id() {
+        let h = Handshakes::new(Duration::from_secs(10));
+        let key = SessionKey::of("s1");
+        let old = h.begin(key.clone()).unwrap();
+        let new = h.begin(key.clone()).unwrap();
+        assert_ne!(old, new);
+        assert!(!h.ready(&old, app("late")));
+        assert!(h.ready(&new, app("now")));
+        h.forget(&key);
+        assert!(h.is_empty());
     }
 }

@@ -74,8 +74,12 @@ async fn register_login_and_the_first_ready_app_gets_the_browser() {
         .await
         .json()
         .unwrap();
-    assert_eq!(login.session_id, sid);
+    // Every app account reads auth/success: it carries a one-time handshake id, never the
+    // session id (the browser's credential).
+    assert_ne!(login.session_id, sid, "the session id is not broadcast");
+    assert_eq!(login.session_id.len(), 64);
     assert_eq!(login.role, "user");
+    let handshake = login.session_id;
 
     // Before any app answers, the page waits (and its event stream is open).
     let page = browser.get("/waiting").await.text().await.unwrap();
@@ -84,12 +88,20 @@ async fn register_login_and_the_first_ready_app_gets_the_browser() {
     assert_eq!(events.headers()["content-type"], "text/event-stream");
     let mut body = events.bytes_stream();
 
-    // Two apps answer; the first wins.
+    // An answer naming the session id itself is not an answer to this login …
+    client
+        .publish_json(
+            &topics::APP_READY,
+            &AppReady::new("guesser", "http://127.0.0.1:9/guess", &sid),
+        )
+        .await
+        .unwrap();
+    // … two apps answer the handshake; the first wins.
     for (name, url) in [
         ("first", "http://127.0.0.1:9/first"),
         ("second", "http://127.0.0.1:9/second"),
     ] {
-        let ready = AppReady::new(name, url, &sid);
+        let ready = AppReady::new(name, url, &handshake);
         client
             .publish_json(&topics::APP_READY, &ready)
             .await

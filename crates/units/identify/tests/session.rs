@@ -75,8 +75,10 @@ async fn session_queries_on(kind: BrokerKind) {
         assert_eq!(info.status, SessionStatus::Invalid);
     }
 
-    // Logout revokes.
-    assert_eq!(browser.get("/logout").await.status(), 303);
+    // Logout (the confirmed form) revokes.
+    let token = browser.csrf("/logout").await;
+    let out = browser.post_form("/logout", &[("csrf_token", &token)]).await;
+    assert_eq!(out.status(), 303);
     assert_eq!(
         query_private(&client, &sid).await.status,
         SessionStatus::Invalid

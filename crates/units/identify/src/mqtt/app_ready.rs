@@ -1,7 +1,8 @@
 //! `modt/app/ready`: an app accepts a login; the first one for a session is where that
 //! login's browser goes.
 //!
-//! Only `http`/`https` URLs are accepted, so an announcement cannot send a browser to a
+//! Its `session_id` is the one-time handshake id of `modt/auth/success` (crate::handshake),
+//! never a session id. Only `http`/`https` URLs are accepted, so an announcement cannot send a browser to a
 //! `javascript:` or `data:` URL. Announcements for sessions this unit is not waiting on
 //! (another identify instance's, or stale) are ignored.
 
@@ -13,7 +14,6 @@ use tracing::debug;
 
 use crate::core::Identity;
 use crate::handshake::ReadyApp;
-use crate::sessions::SessionKey;
 
 /// Longest redirect URL accepted.
 pub const MAX_REDIRECT_URL: usize = 2048;
@@ -30,7 +30,7 @@ pub async fn handle(identity: Arc<Identity>, ctx: Context, msg: Message) -> Hand
         )));
     }
     let accepted = identity.handshakes.ready(
-        &SessionKey::of(&ready.session_id),
+        &ready.session_id,
         ReadyApp {
             app_name: ready.app_name.clone(),
             redirect_url: ready.redirect_url,

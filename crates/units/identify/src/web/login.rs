@@ -245,8 +245,7 @@ pub(crate) async fn attempt(
         })
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?;
-    identity.handshakes.begin(key);
-    announce(state, &user, &session_id).await;
+    announce(state, &user, identity.handshakes.begin(key)).await;
     info!(user_id = %user.user_id, "login");
     Ok(Outcome::LoggedIn(Login {
         session_id,
@@ -255,10 +254,15 @@ pub(crate) async fn attempt(
     }))
 }
 
-/// Publishes `modt/auth/success` for a session. A failure is logged, not fatal: the waiting
-/// page then falls back to the list of apps.
-pub(crate) async fn announce(state: &WebState, user: &User, session_id: &str) {
-    let msg = AuthSuccess::new(user.user_id.clone(), session_id, user.role.as_str());
+/// Publishes `modt/auth/success` for a login, with its handshake id where the original put
+/// the session id (every app reads this topic; the session id stays with the browser). A
+/// failure is logged, not fatal: the waiting page then falls back to the list of apps.
+pub(crate) async fn announce(state: &WebState, user: &User, handshake_id: Option<String>) {
+    let Some(handshake_id) = handshake_id else {
+        warn!("no handshake id (random source failed); the login is not announced");
+        return;
+    };
+    let msg = AuthSuccess::new(user.user_id.clone(), handshake_id, user.role.as_str());
     if let Err(e) = state.client.publish_json(&topics::AUTH_SUCCESS, &msg).await {
         warn!(error = %e, "could not announce the login on modt/auth/success");
     }

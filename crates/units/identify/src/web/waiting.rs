@@ -41,10 +41,8 @@ pub async fn show(
         return Ok(SeeOther::to("/login").into_response());
     };
     if q.again.is_some() {
-        if let Some(id) = modt_web::cookies::session_id(&headers) {
-            state.identity.handshakes.begin(key.clone());
-            super::login::announce(&state, &user, &id).await;
-        }
+        let handshake = state.identity.handshakes.begin(key.clone());
+        super::login::announce(&state, &user, handshake).await;
         return Ok(SeeOther::to("/waiting").into_response());
     }
     let watch = state.identity.handshakes.watch(&key);
