@@ -90,7 +90,17 @@ impl Directory {
                 units.entry(unit_id.to_string()).or_default().info = None;
             }
             "info" => match msg.json::<UnitInfo>() {
-                Ok(info) => units.entry(unit_id.to_string()).or_default().info = Some(info),
+                Ok(mut info) => {
+                    if info
+                        .http_url
+                        .as_deref()
+                        .is_some_and(|u| web_origin(u).is_none())
+                    {
+                        debug!(unit = unit_id, "ignoring a web address that is not http(s)");
+                        info.http_url = None;
+                    }
+                    units.entry(unit_id.to_string()).or_default().info = Some(info)
+                }
                 Err(e) => debug!(unit = unit_id, error = %e, "ignoring an unreadable unit info"),
             },
             _ => {}
@@ -134,6 +144,18 @@ impl Directory {
             .find(|(_, info)| info.kind == kind)
             .and_then(|(_, info)| info.http_url)
     }
+}
+
+/// The origin (`scheme://host[:port]`) of an absolute `http`/`https` URL; `None` for anything
+/// else. A unit's announced web address is used only when this is `Some`, so a retained
+/// `info` cannot put a `javascript:` or `data:` link on another unit's page; pages show the
+/// origin beside the unit's name, so a link says where it goes.
+pub fn web_origin(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return None;
+    }
+    Some(url.origin().ascii_serialization())
 }
 
 #[cfg(test)]
@@ -197,6 +219,37 @@ mod tests {
         assert!(!d.answers_correlated("modt/session/query"));
         d.apply(&msg("modt/units/state/status", "offline"));
         assert!(!d.answers_correlated("modt/state/get"), "offline");
+    }
+
+    #[test]
+    fn only_http_and_https_web_addresses_are_kept() {
+        let d = Directory::default();
+        d.apply(&msg("modt/units/bad/status", "online"));
+        d.apply(&msg(
+            "modt/units/bad/info",
+            &info("bad", "app", Some("javascript:alert(1)")),
+        ));
+        d.apply(&msg("modt/units/ok/status", "online"));
+        d.apply(&msg(
+            "modt/units/ok/info",
+            &info("ok", "app", Some("https://x.example:8443/a?b")),
+        ));
+        let online = d.online_with_url();
+        assert_eq!(online.len(), 1);
+        assert_eq!(online[0].0, "ok");
+        assert_eq!(
+            web_origin("https://x.example:8443/a?b").as_deref(),
+            Some("https://x.example:8443")
+        );
+        for bad in [
+            "data:text/html,x",
+            "file:///etc/passwd",
+            "http://",
+            "/relative",
+            "ftp://x/",
+        ] {
+            assert_eq!(web_origin(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -192,6 +192,22 @@ async fn when_no_app_answers_the_page_lists_the_apps_online() {
         ))
         .await
         .unwrap();
+    // And one that advertises a script as its web side, under a misleading name.
+    let evil = UnitInfo {
+        unit_id: "evil-app".into(),
+        name: "Your bank <b>".into(),
+        http_url: Some("javascript:alert(1)".into()),
+        ..info.clone()
+    };
+    for (topic, body) in [
+        (
+            topics::unit_info("evil-app").unwrap(),
+            serde_json::to_vec(&evil).unwrap(),
+        ),
+        (topics::unit_status("evil-app").unwrap(), b"online".to_vec()),
+    ] {
+        client.publish(retained(topic, body)).await.unwrap();
+    }
 
     let browser = Browser::new(&id.url);
     browser.login("finn", "long-enough").await;
@@ -207,10 +223,21 @@ async fn when_no_app_answers_the_page_lists_the_apps_online() {
         page.contains("http:&#x2f;&#x2f;127.0.0.1:9&#x2f;quiet") && page.contains("No app answered")
     })
     .await;
-    // Clean up the retained announcement for other tests on this broker.
+    let page = browser.get("/waiting").await.text().await.unwrap();
+    assert!(
+        page.contains("class=\"origin\">http:&#x2f;&#x2f;127.0.0.1:9<"),
+        "each link shows where it goes: {page}"
+    );
+    assert!(
+        !page.contains("javascript:") && !page.contains("Your bank"),
+        "{page}"
+    );
+    // Clean up the retained announcements for other tests on this broker.
     for t in [
         topics::unit_info("quiet-app").unwrap(),
         topics::unit_status("quiet-app").unwrap(),
+        topics::unit_info("evil-app").unwrap(),
+        topics::unit_status("evil-app").unwrap(),
     ] {
         client.publish(retained(t, Vec::new())).await.unwrap();
     }

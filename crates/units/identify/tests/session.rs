@@ -77,7 +77,9 @@ async fn session_queries_on(kind: BrokerKind) {
 
     // Logout (the confirmed form) revokes.
     let token = browser.csrf("/logout").await;
-    let out = browser.post_form("/logout", &[("csrf_token", &token)]).await;
+    let out = browser
+        .post_form("/logout", &[("csrf_token", &token)])
+        .await;
     assert_eq!(out.status(), 303);
     assert_eq!(
         query_private(&client, &sid).await.status,

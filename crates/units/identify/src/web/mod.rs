@@ -95,6 +95,8 @@ pub struct AppLink {
     pub name: String,
     /// Its public URL.
     pub url: String,
+    /// Where that URL goes (`scheme://host[:port]`), shown beside the name.
+    pub origin: String,
 }
 
 impl WebState {
@@ -136,12 +138,14 @@ impl WebState {
             .into_iter()
             .filter(|(_, info)| info.kind != crate::unit::KIND)
             .filter_map(|(id, info)| {
-                info.http_url.map(|url| AppLink {
+                let url = info.http_url?;
+                Some(AppLink {
                     name: if info.name == id {
                         id
                     } else {
                         format!("{} ({id})", info.name)
                     },
+                    origin: modt::directory::web_origin(&url)?,
                     url,
                 })
             })
