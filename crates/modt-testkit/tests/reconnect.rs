@@ -2,13 +2,13 @@
 //! and serves again, with no manual step.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::time::Duration;
 
 use modt::protocol::topics;
-use modt::{Client, MqttVersion};
-use modt_testkit::{
-    client_id, init_tracing, wait_online, wait_until, BrokerKind, RunningUnit, TestBroker,
-};
+use modt::MqttVersion;
+use modt_testkit::{init_tracing, wait_online, wait_until, BrokerKind, TestBroker};
 use serde_json::{json, Value};
 
 async fn survives_restart(kind: BrokerKind, version: MqttVersion) {
@@ -16,15 +16,11 @@ async fn survives_restart(kind: BrokerKind, version: MqttVersion) {
     let Some(mut broker) = TestBroker::start(kind) else {
         return;
     };
-    let unit_id = client_id("echo");
-    let unit = RunningUnit::start(
-        modt_echo::unit().unit_id(&unit_id),
+    let (unit, client, unit_id) = support::start_echo(
         broker.client_config("echo", version),
-    );
-    let client = Client::connect(broker.client_config("req", version))
-        .await
-        .unwrap();
-    wait_online(&client, &unit_id).await;
+        broker.client_config("req", version),
+    )
+    .await;
     let r: Value = client
         .request_json(&topics::ECHO, &json!({"before": 1}), None)
         .await

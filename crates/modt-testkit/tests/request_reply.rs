@@ -2,13 +2,13 @@
 //! and MQTT 5 on either side.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::time::Duration;
 
 use modt::protocol::topics;
 use modt::{Client, MqttVersion, QoS};
-use modt_testkit::{
-    client_id, init_tracing, recv_within, wait_online, BrokerKind, RunningUnit, TestBroker,
-};
+use modt_testkit::{init_tracing, recv_within, BrokerKind, RunningUnit, TestBroker};
 use serde_json::{json, Value};
 
 /// A broker of `kind` (None when it is not installed), an echo unit on it, and a client that
@@ -20,15 +20,11 @@ async fn echo_and_client(
 ) -> Option<(TestBroker, RunningUnit, Client)> {
     init_tracing();
     let broker = TestBroker::start(kind)?;
-    let unit_id = client_id("echo");
-    let unit = RunningUnit::start(
-        modt_echo::unit().unit_id(&unit_id),
+    let (unit, client, _) = support::start_echo(
         broker.client_config("echo", unit_version),
-    );
-    let client = Client::connect(broker.client_config("req", client_version))
-        .await
-        .unwrap();
-    wait_online(&client, &unit_id).await;
+        broker.client_config("req", client_version),
+    )
+    .await;
     Some((broker, unit, client))
 }
 

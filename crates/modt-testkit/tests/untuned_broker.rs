@@ -7,14 +7,14 @@
 //! that client's delayed ACK. Each test fails with the old behaviour on the untuned brokers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::time::Duration;
 
 use modt::protocol::topics;
-use modt::{Client, MqttVersion, QoS};
+use modt::{MqttVersion, QoS};
 use modt_testkit::latency::{assert_no_nagle_stall, median_round_trip};
-use modt_testkit::{
-    client_id, init_tracing, recv_within, wait_online, BrokerKind, RunningUnit, TestBroker,
-};
+use modt_testkit::{init_tracing, recv_within, BrokerKind, TestBroker};
 use serde_json::{json, Value};
 
 /// Correlated request/reply to the echo unit, both sides SDK clients as configured by default.
@@ -23,15 +23,11 @@ async fn correlated(kind: BrokerKind, version: MqttVersion) {
     let Some(broker) = TestBroker::start(kind) else {
         return;
     };
-    let unit_id = client_id("echo");
-    let unit = RunningUnit::start(
-        modt_echo::unit().unit_id(&unit_id),
+    let (unit, client, _) = support::start_echo(
         broker.client_config("echo", version),
-    );
-    let client = Client::connect(broker.client_config("req", version))
-        .await
-        .unwrap();
-    wait_online(&client, &unit_id).await;
+        broker.client_config("req", version),
+    )
+    .await;
     let median = median_round_trip(10, 40, async |i| {
         let r: Value = client
             .request_json(&topics::ECHO, &json!({ "i": i }), None)
@@ -57,14 +53,11 @@ async fn legacy_paho_style(kind: BrokerKind) {
     let Some(broker) = TestBroker::start(kind) else {
         return;
     };
-    let unit_id = client_id("echo");
     let mut unit_cfg = broker.client_config("echo", MqttVersion::V311);
     unit_cfg.tcp_quickack = false;
-    let unit = RunningUnit::start(modt_echo::unit().unit_id(&unit_id), unit_cfg);
     let mut cfg = broker.client_config("paho", MqttVersion::V311);
     cfg.tcp_quickack = false;
-    let client = Client::connect(cfg).await.unwrap();
-    wait_online(&client, &unit_id).await;
+    let (unit, client, _) = support::start_echo(unit_cfg, cfg).await;
     let mut answers = client
         .subscribe(&topics::ECHO_REPLY.to_filter(), QoS::AtMostOnce)
         .await

@@ -4,12 +4,15 @@
 //! confirmed by reading them back. Also the original's `/view-data?session_id=…` link.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::time::Duration;
 
 use modt::{Client, MqttVersion};
 use modt_testkit::legacy::LegacyStandIn;
 use modt_testkit::{client_id, wait_online, BrokerKind, RunningUnit, TestBroker};
 use modt_viewer::ViewerConfig;
+use support::Browser;
 
 struct Viewer {
     url: String,
@@ -46,49 +49,12 @@ fn http() -> reqwest::Client {
         .unwrap()
 }
 
-/// A browser holding the session cookie `session_id` (and whatever cookies pages set).
-fn browser(v: &Viewer, session_id: &str) -> reqwest::Client {
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    jar.add_cookie_str(
-        &format!("modt_session_id={session_id}"),
-        &v.url.parse().unwrap(),
-    );
-    reqwest::Client::builder()
-        .cookie_provider(jar)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn page(b: &reqwest::Client, url: &str) -> (u16, String) {
-    let res = b.get(url).send().await.unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
-}
-
-async fn post(
-    b: &reqwest::Client,
-    v: &Viewer,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String) {
-    let (_, html) = page(b, &format!("{}/", v.url)).await;
-    let start = html.find("name=\"csrf_token\" value=\"").unwrap() + 25;
-    let token = html[start..start + 64].to_string();
+/// Posts `fields` with the page's CSRF token, for the visitor's own keys.
+async fn post(b: &Browser, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let token = b.csrf().await;
     let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token), ("user", "")];
     form.extend_from_slice(fields);
-    let res = b
-        .post(format!("{}{path}", v.url))
-        .header("origin", &v.url)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string())
-        .unwrap_or_default();
+    let (status, location, _) = b.post(path, &form).await;
     (status, location)
 }
 
@@ -100,32 +66,31 @@ async fn keys_with_the_original(kind: BrokerKind) {
     let original = LegacyStandIn::start(&broker, &[("sess-a", "user-a", "user")]).await;
     let v = viewer(&broker).await;
 
-    let b = browser(&v, "sess-a");
-    let home = format!("{}/", v.url);
-    let (status, html) = page(&b, &home).await;
+    let b = Browser::with_session(&v.url, "sess-a");
+    let (status, html) = b.get("/").await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("No keys yet"), "{html}");
 
-    let set = post(&b, &v, "/set", &[("key", "dark"), ("value", "true")]).await;
+    let set = post(&b, "/set", &[("key", "dark"), ("value", "true")]).await;
     assert_eq!(
         set,
         (303, "/?saved=dark".to_string()),
         "set confirmed by reading back"
     );
-    post(&b, &v, "/set", &[("key", "size"), ("value", "5")]).await;
-    let (_, html) = page(&b, &home).await;
+    post(&b, "/set", &[("key", "size"), ("value", "5")]).await;
+    let (_, html) = b.get("/").await;
     // The original stores str(value): `true` reads back as the text "True".
     assert!(html.contains("&quot;True&quot;"), "{html}");
     assert!(html.contains("data-key=\"size\""), "{html}");
 
-    let (status, _) = post(&b, &v, "/delete", &[("key", "size")]).await;
+    let (status, _) = post(&b, "/delete", &[("key", "size")]).await;
     assert_eq!(status, 303);
-    let (_, html) = page(&b, &home).await;
+    let (_, html) = b.get("/").await;
     assert!(!html.contains("data-key=\"size\""), "{html}");
     assert!(html.contains("data-key=\"dark\""), "{html}");
 
     // A session the original does not know: the login page, not the keys.
-    let (status, _) = page(&browser(&v, "sess-unknown"), &home).await;
+    let (status, _) = Browser::with_session(&v.url, "sess-unknown").get("/").await;
     assert_eq!(status, 401);
     original.stop().await;
 }

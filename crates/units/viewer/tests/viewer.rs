@@ -3,6 +3,8 @@
 //! outages are pages not hangs, and changes from elsewhere are pushed live.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +16,7 @@ use modt_identify::{IdentifyConfig, Role, SqliteIdentityStore};
 use modt_testkit::{client_id, wait_online, RunningUnit, TestBroker};
 use modt_viewer::ViewerConfig;
 use serde_json::json;
+use support::Browser;
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -96,62 +99,7 @@ async fn user(sys: &System, name: &str, role: Role) -> (Browser, String) {
         .unwrap();
     let body: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
     let sid = body["session_id"].as_str().unwrap().to_string();
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let base: reqwest::Url = sys.url.parse().unwrap();
-    jar.add_cookie_str(&format!("modt_session_id={sid}"), &base);
-    let http = reqwest::Client::builder()
-        .cookie_provider(jar)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    (
-        Browser {
-            http,
-            base: sys.url.clone(),
-        },
-        user.user_id,
-    )
-}
-
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Browser {
-    async fn get(&self, path: &str) -> (u16, String) {
-        let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        (res.status().as_u16(), res.text().await.unwrap())
-    }
-
-    async fn csrf(&self) -> String {
-        let (_, html) = self.get("/").await;
-        let start = html.find("name=\"csrf_token\" value=\"").unwrap() + 25;
-        html[start..start + 64].to_string()
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
-        let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("origin", &self.base)
-            .form(fields)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        let location = res
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default();
-        (status, location, res.text().await.unwrap())
-    }
+    (Browser::with_session(&sys.url, &sid), user.user_id)
 }
 
 fn cell(html: &str, key: &str) -> Option<String> {
