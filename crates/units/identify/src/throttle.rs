@@ -44,7 +44,29 @@ pub struct Throttle {
     config: ThrottleConfig,
     /// Per key (`u:` user name, `a:` address for failed logins, `r:` address for
     /// registrations), the times counted within the window.
-    recent: Mutex<HashMap<String, VecDeque<Instant>>>,
+    recent: Mutex<Counts>,
+}
+
+/// Per key, the times counted within the window.
+type Counts = HashMap<String, VecDeque<Instant>>;
+
+/// A login attempt counted by [`Throttle::begin_login`], to settle once its outcome is known.
+#[derive(Debug)]
+#[must_use = "an attempt counts as a failure unless settled"]
+pub struct Attempt {
+    at: Instant,
+}
+
+/// Takes one count at `at` off `key` (the most recent such one).
+fn uncount(map: &mut Counts, key: &str, at: Instant) {
+    if let Some(times) = map.get_mut(key) {
+        if let Some(i) = times.iter().rposition(|t| *t == at) {
+            times.remove(i);
+        }
+        if times.is_empty() {
+            map.remove(key);
+        }
+    }
 }
 
 fn user_key(username: &str) -> String {
@@ -103,11 +125,20 @@ impl Throttle {
         let Ok(mut map) = self.recent.lock() else {
             return Ok(());
         };
+        self.over_in(&mut map, &limits, now)
+    }
+
+    fn over_in(
+        &self,
+        map: &mut Counts,
+        limits: &[(String, usize)],
+        now: Instant,
+    ) -> Result<(), Duration> {
         let mut wait = Duration::ZERO;
         for (key, limit) in limits {
-            if let Some(times) = map.get_mut(&key) {
+            if let Some(times) = map.get_mut(key) {
                 prune(times, now, self.config.window);
-                if times.len() >= limit {
+                if times.len() >= *limit {
                     if let Some(oldest) = times.front() {
                         wait = wait.max(self.config.window.saturating_sub(now - *oldest));
                     }
@@ -121,15 +152,74 @@ impl Throttle {
         }
     }
 
+    /// Checks and counts a login attempt in one step, before its password is checked: of
+    /// any number of concurrent attempts, only as many as the limits allow get through (a
+    /// separate check and count let 60 concurrent guesses pass a limit of 5). An attempt
+    /// counts as a failure unless [`login_succeeded`](Self::login_succeeded) or
+    /// [`login_withdrawn`](Self::login_withdrawn) settles it.
+    pub fn begin_login(
+        &self,
+        username: &str,
+        address: &str,
+        now: Instant,
+    ) -> Result<Attempt, Duration> {
+        let Ok(mut map) = self.recent.lock() else {
+            return Ok(Attempt { at: now });
+        };
+        let limits = [
+            (user_key(username), self.config.per_user),
+            (address_key(address), self.config.per_address),
+        ];
+        self.over_in(&mut map, &limits, now)?;
+        self.record_in(&mut map, [user_key(username), address_key(address)], now);
+        Ok(Attempt { at: now })
+    }
+
+    /// The attempt logged in: the user name's failures are forgotten, and the attempt no
+    /// longer counts against the address.
+    pub fn login_succeeded(&self, username: &str, address: &str, attempt: Attempt) {
+        if let Ok(mut map) = self.recent.lock() {
+            map.remove(&user_key(username));
+            uncount(&mut map, &address_key(address), attempt.at);
+        }
+    }
+
+    /// The attempt was never judged (no capacity to check the password): it does not count.
+    pub fn login_withdrawn(&self, username: &str, address: &str, attempt: Attempt) {
+        if let Ok(mut map) = self.recent.lock() {
+            uncount(&mut map, &user_key(username), attempt.at);
+            uncount(&mut map, &address_key(address), attempt.at);
+        }
+    }
+
+    /// Checks and counts a registration from `address` in one step (see
+    /// [`begin_login`](Self::begin_login) for why one step).
+    pub fn begin_registration(&self, address: &str, now: Instant) -> Result<(), Duration> {
+        let Ok(mut map) = self.recent.lock() else {
+            return Ok(());
+        };
+        let key = registration_key(address);
+        self.over_in(
+            &mut map,
+            &[(key.clone(), self.config.registrations_per_address)],
+            now,
+        )?;
+        self.record_in(&mut map, [key], now);
+        Ok(())
+    }
+
     /// Records a failed login.
     pub fn failed(&self, username: &str, address: &str, now: Instant) {
         self.record([user_key(username), address_key(address)], now);
     }
 
     fn record<const N: usize>(&self, keys: [String; N], now: Instant) {
-        let Ok(mut map) = self.recent.lock() else {
-            return;
-        };
+        if let Ok(mut map) = self.recent.lock() {
+            self.record_in(&mut map, keys, now);
+        }
+    }
+
+    fn record_in<const N: usize>(&self, map: &mut Counts, keys: [String; N], now: Instant) {
         if map.len() >= MAX_TRACKED_KEYS {
             let window = self.config.window;
             map.retain(|_, times| {
@@ -255,6 +345,62 @@ mod tests {
         }
         t.succeeded("carol");
         assert_eq!(t.check("carol", "1.1.1.1", now), Ok(()));
+    }
+}
+
+#[cfg(test)]
+mod attempt_tests {
+    use super::*;
+
+    fn config() -> ThrottleConfig {
+        ThrottleConfig {
+            window: Duration::from_secs(60),
+            per_user: 5,
+            per_address: 20,
+            registrations_per_address: 2,
+        }
+    }
+
+    #[test]
+    fn concurrent_attempts_are_counted_before_any_is_judged() {
+        let t = Throttle::new(config());
+        let now = Instant::now();
+        // 60 attempts in flight at once, none judged yet: only 5 get through.
+        let started: Vec<_> = (0..60)
+            .filter_map(|_| t.begin_login("dana", "1.1.1.1", now).ok())
+            .collect();
+        assert_eq!(started.len(), 5);
+        drop(started);
+        assert!(t.begin_login("dana", "1.1.1.1", now).is_err());
+    }
+
+    #[test]
+    fn settled_attempts_count_as_they_ended() {
+        let t = Throttle::new(config());
+        let now = Instant::now();
+        let a = t.begin_login("erin", "2.2.2.2", now).unwrap();
+        t.login_withdrawn("erin", "2.2.2.2", a);
+        assert_eq!(t.tracked(), 0, "a withdrawn attempt leaves no trace");
+        for _ in 0..4 {
+            let _failed = t.begin_login("erin", "2.2.2.2", now).unwrap();
+        }
+        let ok = t.begin_login("erin", "2.2.2.2", now).unwrap();
+        t.login_succeeded("erin", "2.2.2.2", ok);
+        assert!(
+            t.begin_login("erin", "2.2.2.2", now).is_ok(),
+            "success clears the user name"
+        );
+        // The address keeps the four failures (and the attempt just begun), not the success.
+        assert_eq!(t.recent.lock().unwrap()["a:2.2.2.2"].len(), 5);
+    }
+
+    #[test]
+    fn registrations_are_checked_and_counted_in_one_step() {
+        let t = Throttle::new(config());
+        let now = Instant::now();
+        assert!(t.begin_registration("3.3.3.3", now).is_ok());
+        assert!(t.begin_registration("3.3.3.3", now).is_ok());
+        assert!(t.begin_registration("3.3.3.3", now).is_err());
     }
 }
 

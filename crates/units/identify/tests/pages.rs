@@ -554,3 +554,38 @@ async fn registrations_are_limited_per_address() {
     // Logins from the same address are not affected.
     assert_eq!(browser.login("lena", "long-enough").await.status(), 303);
 }
+
+/// 60 guesses at once for one user from one address, against a limit of 5: each attempt is
+/// counted before its password is checked, so at most 5 are checked (401) and the rest are
+/// refused (429, or 503 while every hashing slot is busy), each with `Retry-After`. Before,
+/// all 60 were checked (and hashed at once: 1.25 GB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_guesses_cannot_beat_the_login_limit() {
+    let broker = TestBroker::embedded();
+    let (id, _client) = start(&broker, None, IdentifyConfig::default()).await;
+    add_user(&id.store, "zed", "long-enough", Role::User).await;
+    let http = reqwest::Client::new();
+    let guesses = (0..60).map(|i| {
+        let (http, url) = (http.clone(), format!("{}/api/login", id.url));
+        async move {
+            let res = http
+                .post(url)
+                .json(&serde_json::json!({"username": "zed", "password": format!("guess-{i}")}))
+                .send()
+                .await
+                .unwrap();
+            let retry = res.headers().contains_key("retry-after");
+            (res.status().as_u16(), retry)
+        }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|(s, _)| *s == 401).count();
+    assert!(checked <= 5, "{checked} guesses were checked: {answers:?}");
+    for (status, retry) in &answers {
+        match status {
+            401 => {}
+            429 | 503 => assert!(retry, "{status} without Retry-After"),
+            other => panic!("unexpected {other}: {answers:?}"),
+        }
+    }
+}

@@ -90,6 +90,11 @@ pub async fn login(
                 ErrorCode::Unauthorized,
                 "wrong user name or password",
             ),
+            Outcome::Busy => super::login::retry_after_a_moment(error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Unavailable,
+                "too many logins at once; retry in a moment",
+            )),
             Outcome::Throttled(wait) => {
                 let mut res = error(
                     StatusCode::TOO_MANY_REQUESTS,

@@ -158,7 +158,29 @@ pub async fn submit(
                 StatusCode::TOO_MANY_REQUESTS,
             )
         }
+        Outcome::Busy => {
+            let msg = CATALOG.text(lang, "busy").to_string();
+            let page = form(
+                &state,
+                &headers,
+                lang,
+                &f.username,
+                None,
+                Some(msg),
+                StatusCode::SERVICE_UNAVAILABLE,
+            )?;
+            Ok(retry_after_a_moment(page))
+        }
     }
+}
+
+/// Adds `Retry-After: 1` (a password-hashing slot frees within a second or two).
+pub(crate) fn retry_after_a_moment(mut res: Response) -> Response {
+    res.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("1"),
+    );
+    res
 }
 
 /// "Try again in N minutes", rounded up.
@@ -192,6 +214,8 @@ pub(crate) enum Outcome {
     Wrong,
     /// Too many failures: retry after this long.
     Throttled(Duration),
+    /// Every password-hashing slot is taken: retry in a moment.
+    Busy,
 }
 
 /// Checks a user name and password; on success opens a session, starts its handshake and
@@ -203,10 +227,18 @@ pub(crate) async fn attempt(
     address: &str,
 ) -> Result<Outcome, WebError> {
     let identity = &state.identity;
-    if let Err(wait) = identity.throttle.check(username, address, Instant::now()) {
-        warn!(%address, "login throttled");
-        return Ok(Outcome::Throttled(wait));
-    }
+    // Counted before the password is checked, in one step with the check: concurrent guesses
+    // cannot all pass it.
+    let attempt = match identity
+        .throttle
+        .begin_login(username, address, Instant::now())
+    {
+        Ok(a) => a,
+        Err(wait) => {
+            warn!(%address, "login throttled");
+            return Ok(Outcome::Throttled(wait));
+        }
+    };
     let plausible =
         !username.is_empty() && username.len() <= 64 && password.len() <= MAX_PASSWORD_BYTES;
     let stored = if plausible {
@@ -219,16 +251,27 @@ pub(crate) async fn attempt(
         None
     };
     let hash = stored.as_ref().map(|c| c.password_hash.clone());
-    let matches = plausible
-        && password::verify(password, hash)
-            .await
-            .map_err(|e| WebError::Internal(e.to_string()))?;
+    let matches = match plausible {
+        false => false,
+        true => match password::verify(password, hash).await {
+            Ok(m) => m,
+            Err(password::HashError::Busy) => {
+                identity
+                    .throttle
+                    .login_withdrawn(username, address, attempt);
+                warn!(%address, "login refused: every password-hashing slot is busy");
+                return Ok(Outcome::Busy);
+            }
+            Err(e) => return Err(WebError::Internal(e.to_string())),
+        },
+    };
     let Some(user) = stored.filter(|_| matches).map(|c| c.user) else {
-        identity.throttle.failed(username, address, Instant::now());
         info!(%address, "login failed");
         return Ok(Outcome::Wrong);
     };
-    identity.throttle.succeeded(username);
+    identity
+        .throttle
+        .login_succeeded(username, address, attempt);
 
     let session_id = new_session_id()?;
     let key = SessionKey::of(&session_id);

@@ -34,6 +34,10 @@ const EN: &[(&str, &str)] = &[
         "register_throttled",
         "Too many accounts were created from your address. Please try again in {n} minute(s).",
     ),
+    (
+        "busy",
+        "Too many sign-ins at this moment. Please try again in a few seconds.",
+    ),
     ("csrf_failed", "This form has expired. Please try again."),
     ("taken", "That user name is taken. Please pick another."),
     (
@@ -90,6 +94,7 @@ const JA: &[(&str, &str)] = &[
     ("wrong_credentials", "ユーザー名またはパスワードが正しくありません。"),
     ("throttled", "ログインの失敗が多すぎます。{n}分後にもう一度お試しください。"),
     ("register_throttled", "このアドレスから作成されたアカウントが多すぎます。{n}分後にもう一度お試しください。"),
+    ("busy", "ただいまサインインが混み合っています。数秒後にもう一度お試しください。"),
     ("csrf_failed", "フォームの有効期限が切れました。もう一度お試しください。"),
     ("taken", "そのユーザー名は既に使われています。別の名前を選んでください。"),
     ("username_rules", "ユーザー名は3〜32文字の英数字と「.」「_」「-」です。"),

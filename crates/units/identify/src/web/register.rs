@@ -124,15 +124,21 @@ pub async fn submit(
     // Checked before hashing, counted once hashing is due: a flood costs no hashes.
     let address = state.client_address(peer, &headers);
     let throttle = &state.identity.throttle;
-    if let Err(wait) = throttle.check_registration(&address, Instant::now()) {
+    if let Err(wait) = throttle.begin_registration(&address, Instant::now()) {
         warn!(%address, "registration throttled");
         let msg = super::login::wait_message(lang, "register_throttled", wait);
         return fail(msg, StatusCode::TOO_MANY_REQUESTS);
     }
-    throttle.registered(&address, Instant::now());
-    let hash = password::hash(f.password.clone())
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let hash = match password::hash(f.password.clone()).await {
+        Ok(h) => h,
+        Err(password::HashError::Busy) => {
+            warn!(%address, "registration refused: every password-hashing slot is busy");
+            let msg = CATALOG.text(lang, "busy").to_string();
+            return fail(msg, StatusCode::SERVICE_UNAVAILABLE)
+                .map(super::login::retry_after_a_moment);
+        }
+        Err(e) => return Err(WebError::Internal(e.to_string())),
+    };
     match state
         .identity
         .store
