@@ -70,8 +70,6 @@ pub(crate) async fn state(mut args: StateBenchArgs) -> anyhow::Result<()> {
 /// Legacy gets: publish on `modt/state/get`, wait for this key's answer on `modt/state/value`.
 struct LegacyGets {
     answers: Subscription,
-    /// The QoS of the gets and of `answers`.
-    qos: QoS,
     user: String,
     /// Answers for this benchmark's user that were already waiting when a get was sent: late
     /// answers to gets that gave up, or second answers from a second state unit.
@@ -79,11 +77,15 @@ struct LegacyGets {
 }
 
 impl LegacyGets {
+    /// Publishes a get of `key` from `client` at `qos` and waits for its answer. Gets that
+    /// must come after `client`'s QoS 1 sets go at QoS 1: a QoS 0 get can overtake QoS 1 sets
+    /// still queued in the broker.
     async fn get(
         &mut self,
         client: &Client,
         key: &str,
         wait: Duration,
+        qos: QoS,
     ) -> anyhow::Result<StateValue> {
         while let Some(m) = self.answers.try_recv() {
             if m.json::<StateValue>().is_ok_and(|v| v.user_id == self.user) {
@@ -91,11 +93,7 @@ impl LegacyGets {
             }
         }
         client
-            .publish_json_qos(
-                &topics::STATE_GET,
-                &StateGet::new(&self.user, key),
-                self.qos,
-            )
+            .publish_json_qos(&topics::STATE_GET, &StateGet::new(&self.user, key), qos)
             .await?;
         let deadline = tokio::time::Instant::now() + wait;
         loop {
@@ -128,7 +126,6 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
         .await?;
     let mut gets = LegacyGets {
         answers,
-        qos,
         user: user.clone(),
         stale: 0,
     };
@@ -142,7 +139,10 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
                 &StateSet::new(&user, "k0", json!("x".repeat(64))),
             )
             .await?;
-        if let Ok(v) = gets.get(&client, "k0", Duration::from_millis(500)).await {
+        if let Ok(v) = gets
+            .get(&client, "k0", Duration::from_millis(500), QoS::AtLeastOnce)
+            .await
+        {
             if v.value.is_string() {
                 break;
             }
@@ -180,7 +180,8 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
         let b = bare_echo.round_trip(&client, probe.clone()).await?;
         let r = bare_relay.round_trip(&client, probe.clone()).await?;
         let t = Instant::now();
-        gets.get(&get_client, "k0", Duration::from_secs(5)).await?;
+        gets.get(&get_client, "k0", Duration::from_secs(5), qos)
+            .await?;
         if i >= warmup {
             bare.push(b);
             relay.push(r);
@@ -229,7 +230,7 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
         }
         let sent = t.elapsed();
         let last = set_key(args.sets - 1, args.sets);
-        let v = gets.get(&client, &last, WAIT).await?;
+        let v = gets.get(&client, &last, WAIT, QoS::AtLeastOnce).await?;
         let done = t.elapsed();
         if v.value != json!(args.sets - 1) {
             bail!("read back {last} = {}, expected {}", v.value, args.sets - 1);

@@ -112,18 +112,12 @@ pub async fn submit(
     Form(f): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let lang = Lang::choose(&headers, q.lang.as_deref());
+    let refuse =
+        |msg: String, status| form(&state, &headers, lang, &f.username, None, Some(msg), status);
     if let Err(e) = csrf::verify(&headers, &f.csrf_token) {
         warn!(reason = %e, "login form refused");
         let msg = CATALOG.text(lang, "csrf_failed").to_string();
-        return form(
-            &state,
-            &headers,
-            lang,
-            &f.username,
-            None,
-            Some(msg),
-            StatusCode::FORBIDDEN,
-        );
+        return refuse(msg, StatusCode::FORBIDDEN);
     }
     let address = state.client_address(peer, &headers);
     match attempt(&state, &f.username, f.password, &address).await? {
@@ -134,43 +128,18 @@ pub async fn submit(
                     .session(login.session_id, state.identity.config.session_max_age),
             )
             .into_response()),
-        Outcome::Wrong => {
-            let msg = CATALOG.text(lang, "wrong_credentials").to_string();
-            form(
-                &state,
-                &headers,
-                lang,
-                &f.username,
-                None,
-                Some(msg),
-                StatusCode::UNAUTHORIZED,
-            )
-        }
+        Outcome::Wrong => refuse(
+            CATALOG.text(lang, "wrong_credentials").to_string(),
+            StatusCode::UNAUTHORIZED,
+        ),
         Outcome::Throttled(wait) => {
-            let msg = throttled_message(lang, wait);
-            form(
-                &state,
-                &headers,
-                lang,
-                &f.username,
-                None,
-                Some(msg),
-                StatusCode::TOO_MANY_REQUESTS,
-            )
+            refuse(throttled_message(lang, wait), StatusCode::TOO_MANY_REQUESTS)
         }
-        Outcome::Busy => {
-            let msg = CATALOG.text(lang, "busy").to_string();
-            let page = form(
-                &state,
-                &headers,
-                lang,
-                &f.username,
-                None,
-                Some(msg),
-                StatusCode::SERVICE_UNAVAILABLE,
-            )?;
-            Ok(retry_after_a_moment(page))
-        }
+        Outcome::Busy => refuse(
+            CATALOG.text(lang, "busy").to_string(),
+            StatusCode::SERVICE_UNAVAILABLE,
+        )
+        .map(retry_after_a_moment),
     }
 }
 
