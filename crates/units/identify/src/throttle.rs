@@ -2,13 +2,24 @@
 //! per client address (every registration costs a password hash, so it is bounded too).
 //!
 //! Each key keeps the times of its recent failures within a sliding window. A login is
-//! refused before any password is checked when either its user name or its address has had
-//! too many failures in the window, so guessing costs the attacker time and costs us no
-//! hashing. Any user name string is tracked, existing or not, so the limit reveals nothing.
+//! refused before any password is checked when it is over one of three limits, so guessing
+//! costs the attacker time and costs us no hashing:
+//!
+//! - per user name **and** address (`per_user`, 5): guesses from one place stop there, and a
+//!   stranger's guesses do not lock the user out on their own devices;
+//! - per user name from anywhere (`per_user` × [`GLOBAL_USER_FACTOR`], 50): the slower backoff
+//!   for guesses spread over many addresses;
+//! - per address, whatever the user name (`per_address`, 20).
+//!
+//! Any user name string is tracked, existing or not, so the limit reveals nothing.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// The per-user limit from all addresses together is this many times the per-(user, address)
+/// one.
+pub const GLOBAL_USER_FACTOR: usize = 10;
 
 /// At most this many keys are tracked; beyond it, the stalest are forgotten first.
 pub const MAX_TRACKED_KEYS: usize = 100_000;
@@ -73,6 +84,10 @@ fn user_key(username: &str) -> String {
     format!("u:{}", username.to_ascii_lowercase())
 }
 
+fn user_address_key(username: &str, address: &str) -> String {
+    format!("ua:{}\u{0}{address}", username.to_ascii_lowercase())
+}
+
 fn address_key(address: &str) -> String {
     format!("a:{address}")
 }
@@ -90,42 +105,25 @@ impl Throttle {
         }
     }
 
-    /// `Err(retry_after)` when `username` or `address` is over its limit at `now`.
-    pub fn check(&self, username: &str, address: &str, now: Instant) -> Result<(), Duration> {
-        self.over(
-            [
-                (user_key(username), self.config.per_user),
-                (address_key(address), self.config.per_address),
-            ],
-            now,
-        )
+    /// The three limits a login from `address` for `username` is held to.
+    fn login_limits(&self, username: &str, address: &str) -> [(String, usize); 3] {
+        let per_user = self.config.per_user;
+        [
+            (user_address_key(username, address), per_user),
+            (
+                user_key(username),
+                per_user.saturating_mul(GLOBAL_USER_FACTOR),
+            ),
+            (address_key(address), self.config.per_address),
+        ]
     }
 
-    /// `Err(retry_after)` when `address` has registered too often within the window.
-    pub fn check_registration(&self, address: &str, now: Instant) -> Result<(), Duration> {
-        self.over(
-            [(
-                registration_key(address),
-                self.config.registrations_per_address,
-            )],
-            now,
-        )
-    }
-
-    /// Records a registration attempt from `address` (one that reached password hashing).
-    pub fn registered(&self, address: &str, now: Instant) {
-        self.record([registration_key(address)], now);
-    }
-
-    fn over<const N: usize>(
-        &self,
-        limits: [(String, usize); N],
-        now: Instant,
-    ) -> Result<(), Duration> {
-        let Ok(mut map) = self.recent.lock() else {
-            return Ok(());
-        };
-        self.over_in(&mut map, &limits, now)
+    fn login_keys(username: &str, address: &str) -> [String; 3] {
+        [
+            user_address_key(username, address),
+            user_key(username),
+            address_key(address),
+        ]
     }
 
     fn over_in(
@@ -166,12 +164,8 @@ impl Throttle {
         let Ok(mut map) = self.recent.lock() else {
             return Ok(Attempt { at: now });
         };
-        let limits = [
-            (user_key(username), self.config.per_user),
-            (address_key(address), self.config.per_address),
-        ];
-        self.over_in(&mut map, &limits, now)?;
-        self.record_in(&mut map, [user_key(username), address_key(address)], now);
+        self.over_in(&mut map, &self.login_limits(username, address), now)?;
+        self.record_in(&mut map, Self::login_keys(username, address), now);
         Ok(Attempt { at: now })
     }
 
@@ -179,6 +173,7 @@ impl Throttle {
     /// longer counts against the address.
     pub fn login_succeeded(&self, username: &str, address: &str, attempt: Attempt) {
         if let Ok(mut map) = self.recent.lock() {
+            map.remove(&user_address_key(username, address));
             map.remove(&user_key(username));
             uncount(&mut map, &address_key(address), attempt.at);
         }
@@ -187,8 +182,9 @@ impl Throttle {
     /// The attempt was never judged (no capacity to check the password): it does not count.
     pub fn login_withdrawn(&self, username: &str, address: &str, attempt: Attempt) {
         if let Ok(mut map) = self.recent.lock() {
-            uncount(&mut map, &user_key(username), attempt.at);
-            uncount(&mut map, &address_key(address), attempt.at);
+            for key in Self::login_keys(username, address) {
+                uncount(&mut map, &key, attempt.at);
+            }
         }
     }
 
@@ -206,17 +202,6 @@ impl Throttle {
         )?;
         self.record_in(&mut map, [key], now);
         Ok(())
-    }
-
-    /// Records a failed login.
-    pub fn failed(&self, username: &str, address: &str, now: Instant) {
-        self.record([user_key(username), address_key(address)], now);
-    }
-
-    fn record<const N: usize>(&self, keys: [String; N], now: Instant) {
-        if let Ok(mut map) = self.recent.lock() {
-            self.record_in(&mut map, keys, now);
-        }
     }
 
     fn record_in<const N: usize>(&self, map: &mut Counts, keys: [String; N], now: Instant) {
@@ -242,13 +227,6 @@ impl Throttle {
             let times = map.entry(key).or_default();
             prune(times, now, self.config.window);
             times.push_back(now);
-        }
-    }
-
-    /// Forgets a user name's failures after a successful login (the address keeps its count).
-    pub fn succeeded(&self, username: &str) {
-        if let Ok(mut map) = self.recent.lock() {
-            map.remove(&user_key(username));
         }
     }
 
@@ -280,28 +258,45 @@ mod tests {
         }
     }
 
+    /// A failed attempt: begun and never settled.
+    fn fail(t: &Throttle, user: &str, address: &str, now: Instant) {
+        let _failed = t.begin_login(user, address, now).unwrap();
+    }
+
     #[test]
-    fn locks_a_user_name_after_its_limit_and_reopens_after_the_window() {
+    fn locks_a_user_name_on_one_address_and_reopens_after_the_window() {
         let t = Throttle::new(config());
         let now = Instant::now();
-        for i in 0..3 {
-            assert_eq!(t.check("Alice", "1.1.1.1", now), Ok(()), "attempt {i}");
-            t.failed("Alice", &format!("10.0.0.{i}"), now);
+        for _ in 0..3 {
+            fail(&t, "Alice", "1.1.1.1", now);
         }
-        let wait = t.check("alice", "2.2.2.2", now).unwrap_err();
+        let wait = t.begin_login("alice", "1.1.1.1", now).unwrap_err();
         assert!(
             wait <= Duration::from_secs(60) && wait > Duration::from_secs(50),
             "{wait:?}"
         );
-        assert_eq!(
-            t.check("bob", "2.2.2.2", now),
-            Ok(()),
-            "other users are not affected"
+        assert!(
+            t.begin_login("alice", "2.2.2.2", now).is_ok(),
+            "the user on another device is not locked out"
         );
-        assert_eq!(
-            t.check("alice", "2.2.2.2", now + Duration::from_secs(61)),
-            Ok(())
+        assert!(
+            t.begin_login("bob", "3.3.3.3", now).is_ok(),
+            "other users are fine"
         );
+        assert!(t
+            .begin_login("alice", "1.1.1.1", now + Duration::from_secs(61))
+            .is_ok());
+    }
+
+    #[test]
+    fn guesses_spread_over_many_addresses_hit_the_slower_global_limit() {
+        let t = Throttle::new(config());
+        let now = Instant::now();
+        for i in 0..3 * GLOBAL_USER_FACTOR {
+            fail(&t, "alice", &format!("10.0.{}.{}", i / 250, i % 250), now);
+        }
+        assert!(t.begin_login("alice", "9.9.9.9", now).is_err());
+        assert!(t.begin_login("bob", "9.9.9.9", now).is_ok());
     }
 
     #[test]
@@ -309,10 +304,10 @@ mod tests {
         let t = Throttle::new(config());
         let now = Instant::now();
         for i in 0..5 {
-            t.failed(&format!("user{i}"), "9.9.9.9", now);
+            fail(&t, &format!("user{i}"), "9.9.9.9", now);
         }
-        assert!(t.check("someone-new", "9.9.9.9", now).is_err());
-        assert_eq!(t.check("someone-new", "8.8.8.8", now), Ok(()));
+        assert!(t.begin_login("someone-new", "9.9.9.9", now).is_err());
+        assert!(t.begin_login("someone-new", "8.8.8.8", now).is_ok());
     }
 
     #[test]
@@ -320,31 +315,18 @@ mod tests {
         let t = Throttle::new(config());
         let now = Instant::now();
         for _ in 0..2 {
-            assert_eq!(t.check_registration("7.7.7.7", now), Ok(()));
-            t.registered("7.7.7.7", now);
+            assert_eq!(t.begin_registration("7.7.7.7", now), Ok(()));
         }
-        assert!(t.check_registration("7.7.7.7", now).is_err());
-        assert_eq!(t.check_registration("6.6.6.6", now), Ok(()));
-        assert_eq!(
-            t.check("anyone", "7.7.7.7", now),
-            Ok(()),
+        assert!(t.begin_registration("7.7.7.7", now).is_err());
+        assert_eq!(t.begin_registration("6.6.6.6", now), Ok(()));
+        assert!(
+            t.begin_login("anyone", "7.7.7.7", now).is_ok(),
             "logins unaffected"
         );
         assert_eq!(
-            t.check_registration("7.7.7.7", now + Duration::from_secs(61)),
+            t.begin_registration("7.7.7.7", now + Duration::from_secs(61)),
             Ok(())
         );
-    }
-
-    #[test]
-    fn success_clears_the_user_name() {
-        let t = Throttle::new(config());
-        let now = Instant::now();
-        for _ in 0..3 {
-            t.failed("carol", "1.1.1.1", now);
-        }
-        t.succeeded("carol");
-        assert_eq!(t.check("carol", "1.1.1.1", now), Ok(()));
     }
 }
 
@@ -412,8 +394,8 @@ mod bound_tests {
     fn tracked_keys_stay_bounded() {
         let t = Throttle::new(ThrottleConfig::default());
         let now = Instant::now();
-        for i in 0..(MAX_TRACKED_KEYS / 2 + 100) {
-            t.failed(&format!("user{i}"), &format!("addr{i}"), now);
+        for i in 0..(MAX_TRACKED_KEYS / 3 + 100) {
+            let _failed = t.begin_login(&format!("user{i}"), &format!("addr{i}"), now);
         }
         assert!(t.tracked() <= MAX_TRACKED_KEYS, "{}", t.tracked());
     }

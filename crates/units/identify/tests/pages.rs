@@ -589,3 +589,43 @@ async fn concurrent_guesses_cannot_beat_the_login_limit() {
         }
     }
 }
+
+/// A stranger's wrong guesses lock the user out only where they come from: the right
+/// password from another address (another device) still logs in.
+#[tokio::test]
+async fn guesses_from_one_address_do_not_lock_the_user_out_elsewhere() {
+    let broker = TestBroker::embedded();
+    let config = IdentifyConfig {
+        trust_proxy: true,
+        ..Default::default()
+    };
+    let (id, _client) = start(&broker, None, config).await;
+    add_user(&id.store, "mia", "long-enough", Role::User).await;
+    let http = reqwest::Client::new();
+    let login = |from: &'static str, password: &'static str| {
+        let (http, url) = (http.clone(), format!("{}/api/login", id.url));
+        async move {
+            http.post(url)
+                .header("x-forwarded-for", from)
+                .json(&serde_json::json!({"username": "mia", "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(login("203.0.113.9", "wrong-guess").await, 401);
+    }
+    assert_eq!(
+        login("203.0.113.9", "long-enough").await,
+        429,
+        "the guesser's address waits"
+    );
+    assert_eq!(
+        login("198.51.100.7", "long-enough").await,
+        200,
+        "mia's own device logs in"
+    );
+}
