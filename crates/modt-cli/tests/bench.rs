@@ -11,6 +11,13 @@ fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Fails unless `text` contains every one of `expected`.
+fn assert_mentions(text: &str, expected: &[&str]) {
+    for e in expected {
+        assert!(text.contains(e), "missing {e:?} in:\n{text}");
+    }
+}
+
 #[test]
 fn the_state_benchmark_measures_and_verifies_on_the_embedded_broker() {
     let out = support::run_ok(&[
@@ -27,31 +34,33 @@ fn the_state_benchmark_measures_and_verifies_on_the_embedded_broker() {
         "warn",
     ]);
     let text = stdout(&out);
-    for expected in [
-        "bare broker echo (1 trip)",
-        "bare relay (2 trips)",
-        "legacy get (2 trips)",
-        "get / bare relay",
-        "pipelined legacy sets: 2000 in",
-        "read back s1999 ok, 2000 keys listed",
-        "acked sets (window 256): 200 in",
-    ] {
-        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
-    }
+    assert_mentions(
+        &text,
+        &[
+            "bare broker echo (1 trip)",
+            "bare relay (2 trips)",
+            "legacy get (2 trips)",
+            "get / bare relay",
+            "pipelined legacy sets: 2000 in",
+            "read back s1999 ok, 2000 keys listed",
+            "acked sets (window 256): 200 in",
+        ],
+    );
 }
 
 #[test]
 fn the_rtt_benchmark_runs() {
     let out = support::run_ok(&["bench", "rtt", "--embedded", "-n", "50", "--log", "warn"]);
     let text = stdout(&out);
-    for expected in [
-        "broker: the embedded broker",
-        "broker Nagle probe: Nagle off",
-        "bare relay (2 trips)",
-        "ratio (unit / bare relay)",
-    ] {
-        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
-    }
+    assert_mentions(
+        &text,
+        &[
+            "broker: the embedded broker",
+            "broker Nagle probe: Nagle off",
+            "bare relay (2 trips)",
+            "ratio (unit / bare relay)",
+        ],
+    );
 }
 
 /// On Mosquitto as users run it (no config file) both benchmarks name the broker, detect its
@@ -79,14 +88,15 @@ fn the_benchmarks_say_which_broker_they_measured() {
         "warn",
     ]);
     let text = stdout(&out);
-    for expected in [
-        "broker: mosquitto version",
-        "broker Nagle probe: Nagle ON",
-        "set_tcp_nodelay false (default), max_queued_messages 1000 (default)",
-        "bare relay (2 trips)",
-    ] {
-        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
-    }
+    assert_mentions(
+        &text,
+        &[
+            "broker: mosquitto version",
+            "broker Nagle probe: Nagle ON",
+            "set_tcp_nodelay false (default), max_queued_messages 1000 (default)",
+            "bare relay (2 trips)",
+        ],
+    );
     let out = support::run_ok(&[
         "bench",
         "state",

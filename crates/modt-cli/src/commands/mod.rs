@@ -18,9 +18,16 @@ use modt::Client;
 /// Connects a short-lived command-line client: with the given credentials, else with the
 /// local `cli` account from the data directory if there is one, else anonymously.
 pub(crate) async fn connect(broker: &BrokerArgs, prefix: &str) -> anyhow::Result<Client> {
+    Ok(Client::connect(client_config(broker, prefix)?).await?)
+}
+
+/// The config [`connect`] uses: the CLI's credentials, a unique client id from `prefix`.
+pub(crate) fn client_config(
+    broker: &BrokerArgs,
+    prefix: &str,
+) -> anyhow::Result<modt::ClientConfig> {
     let (broker, prefix) = crate::credentials::for_cli(broker, prefix);
-    let cfg = broker.client_config(modt::ClientConfig::unique_client_id(&prefix))?;
-    Ok(Client::connect(cfg).await?)
+    Ok(broker.client_config(modt::ClientConfig::unique_client_id(&prefix))?)
 }
 
 /// Creates the data directory, owner-only: it holds password hashes, users' data and the

@@ -77,7 +77,7 @@ impl DeadLetter {
         DeadLetter {
             timestamp: Timestamp::now(),
             unit_id: unit_id.to_owned(),
-            topic: cut(topic, MAX_DEAD_LETTER_TOPIC).to_owned(),
+            topic: topic[..topic.floor_char_boundary(MAX_DEAD_LETTER_TOPIC)].to_owned(),
             payload: text,
             payload_base64: base64,
             reason: reason.to_owned(),
@@ -86,15 +86,6 @@ impl DeadLetter {
             truncated,
         }
     }
-}
-
-/// The longest prefix of `s` of at most `max` bytes that ends at a character.
-fn cut(s: &str, max: usize) -> &str {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 #[cfg(test)]

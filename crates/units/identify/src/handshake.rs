@@ -87,20 +87,23 @@ impl Handshakes {
         let id = crate::sessions::new_session_id().ok()?;
         let now = Instant::now();
         let mut t = self.entries.lock().ok()?;
-        t.by_session
-            .retain(|_, e| e.deadline + KEEP_AFTER_DEADLINE > now);
-        if t.by_session.len() >= MAX_HANDSHAKES {
-            if let Some(oldest) = t
-                .by_session
+        let Table { by_session, by_id } = &mut *t;
+        by_session.retain(|_, e| {
+            let keep = e.deadline + KEEP_AFTER_DEADLINE > now;
+            if !keep {
+                by_id.remove(&e.id);
+            }
+            keep
+        });
+        if by_session.len() >= MAX_HANDSHAKES {
+            let oldest = by_session
                 .iter()
                 .min_by_key(|(_, e)| e.deadline)
-                .map(|(k, _)| k.clone())
-            {
-                t.by_session.remove(&oldest);
+                .map(|(k, _)| k.clone());
+            if let Some(e) = oldest.and_then(|k| by_session.remove(&k)) {
+                by_id.remove(&e.id);
             }
         }
-        let Table { by_session, by_id } = &mut *t;
-        by_id.retain(|_, k| by_session.contains_key(k));
         let (ready, _) = watch::channel(None);
         let entry = Entry {
             id: id.clone(),

@@ -89,14 +89,7 @@ impl View {
 
 /// At most [`MAX_SHOWN_BYTES`] of `s`, ending at a character boundary.
 fn cut(s: &str) -> &str {
-    if s.len() <= MAX_SHOWN_BYTES {
-        return s;
-    }
-    let mut end = MAX_SHOWN_BYTES;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    &s[..s.floor_char_boundary(MAX_SHOWN_BYTES)]
 }
 
 /// A message as kept in the buffer and sent to pages: its topic (for filters) and its

@@ -13,7 +13,7 @@ use modt::{QoS, TopicFilter};
 
 use super::stats::ms;
 
-/// A median this slow for a bare echo means the broker waited for a delayed ACK.
+/// A median this slow for the probe's relay means the broker waited for a delayed ACK.
 const NAGLE_SUSPECT: Duration = Duration::from_millis(20);
 /// Round trips of the Nagle probe (after 5 unmeasured ones).
 const PROBE_ROUNDS: usize = 15;

@@ -57,8 +57,7 @@ pub(super) async fn delayed_ack_client(
     broker: &BrokerArgs,
     prefix: &str,
 ) -> anyhow::Result<Client> {
-    let (broker, prefix) = crate::credentials::for_cli(broker, prefix);
-    let mut cfg = broker.client_config(modt::ClientConfig::unique_client_id(&prefix))?;
+    let mut cfg = crate::commands::client_config(broker, prefix)?;
     cfg.tcp_quickack = false;
     Ok(Client::connect(cfg).await?)
 }
