@@ -30,6 +30,12 @@ async fn main() -> std::process::ExitCode {
         eprintln!("error: {e:#}");
         return std::process::ExitCode::from(2);
     }
+    // More open files where the system allows it: web clients, units and the broker share
+    // them, and the web side keeps to its share (modt_web::serve::fds).
+    match modt_web::serve::fds::raise_limit() {
+        Ok(limit) => tracing::debug!(limit, "open files limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
+    }
     let shutdown = shutdown::on_signal();
     // The command runs on a runtime worker, not on the main thread: there, every hand-off to
     // and from the connection tasks on the workers is a cross-thread wake-up (profiled: a
