@@ -95,6 +95,19 @@ impl RequestContext {
         self.reply_to.is_some()
     }
 
+    /// What makes this request the same request when it comes again: its reply topic and
+    /// `request_id`, which an MQTT re-send after a reconnect (or the requester's own retry)
+    /// carries unchanged. `None` for legacy requests, which have neither, and for malformed
+    /// correlation. Units that must not apply a write twice remember it with the write
+    /// (`docs/protocol.md`, "Retried requests").
+    pub fn retry_key(&self) -> Option<String> {
+        if self.problem.is_some() {
+            return None;
+        }
+        let (reply_to, id) = (self.reply_to.as_ref()?, self.request_id.as_ref()?);
+        Some(format!("{}\n{id}", reply_to.as_str()))
+    }
+
     /// Correlation data to attach to the reply (MQTT 5).
     pub(crate) fn correlation_data(&self) -> Option<Bytes> {
         self.request_id
@@ -170,6 +183,32 @@ mod tests {
         assert_eq!(ctx.request_id.as_deref(), Some("x"));
         assert_eq!(ctx.reply_to.unwrap().as_str(), "modt/reply/b/x");
         assert!(ctx.via_properties);
+    }
+
+    #[test]
+    fn a_retry_key_needs_both_reply_topic_and_id() {
+        let props = RequestContext::from_message(&msg("{}", Some("modt/reply/b/x"), Some("x")));
+        assert_eq!(props.retry_key().as_deref(), Some("modt/reply/b/x\nx"));
+        let fields = r#"{"request_id":"p","reply_to":"modt/reply/a/p"}"#;
+        let fields = RequestContext::from_message(&msg(fields, None, None));
+        assert_eq!(fields.retry_key().as_deref(), Some("modt/reply/a/p\np"));
+        let no_id = r#"{"reply_to":"modt/reply/a/p"}"#;
+        assert_eq!(
+            RequestContext::from_message(&msg(no_id, None, None)).retry_key(),
+            None
+        );
+        assert_eq!(
+            RequestContext::from_message(&msg("{}", None, None)).retry_key(),
+            None
+        );
+        let long = format!(
+            r#"{{"request_id":"{}","reply_to":"modt/reply/a/p"}}"#,
+            "x".repeat(200)
+        );
+        assert_eq!(
+            RequestContext::from_message(&msg(&long, None, None)).retry_key(),
+            None
+        );
     }
 
     #[test]

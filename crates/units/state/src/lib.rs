@@ -19,5 +19,5 @@ mod unit;
 
 pub use limits::Limits;
 pub use store::sqlite::SqliteStore;
-pub use store::{Entry, Store, StoreError, Write, WriteOutcome};
+pub use store::{Committed, Entry, Store, StoreError, Write, WriteOutcome, REMEMBER_REQUESTS};
 pub use unit::{unit, StateConfig, DEFAULT_MAX_IN_FLIGHT, NAME};

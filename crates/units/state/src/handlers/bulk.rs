@@ -97,17 +97,23 @@ pub(crate) fn set(
             ttl: e.ttl_secs.map(Duration::from_secs),
         })
         .collect();
-    let ticket = h.store.submit(writes).map_err(store_error)?;
+    let ticket = h
+        .store
+        .submit(ctx.request().retry_key().as_deref(), writes)
+        .map_err(store_error)?;
     let h = h.clone();
     Ok(Box::pin(async move {
-        let outcomes = ticket.committed().await.map_err(store_error)?;
+        let done = ticket.committed().await.map_err(store_error)?;
         let mut versions = BTreeMap::new();
-        for (e, o) in req.entries.iter().zip(&outcomes) {
+        for (e, o) in req.entries.iter().zip(&done.outcomes) {
             if let WriteOutcome::Set { version } = o {
                 versions.insert(e.key.clone(), *version);
             }
         }
         ack(&ctx, |a| a.versions = Some(versions.clone())).await?;
+        if done.replayed {
+            return Ok(());
+        }
         for e in req.entries {
             let version = versions.get(&e.key).copied();
             let event = StateChanged {

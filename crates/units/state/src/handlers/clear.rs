@@ -18,18 +18,24 @@ pub(crate) fn accept(
     h.limits.user_id(&req.user_id)?;
     let ticket = h
         .store
-        .submit(vec![Write::Clear {
-            user_id: req.user_id.clone(),
-        }])
+        .submit(
+            ctx.request().retry_key().as_deref(),
+            vec![Write::Clear {
+                user_id: req.user_id.clone(),
+            }],
+        )
         .map_err(store_error)?;
     let h = h.clone();
     Ok(Box::pin(async move {
-        let outcome = ticket.committed().await.map_err(store_error)?;
-        let removed = match outcome.first() {
+        let done = ticket.committed().await.map_err(store_error)?;
+        let removed = match done.outcomes.first() {
             Some(WriteOutcome::Removed { count }) => *count,
             _ => 0,
         };
         ack(&ctx, |a| a.removed = Some(removed)).await?;
+        if done.replayed {
+            return Ok(());
+        }
         let event = StateChanged {
             timestamp: None,
             user_id: req.user_id,

@@ -19,21 +19,24 @@ pub(crate) fn accept(
     h.limits.key(&req.key)?;
     let ticket = h
         .store
-        .submit(vec![Write::Delete {
-            user_id: req.user_id.clone(),
-            key: req.key.clone(),
-            if_version: req.if_version,
-        }])
+        .submit(
+            ctx.request().retry_key().as_deref(),
+            vec![Write::Delete {
+                user_id: req.user_id.clone(),
+                key: req.key.clone(),
+                if_version: req.if_version,
+            }],
+        )
         .map_err(store_error)?;
     let h = h.clone();
     Ok(Box::pin(async move {
-        let outcome = ticket.committed().await.map_err(store_error)?;
-        let deleted = match outcome.first() {
+        let done = ticket.committed().await.map_err(store_error)?;
+        let deleted = match done.outcomes.first() {
             Some(WriteOutcome::Deleted { version }) => *version,
             _ => None,
         };
         ack(&ctx, |a| a.removed = Some(u64::from(deleted.is_some()))).await?;
-        if let Some(version) = deleted {
+        if let Some(version) = deleted.filter(|_| !done.replayed) {
             let event = StateChanged {
                 timestamp: None,
                 user_id: req.user_id,

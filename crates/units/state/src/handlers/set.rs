@@ -22,22 +22,28 @@ pub(crate) fn accept(
     h.limits.value(&req.value)?;
     let ticket = h
         .store
-        .submit(vec![Write::Set {
-            user_id: req.user_id.clone(),
-            key: req.key.clone(),
-            value: req.value.clone(),
-            if_version: req.if_version,
-            ttl: req.ttl_secs.map(Duration::from_secs),
-        }])
+        .submit(
+            ctx.request().retry_key().as_deref(),
+            vec![Write::Set {
+                user_id: req.user_id.clone(),
+                key: req.key.clone(),
+                value: req.value.clone(),
+                if_version: req.if_version,
+                ttl: req.ttl_secs.map(Duration::from_secs),
+            }],
+        )
         .map_err(store_error)?;
     let h = h.clone();
     Ok(Box::pin(async move {
-        let outcome = ticket.committed().await.map_err(store_error)?;
-        let version = match outcome.first() {
+        let done = ticket.committed().await.map_err(store_error)?;
+        let version = match done.outcomes.first() {
             Some(WriteOutcome::Set { version }) => *version,
             _ => 0,
         };
         ack(&ctx, |a| a.version = Some(version)).await?;
+        if done.replayed {
+            return Ok(());
+        }
         let event = StateChanged {
             timestamp: None,
             user_id: req.user_id,

@@ -2,6 +2,11 @@
 //!
 //! Writes are *submitted* synchronously, in order, and complete asynchronously once durable;
 //! reads can wait for a [`WriteBarrier`] so they see every write submitted before them.
+//!
+//! A batch submitted with a request's retry key is applied at most once: the store keeps the
+//! key and the batch's outcome in the same transaction as the writes, for
+//! [`REMEMBER_REQUESTS`], and a batch with a key it holds gets that outcome again
+//! ([`Committed::replayed`]) without being applied.
 
 pub mod sqlite;
 
@@ -12,6 +17,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value;
 use tokio::sync::oneshot;
+
+/// How long a store remembers a request's retry key and outcome (at least; it forgets older
+/// ones about once a minute). A requester re-sending a write within this time gets the first
+/// answer; after it, the write would apply again.
+pub const REMEMBER_REQUESTS: Duration = Duration::from_secs(600);
 
 /// A stored key.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +69,7 @@ pub enum Write {
 }
 
 /// What one write did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum WriteOutcome {
     /// The key now has this version.
     Set {
@@ -80,6 +90,7 @@ pub enum WriteOutcome {
 
 /// Why a store operation failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// A version check failed; nothing of the batch was written.
     #[error("version conflict on key {key:?}: expected version {expected}, found {found}")]
@@ -99,8 +110,19 @@ pub enum StoreError {
     Storage(String),
 }
 
-/// The result of a submitted batch: one outcome per write, or why the whole batch failed.
-pub type BatchResult = Result<Vec<WriteOutcome>, StoreError>;
+/// A committed batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// One outcome per write, in order.
+    pub outcomes: Vec<WriteOutcome>,
+    /// The batch's request had been applied before: these are its first outcomes, and
+    /// nothing was written now.
+    pub replayed: bool,
+}
+
+/// The result of a submitted batch, or why the whole batch failed (a replayed conflict is the
+/// first conflict again).
+pub type BatchResult = Result<Committed, StoreError>;
 
 /// Resolves once a submitted batch is durable.
 #[derive(Debug)]
@@ -122,7 +144,13 @@ pub type WriteBarrier = Pin<Box<dyn Future<Output = ()> + Send>>;
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Queues `writes` as one atomic batch, after everything submitted before. Never blocks.
-    fn submit(&self, writes: Vec<Write>) -> Result<WriteTicket, StoreError>;
+    /// With `retry_key` (see `modt::RequestContext::retry_key`) the batch is applied at most
+    /// once within [`REMEMBER_REQUESTS`]; a repeat gets the first outcome.
+    fn submit(
+        &self,
+        retry_key: Option<&str>,
+        writes: Vec<Write>,
+    ) -> Result<WriteTicket, StoreError>;
     /// A barrier for reads that must see everything submitted so far.
     fn barrier(&self) -> WriteBarrier;
     /// One key (expired keys are absent).

@@ -4,8 +4,10 @@
 //! - `schema`: opening, pragmas, and the upgrade of a database written by the original db-unit.
 //! - `writer`: the writer thread (many writes per transaction, one fsync per batch).
 //! - `reader`: the read-connection pool and row decoding.
+//! - `requests`: remembered retry keys and their answers (writes applied at most once).
 
 mod reader;
+mod requests;
 mod schema;
 mod writer;
 
@@ -75,8 +77,12 @@ impl SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
-    fn submit(&self, writes: Vec<Write>) -> Result<WriteTicket, StoreError> {
-        self.inner.writer.submit(writes)
+    fn submit(
+        &self,
+        retry_key: Option<&str>,
+        writes: Vec<Write>,
+    ) -> Result<WriteTicket, StoreError> {
+        self.inner.writer.submit(retry_key, writes)
     }
 
     fn barrier(&self) -> WriteBarrier {

@@ -68,6 +68,8 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
         "CREATE INDEX IF NOT EXISTS states_expires_at ON states(expires_at) WHERE expires_at IS NOT NULL",
     )
     .map_err(storage)?;
+    conn.execute_batch(super::requests::CREATE)
+        .map_err(storage)?;
     Ok(conn)
 }
 

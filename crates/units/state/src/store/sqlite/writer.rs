@@ -1,6 +1,7 @@
 //! The writer thread: the only connection that writes. It takes every batch waiting in its
 //! queue (up to [`MAX_BATCH`](super::MAX_BATCH) writes), applies each in its own savepoint,
-//! commits them in one transaction (one fsync), and only then acknowledges them.
+//! commits them in one transaction (one fsync), and only then acknowledges them. A batch with
+//! a retry key already remembered is answered from [`requests`](super::requests) instead.
 
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::Mutex;
@@ -9,11 +10,16 @@ use std::thread::JoinHandle;
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{oneshot, watch};
 
+use super::requests::{self, RequestId};
 use super::{now_ms, now_text, storage, MAX_BATCH};
-use crate::store::{BatchResult, StoreError, Write, WriteBarrier, WriteOutcome, WriteTicket};
+use crate::store::{
+    BatchResult, Committed, StoreError, Write, WriteBarrier, WriteOutcome, WriteTicket,
+    REMEMBER_REQUESTS,
+};
 
 struct Job {
     seq: u64,
+    request: Option<RequestId>,
     writes: Vec<Write>,
     done: oneshot::Sender<BatchResult>,
 }
@@ -49,11 +55,22 @@ impl Writer {
         })
     }
 
-    pub(crate) fn submit(&self, writes: Vec<Write>) -> Result<WriteTicket, StoreError> {
+    pub(crate) fn submit(
+        &self,
+        retry_key: Option<&str>,
+        writes: Vec<Write>,
+    ) -> Result<WriteTicket, StoreError> {
         let (done, rx) = oneshot::channel();
+        let request = retry_key.map(requests::id);
         let mut last = self.submitted.lock().unwrap_or_else(|p| p.into_inner());
         let seq = *last + 1;
-        match self.tx.try_send(Msg::Job(Job { seq, writes, done })) {
+        let job = Job {
+            seq,
+            request,
+            writes,
+            done,
+        };
+        match self.tx.try_send(Msg::Job(job)) {
             Ok(()) => {
                 *last = seq;
                 Ok(WriteTicket(rx))
@@ -91,12 +108,18 @@ impl Drop for Writer {
     }
 }
 
-/// How often an idle writer deletes expired keys (reads already hide them).
+/// How often an idle writer deletes expired keys (reads already hide them), and how often
+/// any writer forgets requests older than [`REMEMBER_REQUESTS`].
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn run(mut conn: Connection, rx: Receiver<Msg>, committed: watch::Sender<u64>) {
     let mut stop = false;
+    let mut forgotten = std::time::Instant::now();
     while !stop {
+        if forgotten.elapsed() >= SWEEP_EVERY {
+            forgotten = std::time::Instant::now();
+            forget_old_requests(&conn);
+        }
         let mut jobs = match rx.recv_timeout(SWEEP_EVERY) {
             Ok(Msg::Job(j)) => vec![j],
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
@@ -135,6 +158,15 @@ fn run(mut conn: Connection, rx: Receiver<Msg>, committed: watch::Sender<u64>) {
     }
 }
 
+fn forget_old_requests(conn: &Connection) {
+    let window = i64::try_from(REMEMBER_REQUESTS.as_millis()).unwrap_or(i64::MAX);
+    match requests::forget_before(conn, now_ms().saturating_sub(window)) {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(forgotten = n, "old request ids forgotten"),
+        Err(e) => tracing::warn!(error = %e, "forgetting old request ids failed"),
+    }
+}
+
 fn sweep(conn: &mut Connection) {
     let result = conn
         .execute(
@@ -156,27 +188,50 @@ fn commit(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<BatchResult>, Store
     let now = now_ms();
     let stamp = now_text();
     for job in jobs {
-        // A lone set or delete needs no savepoint: it modifies with one statement, and a
-        // failed statement changes nothing. (A clear runs two, so it keeps its savepoint.)
-        if let [write @ (Write::Set { .. } | Write::Delete { .. })] = job.writes.as_slice() {
-            results.push(apply(&tx, write, now, &stamp).map(|o| vec![o]));
-            continue;
+        if let Some(id) = &job.request {
+            if let Some(first) = requests::recall(&tx, id)? {
+                results.push(first);
+                continue;
+            }
         }
-        let mut sp = tx.savepoint().map_err(storage)?;
-        let outcome: BatchResult = job
-            .writes
-            .iter()
-            .map(|w| apply(&sp, w, now, &stamp))
-            .collect();
-        if outcome.is_ok() {
-            sp.commit().map_err(storage)?;
-        } else {
-            sp.rollback().map_err(storage)?;
+        let outcome = apply_job(&mut tx, job, now, &stamp)?;
+        if let Some(id) = &job.request {
+            requests::remember(&tx, id, &outcome, now)?;
         }
-        results.push(outcome);
+        results.push(outcome.map(|outcomes| Committed {
+            outcomes,
+            replayed: false,
+        }));
     }
     tx.commit().map_err(storage)?;
     Ok(results)
+}
+
+/// Applies one job's writes, all or none. The outer error is a database failure that fails
+/// the whole transaction; the inner one refuses only this job.
+fn apply_job(
+    tx: &mut rusqlite::Transaction<'_>,
+    job: &Job,
+    now: i64,
+    stamp: &str,
+) -> Result<Result<Vec<WriteOutcome>, StoreError>, StoreError> {
+    // A lone set or delete needs no savepoint: it modifies with one statement, and a
+    // failed statement changes nothing. (A clear runs two, so it keeps its savepoint.)
+    if let [write @ (Write::Set { .. } | Write::Delete { .. })] = job.writes.as_slice() {
+        return Ok(apply(tx, write, now, stamp).map(|o| vec![o]));
+    }
+    let mut sp = tx.savepoint().map_err(storage)?;
+    let outcome: Result<Vec<WriteOutcome>, StoreError> = job
+        .writes
+        .iter()
+        .map(|w| apply(&sp, w, now, stamp))
+        .collect();
+    if outcome.is_ok() {
+        sp.commit().map_err(storage)?;
+    } else {
+        sp.rollback().map_err(storage)?;
+    }
+    Ok(outcome)
 }
 
 fn live_version(c: &Connection, user_id: &str, key: &str, now: i64) -> Result<u64, StoreError> {
