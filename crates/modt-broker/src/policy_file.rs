@@ -35,6 +35,10 @@ pub struct Rules {
     /// Filters it may subscribe to (a subscription must lie within one of them).
     #[serde(default)]
     pub subscribe: Vec<String>,
+    /// Whether the account's unit may announce a web side (`http_url` in its info): only
+    /// these are linked from other units' pages and followed to log in.
+    #[serde(default)]
+    pub web: bool,
 }
 
 /// A parsed policy file.
@@ -107,6 +111,14 @@ impl BrokerPolicy {
     /// Every account's name.
     pub fn account_names(&self) -> impl Iterator<Item = &str> {
         self.accounts.keys().map(String::as_str)
+    }
+
+    /// The accounts whose units may announce a web side (`web = true`).
+    pub fn web_accounts(&self) -> impl Iterator<Item = &str> {
+        self.accounts
+            .iter()
+            .filter(|(_, rules)| rules.web)
+            .map(|(name, _)| name.as_str())
     }
 
     fn allowed<'a>(
@@ -243,6 +255,13 @@ mod tests {
         assert!(!p.may_subscribe("dummy", "dummy-ab", "modt/reply/+/#"));
         // Anyone may answer a request.
         assert!(p.may_publish("state", "state-1", "modt/reply/dummy-ab/r1"));
+    }
+
+    #[test]
+    fn only_the_shipped_web_units_may_announce_a_web_side() {
+        let policy = builtin();
+        let web: Vec<&str> = policy.web_accounts().collect();
+        assert_eq!(web, ["dummy", "identify", "monitor", "viewer"]);
     }
 
     #[test]

@@ -249,6 +249,11 @@ pub(crate) struct UnitArgs {
     /// Public URL of a unit's web side, as browsers reach it.
     #[arg(long, env = "MODT_PUBLIC_URL")]
     pub(crate) public_url: Option<String>,
+    /// Units whose announced web address other units link and redirect to, comma-separated
+    /// (default: the broker policy's accounts marked `web = true`: dummy, identify, monitor,
+    /// viewer).
+    #[arg(long, env = "MODT_WEB_UNITS", value_delimiter = ',')]
+    pub(crate) web_units: Option<Vec<String>>,
     /// Messages a unit handles at once (default: the unit's own; 64, or 4096 for state).
     #[arg(long, env = "MODT_MAX_IN_FLIGHT")]
     pub(crate) max_in_flight: Option<usize>,

@@ -187,7 +187,20 @@ pub(crate) async fn build(
     if let Some(n) = args.max_in_flight {
         built.unit = built.unit.max_in_flight(n);
     }
+    built.unit = built.unit.web_units(web_units(args)?);
     Ok(built)
+}
+
+/// `--web-units`, else the accounts the shipped broker policy marks `web` (`modt up` puts its
+/// own policy's there first).
+fn web_units(args: &UnitArgs) -> anyhow::Result<modt::directory::WebUnits> {
+    Ok(match &args.web_units {
+        Some(ids) => modt::directory::WebUnits::only(ids.iter().map(|s| s.trim())),
+        None => {
+            let policy = modt_broker::BrokerPolicy::builtin()?;
+            modt::directory::WebUnits::only(policy.web_accounts())
+        }
+    })
 }
 
 impl Built {

@@ -3,8 +3,13 @@
 //! [`Directory::watch`] subscribes to every unit's retained `status` and `info` and keeps a
 //! map unit id → [`DirectoryEntry`]. Web units use it to find each other's public URLs (the
 //! identify unit's login page, the viewer) and to list the apps a user can go to.
+//!
+//! A web address is kept only when it is `http(s)` and its unit is one of the [`WebUnits`]
+//! trusted to have a web side: on a broker that enforces the policy, only account `X` may
+//! publish `modt/units/X/info`, so a unit without that right cannot put a link, or a fake
+//! login page, in front of users.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
 use tokio_util::sync::CancellationToken;
@@ -26,10 +31,37 @@ pub struct DirectoryEntry {
     pub info: Option<UnitInfo>,
 }
 
+/// Which units' announced web addresses are used.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WebUnits {
+    /// Every unit's (tests, and clients that only display the directory).
+    #[default]
+    Any,
+    /// Only these unit ids' (`modt` passes the broker policy's accounts marked `web`).
+    Only(Arc<BTreeSet<String>>),
+}
+
+impl WebUnits {
+    /// Only the units named in `ids`.
+    pub fn only<I: IntoIterator<Item = S>, S: Into<String>>(ids: I) -> WebUnits {
+        WebUnits::Only(Arc::new(ids.into_iter().map(Into::into).collect()))
+    }
+
+    /// Whether `unit_id`'s web address is used.
+    pub fn trusts(&self, unit_id: &str) -> bool {
+        match self {
+            WebUnits::Any => true,
+            WebUnits::Only(ids) => ids.contains(unit_id),
+        }
+    }
+}
+
 /// A shared, always-current map of units. Cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Directory {
     units: Arc<RwLock<BTreeMap<String, DirectoryEntry>>>,
+    web_units: WebUnits,
 }
 
 impl Directory {
@@ -45,7 +77,16 @@ impl Directory {
     /// # Ok(()) }
     /// ```
     pub async fn watch(client: &Client, shutdown: CancellationToken) -> Result<Directory, Error> {
-        let directory = Directory::default();
+        Directory::watch_trusting(client, shutdown, WebUnits::Any).await
+    }
+
+    /// [`Directory::watch`], keeping web addresses only of `web_units`.
+    pub async fn watch_trusting(
+        client: &Client,
+        shutdown: CancellationToken,
+        web_units: WebUnits,
+    ) -> Result<Directory, Error> {
+        let directory = Directory::trusting(web_units);
         let mut status = client
             .subscribe(&topics::ALL_UNIT_STATUS, QoS::AtLeastOnce)
             .await?;
@@ -67,6 +108,14 @@ impl Directory {
             }
         });
         Ok(directory)
+    }
+
+    /// An empty directory that keeps web addresses only of `web_units`.
+    pub fn trusting(web_units: WebUnits) -> Directory {
+        Directory {
+            units: Arc::default(),
+            web_units,
+        }
     }
 
     /// Applies one presence message.
@@ -97,6 +146,13 @@ impl Directory {
                         .is_some_and(|u| web_origin(u).is_none())
                     {
                         debug!(unit = unit_id, "ignoring a web address that is not http(s)");
+                        info.http_url = None;
+                    }
+                    if info.http_url.is_some() && !self.web_units.trusts(unit_id) {
+                        debug!(
+                            unit = unit_id,
+                            "ignoring the web address of a unit not trusted to have a web side"
+                        );
                         info.http_url = None;
                     }
                     units.entry(unit_id.to_string()).or_default().info = Some(info)
@@ -219,6 +275,32 @@ mod tests {
         assert!(!d.answers_correlated("modt/session/query"));
         d.apply(&msg("modt/units/state/status", "offline"));
         assert!(!d.answers_correlated("modt/state/get"), "offline");
+    }
+
+    #[test]
+    fn only_trusted_units_have_a_web_side() {
+        let d = Directory::trusting(WebUnits::only(["identify", "viewer"]));
+        for (id, kind) in [
+            ("identify", "identify"),
+            ("echo", "identify"),
+            ("viewer", "viewer"),
+        ] {
+            d.apply(&msg(&format!("modt/units/{id}/status"), "online"));
+            d.apply(&msg(
+                &format!("modt/units/{id}/info"),
+                &info(id, kind, Some(&format!("http://{id}.example"))),
+            ));
+        }
+        let ids: Vec<String> = d.online_with_url().into_iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, ["identify", "viewer"]);
+        assert_eq!(
+            d.url_of_kind("identify").as_deref(),
+            Some("http://identify.example"),
+            "echo claiming to be the login page is not believed"
+        );
+        let echo = d.snapshot().remove("echo").unwrap().info.unwrap();
+        assert_eq!(echo.http_url, None, "the rest of its info is kept");
+        assert!(WebUnits::Any.trusts("anything"));
     }
 
     #[test]

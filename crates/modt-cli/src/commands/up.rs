@@ -12,11 +12,14 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::UpArgs;
 use crate::{credentials, units};
 
-pub(crate) async fn run(args: UpArgs, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow::Result<()> {
     super::private_data_dir(&args.unit.data_dir)?;
     // Least privilege unless anonymous access was asked for: every unit logs in with its own
     // account (passwords generated on first run) and the broker enforces the policy.
     let policy = crate::commands::broker::load_policy(args.broker_policy.as_deref())?;
+    args.unit
+        .web_units
+        .get_or_insert_with(|| policy.web_accounts().map(String::from).collect());
     let passwords = if args.allow_anonymous {
         Default::default()
     } else {

@@ -24,6 +24,7 @@ pub use handler::{Context, HandlerError, HandlerFuture, HandlerResult};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use service::{ServiceContext, ServiceError};
 
+use crate::directory::WebUnits;
 use crate::{Message, Topic, TopicFilter};
 use handler::{BoxAccept, BoxHandler};
 use service::Service;
@@ -79,6 +80,7 @@ pub struct Unit {
     pub(crate) max_in_flight: usize,
     pub(crate) drain_timeout: Duration,
     pub(crate) services: Vec<Service>,
+    pub(crate) web_units: WebUnits,
 }
 
 impl Unit {
@@ -100,6 +102,7 @@ impl Unit {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             services: Vec::new(),
+            web_units: WebUnits::Any,
         }
     }
 
@@ -118,6 +121,13 @@ impl Unit {
     /// Declares topics the unit publishes (for its info document).
     pub fn publishes(mut self, topics: impl IntoIterator<Item = Topic>) -> Self {
         self.publishes.extend(topics.into_iter().map(String::from));
+        self
+    }
+
+    /// Sets whose announced web addresses the unit's services may show or follow
+    /// ([`ServiceContext::directory`]); by default, every unit's.
+    pub fn web_units(mut self, web_units: WebUnits) -> Self {
+        self.web_units = web_units;
         self
     }
 

@@ -51,6 +51,7 @@ impl Unit {
             max_in_flight,
             drain_timeout,
             services,
+            web_units,
         } = self;
         let info = UnitInfo {
             unit_id: unit_id.clone(),
@@ -106,6 +107,7 @@ impl Unit {
                 client: client.clone(),
                 shutdown: service_stop.clone(),
                 unit_id: unit_id.clone(),
+                web_units: web_units.clone(),
             };
             let name = service.name;
             let fut = (service.start)(ctx);

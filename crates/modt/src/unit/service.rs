@@ -10,7 +10,8 @@ use std::pin::Pin;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::Client;
+use crate::directory::{Directory, WebUnits};
+use crate::{Client, Error};
 
 /// The error a service ends with.
 pub type ServiceError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -24,6 +25,16 @@ pub struct ServiceContext {
     pub shutdown: CancellationToken,
     /// The unit's id.
     pub unit_id: String,
+    /// Whose web addresses the unit may show or follow ([`crate::Unit::web_units`]).
+    pub web_units: WebUnits,
+}
+
+impl ServiceContext {
+    /// A [`Directory`] of the other units, kept current until the unit stops, trusting the web
+    /// addresses of [`ServiceContext::web_units`] only.
+    pub async fn directory(&self) -> Result<Directory, Error> {
+        Directory::watch_trusting(&self.client, self.shutdown.clone(), self.web_units.clone()).await
+    }
 }
 
 /// A boxed service future.

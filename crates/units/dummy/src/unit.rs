@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::routing::get;
 use axum::Router;
 use modt::protocol::topics;
-use modt::{Asker, Directory, ServiceContext, ServiceError, Unit};
+use modt::{Asker, ServiceContext, ServiceError, Unit};
 use modt_web::Templates;
 use tokio::net::TcpListener;
 use tracing::info;
@@ -42,7 +42,7 @@ pub fn unit(config: DummyConfig, listener: TcpListener) -> Result<Unit, BuildErr
         })
         .publishes([topics::APP_READY, topics::SESSION_QUERY])
         .service("web", move |ctx: ServiceContext| async move {
-            let directory = Directory::watch(&ctx.client, ctx.shutdown.clone()).await?;
+            let directory = ctx.directory().await?;
             let state = PageState {
                 asker: Asker::new(ctx.client.clone(), directory.clone()),
                 directory,

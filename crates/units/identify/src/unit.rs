@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use modt::protocol::topics;
-use modt::{Directory, ServiceContext, ServiceError, Unit};
+use modt::{ServiceContext, ServiceError, Unit};
 use modt_web::cookies::CookieScope;
 use modt_web::Templates;
 use tokio::net::TcpListener;
@@ -55,7 +55,7 @@ pub fn unit(
         })
         .publishes([topics::SESSION_INFO, topics::AUTH_SUCCESS])
         .service("web", move |ctx: ServiceContext| async move {
-            let directory = Directory::watch(&ctx.client, ctx.shutdown.clone()).await?;
+            let directory = ctx.directory().await?;
             let state = WebState {
                 identity,
                 client: ctx.client.clone(),

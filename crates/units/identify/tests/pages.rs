@@ -158,7 +158,9 @@ async fn when_no_app_answers_the_page_lists_the_apps_online() {
         handshake_timeout: Duration::from_millis(300),
         ..Default::default()
     };
-    let (id, client) = start(&broker, None, config).await;
+    // Only these may have a web side (as the broker policy's `web = true` accounts).
+    let trusted = modt::directory::WebUnits::only(["quiet-app", "evil-app"]);
+    let (id, client) = support::start_trusting(&broker, None, config, trusted).await;
     add_user(&id.store, "finn", "long-enough", Role::User).await;
     // An app that is online but does not join handshakes.
     let info = UnitInfo {
@@ -199,14 +201,26 @@ async fn when_no_app_answers_the_page_lists_the_apps_online() {
         http_url: Some("javascript:alert(1)".into()),
         ..info.clone()
     };
-    for (topic, body) in [
-        (
-            topics::unit_info("evil-app").unwrap(),
-            serde_json::to_vec(&evil).unwrap(),
-        ),
-        (topics::unit_status("evil-app").unwrap(), b"online".to_vec()),
-    ] {
-        client.publish(retained(topic, body)).await.unwrap();
+    // And a unit not trusted with a web side, announcing a plausible page.
+    let stranger = UnitInfo {
+        unit_id: "stranger".into(),
+        name: "Log in again".into(),
+        http_url: Some("http://127.0.0.1:9/phish".into()),
+        ..info.clone()
+    };
+    for (id, info) in [("evil-app", &evil), ("stranger", &stranger)] {
+        let body = serde_json::to_vec(info).unwrap();
+        client
+            .publish(retained(topics::unit_info(id).unwrap(), body))
+            .await
+            .unwrap();
+        client
+            .publish(retained(
+                topics::unit_status(id).unwrap(),
+                b"online".to_vec(),
+            ))
+            .await
+            .unwrap();
     }
 
     let browser = Browser::new(&id.url);
@@ -232,12 +246,18 @@ async fn when_no_app_answers_the_page_lists_the_apps_online() {
         !page.contains("javascript:") && !page.contains("Your bank"),
         "{page}"
     );
+    assert!(
+        !page.contains("phish") && !page.contains("Log in again"),
+        "a unit not trusted with a web side is not linked: {page}"
+    );
     // Clean up the retained announcements for other tests on this broker.
     for t in [
         topics::unit_info("quiet-app").unwrap(),
         topics::unit_status("quiet-app").unwrap(),
         topics::unit_info("evil-app").unwrap(),
         topics::unit_status("evil-app").unwrap(),
+        topics::unit_info("stranger").unwrap(),
+        topics::unit_status("stranger").unwrap(),
     ] {
         client.publish(retained(t, Vec::new())).await.unwrap();
     }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use modt::{Asker, Directory, ServiceContext, ServiceError, Unit};
+use modt::{Asker, ServiceContext, ServiceError, Unit};
 use modt_web::Templates;
 use tokio::net::TcpListener;
 use tracing::info;
@@ -41,7 +41,7 @@ pub fn unit(
             // Ingest and the ticker stop with the unit, or when the web side ends on its own.
             let stop = ctx.shutdown.child_token();
             let sub = ingest::subscribe(&ctx.client).await?;
-            let directory = Directory::watch(&ctx.client, ctx.shutdown.clone()).await?;
+            let directory = ctx.directory().await?;
             let ingesting = tokio::spawn(ingest::run(live.clone(), sub, stop.clone()));
             let ticking = tokio::spawn(ingest::tick(
                 live.clone(),

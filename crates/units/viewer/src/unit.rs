@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use modt::protocol::topics;
-use modt::{Asker, Directory, ServiceContext, ServiceError, Unit};
+use modt::{Asker, ServiceContext, ServiceError, Unit};
 use modt_web::cookies::CookieScope;
 use modt_web::Templates;
 use tokio::net::TcpListener;
@@ -42,7 +42,7 @@ pub fn unit(config: ViewerConfig, listener: TcpListener) -> Result<Unit, BuildEr
             topics::STATE_CLEAR,
         ])
         .service("web", move |ctx: ServiceContext| async move {
-            let directory = Directory::watch(&ctx.client, ctx.shutdown.clone()).await?;
+            let directory = ctx.directory().await?;
             let live = Live::watch(&ctx.client, ctx.shutdown.clone()).await?;
             let asker = Asker::new(ctx.client.clone(), directory.clone());
             let state = WebState {

@@ -34,6 +34,16 @@ pub(crate) async fn start(
     dir: Option<tempfile::TempDir>,
     config: IdentifyConfig,
 ) -> (Identify, Client) {
+    start_trusting(broker, dir, config, modt::directory::WebUnits::Any).await
+}
+
+/// [`start`], linking only the web sides of `web_units`.
+pub(crate) async fn start_trusting(
+    broker: &TestBroker,
+    dir: Option<tempfile::TempDir>,
+    config: IdentifyConfig,
+    web_units: modt::directory::WebUnits,
+) -> (Identify, Client) {
     modt_testkit::init_tracing();
     let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
     let store = SqliteIdentityStore::open(&dir.path().join("modt_identify.db")).unwrap();
@@ -42,7 +52,8 @@ pub(crate) async fn start(
     let unit_id = client_id("identify");
     let unit = modt_identify::unit(Arc::new(store.clone()), config, listener)
         .unwrap()
-        .unit_id(&unit_id);
+        .unit_id(&unit_id)
+        .web_units(web_units);
     let unit = RunningUnit::start(unit, broker.client_config("identify", MqttVersion::V5));
     let client = Client::connect(broker.client_config("test", MqttVersion::V5))
         .await
