@@ -52,10 +52,17 @@ impl Handler for PolicyHook {
                     username: session.id.username.as_deref(),
                 };
                 let topic: &str = &publish.inner.topic;
-                if self.policy.may_publish(who, topic) {
+                let response_topic = publish
+                    .inner
+                    .properties
+                    .as_ref()
+                    .and_then(|p| p.response_topic.as_deref());
+                let names_allowed =
+                    response_topic.is_none_or(|rt| self.policy.may_name_response_topic(who, rt));
+                if self.policy.may_publish(who, topic) && names_allowed {
                     (true, acc)
                 } else {
-                    tracing::info!(client_id = %who.client_id, %topic, "publish refused by policy");
+                    tracing::info!(client_id = %who.client_id, %topic, ?response_topic, "publish refused by policy");
                     (
                         false,
                         Some(HookResult::PublishAclResult(PublishAclResult::rejected(

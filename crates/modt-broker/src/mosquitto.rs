@@ -35,7 +35,10 @@ pub fn acl_file(policy: &BrokerPolicy) -> String {
 
 fn account(out: &mut String, name: &str, rules: &Rules) {
     if let Some(d) = &rules.description {
-        let _ = writeln!(out, "# {name}: {d}");
+        // One comment per line: a line break must not end the comment and start a rule.
+        for line in d.lines() {
+            let _ = writeln!(out, "# {name}: {line}");
+        }
     }
     let _ = writeln!(out, "user {name}");
     for (access, filters) in [("write", &rules.publish), ("read", &rules.subscribe)] {
@@ -94,13 +97,29 @@ mod tests {
     fn acl_lines() {
         let policy = BrokerPolicy::builtin().unwrap();
         let acl = acl_file(&policy);
-        assert!(acl.contains("pattern read modt/reply/%c/#\n"), "{acl}");
+        assert!(acl.contains("pattern read modt/reply/%u/%c/#\n"), "{acl}");
         assert!(acl.contains("pattern write modt/units/%u/status\n"));
         assert!(
             acl.contains("user identify\ntopic write modt/session/info\n"),
             "{acl}"
         );
         assert!(!acl.contains('{'), "no placeholders left: {acl}");
+    }
+
+    #[test]
+    fn a_description_of_several_lines_stays_a_comment() {
+        // Found by the broker_policy fuzz target's ACL check: a line break in a description
+        // ended its comment, and the rest became a rule of Mosquitto's acl_file.
+        let policy = BrokerPolicy::parse(
+            "[accounts.a]\ndescription = \"one\\ntopic readwrite #\"\npublish = [\"x\"]",
+        )
+        .unwrap();
+        let acl = acl_file(&policy);
+        assert!(acl.contains("# a: one\n# a: topic readwrite #\n"), "{acl}");
+        assert!(
+            !acl.lines().any(|l| l.starts_with("topic readwrite")),
+            "{acl}"
+        );
     }
 
     #[test]

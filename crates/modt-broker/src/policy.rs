@@ -21,6 +21,11 @@ pub trait AccessPolicy: Send + Sync + std::fmt::Debug + 'static {
     fn may_publish(&self, who: ClientIdentity<'_>, topic: &str) -> bool;
     /// Whether the client may subscribe to `filter`.
     fn may_subscribe(&self, who: ClientIdentity<'_>, filter: &str) -> bool;
+    /// Whether the client may name `response_topic` (the MQTT 5 property) on a message it
+    /// publishes: where whoever answers will publish. By default anything.
+    fn may_name_response_topic(&self, _who: ClientIdentity<'_>, _response_topic: &str) -> bool {
+        true
+    }
     /// A one-line description for `modt up`'s banner.
     fn describe(&self) -> String;
 }

@@ -92,7 +92,8 @@ impl BrokerPolicy {
             }
             for filter in rules.publish.iter().chain(&rules.subscribe) {
                 let sample = filter.replace(USERNAME, "u").replace(CLIENT_ID, "c");
-                if modt::TopicFilter::new(sample).is_err() {
+                // Mosquitto's acl_file holds one filter per line: a line break would end it.
+                if filter.contains(['\n', '\r']) || modt::TopicFilter::new(sample).is_err() {
                     return Err(PolicyError::Filter {
                         account: account.to_string(),
                         filter: filter.clone(),
@@ -204,6 +205,20 @@ impl AccessPolicy for Enforced {
             .is_some_and(|u| self.policy.may_subscribe(u, who.client_id, filter))
     }
 
+    /// Only the publisher's own reply subtree, `modt/reply/{username}/{client_id}/…`: a
+    /// request cannot make a unit answer into another client's replies (or anywhere else).
+    fn may_name_response_topic(&self, who: ClientIdentity<'_>, response_topic: &str) -> bool {
+        let Some(username) = who.username else {
+            return false;
+        };
+        let Ok(root) = modt::protocol::topics::reply_root(Some(username), who.client_id) else {
+            return false;
+        };
+        response_topic
+            .strip_prefix(root.as_str())
+            .is_some_and(|rest| rest.len() > 1 && rest.starts_with('/'))
+    }
+
     fn describe(&self) -> String {
         format!(
             "least privilege ({} accounts with passwords; anonymous clients refused)",
@@ -215,6 +230,7 @@ impl AccessPolicy for Enforced {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::OpenPolicy;
 
     fn builtin() -> BrokerPolicy {
         BrokerPolicy::builtin().unwrap()
@@ -249,12 +265,38 @@ mod tests {
     #[test]
     fn private_replies_are_read_only_by_their_client() {
         let p = builtin();
-        assert!(p.may_subscribe("dummy", "dummy-ab", "modt/reply/dummy-ab/#"));
-        assert!(!p.may_subscribe("dummy", "dummy-ab", "modt/reply/viewer-cd/#"));
+        assert!(p.may_subscribe("dummy", "dummy-ab", "modt/reply/dummy/dummy-ab/#"));
+        assert!(!p.may_subscribe("dummy", "dummy-ab", "modt/reply/viewer/viewer-cd/#"));
+        assert!(!p.may_subscribe("dummy", "dummy-ab", "modt/reply/dummy/viewer-cd/#"));
+        assert!(
+            !p.may_subscribe("dummy", "viewer-cd", "modt/reply/viewer/viewer-cd/#"),
+            "a borrowed client id does not open the other account's replies"
+        );
         assert!(!p.may_subscribe("dummy", "dummy-ab", "modt/reply/#"));
         assert!(!p.may_subscribe("dummy", "dummy-ab", "modt/reply/+/#"));
         // Anyone may answer a request.
-        assert!(p.may_publish("state", "state-1", "modt/reply/dummy-ab/r1"));
+        assert!(p.may_publish("state", "state-1", "modt/reply/dummy/dummy-ab/r1"));
+    }
+
+    #[test]
+    fn a_request_names_only_its_own_reply_subtree() {
+        let enforced = Enforced::new(builtin(), HashMap::new());
+        let who = ClientIdentity {
+            client_id: "dummy-ab",
+            username: Some("dummy"),
+        };
+        assert!(enforced.may_name_response_topic(who, "modt/reply/dummy/dummy-ab/r1"));
+        for other in [
+            "modt/reply/dummy/dummy-ab",
+            "modt/reply/dummy/dummy-ab/",
+            "modt/reply/dummy/dummy-abc/r1",
+            "modt/reply/viewer/viewer-1/r1",
+            "modt/units/identify/status",
+            "modt/auth/success",
+        ] {
+            assert!(!enforced.may_name_response_topic(who, other), "{other}");
+        }
+        assert!(OpenPolicy.may_name_response_topic(who, "anything"));
     }
 
     #[test]
@@ -283,6 +325,19 @@ mod tests {
         assert!(!client_id_belongs("state", "stateful-1"));
         assert!(!client_id_belongs("state", "viewer-1"));
         assert!(!client_id_belongs("state", "state-a/#"));
+    }
+
+    #[test]
+    fn filters_with_line_breaks_are_refused() {
+        // Found with the broker_policy fuzz target's ACL check: "a\ntopic readwrite x" is a
+        // valid MQTT filter, but in Mosquitto's acl_file it is two lines, the second a rule.
+        for f in ["a\\ntopic readwrite x", "a\\r\\nb", "a\\rb"] {
+            let text = format!("[accounts.x]\npublish = [\"{f}\"]");
+            assert!(
+                matches!(BrokerPolicy::parse(&text), Err(PolicyError::Filter { .. })),
+                "{f}"
+            );
+        }
     }
 
     #[test]

@@ -94,27 +94,44 @@ async fn check_policy(port: u16, data_dir: &Path) {
     // refuses the subscription; Mosquitto 2.0 grants it but never delivers (its ACL is
     // checked per message). Either way nothing arrives.
     let dummy = login_as(port, data_dir, "dummy").await;
-    let theirs = TopicFilter::new(format!("modt/reply/{}/#", viewer.client_id())).unwrap();
-    let theirs = dummy.subscribe(&theirs, QoS::AtLeastOnce).await;
+    assert_reads_no_replies_of(&dummy, &viewer, &watcher).await;
+    // Nor by borrowing the viewer's client id: the embedded broker refuses that login;
+    // Mosquitto takes it (and disconnects the viewer), but the replies under the viewer's
+    // account stay closed to the dummy account.
+    // (The viewer leaves first, or the two would take the id from each other in turns.)
+    viewer.shutdown().await;
+    let dummy_password = password(data_dir, "dummy");
+    let borrowed = config(port, "dummy", viewer.client_id(), &dummy_password);
+    match Client::connect(borrowed).await {
+        Ok(borrower) => assert_reads_no_replies_of(&borrower, &viewer, &watcher).await,
+        Err(e) => assert!(matches!(e, modt::Error::Refused { .. }), "{e}"),
+    }
+}
+
+/// `reader` subscribes to `victim`'s reply subtree; `sender` publishes a reply there, then a
+/// marker on a topic `reader` may read: only the marker arrives.
+async fn assert_reads_no_replies_of(reader: &Client, victim: &Client, sender: &Client) {
+    let theirs = reader
+        .subscribe(&victim.reply_root().subtree(), QoS::AtLeastOnce)
+        .await;
     if let Err(e) = &theirs {
         assert!(matches!(e, modt::Error::SubscribeRefused { .. }), "{e}");
     }
-    let mut own = dummy
+    let mut own = reader
         .subscribe(&topics::AUTH_SUCCESS.to_filter(), QoS::AtLeastOnce)
         .await
         .unwrap();
-    let reply_to_viewer =
-        modt::Topic::new(format!("modt/reply/{}/secret", viewer.client_id())).unwrap();
-    watcher
+    let secret = victim.reply_root().join("secret").unwrap();
+    sender
         .publish_json(
-            &reply_to_viewer,
+            &secret,
             &serde_json::json!({"secret": "for the viewer only"}),
         )
         .await
         .unwrap();
-    // A marker on a topic the app may read, from the same sender, right after.
+    // A marker on a topic the reader may read, from the same sender, right after.
     let marker = AuthSuccess::new("marker-user", "marker-session", "user");
-    watcher
+    sender
         .publish_json(&topics::AUTH_SUCCESS, &marker)
         .await
         .unwrap();

@@ -1,5 +1,5 @@
-//! The broker seams: username/password auth and per-client ACLs through the embedded broker's
-//! policy hooks, `$share` subscriptions and retained messages, and TLS to a real Mosquitto.
+//! The broker seams: username/password auth, per-client ACLs and response topics through the
+//! embedded broker's policy hooks, `$share` subscriptions and retained messages, and TLS to a real Mosquitto.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -25,6 +25,9 @@ impl AccessPolicy for OneUser {
     }
     fn may_subscribe(&self, _: ClientIdentity<'_>, filter: &str) -> bool {
         !filter.starts_with("modt/secret/")
+    }
+    fn may_name_response_topic(&self, _: ClientIdentity<'_>, response_topic: &str) -> bool {
+        response_topic.starts_with("modt/reply/unit-a/")
     }
     fn describe(&self) -> String {
         "one user".into()
@@ -100,6 +103,17 @@ async fn auth_and_acl(version: MqttVersion) {
             .is_err(),
         "nothing else arrives"
     );
+    if version == MqttVersion::V5 {
+        // A message naming a response topic the policy refuses reaches nobody either.
+        let mut named = Outgoing::new(Topic::new("modt/allowed/named").unwrap(), b"{}".to_vec());
+        named.response_topic = Some("modt/units/identify/status".into());
+        client.publish(named).await.unwrap();
+        let mut own = Outgoing::new(Topic::new("modt/allowed/own").unwrap(), b"{}".to_vec());
+        own.response_topic = Some(format!("{}/r1", client.reply_root()));
+        client.publish(own).await.unwrap();
+        let m = recv_within(&mut all, Duration::from_secs(5), "the allowed message").await;
+        assert_eq!(m.topic, "modt/allowed/own");
+    }
     client.shutdown().await;
     tokio::task::spawn_blocking(move || broker.stop())
         .await

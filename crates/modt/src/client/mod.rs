@@ -101,9 +101,10 @@ impl Client {
     /// first connection. After that the client reconnects and re-subscribes by itself.
     pub async fn connect(config: ClientConfig) -> Result<Client, Error> {
         let addr = format!("{}:{}", config.host, config.port);
-        let reply_root = topics::reply_root(&config.client_id).map_err(|e| {
+        let account = config.credentials.as_ref().map(|c| c.username.as_str());
+        let reply_root = topics::reply_root(account, &config.client_id).map_err(|e| {
             Error::Config(format!(
-                "client id {:?} cannot be a topic level: {e}",
+                "client id {:?} (or username {account:?}) cannot be a topic level: {e}",
                 config.client_id
             ))
         })?;

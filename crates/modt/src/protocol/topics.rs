@@ -101,9 +101,17 @@ pub fn dead_letter(unit_id: &str) -> Result<Topic, TopicError> {
     build(DEAD_LETTER, unit_id, None)
 }
 
-/// `modt/reply/{client_id}`: the root of a client's private reply topics (PROTOCOL.md §3).
-pub fn reply_root(client_id: &str) -> Result<Topic, TopicError> {
-    build(REPLY, client_id, None)
+/// The root of a client's private reply topics (`docs/protocol.md` §3):
+/// `modt/reply/{account}/{client_id}` for a client logged in with a broker account, else
+/// `modt/reply/{client_id}`. With the account in it, a broker that cannot tie client ids to
+/// accounts (Mosquitto's ACL patterns `%u`/`%c`) still lets a client read only replies sent to
+/// its own account and client id, whatever client id another account borrows.
+pub fn reply_root(account: Option<&str>, client_id: &str) -> Result<Topic, TopicError> {
+    check_level(client_id)?;
+    match account {
+        Some(account) => build(REPLY, account, Some(client_id)),
+        None => build(REPLY, client_id, None),
+    }
 }
 
 /// Whether `topic` is a private reply topic, `modt/reply/{client_id}/…` (at least one level
@@ -114,13 +122,6 @@ pub fn is_reply_topic(topic: &str) -> bool {
         .and_then(|rest| rest.strip_prefix('/'))
         .and_then(|rest| rest.split_once('/'))
         .is_some_and(|(client, rest)| !client.is_empty() && !rest.is_empty())
-}
-
-/// The client id a reply topic belongs to, if `topic` is under `modt/reply/`.
-pub fn reply_owner(topic: &str) -> Option<&str> {
-    topic
-        .strip_prefix("modt/reply/")
-        .map(|rest| rest.split('/').next().unwrap_or(rest))
 }
 
 /// Encodes any string as one topic level: `%`, `/`, `+`, `#` and NUL become `%XX`.
@@ -218,9 +219,16 @@ mod tests {
             dead_letter("state").unwrap().as_str(),
             "modt/dead-letter/state"
         );
-        assert_eq!(reply_root("c1").unwrap().as_str(), "modt/reply/c1");
+        assert_eq!(reply_root(None, "c1").unwrap().as_str(), "modt/reply/c1");
+        assert_eq!(
+            reply_root(Some("viewer"), "viewer-1").unwrap().as_str(),
+            "modt/reply/viewer/viewer-1"
+        );
         assert!(unit_status("a/b").is_err());
-        assert!(reply_root("#").is_err());
+        assert!(reply_root(None, "#").is_err());
+        assert!(reply_root(Some("a/b"), "c").is_err());
+        assert!(reply_root(Some("a"), "+").is_err());
+        assert!(is_reply_topic("modt/reply/viewer/viewer-1/r1"));
         assert!(is_reply_topic("modt/reply/c1/r1"));
         assert!(is_reply_topic("modt/reply/c1/a/b"));
         for not_reply in [
@@ -234,8 +242,6 @@ mod tests {
         ] {
             assert!(!is_reply_topic(not_reply), "{not_reply}");
         }
-        assert_eq!(reply_owner("modt/reply/c1/abc"), Some("c1"));
-        assert_eq!(reply_owner("modt/state/get"), None);
         assert_eq!(
             hub_request("viewer", crate::protocol::HubMethod::Post)
                 .unwrap()
