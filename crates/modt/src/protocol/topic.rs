@@ -36,7 +36,7 @@ pub enum TopicError {
     BadLevel(String),
     /// A topic name starting with `$share/` (that prefix marks shared subscriptions, so
     /// nothing could ever receive it), or a shared subscription that is not
-    /// `$share/{group}/{filter}` with a plain group name and a filter.
+    /// `$share/{group}/{filter}` with a plain group name and a filter that is not shared itself.
     #[error("{0:?}: `$share/` starts only shared subscriptions, as $share/GROUP/FILTER")]
     BadShare(String),
 }
@@ -163,7 +163,11 @@ impl TopicFilter {
         if let Some(rest) = filter.strip_prefix("$share/") {
             let plain_group = |g: &str| !g.is_empty() && !g.contains(['+', '#']);
             match rest.split_once('/') {
-                Some((group, inner)) if plain_group(group) && !inner.is_empty() => {
+                // A shared subscription's filter is not itself shared: it would match only
+                // names starting with `$share/`, and those are refused.
+                Some((group, inner))
+                    if plain_group(group) && !inner.is_empty() && !inner.starts_with("$share/") =>
+                {
                     TopicFilter::new(inner).map_err(|_| TopicError::BadShare(filter.clone()))?;
                 }
                 _ => return Err(TopicError::BadShare(filter)),
@@ -329,6 +333,17 @@ mod tests {
         }
         assert!(Topic::new("$SYS/broker").is_ok());
         assert!(TopicFilter::new("$share/g/#").is_ok());
+    }
+
+    #[test]
+    fn shared_subscriptions_do_not_nest() {
+        // Found by the `topics` fuzz target: "$share/g/$share/h/t" was accepted, but its inner
+        // filter can match only names starting with `$share/`, which no one can publish to.
+        assert!(matches!(
+            TopicFilter::new("$share/g/$share/h/t"),
+            Err(TopicError::BadShare(_))
+        ));
+        assert!(TopicFilter::new("$share/g/$share").is_ok());
     }
 
     #[test]
