@@ -1,31 +1,9 @@
-//! The topic parser and matcher: arbitrary names and filters never panic, and what parses
-//! behaves like a topic (a name matches itself, `#` matches everything but `$` topics).
+//! Topic names and filters: parsing, matching and the protocol's topic readers and builders, with
+//! properties (a filter matches the topics made of its literal levels, the matcher agrees with a
+//! plain level-by-level reference). The checks are in `checks/topics.rs`.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use modt::protocol::{topic, topics, Topic, TopicFilter};
+#[path = "../checks/topics.rs"]
+mod checks;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let mid = text.char_indices().nth(text.chars().count() / 2).map_or(text.len(), |(i, _)| i);
-    let (a, b) = text.split_at(mid);
-    let _ = topic::matches(a, b);
-    let _ = topic::matches(b, a);
-    if let Ok(t) = Topic::new(text) {
-        assert!(t.to_filter().matches(t.as_str()), "a name matches itself: {text:?}");
-        if !text.starts_with('$') {
-            assert!(TopicFilter::from_static("#").matches(t.as_str()));
-        }
-        let _ = t.join("x");
-        let _ = t.subtree();
-    }
-    if let Ok(f) = TopicFilter::new(text) {
-        let _ = f.without_share();
-        let _ = f.has_wildcards();
-    }
-    let level = topics::encode_level(text);
-    assert!(topic::check_level(&level).is_ok() || text.is_empty() || level.len() > 65535, "{level:?}");
-    let _ = topics::unit_topic_parts(text);
-    let _ = topics::reply_owner(text);
-    let _ = topics::hub_request_parts(text);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check(data));
