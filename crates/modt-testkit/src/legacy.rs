@@ -54,7 +54,7 @@ impl LegacyStandIn {
         let mut cfg = broker.client_config("legacy-standin", MqttVersion::V311);
         cfg.tcp_quickack = false;
         let client = Client::connect(cfg).await.expect("stand-in connects");
-        let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        let (inbox, rx) = client.inbox();
         let mut filters: Vec<TopicFilter> = [
             &topics::SESSION_QUERY,
             &topics::STATE_SET,
@@ -74,7 +74,7 @@ impl LegacyStandIn {
         ]);
         for f in &filters {
             client
-                .subscribe_into(f, QoS::AtMostOnce, tx.clone())
+                .subscribe_into(f, QoS::AtMostOnce, &inbox)
                 .await
                 .expect("stand-in subscribes");
         }
@@ -109,7 +109,7 @@ impl Drop for LegacyStandIn {
 
 async fn serve(
     client: Client,
-    rx: tokio::sync::mpsc::Receiver<Message>,
+    rx: modt::Subscription,
     mut stores: Stores,
     stop: CancellationToken,
 ) {

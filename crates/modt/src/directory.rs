@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
@@ -62,6 +63,8 @@ impl WebUnits {
 pub struct Directory {
     units: Arc<RwLock<BTreeMap<String, DirectoryEntry>>>,
     web_units: WebUnits,
+    /// Bumped on every applied message, so waiters see changes.
+    changes: Arc<watch::Sender<u64>>,
 }
 
 impl Directory {
@@ -115,6 +118,7 @@ impl Directory {
         Directory {
             units: Arc::default(),
             web_units,
+            changes: Arc::new(watch::Sender::new(0)),
         }
     }
 
@@ -130,6 +134,7 @@ impl Directory {
             debug!(unit = unit_id, "directory full; ignoring a new unit");
             return;
         }
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
         match what {
             "status" => {
                 let online = msg.payload.as_ref() == presence_status::ONLINE.as_bytes();
@@ -191,6 +196,43 @@ impl Directory {
             .filter(|i| i.correlated)
             .flat_map(|i| &i.serves)
             .any(|f| TopicFilter::new(f.as_str()).is_ok_and(|f| f.matches(topic)))
+    }
+
+    /// The units that announced serving `topic` when every one of them is offline; `None`
+    /// while one is online, or when none announced it (the original units announce nothing).
+    pub fn all_servers_offline(&self, topic: &str) -> Option<Vec<String>> {
+        let units = self.units.read().ok()?;
+        let mut offline = Vec::new();
+        for (id, entry) in units.iter() {
+            let Some(info) = &entry.info else { continue };
+            let serves = info
+                .serves
+                .iter()
+                .any(|f| TopicFilter::new(f.as_str()).is_ok_and(|f| f.matches(topic)));
+            if !serves {
+                continue;
+            }
+            if entry.online {
+                return None;
+            }
+            offline.push(id.clone());
+        }
+        (!offline.is_empty()).then_some(offline)
+    }
+
+    /// Resolves once every unit serving `topic` is offline (see
+    /// [`Directory::all_servers_offline`]), with their ids; at once if they are now.
+    pub async fn servers_gone(&self, topic: &str) -> Vec<String> {
+        let mut changes = self.changes.subscribe();
+        loop {
+            changes.borrow_and_update();
+            if let Some(units) = self.all_servers_offline(topic) {
+                return units;
+            }
+            if changes.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+        }
     }
 
     /// The public web address of the first online unit of `kind`, if any.
@@ -275,6 +317,41 @@ mod tests {
         assert!(!d.answers_correlated("modt/session/query"));
         d.apply(&msg("modt/units/state/status", "offline"));
         assert!(!d.answers_correlated("modt/state/get"), "offline");
+    }
+
+    #[tokio::test]
+    async fn it_knows_when_every_server_of_a_topic_is_gone() {
+        let d = Directory::default();
+        assert_eq!(
+            d.all_servers_offline("modt/state/get"),
+            None,
+            "nobody known"
+        );
+        for id in ["state-1", "state-2"] {
+            let mut info: serde_json::Value =
+                serde_json::from_str(&info(id, "state", None)).unwrap();
+            info["serves"] = serde_json::json!(["modt/state/get"]);
+            d.apply(&msg(&format!("modt/units/{id}/info"), &info.to_string()));
+            d.apply(&msg(&format!("modt/units/{id}/status"), "online"));
+        }
+        d.apply(&msg("modt/units/state-1/status", "offline"));
+        assert_eq!(
+            d.all_servers_offline("modt/state/get"),
+            None,
+            "state-2 serves"
+        );
+        let gone = {
+            let d = d.clone();
+            tokio::spawn(async move { d.servers_gone("modt/state/get").await })
+        };
+        tokio::task::yield_now().await;
+        d.apply(&msg("modt/units/state-2/status", "offline"));
+        assert_eq!(gone.await.unwrap(), ["state-1", "state-2"]);
+        assert_eq!(
+            d.all_servers_offline("modt/echo"),
+            None,
+            "served by nobody known"
+        );
     }
 
     #[test]

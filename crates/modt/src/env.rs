@@ -36,6 +36,10 @@ pub struct BrokerArgs {
     /// MQTT protocol version: 5 or 3.1.1.
     #[arg(long = "mqtt-version", env = "MODT_MQTT_VERSION", default_value = "5")]
     pub mqtt_version: MqttVersion,
+    /// Bytes of received messages held (queued or being handled) before reading from the
+    /// broker pauses (`ClientConfig::max_held_bytes`).
+    #[arg(long = "max-held-bytes", env = "MODT_MAX_HELD_BYTES", default_value_t = crate::client::held::DEFAULT_MAX_HELD_BYTES)]
+    pub max_held_bytes: usize,
 }
 
 impl BrokerArgs {
@@ -43,6 +47,7 @@ impl BrokerArgs {
     pub fn client_config(&self, client_id: impl Into<String>) -> Result<ClientConfig, Error> {
         let mut cfg =
             ClientConfig::new(&self.host, self.port, client_id).with_version(self.mqtt_version);
+        cfg.max_held_bytes = self.max_held_bytes;
         let password = match (&self.password, &self.password_file) {
             (Some(_), Some(_)) => {
                 return Err(Error::Config(

@@ -48,6 +48,15 @@ pub enum Error {
         /// How long we waited.
         timeout: Duration,
     },
+    /// Every unit known to serve the request's topic went offline (its last will) while the
+    /// request waited, or was offline when it was sent ([`crate::Client::fail_fast_with`]).
+    #[error("no unit serving {topic} is online (offline: {})", units.join(", "))]
+    Offline {
+        /// The request topic.
+        topic: String,
+        /// The units that serve it, all offline.
+        units: Vec<String>,
+    },
     /// A message too large to publish: its MQTT packet would exceed the packet limit.
     #[error("a message for {topic} would be {bytes} bytes; the MQTT packet limit is {limit}")]
     TooLarge {
@@ -109,7 +118,7 @@ impl Error {
             Error::TooLarge { .. } => ErrorCode::TooLarge,
             Error::Remote { body, .. } => body.code,
             Error::SubscribeRefused { .. } | Error::Refused { .. } => ErrorCode::Unauthorized,
-            Error::Connect { .. } | Error::Closed => ErrorCode::Unavailable,
+            Error::Connect { .. } | Error::Closed | Error::Offline { .. } => ErrorCode::Unavailable,
             Error::BadReply { .. } | Error::Config(_) | Error::Service { .. } => {
                 ErrorCode::Internal
             }

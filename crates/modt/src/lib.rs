@@ -31,8 +31,8 @@ pub mod unit;
 
 pub use ask::{Asker, LegacyAnswer};
 pub use client::{
-    check_error_reply, Client, ClientConfig, ConnectionState, Credentials, LastWill, Message,
-    MqttVersion, Outgoing, QoS, RequestContext, Secret, Subscription, TlsConfig,
+    check_error_reply, Client, ClientConfig, ConnectionState, Credentials, Inbox, LastWill,
+    Message, MqttVersion, Outgoing, QoS, RequestContext, Secret, Subscription, TlsConfig,
     DEFAULT_MAX_INFLIGHT, MAX_PACKET_BYTES,
 };
 pub use directory::Directory;

@@ -87,6 +87,8 @@ pub struct EventLoop {
     pub network: Option<Network>,
     /// Keep alive time
     keepalive_timeout: Option<Pin<Box<Sleep>>>,
+    /// MoDT patch 3: reading stops while this gate is closed (`read_gate.rs`).
+    read_gate: Option<crate::read_gate::GateWatch>,
     pub network_options: NetworkOptions,
 }
 
@@ -116,6 +118,7 @@ impl EventLoop {
             pending,
             network: None,
             keepalive_timeout: None,
+            read_gate: None,
             network_options: NetworkOptions::new(),
         }
     }
@@ -143,6 +146,12 @@ impl EventLoop {
         });
 
         self.pending.extend(requests_in_channel);
+    }
+
+    /// MoDT patch 3: stop reading from the network while `gate` is closed.
+    pub fn set_read_gate(&mut self, gate: &crate::ReadGate) -> &mut Self {
+        self.read_gate = Some(gate.watch());
+        self
     }
 
     /// Yields Next notification or outgoing request and periodically pings
@@ -200,9 +209,13 @@ impl EventLoop {
         let mut no_sleep = Box::pin(time::sleep(Duration::ZERO));
         // this loop is necessary since self.incoming.pop_front() might return None. In that case,
         // instead of returning a None event, we try again.
-        select! {
+        // MoDT patch 3: while the read gate is closed the network is not read; its opening
+        // starts the select again with reading on.
+        loop {
+        let reading = crate::read_gate::open_now(&mut self.read_gate);
+        return select! {
             // Pull a bunch of packets from network, reply in bunch and yield the first item
-            o = network.readb(&mut self.state) => {
+            o = network.readb(&mut self.state), if reading => {
                 o?;
                 // flush all the acks and return first incoming packet
                 match time::timeout(network_timeout, network.flush()).await {
@@ -273,8 +286,11 @@ impl EventLoop {
             },
             // We generate pings irrespective of network activity. This keeps the ping logic
             // simple. We can change this behavior in future if necessary (to prevent extra pings)
+            // MoDT patch 3: no pings while the read gate is closed (their answers could not be
+            // read, and the next ping would then end the connection); the timer restarts when
+            // it opens.
             _ = self.keepalive_timeout.as_mut().unwrap_or(&mut no_sleep),
-                if self.keepalive_timeout.is_some() && !self.mqtt_options.keep_alive.is_zero() => {
+                if reading && self.keepalive_timeout.is_some() && !self.mqtt_options.keep_alive.is_zero() => {
                 let timeout = self.keepalive_timeout.as_mut().unwrap();
                 timeout.as_mut().reset(Instant::now() + self.mqtt_options.keep_alive);
 
@@ -287,6 +303,13 @@ impl EventLoop {
                 };
                 Ok(self.state.events.pop_front().unwrap())
             }
+            _ = crate::read_gate::changed(&mut self.read_gate), if !reading => {
+                if let Some(timeout) = self.keepalive_timeout.as_mut() {
+                    timeout.as_mut().reset(Instant::now() + self.mqtt_options.keep_alive);
+                }
+                continue;
+            }
+        };
         }
     }
 

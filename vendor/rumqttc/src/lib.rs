@@ -109,6 +109,7 @@ mod client;
 mod eventloop;
 mod framed;
 mod quickack;
+mod read_gate;
 pub mod mqttbytes;
 mod state;
 pub mod v5;
@@ -139,6 +140,7 @@ pub use client::{
     AsyncClient, Client, ClientError, Connection, Iter, RecvError, RecvTimeoutError, TryRecvError,
 };
 pub use eventloop::{ConnectionError, Event, EventLoop};
+pub use read_gate::ReadGate;
 pub use mqttbytes::v4::*;
 pub use mqttbytes::*;
 #[cfg(feature = "use-rustls-no-provider")]

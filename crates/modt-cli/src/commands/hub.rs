@@ -4,12 +4,12 @@
 use modt::protocol::hub_status;
 use modt::HubClient;
 
-use super::connect;
+use super::connect_requester;
 use super::state::parse_value;
 use crate::cli::{HubCmd, HubOp};
 
 pub(crate) async fn run(cmd: HubCmd) -> anyhow::Result<()> {
-    let client = connect(&cmd.broker, "modt-hub").await?;
+    let client = connect_requester(&cmd.broker, "modt-hub").await?;
     let answer = async {
         let hub = HubClient::new(&client, &cmd.as_unit)
             .await?

@@ -21,6 +21,17 @@ pub(crate) async fn connect(broker: &BrokerArgs, prefix: &str) -> anyhow::Result
     Ok(Client::connect(client_config(broker, prefix)?).await?)
 }
 
+/// [`connect`] for a command that sends requests: they fail as soon as every unit serving
+/// their topic goes offline ([`Client::fail_fast_with`]) rather than at their timeout. The
+/// presence watch ends with the process.
+pub(crate) async fn connect_requester(broker: &BrokerArgs, prefix: &str) -> anyhow::Result<Client> {
+    let client = connect(broker, prefix).await?;
+    let presence =
+        modt::Directory::watch(&client, tokio_util::sync::CancellationToken::new()).await?;
+    client.fail_fast_with(presence);
+    Ok(client)
+}
+
 /// The config [`connect`] uses: the CLI's credentials, a unique client id from `prefix`.
 pub(crate) fn client_config(
     broker: &BrokerArgs,

@@ -7,15 +7,10 @@ use std::io::{IsTerminal as _, Write};
 use anyhow::Context as _;
 use modt::{QoS, TopicFilter};
 use modt_monitor::View;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::connect;
 use crate::cli::MonitorArgs;
-
-/// Messages waiting to be printed; when full, the client's own backlog holds more (and past
-/// that drops with an error log) rather than growing without bound.
-const QUEUE: usize = 4096;
 
 pub(crate) async fn run(args: MonitorArgs, shutdown: CancellationToken) -> anyhow::Result<()> {
     let filters = args
@@ -25,14 +20,12 @@ pub(crate) async fn run(args: MonitorArgs, shutdown: CancellationToken) -> anyho
         .collect::<anyhow::Result<Vec<_>>>()?;
     let color = Palette::new(use_color(args.no_color));
     let client = connect(&args.broker, "modt-monitor").await?;
-    let (tx, mut rx) = mpsc::channel(QUEUE);
+    let (inbox, mut rx) = client.inbox();
     for f in &filters {
         // QoS 2, so each message shows the QoS its publisher used.
-        client
-            .subscribe_into(f, QoS::ExactlyOnce, tx.clone())
-            .await?;
+        client.subscribe_into(f, QoS::ExactlyOnce, &inbox).await?;
     }
-    drop(tx);
+    drop(inbox);
     let mut stdout = std::io::stdout();
     let _ = writeln!(
         stdout,

@@ -3,7 +3,7 @@
 use anyhow::Context as _;
 use modt::Topic;
 
-use super::{connect, read_payload};
+use super::{connect_requester, read_payload};
 use crate::cli::ReqArgs;
 
 pub(crate) async fn run(args: ReqArgs) -> anyhow::Result<()> {
@@ -12,7 +12,7 @@ pub(crate) async fn run(args: ReqArgs) -> anyhow::Result<()> {
     let text = read_payload(&args.payload)?;
     let payload: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("the payload is not JSON: {text}"))?;
-    let client = connect(&args.broker, "modt-req").await?;
+    let client = connect_requester(&args.broker, "modt-req").await?;
     let result = client.request(&topic, &payload, Some(args.timeout)).await;
     client.shutdown().await;
     let reply = result?;

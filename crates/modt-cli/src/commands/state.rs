@@ -3,7 +3,7 @@
 use modt::protocol::*;
 use serde_json::Value;
 
-use super::connect;
+use super::connect_requester;
 use crate::cli::{StateCmd, StateOp};
 
 /// A command-line value: JSON when it parses, else a plain string (so `dark` needs no quotes).
@@ -15,7 +15,7 @@ pub(crate) fn parse_value(text: &str, force_string: bool) -> Value {
 }
 
 pub(crate) async fn run(cmd: StateCmd) -> anyhow::Result<()> {
-    let client = connect(&cmd.broker, "modt-state").await?;
+    let client = connect_requester(&cmd.broker, "modt-state").await?;
     let t = Some(cmd.timeout);
     let result: anyhow::Result<Value> = async {
         Ok(match cmd.op {

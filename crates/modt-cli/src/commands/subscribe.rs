@@ -4,7 +4,6 @@ use std::io::Write;
 
 use anyhow::Context as _;
 use modt::{Message, QoS, TopicFilter};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::connect;
@@ -17,13 +16,11 @@ pub(crate) async fn run(args: SubArgs, shutdown: CancellationToken) -> anyhow::R
         .map(|f| TopicFilter::new(f.as_str()).with_context(|| format!("bad topic filter {f:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let client = connect(&args.broker, "modt-sub").await?;
-    let (tx, mut rx) = mpsc::channel(1024);
+    let (inbox, mut rx) = client.inbox();
     for f in &filters {
-        client
-            .subscribe_into(f, QoS::AtLeastOnce, tx.clone())
-            .await?;
+        client.subscribe_into(f, QoS::AtLeastOnce, &inbox).await?;
     }
-    drop(tx);
+    drop(inbox);
     let deadline = args.timeout.map(|t| tokio::time::Instant::now() + t);
     let mut seen = 0u64;
     let mut stdout = std::io::stdout();

@@ -17,8 +17,8 @@ use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use tokio::sync::mpsc::{self, error::TrySendError, OwnedPermit};
 
+use super::held::Delivery;
 use super::registry::Registry;
-use super::Message;
 
 /// Most messages held for subscribers whose queues are full; past this, messages are dropped.
 pub const MAX_BACKLOG: usize = 100_000;
@@ -26,12 +26,12 @@ pub const MAX_BACKLOG: usize = 100_000;
 /// The messages waiting for one subscriber queue, oldest first.
 struct Line {
     key: u64,
-    tx: mpsc::Sender<Message>,
-    queue: VecDeque<Message>,
+    tx: mpsc::Sender<Delivery>,
+    queue: VecDeque<Delivery>,
 }
 
 /// "A queue has room": the line's key and a reserved slot (`None`: the queue was closed).
-type Room = (u64, Option<OwnedPermit<Message>>);
+type Room = (u64, Option<OwnedPermit<Delivery>>);
 
 /// All lines, and one pending wait for room per line.
 #[derive(Default)]
@@ -56,7 +56,7 @@ pub(crate) enum Offer {
 impl Backlog {
     /// Hands `msg` to `tx` now if nothing older waits for it and it has room; else puts it at
     /// the end of `tx`'s line.
-    pub(crate) fn offer(&mut self, tx: &mpsc::Sender<Message>, msg: Message) -> Offer {
+    pub(crate) fn offer(&mut self, tx: &mpsc::Sender<Delivery>, msg: Delivery) -> Offer {
         if let Some(line) = self.lines.iter_mut().find(|l| l.tx.same_channel(tx)) {
             if self.held >= MAX_BACKLOG {
                 return Offer::Dropped;
@@ -132,7 +132,7 @@ impl Backlog {
         self.lines.swap_remove(at);
     }
 
-    fn wait_for_room(&mut self, key: u64, tx: mpsc::Sender<Message>) {
+    fn wait_for_room(&mut self, key: u64, tx: mpsc::Sender<Delivery>) {
         self.room.push(Box::pin(
             async move { (key, tx.reserve_owned().await.ok()) },
         ));
@@ -150,16 +150,21 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::client::message::QoS;
+    use crate::client::held::Hold;
+    use crate::client::message::{Message, QoS};
 
-    fn msg(topic: &str) -> Message {
-        Message {
+    fn msg(topic: &str) -> Delivery {
+        let msg = Message {
             topic: topic.to_string(),
             payload: bytes::Bytes::new(),
             qos: QoS::AtLeastOnce,
             retain: false,
             response_topic: None,
             correlation_data: None,
+        };
+        Delivery {
+            msg,
+            hold: Hold::none(),
         }
     }
 
@@ -182,12 +187,12 @@ mod tests {
             );
         }
         for i in 0..5 {
-            assert_eq!(free_rx.recv().await.unwrap().topic, format!("f/{i}"));
+            assert_eq!(free_rx.recv().await.unwrap().msg.topic, format!("f/{i}"));
         }
         assert_eq!(backlog.held(), 4);
         let mut got = Vec::new();
         while got.len() < 5 {
-            got.push(stuck_rx.recv().await.unwrap().topic);
+            got.push(stuck_rx.recv().await.unwrap().msg.topic);
             if let Ok(Some(room)) =
                 tokio::time::timeout(std::time::Duration::from_secs(1), backlog.room()).await
             {
@@ -212,7 +217,7 @@ mod tests {
         }
         assert_eq!(backlog.offer(&stuck_tx, msg("lost")), Offer::Dropped);
         assert_eq!(backlog.offer(&free_tx, msg("free")), Offer::Taken);
-        assert_eq!(free_rx.recv().await.unwrap().topic, "free");
+        assert_eq!(free_rx.recv().await.unwrap().msg.topic, "free");
     }
 
     /// A closed queue's line goes, and so do its subscriptions.

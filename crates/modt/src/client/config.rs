@@ -123,6 +123,10 @@ pub struct ClientConfig {
     /// Capacity of each subscription's delivery queue. When full, the connection waits
     /// (back-pressure to the broker) rather than drop a message.
     pub subscription_capacity: usize,
+    /// Most bytes of received messages held for subscribers (queued, or with a unit's
+    /// handlers) before the client stops reading from the broker until half of them are
+    /// done (see `client::held`). Bounds a unit's memory under any burst.
+    pub max_held_bytes: usize,
     /// The last will, if any.
     pub last_will: Option<LastWill>,
     /// Acknowledge received data at once (`TCP_QUICKACK`, Linux; default on). A broker
@@ -150,6 +154,7 @@ impl ClientConfig {
             queue_capacity: 1024,
             max_inflight: DEFAULT_MAX_INFLIGHT,
             subscription_capacity: 1024,
+            max_held_bytes: super::held::DEFAULT_MAX_HELD_BYTES,
             last_will: None,
             tcp_quickack: true,
         }

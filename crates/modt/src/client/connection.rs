@@ -38,8 +38,10 @@ pub(crate) struct Shared {
     pub(crate) state: watch::Sender<ConnectionState>,
     /// Serialises "queue a SUBACK waiter + queue the SUBSCRIBE" so waiters line up with packets.
     pub(crate) subscribe_lock: tokio::sync::Mutex<()>,
-    /// `modt/reply/{client_id}/`
+    /// The reply root and `/`.
     pub(crate) reply_prefix: String,
+    /// Bytes held for subscribers; past the limit, reading pauses.
+    pub(crate) held: Arc<super::held::Held>,
 }
 
 /// Reconnection timing.
@@ -189,7 +191,11 @@ fn route(shared: &Shared, msg: super::Message, backlog: &mut Backlog) -> Option<
     let mut lost = None;
     for (id, sink) in registry.matching(&msg.topic) {
         if let Sink::Channel(tx) = sink {
-            match backlog.offer(&tx, msg.clone()) {
+            let delivery = super::held::Delivery {
+                hold: shared.held.hold(&msg),
+                msg: msg.clone(),
+            };
+            match backlog.offer(&tx, delivery) {
                 Offer::Taken => {}
                 Offer::Closed => registry.remove(id),
                 Offer::Dropped => lost = Some(msg.topic.clone()),

@@ -6,10 +6,12 @@
 //! - [`connection`]: the task that polls, reconnects with backoff and re-subscribes.
 //! - [`registry`]: subscriptions, pending requests, SUBACK waiters.
 //! - [`request`]: request/reply correlation ([`RequestContext`]).
+//! - [`held`]: bytes held for subscribers, bounded by pausing reads from the broker.
 
 pub(crate) mod backlog;
 pub mod config;
 pub(crate) mod connection;
+pub mod held;
 pub mod message;
 pub(crate) mod registry;
 pub mod request;
@@ -26,6 +28,8 @@ use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
+
+use held::{Delivery, Held};
 
 pub use backlog::MAX_BACKLOG;
 pub use config::{
@@ -68,6 +72,8 @@ struct Inner {
     subscription_capacity: usize,
     cancel: CancellationToken,
     task: Mutex<Option<JoinHandle<()>>>,
+    /// Presence, when requests should fail as soon as their servers go offline.
+    directory: std::sync::OnceLock<crate::Directory>,
 }
 
 impl Drop for Inner {
@@ -80,19 +86,32 @@ impl Drop for Inner {
 /// A subscription's stream of messages. Dropping it ends the subscription locally.
 #[derive(Debug)]
 pub struct Subscription {
-    rx: mpsc::Receiver<Message>,
+    rx: mpsc::Receiver<Delivery>,
+}
+
+/// The sending side of a queue several subscriptions share ([`Client::inbox`],
+/// [`Client::subscribe_into`]).
+#[derive(Debug, Clone)]
+pub struct Inbox {
+    tx: mpsc::Sender<Delivery>,
 }
 
 impl Subscription {
     /// The next message, or `None` once the client is shut down.
     pub async fn recv(&mut self) -> Option<Message> {
-        self.rx.recv().await
+        self.rx.recv().await.map(|d| d.msg)
     }
 
     /// A message that has already arrived, without waiting; `None` when none is queued (or
     /// the client is shut down).
     pub fn try_recv(&mut self) -> Option<Message> {
-        self.rx.try_recv().ok()
+        self.rx.try_recv().ok().map(|d| d.msg)
+    }
+
+    /// The next message with its hold on the client's held bytes, which counts until it is
+    /// dropped (a unit's runtime keeps it until the handler is done).
+    pub(crate) async fn recv_held(&mut self) -> Option<Delivery> {
+        self.rx.recv().await
     }
 }
 
@@ -108,13 +127,15 @@ impl Client {
                 config.client_id
             ))
         })?;
-        let (sender, poller) = transport::build(&config)?;
+        let gate = rumqttc::ReadGate::new();
+        let (sender, poller) = transport::build(&config, &gate)?;
         let (state, _) = watch::channel(ConnectionState::default());
         let shared = Arc::new(Shared {
             registry: Default::default(),
             state,
             subscribe_lock: Mutex::new(()),
             reply_prefix: format!("{reply_root}/"),
+            held: Held::new(config.max_held_bytes, gate),
         });
         shared
             .registry
@@ -145,6 +166,7 @@ impl Client {
                 subscription_capacity: config.subscription_capacity,
                 cancel,
                 task: Mutex::new(Some(handle)),
+                directory: std::sync::OnceLock::new(),
             }),
         };
         match tokio::time::timeout(config.connect_timeout, first_rx).await {
@@ -186,22 +208,32 @@ impl Client {
 
     /// Subscribes to `filter`, returning a bounded stream of matching messages.
     pub async fn subscribe(&self, filter: &TopicFilter, qos: QoS) -> Result<Subscription, Error> {
-        let (tx, rx) = mpsc::channel(self.inner.subscription_capacity);
-        self.subscribe_into(filter, qos, tx).await?;
-        Ok(Subscription { rx })
+        let (inbox, subscription) = self.inbox();
+        self.subscribe_into(filter, qos, &inbox).await?;
+        Ok(subscription)
     }
 
-    /// Subscribes to `filter`, delivering matching messages into `tx` (several filters may share
-    /// one queue). Waits for the broker's SUBACK when connected; when not, the subscription is
-    /// made on the next connect.
+    /// An empty queue (of [`ClientConfig::subscription_capacity`]) for
+    /// [`Client::subscribe_into`]: several filters can feed one [`Subscription`], in arrival
+    /// order. It ends when every [`Inbox`] handle and subscription feeding it are gone.
+    pub fn inbox(&self) -> (Inbox, Subscription) {
+        let (tx, rx) = mpsc::channel(self.inner.subscription_capacity);
+        (Inbox { tx }, Subscription { rx })
+    }
+
+    /// Subscribes to `filter`, delivering matching messages into `inbox` (several filters may
+    /// share one queue). Waits for the broker's SUBACK when connected; when not, the
+    /// subscription is made on the next connect.
     pub async fn subscribe_into(
         &self,
         filter: &TopicFilter,
         qos: QoS,
-        tx: mpsc::Sender<Message>,
+        inbox: &Inbox,
     ) -> Result<(), Error> {
         let shared = &self.inner.shared;
-        let id = shared.registry.add(filter.clone(), qos, Sink::Channel(tx));
+        let id = shared
+            .registry
+            .add(filter.clone(), qos, Sink::Channel(inbox.tx.clone()));
         if !shared.state.borrow().connected {
             return Ok(());
         }
@@ -308,17 +340,44 @@ impl Client {
             self.inner.shared.registry.forget_reply(&request_id);
             return Err(e);
         }
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(msg)) => Ok(msg),
-            Ok(Err(_)) => Err(Error::Closed),
-            Err(_) => {
-                self.inner.shared.registry.forget_reply(&request_id);
-                Err(Error::Timeout {
+        let gone = async {
+            match self.inner.directory.get() {
+                Some(directory) => directory.servers_gone(topic.as_str()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let result = tokio::select! {
+            r = tokio::time::timeout(timeout, rx) => match r {
+                Ok(Ok(msg)) => return Ok(msg),
+                Ok(Err(_)) => return Err(Error::Closed),
+                Err(_) => Err(Error::Timeout {
                     topic: topic.to_string(),
                     timeout,
-                })
-            }
-        }
+                }),
+            },
+            units = gone => Err(Error::Offline {
+                topic: topic.to_string(),
+                units,
+            }),
+        };
+        self.inner.shared.registry.forget_reply(&request_id);
+        result
+    }
+
+    /// Makes requests fail with [`Error::Offline`] as soon as every unit that announced
+    /// serving their topic is offline (the broker publishes a unit's last will about 1.5 ×
+    /// its keep-alive after it stops answering: under 8 s for units of this SDK), instead of
+    /// waiting out their timeout. Requests to topics no known unit announces (the original
+    /// units) wait as before. Set once; later calls are ignored.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: modt::Client) -> Result<(), modt::Error> {
+    /// let stop = tokio_util::sync::CancellationToken::new();
+    /// client.fail_fast_with(modt::Directory::watch(&client, stop).await?);
+    /// # Ok(()) }
+    /// ```
+    pub fn fail_fast_with(&self, directory: crate::Directory) {
+        let _ = self.inner.directory.set(directory);
     }
 
     /// Like [`request`](Self::request), then decodes the reply as `R`, turning an error reply

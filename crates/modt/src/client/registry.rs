@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::held::Delivery;
 use super::message::{Message, QoS};
 use crate::TopicFilter;
 
@@ -15,7 +16,7 @@ use crate::TopicFilter;
 #[derive(Debug, Clone)]
 pub(crate) enum Sink {
     /// A subscriber's bounded queue.
-    Channel(mpsc::Sender<Message>),
+    Channel(mpsc::Sender<Delivery>),
     /// The client's private reply topic: routed to pending requests.
     Replies,
 }
@@ -65,7 +66,7 @@ impl Registry {
     }
 
     /// Removes every subscription that feeds `tx` (its receiver is gone).
-    pub(crate) fn remove_channel(&self, tx: &mpsc::Sender<Message>) {
+    pub(crate) fn remove_channel(&self, tx: &mpsc::Sender<Delivery>) {
         lock(&self.subs).retain(|e| !matches!(&e.sink, Sink::Channel(t) if t.same_channel(tx)));
     }
 

@@ -124,7 +124,10 @@ fn tls_transport(tls: &TlsConfig) -> Result<rumqttc::Transport, Error> {
 }
 
 /// Builds the rumqttc client pair for `cfg`.
-pub(crate) fn build(cfg: &ClientConfig) -> Result<(Sender, Poller), Error> {
+pub(crate) fn build(
+    cfg: &ClientConfig,
+    gate: &rumqttc::ReadGate,
+) -> Result<(Sender, Poller), Error> {
     let transport = cfg.tls.as_ref().map(tls_transport).transpose()?;
     let mut net = rumqttc::NetworkOptions::new();
     // Without TCP_NODELAY, Nagle adds ~40 ms to every round trip (see shared/research).
@@ -157,6 +160,7 @@ pub(crate) fn build(cfg: &ClientConfig) -> Result<(Sender, Poller), Error> {
             }
             let (client, mut eventloop) = rumqttc::AsyncClient::new(o, cfg.queue_capacity);
             eventloop.set_network_options(net);
+            eventloop.set_read_gate(gate);
             Ok((Sender::V4(client), Poller::V4(Box::new(eventloop))))
         }
         MqttVersion::V5 => {
@@ -182,7 +186,8 @@ pub(crate) fn build(cfg: &ClientConfig) -> Result<(Sender, Poller), Error> {
             if let Some(t) = transport {
                 o.set_transport(t);
             }
-            let (client, eventloop) = rumqttc::v5::AsyncClient::new(o, cfg.queue_capacity);
+            let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(o, cfg.queue_capacity);
+            eventloop.set_read_gate(gate);
             Ok((Sender::V5(client), Poller::V5(Box::new(eventloop))))
         }
     }

@@ -20,6 +20,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The longest MQTT keep-alive a unit uses: the broker publishes its last will (`offline`)
+/// about 1.5 times this after it stops answering.
+pub const UNIT_KEEP_ALIVE: Duration = Duration::from_secs(5);
+
 pub use handler::{Context, HandlerError, HandlerFuture, HandlerResult};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use service::{ServiceContext, ServiceError};

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, Semaphore, TryAcquireError};
+use tokio::sync::{Semaphore, TryAcquireError};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug_span, info, warn, Instrument};
@@ -67,12 +67,14 @@ impl Unit {
         };
         let presence = Presence::new(info)?;
         config.client_id = ClientConfig::unique_client_id(&unit_id);
+        // A unit that stops answering (stopped, hung, cut off) is marked offline by its last
+        // will about 1.5 keep-alives later; requesters that watch presence then fail at once.
+        config.keep_alive = config.keep_alive.min(super::UNIT_KEEP_ALIVE);
         config.last_will = Some(presence.last_will());
         // Room for one outgoing message per handler in flight: when handlers outnumber the
         // queue, each waiting publish is parked in rumqttc's channel, and un-parking them costs
         // time proportional to how many wait.
         config.queue_capacity = config.queue_capacity.max(max_in_flight);
-        let queue = config.subscription_capacity;
         let client = Client::connect(config).await?;
         let shared = Arc::new(Shared {
             ping: topics::unit_ping(&unit_id)?,
@@ -85,15 +87,15 @@ impl Unit {
             presence,
         });
 
-        let (tx, mut rx) = mpsc::channel::<Message>(queue);
+        let (inbox, mut rx) = client.inbox();
         let mut filters: Vec<_> = shared.routes.iter().map(|r| r.filter.clone()).collect();
         filters.push(shared.ping.to_filter());
         for filter in &filters {
             client
-                .subscribe_into(filter, QoS::AtLeastOnce, tx.clone())
+                .subscribe_into(filter, QoS::AtLeastOnce, &inbox)
                 .await?;
         }
-        drop(tx);
+        drop(inbox);
         shared.presence.announce(&client).await?;
         info!(unit = %unit_id, filters = ?filters.iter().map(|f| f.as_str()).collect::<Vec<_>>(), "unit online");
 
@@ -124,7 +126,7 @@ impl Unit {
             while tasks.try_join_next().is_some() {}
             let msg = tokio::select! {
                 _ = &mut cancelled => break,
-                m = rx.recv() => match m { Some(m) => m, None => break },
+                m = rx.recv_held() => match m { Some(m) => m, None => break },
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
                 Some(done) = running.join_next(), if !running.is_empty() => {
                     failure = Some(service_failure(&unit_id, done));
@@ -140,10 +142,13 @@ impl Unit {
                 },
             };
             // Ordered routes accept here, in arrival order; the rest of the work runs concurrently.
-            let job = prepare(shared.clone(), msg);
+            // The message's bytes count as held by the client until its handler is done.
+            let job = prepare(shared.clone(), msg.msg);
+            let hold = msg.hold;
             tasks.spawn(async move {
                 job.await;
                 drop(permit);
+                drop(hold);
             });
         }
 

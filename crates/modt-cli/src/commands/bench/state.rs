@@ -111,7 +111,7 @@ impl LegacyGets {
 
 async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
     super::broker_probe::report(&args.broker, args.embedded, None).await?;
-    let client = crate::commands::connect(&args.broker, "modt-bench-state").await?;
+    let client = crate::commands::connect_requester(&args.broker, "modt-bench-state").await?;
     let user = format!("bench-{}", super::run_id());
     // The client whose gets are timed: this one, or one made as paho makes them.
     let (get_client, qos) = match args.paho_style {
