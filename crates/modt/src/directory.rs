@@ -28,6 +28,9 @@ pub const MAX_UNITS: usize = 1024;
 pub struct DirectoryEntry {
     /// Whether its retained status says `online`.
     pub online: bool,
+    /// Whether a status was seen at all (a unit whose info arrived first is not yet known to
+    /// be offline).
+    pub status_seen: bool,
     /// Its retained info document, if one was seen.
     pub info: Option<UnitInfo>,
 }
@@ -138,7 +141,9 @@ impl Directory {
         match what {
             "status" => {
                 let online = msg.payload.as_ref() == presence_status::ONLINE.as_bytes();
-                units.entry(unit_id.to_string()).or_default().online = online;
+                let entry = units.entry(unit_id.to_string()).or_default();
+                entry.online = online;
+                entry.status_seen = true;
             }
             "info" if msg.payload.is_empty() => {
                 units.entry(unit_id.to_string()).or_default().info = None;
@@ -199,7 +204,8 @@ impl Directory {
     }
 
     /// The units that announced serving `topic` when every one of them is offline; `None`
-    /// while one is online, or when none announced it (the original units announce nothing).
+    /// while one is online or its status is not yet known, or when none announced it (the
+    /// original units announce nothing).
     pub fn all_servers_offline(&self, topic: &str) -> Option<Vec<String>> {
         let units = self.units.read().ok()?;
         let mut offline = Vec::new();
@@ -212,7 +218,7 @@ impl Directory {
             if !serves {
                 continue;
             }
-            if entry.online {
+            if entry.online || !entry.status_seen {
                 return None;
             }
             offline.push(id.clone());
@@ -352,6 +358,17 @@ mod tests {
             None,
             "served by nobody known"
         );
+        let mut early: serde_json::Value =
+            serde_json::from_str(&info("early", "echo", None)).unwrap();
+        early["serves"] = serde_json::json!(["modt/echo"]);
+        d.apply(&msg("modt/units/early/info", &early.to_string()));
+        assert_eq!(
+            d.all_servers_offline("modt/echo"),
+            None,
+            "info seen before any status: not known to be offline"
+        );
+        d.apply(&msg("modt/units/early/status", "offline"));
+        assert_eq!(d.all_servers_offline("modt/echo").unwrap(), ["early"]);
     }
 
     #[test]
