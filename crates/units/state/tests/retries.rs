@@ -16,32 +16,43 @@ const T: Duration = Duration::from_secs(5);
 
 /// A requester that names its own request ids, as a client re-sending a PUBLISH does.
 struct Raw {
+    client: Client,
     root: String,
     replies: Subscription,
 }
 
 impl Raw {
-    /// A requester whose replies go under `modt/reply/{name}`.
-    async fn new(c: &Client, name: &str) -> Raw {
+    /// A requester on `client` whose replies go under `modt/reply/{name}`.
+    async fn new(client: &Client, name: &str) -> Raw {
         let root = format!("modt/reply/{name}");
         let filter = modt::TopicFilter::new(format!("{root}/#")).unwrap();
-        let replies = c.subscribe(&filter, QoS::AtLeastOnce).await.unwrap();
-        Raw { root, replies }
+        let replies = client.subscribe(&filter, QoS::AtLeastOnce).await.unwrap();
+        Raw {
+            client: client.clone(),
+            root,
+            replies,
+        }
     }
 
     /// Sends request `id` to `topic` and returns its answer.
-    async fn ask(&mut self, c: &Client, topic: &Topic, payload: Value, id: &str) -> Value {
-        self.send(c, topic, payload, id).await;
+    async fn ask(&mut self, topic: &Topic, payload: Value, id: &str) -> Value {
+        self.send(topic, payload, id).await;
         self.answer(id).await
     }
 
-    async fn send(&self, c: &Client, topic: &Topic, mut payload: Value, id: &str) {
+    /// Sends request `id` twice, one after the other, and returns both answers.
+    async fn ask_twice(&mut self, topic: &Topic, payload: Value, id: &str) -> [Value; 2] {
+        let first = self.ask(topic, payload.clone(), id).await;
+        [first, self.ask(topic, payload, id).await]
+    }
+
+    async fn send(&self, topic: &Topic, mut payload: Value, id: &str) {
         payload["request_id"] = json!(id);
         let mut out = Outgoing::new(topic.clone(), serde_json::to_vec(&payload).unwrap());
         out.qos = QoS::AtLeastOnce;
         out.response_topic = Some(format!("{}/{id}", self.root));
         out.correlation_data = Some(id.as_bytes().to_vec().into());
-        c.publish(out).await.unwrap();
+        self.client.publish(out).await.unwrap();
     }
 
     async fn answer(&mut self, id: &str) -> Value {
@@ -51,10 +62,26 @@ impl Raw {
     }
 }
 
+/// A state unit on `broker` (over `dir`'s database, if given), a client and a requester
+/// named `requester`.
+async fn start(
+    broker: &TestBroker,
+    dir: Option<tempfile::TempDir>,
+    requester: &str,
+) -> (support::StateUnit, Client, Raw) {
+    let (state, c) = support::start(broker, MqttVersion::V5, dir).await;
+    let raw = Raw::new(&c, requester).await;
+    (state, c, raw)
+}
+
 fn set(key: &str, value: Value, if_version: Option<u64>) -> Value {
     let mut set = StateSet::new("u", key, value);
     set.if_version = if_version;
     serde_json::to_value(set).unwrap()
+}
+
+fn ok_version(answer: &Value) -> (Value, Value) {
+    (answer["status"].clone(), answer["version"].clone())
 }
 
 async fn stored_version(c: &Client, key: &str) -> u64 {
@@ -67,35 +94,25 @@ async fn stored_version(c: &Client, key: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resent_write_is_answered_again_and_applied_once() {
     let broker = TestBroker::embedded();
-    let (state, c) = support::start(&broker, MqttVersion::V5, None).await;
-    let mut events = c
-        .subscribe(
-            &topics::state_changed("u").unwrap().to_filter(),
-            QoS::AtLeastOnce,
-        )
-        .await
-        .unwrap();
-    let mut raw = Raw::new(&c, &modt_testkit::client_id("retrier")).await;
+    let (state, c, mut raw) = start(&broker, None, &modt_testkit::client_id("retrier")).await;
+    let changed = topics::state_changed("u").unwrap().to_filter();
+    let mut events = c.subscribe(&changed, QoS::AtLeastOnce).await.unwrap();
     // Back to back: the second arrives while the first may still be queued for commit.
-    raw.send(&c, &topics::STATE_SET, set("k", json!(1), None), "w1")
+    raw.send(&topics::STATE_SET, set("k", json!(1), None), "w1")
         .await;
-    raw.send(&c, &topics::STATE_SET, set("k", json!(1), None), "w1")
+    raw.send(&topics::STATE_SET, set("k", json!(1), None), "w1")
         .await;
     for _ in 0..2 {
         let a = raw.answer("w1").await;
-        assert_eq!(
-            (a["status"].clone(), a["version"].clone()),
-            (json!("ok"), json!(1)),
-            "{a}"
-        );
+        assert_eq!(ok_version(&a), (json!("ok"), json!(1)), "{a}");
     }
     let again = raw
-        .ask(&c, &topics::STATE_SET, set("k", json!(1), None), "w1")
+        .ask(&topics::STATE_SET, set("k", json!(1), None), "w1")
         .await;
     assert_eq!(again["version"], json!(1), "{again}");
     assert_eq!(stored_version(&c, "k").await, 1);
     let next = raw
-        .ask(&c, &topics::STATE_SET, set("k", json!(2), None), "w2")
+        .ask(&topics::STATE_SET, set("k", json!(2), None), "w2")
         .await;
     assert_eq!(
         next["version"],
@@ -114,43 +131,18 @@ async fn a_resent_write_is_answered_again_and_applied_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resent_create_only_write_is_not_a_conflict() {
     let broker = TestBroker::embedded();
-    let (state, c) = support::start(&broker, MqttVersion::V5, None).await;
-    let mut raw = Raw::new(&c, &modt_testkit::client_id("retrier")).await;
-    for _ in 0..2 {
-        let a = raw
-            .ask(
-                &c,
-                &topics::STATE_SET,
-                set("new", json!("x"), Some(0)),
-                "c1",
-            )
-            .await;
-        assert_eq!(
-            (a["status"].clone(), a["version"].clone()),
-            (json!("ok"), json!(1)),
-            "{a}"
-        );
+    let (state, c, mut raw) = start(&broker, None, &modt_testkit::client_id("retrier")).await;
+    let create = set("new", json!("x"), Some(0));
+    for a in raw.ask_twice(&topics::STATE_SET, create, "c1").await {
+        assert_eq!(ok_version(&a), (json!("ok"), json!(1)), "{a}");
     }
     // A refused write is remembered as refused, even when it would succeed now.
-    let refused = raw
-        .ask(
-            &c,
-            &topics::STATE_SET,
-            set("new", json!("y"), Some(2)),
-            "c2",
-        )
-        .await;
+    let stale = set("new", json!("y"), Some(2));
+    let refused = raw.ask(&topics::STATE_SET, stale.clone(), "c2").await;
     assert_eq!(refused["error"]["code"], json!("conflict"), "{refused}");
-    raw.ask(&c, &topics::STATE_SET, set("new", json!("z"), None), "c3")
+    raw.ask(&topics::STATE_SET, set("new", json!("z"), None), "c3")
         .await;
-    let replayed = raw
-        .ask(
-            &c,
-            &topics::STATE_SET,
-            set("new", json!("y"), Some(2)),
-            "c2",
-        )
-        .await;
+    let replayed = raw.ask(&topics::STATE_SET, stale, "c2").await;
     assert_eq!(replayed["error"], refused["error"]);
     assert_eq!(stored_version(&c, "new").await, 2);
     c.shutdown().await;
@@ -160,26 +152,18 @@ async fn a_resent_create_only_write_is_not_a_conflict() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletes_clears_and_bulk_sets_are_applied_once() {
     let broker = TestBroker::embedded();
-    let (state, c) = support::start(&broker, MqttVersion::V5, None).await;
-    let mut raw = Raw::new(&c, &modt_testkit::client_id("retrier")).await;
+    let (state, c, mut raw) = start(&broker, None, &modt_testkit::client_id("retrier")).await;
     let bulk =
         json!({"user_id": "u", "entries": [{"key": "a", "value": 1}, {"key": "b", "value": 2}]});
-    for _ in 0..2 {
-        let a = raw
-            .ask(&c, &topics::STATE_BULK_SET, bulk.clone(), "b1")
-            .await;
+    for a in raw.ask_twice(&topics::STATE_BULK_SET, bulk, "b1").await {
         assert_eq!(a["versions"], json!({"a": 1, "b": 1}), "{a}");
     }
     let delete = serde_json::to_value(StateDelete::new("u", "a")).unwrap();
-    for _ in 0..2 {
-        let a = raw
-            .ask(&c, &topics::STATE_DELETE, delete.clone(), "d1")
-            .await;
+    for a in raw.ask_twice(&topics::STATE_DELETE, delete, "d1").await {
         assert_eq!(a["removed"], json!(1), "{a}");
     }
     let clear = serde_json::to_value(StateClear::new("u")).unwrap();
-    for _ in 0..2 {
-        let a = raw.ask(&c, &topics::STATE_CLEAR, clear.clone(), "x1").await;
+    for a in raw.ask_twice(&topics::STATE_CLEAR, clear, "x1").await {
         assert_eq!(a["removed"], json!(1), "only b was left: {a}");
     }
     c.shutdown().await;
@@ -189,17 +173,15 @@ async fn deletes_clears_and_bulk_sets_are_applied_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remembered_request_survives_a_restart() {
     let broker = TestBroker::embedded();
-    let (state, c) = support::start(&broker, MqttVersion::V5, None).await;
     let requester = modt_testkit::client_id("retrier");
-    let mut raw = Raw::new(&c, &requester).await;
-    raw.ask(&c, &topics::STATE_SET, set("k", json!(1), None), "r1")
+    let (state, c, mut raw) = start(&broker, None, &requester).await;
+    raw.ask(&topics::STATE_SET, set("k", json!(1), None), "r1")
         .await;
     c.shutdown().await;
     let dir = state.stop().await;
-    let (state, c) = support::start(&broker, MqttVersion::V5, Some(dir)).await;
-    let mut raw = Raw::new(&c, &requester).await;
+    let (state, c, mut raw) = start(&broker, Some(dir), &requester).await;
     let a = raw
-        .ask(&c, &topics::STATE_SET, set("k", json!(1), None), "r1")
+        .ask(&topics::STATE_SET, set("k", json!(1), None), "r1")
         .await;
     assert_eq!(a["version"], json!(1), "{a}");
     assert_eq!(stored_version(&c, "k").await, 1);
