@@ -126,7 +126,7 @@ pub(crate) enum UsersOp {
 #[derive(Debug, Args)]
 pub(crate) struct StateCmd {
     #[command(flatten)]
-    pub(crate) broker: BrokerArgs,
+    pub(crate) client: ClientArgs,
     /// How long to wait for the state unit.
     #[arg(long, global = true, default_value = "5s", value_parser = humantime::parse_duration)]
     pub(crate) timeout: Duration,
@@ -194,7 +194,7 @@ pub(crate) enum StateOp {
 #[derive(Debug, Args)]
 pub(crate) struct HubCmd {
     #[command(flatten)]
-    pub(crate) broker: BrokerArgs,
+    pub(crate) client: ClientArgs,
     /// How long to wait for the hub (no answer in time: status 408 and a non-zero exit).
     #[arg(long, global = true, default_value = "5s", value_parser = humantime::parse_duration)]
     pub(crate) timeout: Duration,
@@ -232,6 +232,23 @@ pub(crate) enum HubOp {
         #[arg(long)]
         string: bool,
     },
+}
+
+/// What every client command takes: where the broker is, how to log in, and the data directory
+/// whose local `cli` credentials it uses when no credentials are given.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ClientArgs {
+    #[command(flatten)]
+    pub(crate) broker: BrokerArgs,
+    /// Directory `modt up` keeps its data in; its `credentials/cli.password` is used when no
+    /// broker credentials are given.
+    #[arg(
+        long,
+        global = true,
+        env = "MODT_DATA_DIR",
+        default_value = "./modt-data"
+    )]
+    pub(crate) data_dir: PathBuf,
 }
 
 /// Settings every unit shares.
@@ -390,7 +407,7 @@ pub(crate) enum UnitName {
 #[derive(Debug, Args)]
 pub(crate) struct PubArgs {
     #[command(flatten)]
-    pub(crate) broker: BrokerArgs,
+    pub(crate) client: ClientArgs,
     /// Topic to publish to.
     pub(crate) topic: String,
     /// Payload; `-` reads stdin. Empty when omitted.
@@ -406,7 +423,7 @@ pub(crate) struct PubArgs {
 #[derive(Debug, Args)]
 pub(crate) struct SubArgs {
     #[command(flatten)]
-    pub(crate) broker: BrokerArgs,
+    pub(crate) client: ClientArgs,
     /// Topic filters (MQTT wildcards + and #).
     #[arg(required = true)]
     pub(crate) filters: Vec<String>,
@@ -424,7 +441,7 @@ pub(crate) struct SubArgs {
 #[derive(Debug, Args)]
 pub(crate) struct MonitorArgs {
     #[command(flatten)]
-    pub(crate) broker: BrokerArgs,
+    pub(crate) client: ClientArgs,
     /// Topic filters (MQTT wildcards + and #).
     #[arg(default_value = "#")]
     pub(crate) filters: Vec<String>,
@@ -439,7 +456,7 @@ pub(crate) struct MonitorArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ReqArgs {
     #[command(flatten)]
-    pub(crate) broker: BrokerArgs,
+    pub(crate) client: ClientArgs,
     /// Request topic, e.g. `modt/echo`.
     pub(crate) topic: String,
     /// JSON object payload; `-` reads stdin.
@@ -461,7 +478,7 @@ pub(crate) enum BenchCmd {
 #[derive(Debug, Args)]
 pub(crate) struct StateBenchArgs {
     #[command(flatten)]
-    pub(crate) broker: BrokerArgs,
+    pub(crate) client: ClientArgs,
     /// Sequential gets to time (each beside a bare broker echo).
     #[arg(long, default_value_t = 2000)]
     pub(crate) gets: usize,
@@ -493,7 +510,7 @@ pub(crate) struct StateBenchArgs {
 #[derive(Debug, Args)]
 pub(crate) struct RttArgs {
     #[command(flatten)]
-    pub(crate) broker: BrokerArgs,
+    pub(crate) client: ClientArgs,
     /// Round trips to measure (each of the two kinds).
     #[arg(short = 'n', long, default_value_t = 2000)]
     pub(crate) count: usize,

@@ -118,13 +118,10 @@ pub(crate) fn local_account(broker: &BrokerArgs, data_dir: &Path, account: &str)
     broker
 }
 
-/// `broker` with the local `cli` account filled in when no credentials were given and the
-/// data directory (`MODT_DATA_DIR`, default `./modt-data`) has them; and the client id prefix
-/// that account needs.
-pub(crate) fn for_cli(broker: &BrokerArgs, prefix: &str) -> (BrokerArgs, String) {
-    let data_dir = std::env::var_os("MODT_DATA_DIR")
-        .map_or_else(|| PathBuf::from("./modt-data"), PathBuf::from);
-    let broker = local_account(broker, &data_dir, CLI_ACCOUNT);
+/// `broker` with the local `cli` account filled in when no credentials were given and
+/// `data_dir` has them; and the client id prefix that account needs.
+pub(crate) fn for_cli(broker: &BrokerArgs, data_dir: &Path, prefix: &str) -> (BrokerArgs, String) {
+    let broker = local_account(broker, data_dir, CLI_ACCOUNT);
     // The embedded broker accepts only client ids that start with the account's name.
     let prefix = match &broker.username {
         Some(user) => format!("{user}-{prefix}"),

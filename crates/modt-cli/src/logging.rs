@@ -18,8 +18,13 @@ pub(crate) fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
     }
     let env_filter = EnvFilter::try_new(&directives)
         .map_err(|e| anyhow::anyhow!("invalid --log / MODT_LOG filter {filter:?}: {e}"))?;
+    // Colours only for a person at a terminal (and not when NO_COLOR is set): a log file or a
+    // container's log collector gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(env_filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     let result = match format {
         LogFormat::Text => builder.try_init(),

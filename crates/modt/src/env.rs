@@ -9,36 +9,46 @@ use crate::{ClientConfig, Error, MqttVersion, TlsConfig};
 #[derive(Debug, Clone, clap::Args)]
 pub struct BrokerArgs {
     /// Broker host.
-    #[arg(long = "broker-host", env = "MODT_BROKER_HOST", default_value = crate::client::config::DEFAULT_BROKER_HOST)]
+    #[arg(global = true, long = "broker-host", env = "MODT_BROKER_HOST", default_value = crate::client::config::DEFAULT_BROKER_HOST)]
     pub host: String,
     /// Broker port.
-    #[arg(long = "broker-port", env = "MODT_BROKER_PORT", default_value_t = crate::client::config::DEFAULT_BROKER_PORT)]
+    #[arg(global = true, long = "broker-port", env = "MODT_BROKER_PORT", default_value_t = crate::client::config::DEFAULT_BROKER_PORT)]
     pub port: u16,
     /// Broker username.
-    #[arg(long = "broker-username", env = "MODT_BROKER_USERNAME")]
+    #[arg(global = true, long = "broker-username", env = "MODT_BROKER_USERNAME")]
     pub username: Option<String>,
     /// Broker password (prefer --broker-password-file; never put it in a URL).
     #[arg(
+        global = true,
         long = "broker-password",
         env = "MODT_BROKER_PASSWORD",
         hide_env_values = true
     )]
     pub password: Option<String>,
     /// File holding the broker password (first line).
-    #[arg(long = "broker-password-file", env = "MODT_BROKER_PASSWORD_FILE")]
+    #[arg(
+        global = true,
+        long = "broker-password-file",
+        env = "MODT_BROKER_PASSWORD_FILE"
+    )]
     pub password_file: Option<PathBuf>,
     /// Connect with TLS.
-    #[arg(long = "broker-tls", env = "MODT_BROKER_TLS")]
+    #[arg(global = true, long = "broker-tls", env = "MODT_BROKER_TLS")]
     pub tls: bool,
     /// PEM file of CA certificates for TLS (default: the system's).
-    #[arg(long = "broker-ca-file", env = "MODT_BROKER_CA_FILE")]
+    #[arg(global = true, long = "broker-ca-file", env = "MODT_BROKER_CA_FILE")]
     pub ca_file: Option<PathBuf>,
     /// MQTT protocol version: 5 or 3.1.1.
-    #[arg(long = "mqtt-version", env = "MODT_MQTT_VERSION", default_value = "5")]
+    #[arg(
+        global = true,
+        long = "mqtt-version",
+        env = "MODT_MQTT_VERSION",
+        default_value = "5"
+    )]
     pub mqtt_version: MqttVersion,
     /// Bytes of received messages held (queued or being handled) before reading from the
     /// broker pauses (`ClientConfig::max_held_bytes`).
-    #[arg(long = "max-held-bytes", env = "MODT_MAX_HELD_BYTES", default_value_t = crate::client::held::DEFAULT_MAX_HELD_BYTES)]
+    #[arg(global = true, long = "max-held-bytes", env = "MODT_MAX_HELD_BYTES", default_value_t = crate::client::held::DEFAULT_MAX_HELD_BYTES)]
     pub max_held_bytes: usize,
 }
 

@@ -9,7 +9,7 @@ use super::state::parse_value;
 use crate::cli::{HubCmd, HubOp};
 
 pub(crate) async fn run(cmd: HubCmd) -> anyhow::Result<()> {
-    let client = connect_requester(&cmd.broker, "modt-hub").await?;
+    let client = connect_requester(&cmd.client, "modt-hub").await?;
     let answer = async {
         let hub = HubClient::new(&client, &cmd.as_unit)
             .await?

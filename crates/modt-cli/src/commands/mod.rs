@@ -12,20 +12,78 @@ pub(crate) mod unit;
 pub(crate) mod up;
 pub(crate) mod users;
 
-use modt::env::BrokerArgs;
 use modt::Client;
+
+use crate::cli::ClientArgs;
 
 /// Connects a short-lived command-line client: with the given credentials, else with the
 /// local `cli` account from the data directory if there is one, else anonymously.
-pub(crate) async fn connect(broker: &BrokerArgs, prefix: &str) -> anyhow::Result<Client> {
-    Ok(Client::connect(client_config(broker, prefix)?).await?)
+pub(crate) async fn connect(args: &ClientArgs, prefix: &str) -> anyhow::Result<Client> {
+    let config = client_config(args, prefix)?;
+    let account = config.credentials.as_ref().map(|c| c.username.clone());
+    Client::connect(config)
+        .await
+        .map_err(|e| explain(e, args, account.as_deref()))
+}
+
+/// Subscribes `client` to every filter into `inbox`; a refusal says which account and where
+/// its rules are.
+pub(crate) async fn subscribe_all(
+    client: &Client,
+    filters: &[modt::TopicFilter],
+    qos: modt::QoS,
+    inbox: &modt::Inbox,
+) -> anyhow::Result<()> {
+    for f in filters {
+        if let Err(e) = client.subscribe_into(f, qos, inbox).await {
+            let refused = matches!(e, modt::Error::SubscribeRefused { .. });
+            let who = match client.account() {
+                Some(a) => format!("account {a:?}"),
+                None => "anonymous clients".to_string(),
+            };
+            let hint = format!(
+                "{who} may not subscribe to {f}: the broker policy's subscribe rules for it \
+                 ([accounts.NAME] and [common] in config/broker-policy.toml, or --broker-policy) \
+                 do not cover this filter"
+            );
+            return Err(if refused {
+                anyhow::Error::new(e).context(hint)
+            } else {
+                e.into()
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A connection failure with what to do about it.
+fn explain(e: modt::Error, args: &ClientArgs, account: Option<&str>) -> anyhow::Error {
+    let hint = match (&e, account) {
+        (modt::Error::Connect { .. }, _) => "no MQTT broker is reachable; start the whole system \
+             with `modt up`, or point --broker-host/--broker-port (MODT_BROKER_HOST/MODT_BROKER_PORT) \
+             at a running broker"
+            .to_string(),
+        (modt::Error::Refused { .. }, None) => format!(
+            "the broker wants credentials, and none were given or found at {} (give --data-dir / \
+             MODT_DATA_DIR where `modt up` keeps its data, or --broker-username with \
+             --broker-password-file)",
+            crate::credentials::password_path(&args.data_dir, crate::credentials::CLI_ACCOUNT)
+                .display()
+        ),
+        (modt::Error::Refused { .. }, Some(account)) => format!(
+            "the broker refused account {account:?}: check its password (a `modt up` data \
+             directory keeps it in credentials/{account}.password)"
+        ),
+        _ => return e.into(),
+    };
+    anyhow::Error::new(e).context(hint)
 }
 
 /// [`connect`] for a command that sends requests: they fail as soon as every unit serving
 /// their topic goes offline ([`Client::fail_fast_with`]) rather than at their timeout. The
 /// presence watch ends with the process.
-pub(crate) async fn connect_requester(broker: &BrokerArgs, prefix: &str) -> anyhow::Result<Client> {
-    let client = connect(broker, prefix).await?;
+pub(crate) async fn connect_requester(args: &ClientArgs, prefix: &str) -> anyhow::Result<Client> {
+    let client = connect(args, prefix).await?;
     let presence =
         modt::Directory::watch(&client, tokio_util::sync::CancellationToken::new()).await?;
     client.fail_fast_with(presence);
@@ -33,12 +91,12 @@ pub(crate) async fn connect_requester(broker: &BrokerArgs, prefix: &str) -> anyh
 }
 
 /// The config [`connect`] uses: the CLI's credentials, a unique client id from `prefix`.
-pub(crate) fn client_config(
-    broker: &BrokerArgs,
-    prefix: &str,
-) -> anyhow::Result<modt::ClientConfig> {
-    let (broker, prefix) = crate::credentials::for_cli(broker, prefix);
-    Ok(broker.client_config(modt::ClientConfig::unique_client_id(&prefix))?)
+pub(crate) fn client_config(args: &ClientArgs, prefix: &str) -> anyhow::Result<modt::ClientConfig> {
+    let (broker, prefix) = crate::credentials::for_cli(&args.broker, &args.data_dir, prefix);
+    let mut config = broker.client_config(modt::ClientConfig::unique_client_id(&prefix))?;
+    // A command fails at once when no broker listens, rather than waiting for one.
+    config.wait_for_broker = false;
+    Ok(config)
 }
 
 /// Creates the data directory, owner-only: it holds password hashes, users' data and the

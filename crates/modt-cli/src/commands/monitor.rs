@@ -19,12 +19,10 @@ pub(crate) async fn run(args: MonitorArgs, shutdown: CancellationToken) -> anyho
         .map(|f| TopicFilter::new(f.as_str()).with_context(|| format!("bad topic filter {f:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let color = Palette::new(use_color(args.no_color));
-    let client = connect(&args.broker, "modt-monitor").await?;
+    let client = connect(&args.client, "modt-monitor").await?;
     let (inbox, mut rx) = client.inbox();
-    for f in &filters {
-        // QoS 2, so each message shows the QoS its publisher used.
-        client.subscribe_into(f, QoS::ExactlyOnce, &inbox).await?;
-    }
+    // QoS 2, so each message shows the QoS its publisher used.
+    super::subscribe_all(&client, &filters, QoS::ExactlyOnce, &inbox).await?;
     drop(inbox);
     let mut stdout = std::io::stdout();
     let _ = writeln!(

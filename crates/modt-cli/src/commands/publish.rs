@@ -15,7 +15,7 @@ pub(crate) async fn run(args: PubArgs) -> anyhow::Result<()> {
         Some(p) => read_payload(p)?,
         None => String::new(),
     };
-    let client = connect(&args.broker, "modt-pub").await?;
+    let client = connect(&args.client, "modt-pub").await?;
     client
         .publish(
             Outgoing::new(topic, payload.into_bytes())

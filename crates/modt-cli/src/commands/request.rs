@@ -12,7 +12,7 @@ pub(crate) async fn run(args: ReqArgs) -> anyhow::Result<()> {
     let text = read_payload(&args.payload)?;
     let payload: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("the payload is not JSON: {text}"))?;
-    let client = connect_requester(&args.broker, "modt-req").await?;
+    let client = connect_requester(&args.client, "modt-req").await?;
     let result = client.request(&topic, &payload, Some(args.timeout)).await;
     client.shutdown().await;
     let reply = result?;

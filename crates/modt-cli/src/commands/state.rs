@@ -15,7 +15,7 @@ pub(crate) fn parse_value(text: &str, force_string: bool) -> Value {
 }
 
 pub(crate) async fn run(cmd: StateCmd) -> anyhow::Result<()> {
-    let client = connect_requester(&cmd.broker, "modt-state").await?;
+    let client = connect_requester(&cmd.client, "modt-state").await?;
     let t = Some(cmd.timeout);
     let result: anyhow::Result<Value> = async {
         Ok(match cmd.op {

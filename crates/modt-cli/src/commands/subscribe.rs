@@ -15,11 +15,9 @@ pub(crate) async fn run(args: SubArgs, shutdown: CancellationToken) -> anyhow::R
         .iter()
         .map(|f| TopicFilter::new(f.as_str()).with_context(|| format!("bad topic filter {f:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let client = connect(&args.broker, "modt-sub").await?;
+    let client = connect(&args.client, "modt-sub").await?;
     let (inbox, mut rx) = client.inbox();
-    for f in &filters {
-        client.subscribe_into(f, QoS::AtLeastOnce, &inbox).await?;
-    }
+    super::subscribe_all(&client, &filters, QoS::AtLeastOnce, &inbox).await?;
     drop(inbox);
     let deadline = args.timeout.map(|t| tokio::time::Instant::now() + t);
     let mut seen = 0u64;

@@ -44,7 +44,7 @@ const WARN_EVERY: Duration = Duration::from_secs(10);
 #[non_exhaustive]
 pub enum BindError {
     /// The address does not parse or resolve.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Io {
         /// What was asked for.
         addr: String,

@@ -127,6 +127,11 @@ pub struct ClientConfig {
     /// handlers) before the client stops reading from the broker until half of them are
     /// done (see `client::held`). Bounds a unit's memory under any burst.
     pub max_held_bytes: usize,
+    /// Whether the first connection keeps trying, until `connect_timeout`, while nothing
+    /// listens at the address (default on: a unit started beside its broker waits for it).
+    /// Off, [`Client::connect`](crate::Client::connect) fails at once with the address, as a
+    /// command-line tool should.
+    pub wait_for_broker: bool,
     /// The last will, if any.
     pub last_will: Option<LastWill>,
     /// Acknowledge received data at once (`TCP_QUICKACK`, Linux; default on). A broker
@@ -155,6 +160,7 @@ impl ClientConfig {
             max_inflight: DEFAULT_MAX_INFLIGHT,
             subscription_capacity: 1024,
             max_held_bytes: super::held::DEFAULT_MAX_HELD_BYTES,
+            wait_for_broker: true,
             last_will: None,
             tcp_quickack: true,
         }

@@ -67,6 +67,8 @@ pub(crate) struct Task {
     pub(crate) backoff: Backoff,
     pub(crate) addr: String,
     pub(crate) first: Option<oneshot::Sender<Result<(), Error>>>,
+    /// Whether the first connection keeps trying while nothing listens at the address.
+    pub(crate) wait_for_broker: bool,
     pub(crate) cancel: CancellationToken,
 }
 
@@ -79,6 +81,7 @@ impl Task {
             backoff,
             addr,
             mut first,
+            wait_for_broker,
             cancel,
         } = self;
         // rumqttc's poll must never be dropped half-way: it may have taken a request or an
@@ -155,10 +158,21 @@ impl Task {
                         (PollError::Refused(reason), false) => {
                             warn!(broker = %addr, %reason, "the broker refused the reconnection")
                         }
-                        (PollError::Lost(reason), _) if was_connected => {
+                        (PollError::Unreachable(reason), true) if !wait_for_broker => {
+                            if let Some(first) = first.take() {
+                                let _ = first.send(Err(Error::Connect {
+                                    addr: addr.clone(),
+                                    reason: format!("{reason}: no MQTT broker listens there"),
+                                }));
+                            }
+                            break;
+                        }
+                        (PollError::Unreachable(reason) | PollError::Lost(reason), _)
+                            if was_connected =>
+                        {
                             warn!(broker = %addr, %reason, "lost the MQTT connection; reconnecting")
                         }
-                        (PollError::Lost(reason), _) => {
+                        (PollError::Unreachable(reason) | PollError::Lost(reason), _) => {
                             debug!(broker = %addr, %reason, "MQTT connection attempt failed")
                         }
                     }

@@ -66,6 +66,7 @@ struct Inner {
     sender: transport::Sender,
     shared: Arc<Shared>,
     client_id: String,
+    account: Option<String>,
     reply_root: Topic,
     version: MqttVersion,
     request_timeout: Duration,
@@ -152,6 +153,7 @@ impl Client {
             },
             addr: addr.clone(),
             first: Some(first_tx),
+            wait_for_broker: config.wait_for_broker,
             cancel: cancel.clone(),
         };
         let handle = tokio::spawn(task.run());
@@ -160,6 +162,7 @@ impl Client {
                 sender,
                 shared,
                 client_id: config.client_id.clone(),
+                account: account.map(str::to_owned),
                 reply_root,
                 version: config.version,
                 request_timeout: config.request_timeout,
@@ -189,6 +192,11 @@ impl Client {
     /// This client's MQTT client id.
     pub fn client_id(&self) -> &str {
         &self.inner.client_id
+    }
+
+    /// The broker account (username) this client logs in with, if any.
+    pub fn account(&self) -> Option<&str> {
+        self.inner.account.as_deref()
     }
 
     /// The protocol version spoken.

@@ -35,8 +35,19 @@ pub(crate) enum Event {
 pub(crate) enum PollError {
     /// The broker said no at CONNECT (credentials, authorization).
     Refused(String),
+    /// Nothing listens at the address (connection refused). Worth retrying for a unit whose
+    /// broker is starting; a command-line tool says so at once.
+    Unreachable(String),
     /// Anything else: I/O, timeouts, protocol errors. Worth retrying.
     Lost(String),
+}
+
+fn io_error(e: &std::io::Error) -> PollError {
+    if e.kind() == std::io::ErrorKind::ConnectionRefused {
+        PollError::Unreachable(e.to_string())
+    } else {
+        PollError::Lost(e.to_string())
+    }
 }
 
 /// The handle side: sends requests to the event loop.
@@ -266,6 +277,7 @@ impl Poller {
                 Err(rumqttc::ConnectionError::ConnectionRefused(code)) => {
                     Err(PollError::Refused(format!("{code:?}")))
                 }
+                Err(rumqttc::ConnectionError::Io(e)) => Err(io_error(&e)),
                 Err(e) => Err(PollError::Lost(e.to_string())),
             },
             Poller::V5(el) => match el.poll().await {
@@ -274,6 +286,7 @@ impl Poller {
                 Err(rumqttc::v5::ConnectionError::ConnectionRefused(code)) => {
                     Err(PollError::Refused(format!("{code:?}")))
                 }
+                Err(rumqttc::v5::ConnectionError::Io(e)) => Err(io_error(&e)),
                 Err(e) => Err(PollError::Lost(e.to_string())),
             },
         }

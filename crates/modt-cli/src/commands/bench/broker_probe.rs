@@ -7,8 +7,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::cli::ClientArgs;
 use anyhow::Context as _;
-use modt::env::BrokerArgs;
 use modt::{QoS, TopicFilter};
 
 use super::stats::ms;
@@ -20,7 +20,7 @@ const PROBE_ROUNDS: usize = 15;
 
 /// Prints what is known about the broker behind `broker`.
 pub(super) async fn report(
-    broker: &BrokerArgs,
+    broker: &ClientArgs,
     embedded: bool,
     config: Option<&Path>,
 ) -> anyhow::Result<()> {
@@ -38,7 +38,7 @@ pub(super) async fn report(
 }
 
 /// The broker's own word on what it is, from the retained `$SYS/broker/version`.
-async fn version(broker: &BrokerArgs) -> anyhow::Result<String> {
+async fn version(broker: &ClientArgs) -> anyhow::Result<String> {
     let client = crate::commands::connect(broker, "modt-bench-probe").await?;
     let filter = TopicFilter::new("$SYS/broker/version")?;
     let answer = match client.subscribe(&filter, QoS::AtMostOnce).await {
@@ -57,7 +57,7 @@ async fn version(broker: &BrokerArgs) -> anyhow::Result<String> {
 /// When the broker runs Nagle, the answer waits behind the PUBACK of the request for that
 /// delayed ACK. (A one-trip echo does not show it: the PUBACK and the delivery leave the
 /// broker together.)
-async fn nagle_probe(broker: &BrokerArgs) -> anyhow::Result<String> {
+async fn nagle_probe(broker: &ClientArgs) -> anyhow::Result<String> {
     let client = super::delayed_ack_client(broker, "modt-bench-nagle").await?;
     let mut relay = super::BareRelay::start(&client, broker).await?;
     let mut times = Vec::with_capacity(PROBE_ROUNDS);

@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use modt::env::BrokerArgs;
+
+use crate::cli::ClientArgs;
 use modt::protocol::topics;
 use modt::{Client, Outgoing, QoS, Subscription, Topic};
 use modt_broker::{BrokerConfig, EmbeddedBroker, OpenPolicy};
@@ -54,7 +56,7 @@ pub(super) async fn stop_broker(broker: Option<EmbeddedBroker>) -> anyhow::Resul
 /// A client that acknowledges the kernel's usual (delayed) way, as paho's clients do: what
 /// the Nagle probe and `bench state --paho-style` measure with.
 pub(super) async fn delayed_ack_client(
-    broker: &BrokerArgs,
+    broker: &ClientArgs,
     prefix: &str,
 ) -> anyhow::Result<Client> {
     let mut cfg = crate::commands::client_config(broker, prefix)?;
@@ -120,7 +122,7 @@ pub(super) struct BareRelay {
 }
 
 impl BareRelay {
-    pub(super) async fn start(client: &Client, broker: &BrokerArgs) -> anyhow::Result<BareRelay> {
+    pub(super) async fn start(client: &Client, broker: &ClientArgs) -> anyhow::Result<BareRelay> {
         let relay = crate::commands::connect(broker, "modt-bench-relay").await?;
         let to_relay = topics::bench_bare(relay.client_id())?;
         let mut requests = relay

@@ -19,12 +19,12 @@ use super::stats::{ratio_row, row, stats_row, Stats};
 use crate::cli::RttArgs;
 
 pub(crate) async fn rtt(mut args: RttArgs) -> anyhow::Result<()> {
-    let broker = super::embedded_broker(args.embedded, &mut args.broker)?;
+    let broker = super::embedded_broker(args.embedded, &mut args.client.broker)?;
     let echo_stop = CancellationToken::new();
     let echo = if args.external_echo {
         None
     } else {
-        let mut cfg = args.broker.client_config("unused")?;
+        let mut cfg = args.client.broker.client_config("unused")?;
         cfg.tcp_quickack = !args.no_quickack;
         let unit = modt_echo::unit().unit_id(format!("echo-bench-{}", super::run_id()));
         let token = echo_stop.clone();
@@ -40,14 +40,14 @@ pub(crate) async fn rtt(mut args: RttArgs) -> anyhow::Result<()> {
 }
 
 async fn measure(args: &RttArgs) -> anyhow::Result<()> {
-    super::broker_probe::report(&args.broker, args.embedded, args.broker_config.as_deref()).await?;
+    super::broker_probe::report(&args.client, args.embedded, args.broker_config.as_deref()).await?;
     let client = match args.no_quickack {
-        true => super::delayed_ack_client(&args.broker, "modt-bench").await?,
-        false => crate::commands::connect(&args.broker, "modt-bench").await?,
+        true => super::delayed_ack_client(&args.client, "modt-bench").await?,
+        false => crate::commands::connect(&args.client, "modt-bench").await?,
     };
     wait_for_echo(&client).await?;
     let mut bare_echo = super::BareEcho::new(&client).await?;
-    let mut bare_relay = super::BareRelay::start(&client, &args.broker).await?;
+    let mut bare_relay = super::BareRelay::start(&client, &args.client).await?;
     let filler = "x".repeat(args.size);
     let (mut bare, mut relay, mut rr) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..(args.warmup + args.count) {
@@ -85,9 +85,9 @@ fn print_figures(
     let (b, l, r) = (Stats::of(bare), Stats::of(relay), Stats::of(rr));
     println!(
         "broker {}:{}  MQTT {:?}  QoS 1  payload ~{} B  n = {} (+{} warm-up){}",
-        args.broker.host,
-        args.broker.port,
-        args.broker.mqtt_version,
+        args.client.broker.host,
+        args.client.broker.port,
+        args.client.broker.mqtt_version,
         args.size + 24,
         args.count,
         args.warmup,

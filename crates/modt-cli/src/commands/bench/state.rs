@@ -35,7 +35,7 @@ fn set_key(i: usize, m: usize) -> String {
 }
 
 pub(crate) async fn state(mut args: StateBenchArgs) -> anyhow::Result<()> {
-    let broker = super::embedded_broker(args.embedded, &mut args.broker)?;
+    let broker = super::embedded_broker(args.embedded, &mut args.client.broker)?;
     let dir = tempfile::tempdir().context("cannot make a temporary directory for the database")?;
     let stop = CancellationToken::new();
     let mut running = None;
@@ -50,7 +50,7 @@ pub(crate) async fn state(mut args: StateBenchArgs) -> anyhow::Result<()> {
         };
         let unit = modt_state::unit(std::sync::Arc::new(store.clone()), config)
             .unit_id(format!("state-bench-{}", super::run_id()));
-        let cfg = args.broker.client_config("unused")?;
+        let cfg = args.client.broker.client_config("unused")?;
         let token = stop.clone();
         running = Some((
             store,
@@ -110,13 +110,13 @@ impl LegacyGets {
 }
 
 async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
-    super::broker_probe::report(&args.broker, args.embedded, None).await?;
-    let client = crate::commands::connect_requester(&args.broker, "modt-bench-state").await?;
+    super::broker_probe::report(&args.client, args.embedded, None).await?;
+    let client = crate::commands::connect_requester(&args.client, "modt-bench-state").await?;
     let user = format!("bench-{}", super::run_id());
     // The client whose gets are timed: this one, or one made as paho makes them.
     let (get_client, qos) = match args.paho_style {
         true => (
-            super::delayed_ack_client(&args.broker, "modt-bench-paho").await?,
+            super::delayed_ack_client(&args.client, "modt-bench-paho").await?,
             QoS::AtMostOnce,
         ),
         false => (client.clone(), QoS::AtLeastOnce),
@@ -150,16 +150,16 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
         if Instant::now() > deadline {
             bail!(
                 "no state unit answered on {}:{} within 15 s",
-                args.broker.host,
-                args.broker.port
+                args.client.broker.host,
+                args.client.broker.port
             );
         }
     }
     println!(
         "broker {}:{}  MQTT {:?}  state unit: {}",
-        args.broker.host,
-        args.broker.port,
-        args.broker.mqtt_version,
+        args.client.broker.host,
+        args.client.broker.port,
+        args.client.broker.mqtt_version,
         if args.external_state {
             "external"
         } else {
@@ -169,7 +169,7 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
 
     // 1. Get round trips beside the bare echo (one trip) and the bare relay (two trips).
     let mut bare_echo = super::BareEcho::new(&client).await?;
-    let mut bare_relay = super::BareRelay::start(&client, &args.broker).await?;
+    let mut bare_relay = super::BareRelay::start(&client, &args.client).await?;
     let (mut bare, mut relay, mut get) = (Vec::new(), Vec::new(), Vec::new());
     let warmup = (args.gets / 10).max(10);
     let probe = serde_json::to_vec(&StateGet::new(&user, "k0"))?;
