@@ -64,6 +64,9 @@ await run(async () => {
     await page.getByTestId("filter-error").waitFor();
     await page.getByTestId("filter").fill("modt/e2e/#");
     await page.getByTestId("apply").click();
+    // The good filter's history replaces the page (and hides the error): wait for it before
+    // pausing, or it could land in the paused queue and be counted as new.
+    await page.getByTestId("filter-error").waitFor({ state: "hidden", timeout: 5000 });
 
     // Pause: new messages wait; resume shows them.
     await page.getByTestId("pause").click();
