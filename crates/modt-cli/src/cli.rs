@@ -121,6 +121,35 @@ pub(crate) enum UsersOp {
         #[arg(long)]
         jsonl: bool,
     },
+    /// Delete an account; its sessions end.
+    Delete {
+        /// The user name.
+        name: String,
+    },
+    /// Set a new password (as for `add`); the account's sessions end.
+    Passwd {
+        /// The user name.
+        name: String,
+        /// Read the password from this file (first line).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// Grant or revoke administrator rights.
+    Role {
+        /// The user name.
+        name: String,
+        /// `admin` or `user`.
+        role: RoleArg,
+    },
+}
+
+/// A role on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum RoleArg {
+    /// Administrator: may open the monitor.
+    Admin,
+    /// Ordinary user.
+    User,
 }
 
 #[derive(Debug, Args)]

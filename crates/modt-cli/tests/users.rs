@@ -103,3 +103,71 @@ fn the_data_directory_and_database_are_owner_only() {
         }
     }
 }
+
+#[test]
+fn accounts_are_managed_from_the_command_line_with_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("modt_identify.db");
+    let text = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+
+    // Listing a directory without data creates nothing.
+    let out = users(dir.path(), &["list"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("no accounts"), "{}", text(&out));
+    assert!(!db.exists(), "list created the database");
+
+    // No password and no terminal: said so, not "too short".
+    let out = users(dir.path(), &["add", "bob"], None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("stdin is not a terminal"),
+        "{}",
+        text(&out)
+    );
+
+    assert!(users(dir.path(), &["add", "bob"], Some("first password"))
+        .status
+        .success());
+    let out = users(
+        dir.path(),
+        &["add", "bob", "--admin"],
+        Some("first password"),
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("modt users role bob"), "{}", text(&out));
+
+    let out = users(dir.path(), &["role", "bob", "admin"], None);
+    assert!(
+        text(&out).contains("bob is now admin (was user)"),
+        "{}",
+        text(&out)
+    );
+    let list = text(&users(dir.path(), &["list", "--jsonl"], None));
+    assert!(list.contains(r#""role":"admin""#), "{list}");
+
+    let out = users(dir.path(), &["passwd", "bob"], Some("second password"));
+    assert!(
+        text(&out).contains("changed the password of bob"),
+        "{}",
+        text(&out)
+    );
+    let out = users(dir.path(), &["passwd", "bob"], Some("short"));
+    assert!(!out.status.success(), "the password rules hold");
+
+    let out = users(dir.path(), &["delete", "bob"], None);
+    assert!(text(&out).contains("deleted bob"), "{}", text(&out));
+    assert!(!text(&users(dir.path(), &["list"], None)).contains("bob"));
+    let out = users(dir.path(), &["delete", "bob"], None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("there is no user \"bob\""),
+        "{}",
+        text(&out)
+    );
+}

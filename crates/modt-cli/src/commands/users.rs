@@ -1,21 +1,26 @@
-//! `modt users add|list`: the identify unit's accounts, straight from its database.
+//! `modt users add|list|delete|passwd|role`: the identify unit's accounts, straight from its
+//! database.
 //!
 //! Works on the SQLite file in the data directory (the unit may be running: SQLite's WAL
 //! lets both use it). Passwords never come from the command line, where `ps` and shell
 //! history would keep them.
 
 use std::io::IsTerminal as _;
+use std::path::Path;
 
 use anyhow::{bail, Context as _};
 use modt_identify::accounts::{check_password, check_username};
 use modt_identify::store::IdentityStore as _;
-use modt_identify::{Role, SqliteIdentityStore, StoreError};
+use modt_identify::{Role, SqliteIdentityStore, StoreError, UserChange};
 
-use crate::cli::{UsersCmd, UsersOp};
+use crate::cli::{RoleArg, UsersCmd, UsersOp};
 
 pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
-    super::private_data_dir(&cmd.data_dir)?;
     let path = cmd.data_dir.join(modt_identify::unit::DB_FILE);
+    if let UsersOp::List { jsonl } = cmd.op {
+        return list(&path, jsonl).await;
+    }
+    super::private_data_dir(&cmd.data_dir)?;
     let store = SqliteIdentityStore::open(&path)?;
     match cmd.op {
         UsersOp::Add {
@@ -24,9 +29,7 @@ pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
             password_file,
         } => {
             check_username(&name).with_context(|| format!("user name {name:?}"))?;
-            let password = read_password(password_file.as_deref())?;
-            check_password(&password).context("password")?;
-            let hash = modt_identify::password::hash(password).await?;
+            let hash = new_password_hash(password_file.as_deref()).await?;
             let role = if admin { Role::Admin } else { Role::User };
             match store.create_user(&name, &hash, role).await {
                 Ok(user) => println!(
@@ -35,35 +38,98 @@ pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
                     role.as_str(),
                     user.user_id
                 ),
-                Err(StoreError::UsernameTaken(n)) => bail!("the user name {n:?} is taken"),
+                Err(StoreError::UsernameTaken(n)) => bail!(
+                    "the user name {n:?} is taken (to change that account: `modt users role {n} \\
+                     admin|user`, `modt users passwd {n}`)"
+                ),
                 Err(e) => return Err(e.into()),
             }
         }
-        UsersOp::List { jsonl } => {
-            let users = store.users().await?;
-            if jsonl {
-                for u in &users {
-                    println!("{}", serde_json::to_string(u)?);
-                }
-            } else {
-                println!("{:<32} {:<6} {:<36}", "USER NAME", "ROLE", "USER ID");
-                for u in &users {
-                    println!(
-                        "{:<32} {:<6} {:<36}",
-                        u.username,
-                        u.role.as_str(),
-                        u.user_id
-                    );
-                }
-            }
+        UsersOp::Delete { name } => {
+            let user = change(&store, &name, UserChange::Delete).await?;
+            println!(
+                "deleted {} (id {}); their sessions ended",
+                user.username, user.user_id
+            );
         }
+        UsersOp::Passwd {
+            name,
+            password_file,
+        } => {
+            let hash = new_password_hash(password_file.as_deref()).await?;
+            let user = change(&store, &name, UserChange::Password(hash)).await?;
+            println!(
+                "changed the password of {}; their sessions ended",
+                user.username
+            );
+        }
+        UsersOp::Role { name, role } => {
+            let role = match role {
+                RoleArg::Admin => Role::Admin,
+                RoleArg::User => Role::User,
+            };
+            let user = change(&store, &name, UserChange::Role(role)).await?;
+            println!(
+                "{} is now {} (was {})",
+                user.username,
+                role.as_str(),
+                user.role.as_str()
+            );
+        }
+        UsersOp::List { .. } => {}
     }
     Ok(())
 }
 
+/// Lists the accounts without creating anything: a data directory without a database has none.
+async fn list(path: &Path, jsonl: bool) -> anyhow::Result<()> {
+    if !path.exists() {
+        eprintln!(
+            "no accounts: {} does not exist yet (`modt up` or `modt users add NAME` creates it)",
+            path.display()
+        );
+        return Ok(());
+    }
+    let users = SqliteIdentityStore::open(path)?.users().await?;
+    if jsonl {
+        for u in &users {
+            println!("{}", serde_json::to_string(u)?);
+        }
+        return Ok(());
+    }
+    println!("{:<32} {:<6} {:<36}", "USER NAME", "ROLE", "USER ID");
+    for u in &users {
+        println!(
+            "{:<32} {:<6} {:<36}",
+            u.username,
+            u.role.as_str(),
+            u.user_id
+        );
+    }
+    Ok(())
+}
+
+async fn change(
+    store: &SqliteIdentityStore,
+    name: &str,
+    change: UserChange,
+) -> anyhow::Result<modt_identify::User> {
+    match store.change_user(name, change).await? {
+        Some(user) => Ok(user),
+        None => bail!("there is no user {name:?} (see `modt users list`)"),
+    }
+}
+
+/// Reads a new password (see [`read_password`]), checks it and hashes it.
+async fn new_password_hash(file: Option<&Path>) -> anyhow::Result<String> {
+    let password = read_password(file)?;
+    check_password(&password).context("password")?;
+    Ok(modt_identify::password::hash(password).await?)
+}
+
 /// From the file, else `MODT_USER_PASSWORD`, else the terminal (twice, not echoed), else
 /// one line of stdin.
-fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
+fn read_password(file: Option<&Path>) -> anyhow::Result<String> {
     if let Some(path) = file {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the password file {}", path.display()))?;
@@ -84,5 +150,12 @@ fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
     std::io::stdin()
         .read_line(&mut line)
         .context("cannot read the password from stdin")?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        bail!(
+            "no password: stdin is not a terminal and gave no line (use --password-file FILE, \\
+             MODT_USER_PASSWORD, or run it in a terminal to be asked)"
+        );
+    }
+    Ok(password)
 }

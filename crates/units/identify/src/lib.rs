@@ -28,5 +28,5 @@ pub mod web;
 
 pub use accounts::Role;
 pub use config::IdentifyConfig;
-pub use store::{IdentityStore, SqliteIdentityStore, StoreError, User};
+pub use store::{IdentityStore, SqliteIdentityStore, StoreError, User, UserChange};
 pub use unit::{unit, NAME};

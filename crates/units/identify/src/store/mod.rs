@@ -51,6 +51,18 @@ pub struct NewSession {
     pub expires_at: i64,
 }
 
+/// A change to an existing account ([`IdentityStore::change_user`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UserChange {
+    /// Delete the account and its sessions.
+    Delete,
+    /// Set a new password hash; the account's sessions end (log in again).
+    Password(String),
+    /// Grant or revoke administrator rights; live sessions see the new role at once.
+    Role(Role),
+}
+
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -102,6 +114,14 @@ pub trait IdentityStore: Send + Sync + std::fmt::Debug + 'static {
 
     /// Every account, by name.
     async fn users(&self) -> Result<Vec<User>, StoreError>;
+
+    /// Changes the account named `username` (any case); `None` if there is none. Returns the
+    /// account as it was before the change.
+    async fn change_user(
+        &self,
+        username: &str,
+        change: UserChange,
+    ) -> Result<Option<User>, StoreError>;
 
     /// Stores a new session.
     async fn create_session(&self, session: NewSession) -> Result<(), StoreError>;

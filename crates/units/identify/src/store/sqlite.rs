@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 
-use super::{Credentials, IdentityStore, NewSession, StoreError, User};
+use super::{Credentials, IdentityStore, NewSession, StoreError, User, UserChange};
 use crate::accounts::Role;
 use crate::sessions::SessionKey;
 
@@ -165,6 +165,50 @@ impl IdentityStore for SqliteIdentityStore {
         .await
     }
 
+    async fn change_user(
+        &self,
+        username: &str,
+        change: UserChange,
+    ) -> Result<Option<User>, StoreError> {
+        let name = username.to_string();
+        self.call(move |c| {
+            let tx = c.transaction().map_err(db("changing a user"))?;
+            let user = tx
+                .query_row(
+                    "SELECT user_id, username, role, created_at FROM users WHERE username = ?1",
+                    params![name],
+                    user_from_row,
+                )
+                .optional()
+                .map_err(db("reading a user"))?;
+            let Some(user) = user else {
+                return Ok(None);
+            };
+            let id = &user.user_id;
+            let done = match &change {
+                UserChange::Delete => tx
+                    .execute("DELETE FROM sessions WHERE user_id = ?1", params![id])
+                    .and_then(|_| tx.execute("DELETE FROM users WHERE user_id = ?1", params![id])),
+                UserChange::Password(hash) => tx
+                    .execute(
+                        "UPDATE users SET password_hash = ?2 WHERE user_id = ?1",
+                        params![id, hash],
+                    )
+                    .and_then(|_| {
+                        tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![id])
+                    }),
+                UserChange::Role(role) => tx.execute(
+                    "UPDATE users SET role = ?2 WHERE user_id = ?1",
+                    params![id, role.as_str()],
+                ),
+            };
+            done.map_err(db("changing a user"))?;
+            tx.commit().map_err(db("changing a user"))?;
+            Ok(Some(user))
+        })
+        .await
+    }
+
     async fn create_session(&self, s: NewSession) -> Result<(), StoreError> {
         self.call(move |c| {
             c.execute(
@@ -260,6 +304,57 @@ mod tests {
         let c = s.credentials("ALICE").await.unwrap().unwrap();
         assert_eq!(c.user, u);
         assert_eq!(s.users().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn changing_an_account_ends_its_sessions_where_it_must() {
+        let (_d, s) = store().await;
+        let u = s.create_user("carol", "old", Role::User).await.unwrap();
+        let idle = Duration::from_secs(100);
+        let login = |sid: &str| NewSession {
+            key: SessionKey::of(sid),
+            user_id: u.user_id.clone(),
+            now: 1000,
+            expires_at: 5000,
+        };
+        s.create_session(login("a")).await.unwrap();
+        let live = |sid: &'static str| {
+            let s = s.clone();
+            async move {
+                s.session_user(&SessionKey::of(sid), 1001, idle)
+                    .await
+                    .unwrap()
+            }
+        };
+        s.change_user("CAROL", UserChange::Role(Role::Admin))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            live("a").await.unwrap().role,
+            Role::Admin,
+            "a role change shows at once"
+        );
+        s.change_user("carol", UserChange::Password("new".into()))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(live("a").await, None, "a new password ends the sessions");
+        assert_eq!(
+            s.credentials("carol").await.unwrap().unwrap().password_hash,
+            "new"
+        );
+        s.create_session(login("b")).await.unwrap();
+        s.change_user("carol", UserChange::Delete)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(live("b").await, None);
+        assert!(s.users().await.unwrap().is_empty());
+        assert_eq!(
+            s.change_user("carol", UserChange::Delete).await.unwrap(),
+            None
+        );
     }
 
     #[tokio::test]
