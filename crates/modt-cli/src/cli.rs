@@ -159,6 +159,10 @@ pub(crate) struct StateCmd {
     /// How long to wait for the state unit.
     #[arg(long, global = true, default_value = "5s", value_parser = humantime::parse_duration)]
     pub(crate) timeout: Duration,
+    /// Use USER as a user id even when the data directory's accounts know no such user (a
+    /// user name is otherwise resolved to the account's id).
+    #[arg(long, global = true)]
+    pub(crate) any_user: bool,
     #[command(subcommand)]
     pub(crate) op: StateOp,
 }
@@ -167,14 +171,14 @@ pub(crate) struct StateCmd {
 pub(crate) enum StateOp {
     /// Print one key's value, version and last write time.
     Get {
-        /// The user.
+        /// The user: an account's name or id (see `modt users list`).
         user_id: String,
         /// The key.
         key: String,
     },
     /// Store a value: JSON when it parses as JSON (5, true, {"a":1}), else a plain string.
     Set {
-        /// The user.
+        /// The user: an account's name or id (see `modt users list`).
         user_id: String,
         /// The key.
         key: String,
@@ -192,7 +196,7 @@ pub(crate) enum StateOp {
     },
     /// List a user's keys.
     Keys {
-        /// The user.
+        /// The user: an account's name or id (see `modt users list`).
         user_id: String,
         /// Only keys starting with this.
         #[arg(long)]
@@ -200,12 +204,12 @@ pub(crate) enum StateOp {
     },
     /// Print all of a user's keys and values.
     All {
-        /// The user.
+        /// The user: an account's name or id (see `modt users list`).
         user_id: String,
     },
     /// Delete one key.
     Delete {
-        /// The user.
+        /// The user: an account's name or id (see `modt users list`).
         user_id: String,
         /// The key.
         key: String,
@@ -215,9 +219,23 @@ pub(crate) enum StateOp {
     },
     /// Delete all of a user's keys.
     Clear {
-        /// The user.
+        /// The user: an account's name or id (see `modt users list`).
         user_id: String,
     },
+}
+
+impl StateOp {
+    /// The user every operation names.
+    pub(crate) fn user_id_mut(&mut self) -> &mut String {
+        match self {
+            StateOp::Get { user_id, .. }
+            | StateOp::Set { user_id, .. }
+            | StateOp::Keys { user_id, .. }
+            | StateOp::All { user_id }
+            | StateOp::Delete { user_id, .. }
+            | StateOp::Clear { user_id } => user_id,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

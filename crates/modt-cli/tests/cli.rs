@@ -122,14 +122,25 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
     assert_eq!(line["payload"]["hello"], "bus");
 
     // The state unit through `modt state`: plain strings need no quotes, JSON keeps its type.
+    // (`u1` is no account here: --any-user, global, uses it as a user id as it is.)
     support::run_ok_in(
         dir.path(),
-        &["state", "--broker-port", &p, "set", "u1", "theme", "dark"],
+        &[
+            "state",
+            "--any-user",
+            "--broker-port",
+            &p,
+            "set",
+            "u1",
+            "theme",
+            "dark",
+        ],
     );
     support::run_ok_in(
         dir.path(),
         &[
             "state",
+            "--any-user",
             "--broker-port",
             &p,
             "set",
@@ -142,7 +153,7 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
     );
     let out = support::run_in(
         Some(dir.path()),
-        &["state", "--broker-port", &p, "all", "u1"],
+        &["state", "--any-user", "--broker-port", &p, "all", "u1"],
     );
     let all: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(all["data"], serde_json::json!({"n": 5, "theme": "dark"}));
@@ -150,6 +161,7 @@ fn up_serves_requests_and_stops_on_ctrl_c() {
         Some(dir.path()),
         &[
             "state",
+            "--any-user",
             "--broker-port",
             &p,
             "set",

@@ -42,34 +42,42 @@ fn monitor_and_client_commands_work_on_modt_up_with_flags_anywhere() {
     let (_, stderr) = monitor.output();
     assert!(!stderr.contains("refused"), "{stderr}");
 
-    // The common flags also after the subcommand (`--data-dir`, `--broker-port`).
-    let set = support::run(&[
-        "state",
-        "set",
-        "u1",
-        "theme",
-        "\"dark\"",
-        "--data-dir",
-        d,
-        "--broker-port",
-        &port,
-    ]);
-    assert!(
-        set.status.success(),
-        "{}",
-        String::from_utf8_lossy(&set.stderr)
+    // The common flags also after the subcommand (`--data-dir`, `--broker-port`), and a user
+    // name that is an account is its id: the viewer shows alice's keys under her id.
+    support::run_ok_with_env(
+        &["users", "add", "alice", "--data-dir", d],
+        &[("MODT_USER_PASSWORD", "alice's password")],
     );
-    let got = support::run(&[
-        "state",
-        "get",
-        "u1",
-        "theme",
-        "--data-dir",
-        d,
-        "--broker-port",
-        &port,
-    ]);
-    assert!(String::from_utf8_lossy(&got.stdout).contains("dark"));
+    let state = |args: &[&str]| {
+        let mut all = vec!["state"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--data-dir", d, "--broker-port", &port]);
+        support::run(&all)
+    };
+    let set = state(&["set", "alice", "theme", "dark"]);
+    let said = String::from_utf8_lossy(&set.stderr).to_string();
+    assert!(set.status.success(), "{said}");
+    let id = said
+        .trim()
+        .strip_prefix("user alice is ")
+        .unwrap_or_else(|| panic!("says whose id: {said}"))
+        .to_string();
+    let got = state(&["get", &id, "theme"]);
+    assert!(
+        String::from_utf8_lossy(&got.stdout).contains("dark"),
+        "stored under the id"
+    );
+    // A name that is no account is refused with a hint, unless asked for.
+    let bob = state(&["set", "bob", "theme", "light"]);
+    assert!(!bob.status.success());
+    let said = String::from_utf8_lossy(&bob.stderr);
+    assert!(
+        said.contains("modt users list") && said.contains("--any-user"),
+        "{said}"
+    );
+    assert!(state(&["set", "bob", "theme", "light", "--any-user"])
+        .status
+        .success());
 
     // No credentials where they were looked for: said, with the path.
     let empty = tempfile::tempdir().unwrap();

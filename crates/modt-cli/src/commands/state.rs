@@ -1,6 +1,7 @@
 //! `modt state …`: the state unit from the command line, through correlated requests.
 
 use modt::protocol::*;
+use modt_identify::IdentityStore as _;
 use serde_json::Value;
 
 use super::connect_requester;
@@ -14,7 +15,36 @@ pub(crate) fn parse_value(text: &str, force_string: bool) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
-pub(crate) async fn run(cmd: StateCmd) -> anyhow::Result<()> {
+/// The user id to use for `given`: the id of the account named `given` in the data
+/// directory's accounts (said on stderr), or `given` itself when it is an account's id. Another
+/// value is refused with a hint, unless `any_user`, or the data directory has no accounts
+/// (another system's state unit: nothing to check against).
+async fn resolve_user(
+    data_dir: &std::path::Path,
+    given: &str,
+    any_user: bool,
+) -> anyhow::Result<String> {
+    let path = data_dir.join(modt_identify::unit::DB_FILE);
+    if any_user || !path.exists() {
+        return Ok(given.to_owned());
+    }
+    let store = modt_identify::SqliteIdentityStore::open(&path)?;
+    if let Some(c) = store.credentials(given).await? {
+        eprintln!("user {} is {}", c.user.username, c.user.user_id);
+        return Ok(c.user.user_id);
+    }
+    if store.users().await?.iter().any(|u| u.user_id == given) {
+        return Ok(given.to_owned());
+    }
+    anyhow::bail!(
+        "no account is named {given:?} or has that id (see `modt users list`, or `modt users \
+         add {given}`); to use it as a user id anyway, add --any-user"
+    )
+}
+
+pub(crate) async fn run(mut cmd: StateCmd) -> anyhow::Result<()> {
+    let user = cmd.op.user_id_mut();
+    *user = resolve_user(&cmd.client.data_dir, user, cmd.any_user).await?;
     let client = connect_requester(&cmd.client, "modt-state").await?;
     let t = Some(cmd.timeout);
     let result: anyhow::Result<Value> = async {
