@@ -118,3 +118,22 @@ fn viewer_edits_live_updates_and_csrf_in_chromium() {
         assert!(shots.join(format!("{name}.png")).exists(), "{name}.png");
     }
 }
+
+#[test]
+fn every_web_unit_answers_an_unknown_address_with_a_styled_page_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_up, banner) = support::up_with_web(dir.path());
+    let urls: Vec<String> = ["identify", "dummy", "viewer", "monitor"]
+        .iter()
+        .map(|u| support::unit_url(&banner, u))
+        .collect();
+    let Some(_) = support::run_browser_script(
+        "not-found.mjs",
+        "not-found",
+        &[("MODT_URLS", urls.join(",").as_str())],
+    ) else {
+        return;
+    };
+    let shots = support::workspace_root().join("target/e2e-screenshots/not-found");
+    assert!(shots.join("09-ja-390px.png").exists());
+}

@@ -1,4 +1,5 @@
-//! The web listener's limits, on a real socket: slow or idle clients are closed after the
+//! The web listener, on a real socket: an unknown address gets the styled, translated 404
+//! page; and its limits: slow or idle clients are closed after the
 //! header or body timeout, and connections past the per-address or per-listener cap get a
 //! 429 or 503 with `Retry-After` while others are still served. The clock is paused: the
 //! timeouts pass without waiting.
@@ -176,4 +177,42 @@ async fn shutdown_closes_idle_connections_and_returns() {
     server.shutdown.cancel();
     server.task.await.unwrap().unwrap();
     assert_eq!(read_all(&mut idle).await, "");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_address_gets_a_styled_page_in_the_visitors_language() {
+    let server = start(ServeLimits::default()).await;
+    let ask = |request: &'static str| {
+        let addr = server.addr;
+        async move {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            s.write_all(request.as_bytes()).await.unwrap();
+            read_all(&mut s).await
+        }
+    };
+    let en = ask("GET /no/such/page HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await;
+    assert!(en.starts_with("HTTP/1.1 404 "), "{en}");
+    assert!(en.contains("text/html"), "{en}");
+    assert!(
+        en.contains("Page not found") && en.contains("href=\"/assets/modt.css\""),
+        "{en}"
+    );
+    assert!(
+        en.to_lowercase().contains("content-security-policy"),
+        "security headers: {en}"
+    );
+    assert!(
+        !en.contains("/no/such/page"),
+        "the address is not shown back"
+    );
+    let ja = ask(
+        "GET /x HTTP/1.1\r\nHost: t\r\nAccept-Language: ja,en;q=0.5\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(
+        ja.contains("ページが見つかりません") && ja.contains("lang=\"ja\""),
+        "{ja}"
+    );
+    let chosen = ask("GET /x?lang=ja HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await;
+    assert!(chosen.contains("ページが見つかりません"), "{chosen}");
 }

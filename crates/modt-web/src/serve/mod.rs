@@ -87,14 +87,18 @@ pub async fn serve(
     serve_with(listener, router, shutdown, ServeLimits::default()).await
 }
 
-/// [`serve`] with the given limits.
+/// [`serve`] with the given limits. Addresses no route serves get the
+/// [`not_found`](crate::not_found::not_found) page (so `router` must not set a fallback).
 pub async fn serve_with(
     listener: TcpListener,
     router: Router,
     shutdown: CancellationToken,
     limits: ServeLimits,
 ) -> std::io::Result<()> {
-    let router = router.layer(RequestBodyTimeoutLayer::new(limits.body_timeout));
+    let fallback = crate::headers::secure(Router::new().fallback(crate::not_found::not_found));
+    let router = router
+        .merge(fallback)
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout));
     let gate = Gate::new(&limits, fds::web_budget());
     let refusing = Arc::new(Semaphore::new(refuse::MAX_REFUSING));
     let tracker = TaskTracker::new();

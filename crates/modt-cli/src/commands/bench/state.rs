@@ -71,8 +71,8 @@ pub(crate) async fn state(mut args: StateBenchArgs) -> anyhow::Result<()> {
 struct LegacyGets {
     answers: Subscription,
     user: String,
-    /// Answers for this benchmark's user that were already waiting when a get was sent: late
-    /// answers to gets that gave up, or second answers from a second state unit.
+    /// Answers for the key being asked for that were already waiting when a get was sent:
+    /// late answers to gets that gave up, or second answers from a second state unit.
     stale: usize,
 }
 
@@ -88,7 +88,9 @@ impl LegacyGets {
         qos: QoS,
     ) -> anyhow::Result<StateValue> {
         while let Some(m) = self.answers.try_recv() {
-            if m.json::<StateValue>().is_ok_and(|v| v.user_id == self.user) {
+            if m.json::<StateValue>()
+                .is_ok_and(|v| v.user_id == self.user && v.key == key)
+            {
                 self.stale += 1;
             }
         }
@@ -130,17 +132,23 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
         stale: 0,
     };
 
-    // Wait for the unit: set a key (legacy) until a get finds it.
+    // Wait for the unit: set a key (legacy) until a get finds it. Its own key, so a probe's
+    // late answer (a slow unit) is never taken for a second answer to a timed get of k0.
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         client
             .publish_json(
                 &topics::STATE_SET,
-                &StateSet::new(&user, "k0", json!("x".repeat(64))),
+                &StateSet::new(&user, "ready", json!("x".repeat(64))),
             )
             .await?;
         if let Ok(v) = gets
-            .get(&client, "k0", Duration::from_millis(500), QoS::AtLeastOnce)
+            .get(
+                &client,
+                "ready",
+                Duration::from_millis(500),
+                QoS::AtLeastOnce,
+            )
             .await
         {
             if v.value.is_string() {
@@ -155,6 +163,15 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
             );
         }
     }
+    // The key the timed gets read; the get after it (same client, QoS 1) sees it stored.
+    client
+        .publish_json(
+            &topics::STATE_SET,
+            &StateSet::new(&user, "k0", json!("x".repeat(64))),
+        )
+        .await?;
+    gets.get(&client, "k0", Duration::from_secs(5), QoS::AtLeastOnce)
+        .await?;
     println!(
         "broker {}:{}  MQTT {:?}  state unit: {}",
         args.client.broker.host,
