@@ -28,6 +28,10 @@ await run(async () => {
     await link.click();
     await page.waitForLoadState();
     check(new URL(page.url()).pathname !== "/nope", "the link leaves the 404 page");
+    // The ?lang=ja choice holds on the next page, which was opened without it.
+    check(!page.url().includes("lang="), `no lang in ${page.url()}`);
+    check((await page.getAttribute("html", "lang")) === "ja", "the next page is in Japanese too");
+    await shot(page, "10-next-page-ja");
   } finally {
     await browser.close();
   }

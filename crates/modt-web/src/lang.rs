@@ -1,10 +1,18 @@
-//! English or Japanese: chosen from `Accept-Language` (or a `?lang=` override), and the
-//! message catalogs pages are rendered with.
+//! English or Japanese: chosen from a `?lang=` override, else the visitor's earlier choice
+//! (the [`LANG_COOKIE`], set by [`remember_choice`] on every listener, so it holds on the next
+//! click and across the units of one host), else `Accept-Language`; and the message catalogs
+//! pages are rendered with.
 
 use std::collections::BTreeMap;
 
-use axum::http::header::ACCEPT_LANGUAGE;
-use axum::http::HeaderMap;
+use axum::extract::Request;
+use axum::http::header::{ACCEPT_LANGUAGE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// The cookie that keeps a visitor's `?lang=` choice (a year; not a secret).
+pub const LANG_COOKIE: &str = "modt_lang";
 use serde::Serialize;
 
 /// A language MoDT's pages are written in.
@@ -42,6 +50,12 @@ impl Lang {
         if let Some(lang) = override_code.and_then(Lang::from_code) {
             return lang;
         }
+        if let Some(lang) = crate::cookies::get(headers, LANG_COOKIE)
+            .as_deref()
+            .and_then(Lang::from_code)
+        {
+            return lang;
+        }
         headers
             .get(ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
@@ -67,6 +81,27 @@ impl Lang {
         }
         best.map(|(_, l)| l).unwrap_or_default()
     }
+}
+
+/// Middleware: a request with a known `?lang=` gets the [`LANG_COOKIE`] set to it, so the
+/// next page (a link, a form's answer, another unit of the same host) keeps the language.
+pub async fn remember_choice(request: Request, next: Next) -> Response {
+    let chosen = request.uri().query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "lang")
+            .and_then(|(_, v)| Lang::from_code(&v))
+    });
+    let mut response = next.run(request).await;
+    if let Some(lang) = chosen {
+        let cookie = format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(SET_COOKIE, v);
+        }
+    }
+    response
 }
 
 /// The `?lang=en|ja` query every page accepts, to override `Accept-Language`.
@@ -144,6 +179,24 @@ mod tests {
         assert_eq!(Lang::choose(&h, Some("en")), Lang::En);
         assert_eq!(Lang::choose(&h, Some("xx")), Lang::Ja);
         assert_eq!(Lang::choose(&h, None), Lang::Ja);
+    }
+
+    #[test]
+    fn an_earlier_choice_beats_the_browser_and_loses_to_a_new_one() {
+        let mut h = HeaderMap::new();
+        h.insert(ACCEPT_LANGUAGE, "en".parse().unwrap());
+        h.insert(
+            axum::http::header::COOKIE,
+            "other=1; modt_lang=ja".parse().unwrap(),
+        );
+        assert_eq!(Lang::choose(&h, None), Lang::Ja);
+        assert_eq!(Lang::choose(&h, Some("en")), Lang::En);
+        h.insert(axum::http::header::COOKIE, "modt_lang=xx".parse().unwrap());
+        assert_eq!(
+            Lang::choose(&h, None),
+            Lang::En,
+            "an unknown choice is ignored"
+        );
     }
 
     #[test]

@@ -180,7 +180,7 @@ async fn shutdown_closes_idle_connections_and_returns() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_unknown_address_gets_a_styled_page_in_the_visitors_language() {
+async fn an_unknown_address_gets_a_styled_page_in_the_visitors_language_which_is_kept() {
     let server = start(ServeLimits::default()).await;
     let ask = |request: &'static str| {
         let addr = server.addr;
@@ -215,4 +215,13 @@ async fn an_unknown_address_gets_a_styled_page_in_the_visitors_language() {
     );
     let chosen = ask("GET /x?lang=ja HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await;
     assert!(chosen.contains("ページが見つかりません"), "{chosen}");
+    // The choice is kept in a cookie for the next page.
+    assert!(
+        chosen.contains("set-cookie: modt_lang=ja; Path=/; Max-Age=31536000; SameSite=Lax"),
+        "{chosen}"
+    );
+    let kept =
+        ask("GET /y HTTP/1.1\r\nHost: t\r\nCookie: modt_lang=ja\r\nConnection: close\r\n\r\n")
+            .await;
+    assert!(kept.contains("ページが見つかりません"), "{kept}");
 }

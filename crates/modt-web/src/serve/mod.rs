@@ -98,6 +98,7 @@ pub async fn serve_with(
     let fallback = crate::headers::secure(Router::new().fallback(crate::not_found::not_found));
     let router = router
         .merge(fallback)
+        .layer(axum::middleware::from_fn(crate::lang::remember_choice))
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout));
     let gate = Gate::new(&limits, fds::web_budget());
     let refusing = Arc::new(Semaphore::new(refuse::MAX_REFUSING));
