@@ -137,3 +137,25 @@ fn every_web_unit_answers_an_unknown_address_with_a_styled_page_in_chromium() {
     let shots = support::workspace_root().join("target/e2e-screenshots/not-found");
     assert!(shots.join("09-ja-390px.png").exists());
 }
+
+#[test]
+fn the_viewer_says_when_it_is_no_longer_live_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let (up, banner) = support::up_with_web(dir.path());
+    let login = support::banner_url(&banner, "open");
+    let viewer = support::unit_url(&banner, "viewer");
+    let pid = up.child.id().to_string();
+    let Some(_) = support::run_browser_script(
+        "viewer-offline.mjs",
+        "viewer-offline",
+        &[
+            ("MODT_LOGIN_URL", login.as_str()),
+            ("MODT_VIEWER_URL", viewer.as_str()),
+            ("MODT_UP_PID", pid.as_str()),
+        ],
+    ) else {
+        return;
+    };
+    let shots = support::workspace_root().join("target/e2e-screenshots/viewer-offline");
+    assert!(shots.join("02-reconnecting.png").exists());
+}

@@ -37,6 +37,10 @@ const EN: &[(&str, &str)] = &[
     ("cleared", "All keys deleted."),
     ("key_required", "Please enter a key."),
     ("live", "Live: changes from elsewhere appear here."),
+    (
+        "live_lost",
+        "Reconnecting… changes made elsewhere do not appear until the connection is back.",
+    ),
     ("open_user", "Open a user's keys"),
     ("user_id", "User id"),
     ("open", "Open"),
@@ -99,6 +103,10 @@ const JA: &[(&str, &str)] = &[
     ("cleared", "すべてのキーを削除しました。"),
     ("key_required", "キーを入力してください。"),
     ("live", "ライブ：他の場所での変更もここに表示されます。"),
+    (
+        "live_lost",
+        "再接続中…接続が戻るまで、他の場所での変更は表示されません。",
+    ),
     ("open_user", "ユーザーのキーを開く"),
     ("user_id", "ユーザーID"),
     ("open", "開く"),
