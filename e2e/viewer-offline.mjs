@@ -1,7 +1,7 @@
 // The viewer's "Live" notice follows the connection: when the whole system stops under the
 // open page, it says the page is reconnecting instead of "Live".
 // Env: MODT_LOGIN_URL, MODT_VIEWER_URL, MODT_UP_PID (the `modt up` to stop), MODT_SCREENSHOTS.
-import { env, launch, shot, check, run } from "./lib.mjs";
+import { env, launch, shot, check, run, registerAndLogIn } from "./lib.mjs";
 
 await run(async () => {
   const loginUrl = env("MODT_LOGIN_URL");
@@ -11,15 +11,7 @@ await run(async () => {
   const user = `o-${Date.now() % 1e9}`;
   const password = "a long password";
   try {
-    await page.goto(`${base}/register`);
-    await page.getByLabel("User name").fill(user);
-    await page.getByLabel("Password", { exact: true }).fill(password);
-    await page.getByLabel("Confirm password").fill(password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByLabel("User name").fill(user);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Log in" }).click();
-    await page.getByTestId("username").waitFor();
+    await registerAndLogIn(page, base, user, password);
     await page.goto(viewerUrl);
     const live = page.getByTestId("live");
     await live.waitFor();

@@ -1,7 +1,7 @@
 // The viewer in a real browser: add, update, delete, clear (with its confirmation), a change
 // from a second tab appearing live in the first, and a forged form refused.
 // Env: MODT_LOGIN_URL, MODT_VIEWER_URL, MODT_SCREENSHOTS.
-import { env, launch, shot, check, run } from "./lib.mjs";
+import { env, launch, shot, check, run, registerAndLogIn } from "./lib.mjs";
 
 await run(async () => {
   const loginUrl = env("MODT_LOGIN_URL");
@@ -13,15 +13,7 @@ await run(async () => {
   const row = (key) => page.locator(`tr[data-key="${key}"]`);
   try {
     // An account, then straight to the viewer.
-    await page.goto(`${base}/register`);
-    await page.getByLabel("User name").fill(user);
-    await page.getByLabel("Password", { exact: true }).fill(password);
-    await page.getByLabel("Confirm password").fill(password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByLabel("User name").fill(user);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Log in" }).click();
-    await page.getByTestId("username").waitFor();
+    await registerAndLogIn(page, base, user, password);
     await page.goto(viewerUrl);
     await page.getByTestId("empty").waitFor();
     await shot(page, "01-empty");
