@@ -49,6 +49,8 @@ await run(async () => {
     await page.getByTestId("detail").waitFor();
     const whole = await page.getByTestId("detail-body").textContent();
     check(whole.includes('"user_id": "u-e2e"') && whole.includes('"session_id": "••••••"'), `whole message: ${whole}`);
+    const detail = await page.getByTestId("detail").textContent();
+    check(detail.includes("1 secret field masked"), `singular: ${detail}`);
     await shot(page, "03-detail");
     await page.getByRole("button", { name: "Close" }).click();
 
@@ -71,7 +73,7 @@ await run(async () => {
     // Pause: new messages wait; resume shows them.
     await page.getByTestId("pause").click();
     publish("modt/e2e/monitor/paused", '{"n": 1}');
-    await page.getByTestId("status").filter({ hasText: "1 new" }).waitFor({ timeout: 5000 });
+    await page.getByTestId("status").filter({ hasText: "Paused: 1 new message waiting" }).waitFor({ timeout: 5000 });
     check(await page.getByTestId("message").filter({ hasText: "modt/e2e/monitor/paused" }).count() === 0, "paused");
     await shot(page, "04-paused");
     await page.getByTestId("pause").click();

@@ -37,6 +37,11 @@
   var retry = 1000;
   var filter = "#";
 
+  // A count's text: the `…One` variant for exactly one (English singulars), else `text`.
+  function count(text, one, n) {
+    return n === 1 && one ? one : fmt(text, { n: n.toLocaleString() });
+  }
+
   function fmt(text, values) {
     return String(text).replace(/\{(\w+)\}/g, function (m, k) {
       return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m;
@@ -59,13 +64,13 @@
 
   function setStatus() {
     if (!connected) { statusEl.textContent = socket ? t.tConnecting : t.tDisconnected; return; }
-    statusEl.textContent = paused ? fmt(t.tPaused, { n: pending.length }) : t.tLive;
+    statusEl.textContent = paused ? count(t.tPaused, t.tPausedOne, pending.length) : t.tLive;
   }
 
   function showDropped() {
     if (dropped > 0) {
       droppedEl.hidden = false;
-      droppedEl.textContent = fmt(t.tDropped, { n: dropped.toLocaleString() });
+      droppedEl.textContent = count(t.tDropped, t.tDroppedOne, dropped);
     }
   }
 
@@ -271,7 +276,7 @@
     document.getElementById("detail-topic").textContent = m.topic;
     var meta = clock(m.time) + " · QoS " + m.qos + (m.retain ? " · retained" : "") + " · " + size(m.size);
     if (m.truncated) meta += " · " + fmt(t.tTruncated, { shown: (m.text || "").length, size: m.size });
-    if (m.masked) meta += " · " + fmt(t.tMasked, { n: m.masked });
+    if (m.masked) meta += " · " + count(t.tMasked, t.tMaskedOne, m.masked);
     document.getElementById("detail-meta").textContent = meta;
     document.getElementById("detail-body").textContent =
       m.json !== undefined ? JSON.stringify(m.json, null, 2) : (m.text || "");

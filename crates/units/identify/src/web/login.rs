@@ -158,9 +158,18 @@ pub(crate) fn throttled_message(lang: Lang, wait: Duration) -> String {
 }
 
 /// The catalog text `key` with `{n}` = the minutes to wait, rounded up.
+/// `{n}` is the number of whole minutes (rounded up, at least 1); `{minutes}` the same in
+/// words with its English plural ("1 minute", "15 minutes").
 pub(crate) fn wait_message(lang: Lang, key: &'static str, wait: Duration) -> String {
     let minutes = wait.as_secs().div_ceil(60).max(1);
-    CATALOG.text(lang, key).replace("{n}", &minutes.to_string())
+    let words = match minutes {
+        1 => "1 minute".to_string(),
+        n => format!("{n} minutes"),
+    };
+    CATALOG
+        .text(lang, key)
+        .replace("{minutes}", &words)
+        .replace("{n}", &minutes.to_string())
 }
 
 /// A successful login.
@@ -277,5 +286,22 @@ pub(crate) async fn announce(state: &WebState, user: &User, handshake_id: Option
     let msg = AuthSuccess::new(user.user_id.clone(), handshake_id, user.role.as_str());
     if let Err(e) = state.client.publish_json(&topics::AUTH_SUCCESS, &msg).await {
         warn!(error = %e, "could not announce the login on modt/auth/success");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_are_said_in_whole_minutes_with_the_right_plural() {
+        let en = |secs| wait_message(Lang::En, "throttled", Duration::from_secs(secs));
+        assert!(en(30).ends_with("try again in 1 minute."), "{}", en(30));
+        assert!(en(60).ends_with("try again in 1 minute."), "{}", en(60));
+        assert!(en(61).ends_with("try again in 2 minutes."), "{}", en(61));
+        assert!(en(900).ends_with("try again in 15 minutes."), "{}", en(900));
+        let ja = wait_message(Lang::Ja, "register_throttled", Duration::from_secs(900));
+        assert!(ja.contains("15分後"), "{ja}");
+        assert!(!ja.contains('{'), "{ja}");
     }
 }

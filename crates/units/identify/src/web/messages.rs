@@ -28,11 +28,11 @@ const EN: &[(&str, &str)] = &[
     ("wrong_credentials", "Wrong user name or password."),
     (
         "throttled",
-        "Too many failed attempts. Please try again in {n} minute(s).",
+        "Too many failed attempts. Please try again in {minutes}.",
     ),
     (
         "register_throttled",
-        "Too many accounts were created from your address. Please try again in {n} minute(s).",
+        "Too many accounts were created from your address. Please try again in {minutes}.",
     ),
     (
         "busy",
