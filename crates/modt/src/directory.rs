@@ -33,6 +33,24 @@ pub struct DirectoryEntry {
     pub status_seen: bool,
     /// Its retained info document, if one was seen.
     pub info: Option<UnitInfo>,
+    /// `info.serves`, parsed once when the info arrives (requests ask on every call).
+    serves: Vec<TopicFilter>,
+}
+
+impl DirectoryEntry {
+    /// Whether its info announces serving `topic`.
+    pub fn serves(&self, topic: &str) -> bool {
+        self.serves.iter().any(|f| f.matches(topic))
+    }
+
+    fn set_info(&mut self, info: Option<UnitInfo>) {
+        self.serves = info
+            .iter()
+            .flat_map(|i| &i.serves)
+            .filter_map(|f| TopicFilter::new(f.as_str()).ok())
+            .collect();
+        self.info = info;
+    }
 }
 
 /// Which units' announced web addresses are used.
@@ -146,7 +164,7 @@ impl Directory {
                 entry.status_seen = true;
             }
             "info" if msg.payload.is_empty() => {
-                units.entry(unit_id.to_string()).or_default().info = None;
+                units.entry(unit_id.to_string()).or_default().set_info(None);
             }
             "info" => match msg.json::<UnitInfo>() {
                 Ok(mut info) => {
@@ -165,7 +183,10 @@ impl Directory {
                         );
                         info.http_url = None;
                     }
-                    units.entry(unit_id.to_string()).or_default().info = Some(info)
+                    units
+                        .entry(unit_id.to_string())
+                        .or_default()
+                        .set_info(Some(info))
                 }
                 Err(e) => debug!(unit = unit_id, error = %e, "ignoring an unreadable unit info"),
             },
@@ -196,11 +217,8 @@ impl Directory {
         };
         units
             .values()
-            .filter(|e| e.online)
-            .filter_map(|e| e.info.as_ref())
-            .filter(|i| i.correlated)
-            .flat_map(|i| &i.serves)
-            .any(|f| TopicFilter::new(f.as_str()).is_ok_and(|f| f.matches(topic)))
+            .filter(|e| e.online && e.info.as_ref().is_some_and(|i| i.correlated))
+            .any(|e| e.serves(topic))
     }
 
     /// The units that announced serving `topic` when every one of them is offline; `None`
@@ -209,15 +227,7 @@ impl Directory {
     pub fn all_servers_offline(&self, topic: &str) -> Option<Vec<String>> {
         let units = self.units.read().ok()?;
         let mut offline = Vec::new();
-        for (id, entry) in units.iter() {
-            let Some(info) = &entry.info else { continue };
-            let serves = info
-                .serves
-                .iter()
-                .any(|f| TopicFilter::new(f.as_str()).is_ok_and(|f| f.matches(topic)));
-            if !serves {
-                continue;
-            }
+        for (id, entry) in units.iter().filter(|(_, e)| e.serves(topic)) {
             if entry.online || !entry.status_seen {
                 return None;
             }
