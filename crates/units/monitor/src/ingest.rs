@@ -55,6 +55,57 @@ pub async fn tick(live: Arc<Live>, every: Duration, shutdown: CancellationToken)
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::rate::BUCKETS;
+    use crate::MonitorConfig;
+    use modt::Message;
+
+    fn msg(topic: &str) -> Message {
+        Message {
+            topic: topic.into(),
+            payload: b"{}".to_vec().into(),
+            qos: QoS::AtMostOnce,
+            retain: false,
+            response_topic: None,
+            correlation_data: None,
+        }
+    }
+
+    /// The spark of the tree node `a` in the latest stats.
+    fn spark_of_a(live: &Live) -> Vec<u64> {
+        let stats: serde_json::Value = serde_json::from_str(&live.stats().latest()).unwrap();
+        let a = stats["tree"]["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["name"] == "a")
+            .unwrap();
+        a["spark"]
+            .as_array()
+            .map(|s| s.iter().map(|n| n.as_u64().unwrap()).collect())
+            .unwrap_or_default()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_ticker_moves_the_sparklines_by_the_clock() {
+        let live = Live::new(&MonitorConfig::default());
+        let stop = CancellationToken::new();
+        let ticker = tokio::spawn(tick(live.clone(), Duration::from_secs(1), stop.clone()));
+        live.ingest(&msg("a/b")); // t = 0 s: bucket 0
+        tokio::time::sleep(Duration::from_millis(4500)).await; // ticks at 1…4 s: bucket 2
+        live.ingest(&msg("a/c"));
+        live.ingest(&msg("a/b"));
+        tokio::time::sleep(Duration::from_secs(1)).await; // tick at 5 s
+        let spark = spark_of_a(&live);
+        assert_eq!(spark.len(), BUCKETS);
+        assert_eq!(&spark[BUCKETS - 3..], &[1, 0, 2]);
+        // Past the minute, the stats still go out, and the spark is empty (left out).
+        tokio::time::sleep(Duration::from_secs(61)).await;
+        assert!(spark_of_a(&live).is_empty());
+        stop.cancel();
+        ticker.await.unwrap();
+    }
+
     #[test]
     fn all_is_a_valid_filter() {
         assert_eq!(

@@ -7,8 +7,11 @@
 //! - [`config`]: [`MonitorConfig`], its settings and limits.
 //! - [`mask`]: which fields hold secrets, and masking them at any depth.
 //! - [`record`]: one observed message as shown: masked, size-bounded, serialized once.
+//! - [`preview`]: the one-line payload preview, meaningful fields first.
 //! - [`buffer`]: the ring buffer of recent messages.
-//! - [`tree`]: counts and rates per topic (bounded), and the topic tree.
+//! - [`tree`]: counts and rates per topic (bounded, one-off reply topics grouped), and the
+//!   topic tree.
+//! - [`rate`]: the last minute of message rate per topic, in a fixed ring (the sparklines).
 //! - [`live`]: buffer, counts and the open pages' bounded feeds behind one lock.
 //! - [`ingest`]: the `#` subscription and the rate ticker.
 //! - [`access`]: administrators only (the session cookie, resolved by the identify unit).
@@ -25,6 +28,8 @@ pub mod live;
 pub mod mask;
 pub mod messages;
 pub mod page;
+pub mod preview;
+pub mod rate;
 pub mod record;
 pub mod tree;
 pub mod unit;

@@ -38,6 +38,8 @@ struct Inner {
     feeds: Vec<Slot>,
     next_feed: u64,
     last_stats_total: Option<u64>,
+    /// Whether the last stats sent showed traffic (a rate or a non-empty sparkline).
+    last_stats_busy: bool,
 }
 
 #[derive(Debug)]
@@ -82,13 +84,15 @@ impl Live {
                 feeds: Vec::new(),
                 next_feed: 0,
                 last_stats_total: None,
+                last_stats_busy: false,
             }),
             seq: AtomicU64::new(0),
             stats,
             feed_queue: config.feed_queue.max(1),
             max_feeds: config.max_feeds,
         });
-        live.tick(Duration::from_secs(1));
+        // The first stats, before any traffic; no time has passed yet.
+        live.tick(Duration::ZERO);
         live
     }
 
@@ -164,12 +168,15 @@ impl Live {
             inner.counts.tick(elapsed);
             let total = inner.counts.total();
             let tree = inner.counts.tree();
-            // Send when counts moved, and once more after they stop (rates fall to zero).
-            let moved = inner.last_stats_total != Some(total) || tree.rate > 0.0;
+            // Send when counts moved, while the rates or the last minute show traffic (the
+            // sparklines move on), and once more after they fall to zero.
+            let busy = tree.rate > 0.0 || tree.spark.iter().any(|&n| n > 0);
+            let moved = inner.last_stats_total != Some(total) || busy || inner.last_stats_busy;
             if !moved {
                 return;
             }
             inner.last_stats_total = Some(total);
+            inner.last_stats_busy = busy;
             let stats = Stats {
                 r#type: "stats",
                 total,
@@ -344,7 +351,8 @@ mod tests {
         let first = feed.latest();
         assert!(first.contains("\"total\":0"), "{first}");
         live.ingest(&msg("x/y", r#"{"token":"t0ps3cret"}"#));
-        live.tick(Duration::from_secs(1));
+        // The first stats, before any traffic; no time has passed yet.
+        live.tick(Duration::ZERO);
         let s = feed.latest();
         assert!(s.contains("\"total\":1"), "{s}");
         assert!(s.contains("\"path\":\"x/y\""), "{s}");

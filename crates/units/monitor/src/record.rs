@@ -39,6 +39,9 @@ pub struct View {
     pub text: Option<String>,
     /// Whether the payload was cut to [`MAX_SHOWN_BYTES`].
     pub truncated: bool,
+    /// One line for the messages list, meaningful fields first ([`crate::preview`]); made
+    /// from the masked payload.
+    pub preview: String,
     /// How many secret fields were masked.
     pub masked: usize,
 }
@@ -63,6 +66,7 @@ impl View {
                 (None, Some(shown.to_string()), shown.len() < text.len(), 0)
             }
         };
+        let preview = crate::preview::of(json.as_ref(), text.as_deref());
         View {
             seq,
             time: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -73,6 +77,7 @@ impl View {
             json,
             text,
             truncated,
+            preview,
             masked,
         }
     }
@@ -146,6 +151,7 @@ mod tests {
         let out = serde_json::to_string(&v).unwrap();
         assert!(!out.contains("s3cr3t"), "{out}");
         assert!(out.contains("\"user_id\":\"u\""), "{out}");
+        assert_eq!(v.preview, r#"{"user_id":"u","session_id":"••••••"}"#);
     }
 
     #[test]
@@ -170,6 +176,7 @@ mod tests {
         assert!(text.len() <= MAX_SHOWN_BYTES);
         assert!(!text.contains("s3cr3t"));
         assert!(text.contains(crate::mask::MASK));
+        assert!(!v.preview.contains("s3cr3t"), "{}", v.preview);
 
         let plain = "x".repeat(MAX_SHOWN_BYTES + 10);
         let v = View::of(&msg(plain.as_bytes()), 1);
