@@ -12,17 +12,17 @@
 //! - [`identity`]: "who is this browser?": the session cookie resolved by a session query.
 //! - [`random`]: unguessable tokens from the OS random source.
 //! - [`serve`]: binding and serving a router until shutdown.
-//! - [`not_found`]: the styled, translated 404 page every listener answers unknown addresses with.
+//! - [`error_pages`]: the styled, translated 404 and 413 pages every listener answers with.
 //! - [`error`]: [`WebError`], shown to people as a plain page, logged in full.
 
 pub mod assets;
 pub mod cookies;
 pub mod csrf;
 pub mod error;
+pub mod error_pages;
 pub mod headers;
 pub mod identity;
 pub mod lang;
-pub mod not_found;
 pub mod pages;
 pub mod random;
 pub mod serve;

@@ -251,6 +251,12 @@ impl Directory {
         }
     }
 
+    /// A receiver that sees a change after every presence or info message applied, for
+    /// pages and tasks that follow which units are online.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
     /// The public web address of the first online unit of `kind`, if any.
     pub fn url_of_kind(&self, kind: &str) -> Option<String> {
         self.online_with_url()

@@ -88,16 +88,20 @@ pub async fn serve(
 }
 
 /// [`serve`] with the given limits. Addresses no route serves get the
-/// [`not_found`](crate::not_found::not_found) page (so `router` must not set a fallback).
+/// [`not_found`](crate::error_pages::not_found) page (so `router` must not set a fallback), and
+/// a bare 413 becomes a [styled page](crate::error_pages::styled_too_large).
 pub async fn serve_with(
     listener: TcpListener,
     router: Router,
     shutdown: CancellationToken,
     limits: ServeLimits,
 ) -> std::io::Result<()> {
-    let fallback = crate::headers::secure(Router::new().fallback(crate::not_found::not_found));
+    let fallback = crate::headers::secure(Router::new().fallback(crate::error_pages::not_found));
     let router = router
         .merge(fallback)
+        .layer(axum::middleware::from_fn(
+            crate::error_pages::styled_too_large,
+        ))
         .layer(axum::middleware::from_fn(crate::lang::remember_choice))
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout));
     let gate = Gate::new(&limits, fds::web_budget());

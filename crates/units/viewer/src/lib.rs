@@ -10,11 +10,13 @@
 //! - [`value`]: what the editor accepts (JSON, or plain text without quotes).
 //! - [`state`]: the typed, acknowledged calls to the state unit.
 //! - [`live`]: one subscription to change events, fanned out to open pages.
+//! - [`health`]: whether the broker and the state unit are there, as open pages are told.
 //! - [`web`]: the pages.
 //! - [`messages`]: texts in English and Japanese.
 //! - [`unit`]: puts it together as a [`modt::Unit`].
 
 pub mod config;
+pub mod health;
 pub mod live;
 pub mod messages;
 pub mod state;

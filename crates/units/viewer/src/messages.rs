@@ -41,6 +41,14 @@ const EN: &[(&str, &str)] = &[
         "live_lost",
         "Reconnecting… changes made elsewhere do not appear until the connection is back.",
     ),
+    (
+        "live_no_broker",
+        "The viewer lost the message broker: nothing can be shown or saved until it is back.",
+    ),
+    (
+        "live_no_state",
+        "The state unit is offline: your keys cannot be read or changed until it is back.",
+    ),
     ("open_user", "Open a user's keys"),
     ("user_id", "User id"),
     ("open", "Open"),
@@ -66,6 +74,36 @@ const EN: &[(&str, &str)] = &[
     ),
     ("csrf_failed", "This form has expired. Please try again."),
     ("back", "Back to the keys"),
+    (
+        "invalid_json",
+        "This looks like JSON but is not valid (line {line}, column {column}). Fix it, or tick \"Store exactly as text\".",
+    ),
+    (
+        "invalid_json_eof",
+        "This looks like JSON but ends too early (line {line}, column {column}): a bracket or quote is not closed. Fix it, or tick \"Store exactly as text\".",
+    ),
+    ("conflict_title", "This key was changed elsewhere while you were editing"),
+    (
+        "conflict_lead",
+        "Nothing was saved. Choose which value to keep.",
+    ),
+    ("conflict_deleted", "It was deleted meanwhile."),
+    ("conflict_saved", "Saved now"),
+    ("conflict_yours", "Yours (not saved)"),
+    ("keep_yours", "Save mine over it"),
+    ("keep_saved", "Keep the saved value"),
+    (
+        "delete_conflict",
+        "{key} was changed elsewhere since the table was shown, so it was not deleted. Check its new value, then delete it again.",
+    ),
+    ("show_all", "Show all"),
+    ("bytes", "bytes"),
+    (
+        "value_too_large",
+        "This value is {size} bytes; the limit is {limit} bytes. Nothing was sent, and your text is still here.",
+    ),
+    ("edit_key", "Edit {key}"),
+    ("delete_key", "Delete {key}"),
 ];
 
 const JA: &[(&str, &str)] = &[
@@ -107,6 +145,14 @@ const JA: &[(&str, &str)] = &[
         "live_lost",
         "再接続中…接続が戻るまで、他の場所での変更は表示されません。",
     ),
+    (
+        "live_no_broker",
+        "ビューアーがメッセージブローカーに接続できません。復旧するまで表示も保存もできません。",
+    ),
+    (
+        "live_no_state",
+        "状態ユニットが停止しています。復旧するまでキーの読み込みも変更もできません。",
+    ),
     ("open_user", "ユーザーのキーを開く"),
     ("user_id", "ユーザーID"),
     ("open", "開く"),
@@ -135,6 +181,33 @@ const JA: &[(&str, &str)] = &[
         "フォームの有効期限が切れました。もう一度お試しください。",
     ),
     ("back", "キー一覧に戻る"),
+    (
+        "invalid_json",
+        "JSONのようですが正しくありません（{line}行目の{column}文字目）。修正するか、「テキストとしてそのまま保存」を選んでください。",
+    ),
+    (
+        "invalid_json_eof",
+        "JSONのようですが途中で終わっています（{line}行目の{column}文字目）。括弧か引用符が閉じていません。修正するか、「テキストとしてそのまま保存」を選んでください。",
+    ),
+    ("conflict_title", "編集中に、このキーが他の場所で変更されました"),
+    ("conflict_lead", "まだ何も保存していません。残す値を選んでください。"),
+    ("conflict_deleted", "その間に削除されました。"),
+    ("conflict_saved", "現在保存されている値"),
+    ("conflict_yours", "あなたの値（未保存）"),
+    ("keep_yours", "自分の値で上書きする"),
+    ("keep_saved", "保存されている値を残す"),
+    (
+        "delete_conflict",
+        "表の表示後に {key} が他の場所で変更されたため、削除していません。新しい値を確認してから、もう一度削除してください。",
+    ),
+    ("show_all", "すべて表示"),
+    ("bytes", "バイト"),
+    (
+        "value_too_large",
+        "この値は {size} バイトで、上限は {limit} バイトです。送信していません。入力した内容はそのまま残っています。",
+    ),
+    ("edit_key", "{key} を編集"),
+    ("delete_key", "{key} を削除"),
 ];
 
 #[cfg(test)]

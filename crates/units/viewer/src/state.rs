@@ -36,6 +36,17 @@ pub enum StateError {
 }
 
 impl StateError {
+    /// Whether the write was refused because the key changed since the version it named.
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            StateError::Refused {
+                code: ErrorCode::Conflict,
+                ..
+            }
+        )
+    }
+
     fn from_sdk(e: modt::Error, timeout: Duration) -> StateError {
         match e {
             modt::Error::Timeout { .. } | modt::Error::Closed => StateError::Unavailable(timeout),
@@ -55,6 +66,11 @@ pub struct Row {
     pub key: String,
     /// The value as pretty JSON.
     pub pretty: String,
+    /// Its beginning, when the value is too long to show whole in the table
+    /// ([`value::fold`]); the page then shows the rest on request.
+    pub folded: Option<String>,
+    /// Its size as pretty JSON, in bytes.
+    pub bytes: usize,
     /// The value as the editor shows it.
     pub edit: String,
     /// Its JSON type (`string`, `number`, `object`, …), shown as a hint.
@@ -89,6 +105,11 @@ impl StateApi {
         StateApi { asker, timeout }
     }
 
+    /// The key `key` of `user_id` as the table shows it, `None` when it does not exist.
+    pub async fn row(&self, user_id: &str, key: &str) -> Result<Option<Row>, StateError> {
+        Ok(self.rows(user_id).await?.into_iter().find(|r| r.key == key))
+    }
+
     /// Every key of `user_id`, sorted.
     pub async fn rows(&self, user_id: &str) -> Result<Vec<Row>, StateError> {
         let all = self.all(user_id).await?;
@@ -98,8 +119,11 @@ impl StateApi {
             .into_iter()
             .map(|(key, v)| {
                 let m = meta.get(&key);
+                let pretty = value::pretty(&v);
                 Row {
-                    pretty: value::pretty(&v),
+                    folded: value::fold(&pretty),
+                    bytes: pretty.len(),
+                    pretty,
                     edit: value::edit_text(&v),
                     kind: kind(&v),
                     version: m.map(|m| m.version),
@@ -114,13 +138,19 @@ impl StateApi {
 
     /// Stores `value` under `key`; returns the new version once it is on disk (`None` from the
     /// original db-unit, which keeps no versions: there the write is read back instead).
+    ///
+    /// With `if_version`, the write happens only if the key is still at that version (0: the
+    /// key must not exist); otherwise it fails with [`ErrorCode::Conflict`]. The original
+    /// db-unit keeps no versions, so there it is not checked.
     pub async fn set(
         &self,
         user_id: &str,
         key: &str,
         value: Value,
+        if_version: Option<u64>,
     ) -> Result<Option<u64>, StateError> {
-        let req = StateSet::new(user_id, key, value.clone());
+        let mut req = StateSet::new(user_id, key, value.clone());
+        req.if_version = if_version;
         if self.asker.correlated(&topics::STATE_SET) {
             let ack: StateAck = self.acked(&topics::STATE_SET, &req).await?;
             return Ok(ack.version);
@@ -135,9 +165,16 @@ impl StateApi {
         Ok(None)
     }
 
-    /// Deletes `key`; returns how many keys were removed (0 or 1).
-    pub async fn delete(&self, user_id: &str, key: &str) -> Result<u64, StateError> {
-        let req = StateDelete::new(user_id, key);
+    /// Deletes `key`; returns how many keys were removed (0 or 1). `if_version` as for
+    /// [`set`](Self::set).
+    pub async fn delete(
+        &self,
+        user_id: &str,
+        key: &str,
+        if_version: Option<u64>,
+    ) -> Result<u64, StateError> {
+        let mut req = StateDelete::new(user_id, key);
+        req.if_version = if_version;
         if self.asker.correlated(&topics::STATE_DELETE) {
             let ack: StateAck = self.acked(&topics::STATE_DELETE, &req).await?;
             return Ok(ack.removed.unwrap_or(0));

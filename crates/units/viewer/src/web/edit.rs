@@ -31,6 +31,19 @@ pub struct SetForm {
     pub value: String,
     /// Store the text verbatim as a string.
     pub as_text: Option<String>,
+    /// The key the editor was opened on (empty for a new key).
+    pub opened_key: String,
+    /// That key's version when the editor was opened: the save applies only if it is
+    /// still that (`if_version`).
+    pub opened_version: Option<u64>,
+}
+
+impl SetForm {
+    /// The `if_version` of this save: the version the editor was opened with, if the key
+    /// is still the one it was opened on (a renamed key is a new write).
+    fn if_version(&self) -> Option<u64> {
+        self.opened_version.filter(|_| self.opened_key == self.key)
+    }
 }
 
 /// A delete's fields.
@@ -43,6 +56,8 @@ pub struct DeleteForm {
     pub user: String,
     /// The key.
     pub key: String,
+    /// The version the table showed: the delete applies only if it is still that.
+    pub version: Option<u64>,
 }
 
 /// A clear's fields; without `confirm=yes` it only asks.
@@ -137,6 +152,7 @@ impl<'a> Submission<'a> {
     /// The page for a state call that failed.
     async fn failed(&self, e: StateError, form: EditorForm) -> Result<Response, WebError> {
         match e {
+            e if e.is_conflict() => self.conflict(form).await,
             StateError::Unavailable(_) => self.s.unavailable(self.lang, &self.user),
             StateError::Refused { message, .. } => {
                 self.editor(EditorForm {
@@ -147,6 +163,34 @@ impl<'a> Submission<'a> {
             }
             other => Err(WebError::Internal(other.to_string())),
         }
+    }
+}
+
+impl Submission<'_> {
+    /// The editor again after a save ran into a change made elsewhere: both values side by
+    /// side, the user's input kept, and its `if_version` moved to what is stored now, so
+    /// that saving again (or "keep mine") replaces it knowingly.
+    async fn conflict(&self, form: EditorForm) -> Result<Response, WebError> {
+        let saved = match self.s.state.row(&self.target, &form.key).await {
+            Ok(row) => row,
+            Err(StateError::Unavailable(_)) => return self.s.unavailable(self.lang, &self.user),
+            Err(e) => return Err(WebError::Internal(e.to_string())),
+        };
+        info!(user_id = %self.target, key = %form.key, "save ran into a change made elsewhere");
+        let opened = Some(keys::Opened {
+            key: form.key.clone(),
+            version: saved.as_ref().and_then(|r| r.version).unwrap_or(0),
+        });
+        let conflict = Some(keys::Conflict {
+            saved,
+            yours: form.value.clone(),
+        });
+        self.editor(EditorForm {
+            opened,
+            conflict,
+            ..form
+        })
+        .await
     }
 }
 
@@ -172,6 +216,11 @@ pub async fn set(
         value: f.value.clone(),
         as_text: f.as_text.is_some(),
         error: None,
+        opened: f.if_version().map(|version| keys::Opened {
+            key: f.key.clone(),
+            version,
+        }),
+        conflict: None,
     };
     let error = |e: String| EditorForm {
         error: Some(e),
@@ -183,9 +232,16 @@ pub async fn set(
     }
     let parsed = match value::parse(&f.value, form.as_text) {
         Ok(v) => v,
-        Err(e) => return sub.editor(error(e.to_string())).await,
+        Err(e) => {
+            let e = value::explain(&e, sub.lang);
+            return sub.editor(error(e)).await;
+        }
     };
-    match s.state.set(&sub.target, &f.key, parsed).await {
+    match s
+        .state
+        .set(&sub.target, &f.key, parsed, f.if_version())
+        .await
+    {
         Ok(version) => {
             info!(user_id = %sub.target, key = %f.key, ?version, "key saved");
             Ok(sub.done(&format!("saved={}", encode(&f.key))))
@@ -201,8 +257,18 @@ pub async fn delete(
     Form(f): Form<DeleteForm>,
 ) -> Result<Response, WebError> {
     let sub = submission!(&s, &headers, &f.csrf_token, &f.user);
-    match s.state.delete(&sub.target, &f.key).await {
+    match s.state.delete(&sub.target, &f.key, f.version).await {
         Ok(_) => Ok(sub.done(&format!("deleted={}", encode(&f.key)))),
+        Err(e) if e.is_conflict() => {
+            let text = CATALOG
+                .text(sub.lang, "delete_conflict")
+                .replace("{key}", &f.key);
+            sub.editor(EditorForm {
+                error: Some(text),
+                ..EditorForm::default()
+            })
+            .await
+        }
         Err(e) => sub.failed(e, EditorForm::default()).await,
     }
 }

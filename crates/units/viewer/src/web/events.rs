@@ -1,18 +1,27 @@
-//! `GET /events?user=…`: a server-sent `change` event whenever the state unit commits a change
-//! to the keys on screen, so the page refreshes its table without a reload.
+//! `GET /events?user=…`: server-sent events for the page on screen:
+//! - `change` whenever the state unit commits a change to the keys shown, so the page
+//!   refreshes its table without a reload;
+//! - `status` ([`Health`]: `live`, `broker` or `state`) when the stream opens and whenever it
+//!   changes, so the page says when the viewer lost the broker or the state unit.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use modt::protocol::StateChanged;
+use modt::{Client, ConnectionState, Directory};
 use modt_web::{Lang, WebError};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use super::keys::KeysQuery;
 use super::{Access, WebState};
+use crate::health::Health;
 
 /// `GET /events`.
 pub async fn stream(
@@ -25,30 +34,65 @@ pub async fn stream(
         Access::Granted(_, t) => t,
         Access::Denied(page) => return Ok(page),
     };
-    let rx = s.live.subscribe();
-    let shutdown = s.shutdown.clone();
-    let events = futures::stream::unfold(
-        (rx, target, shutdown),
-        |(mut rx, target, shutdown)| async move {
-            loop {
-                let next = tokio::select! {
-                    _ = shutdown.cancelled() => return None,
-                    r = rx.recv() => r,
-                };
-                let event = match next {
-                    Ok(change) if change.user_id == target => Event::default()
-                        .event("change")
-                        .data(format!("{:?}", change.op).to_lowercase()),
-                    Ok(_) => continue,
-                    // Missed some: a refresh catches up with all of them.
-                    Err(RecvError::Lagged(_)) => Event::default().event("change").data("resync"),
-                    Err(RecvError::Closed) => return None,
-                };
-                return Some((Ok::<_, Infallible>(event), (rx, target, shutdown)));
-            }
-        },
-    );
+    let client = s.asker.client().clone();
+    let feed = Feed {
+        changes: s.live.subscribe(),
+        connection: client.connection(),
+        presence: s.directory.changes(),
+        client,
+        directory: s.directory.clone(),
+        target,
+        shown: None,
+        shutdown: s.shutdown.clone(),
+    };
+    let events = futures::stream::unfold(feed, |mut feed| async move {
+        let event = feed.next().await?;
+        Some((Ok::<_, Infallible>(event), feed))
+    });
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
+}
+
+/// One page's event source.
+struct Feed {
+    changes: broadcast::Receiver<Arc<StateChanged>>,
+    connection: watch::Receiver<ConnectionState>,
+    presence: watch::Receiver<u64>,
+    client: Client,
+    directory: Directory,
+    target: String,
+    /// The health last sent; `None` before the first.
+    shown: Option<Health>,
+    shutdown: CancellationToken,
+}
+
+impl Feed {
+    /// The next event for the page; `None` ends the stream (the unit stops).
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            let health = Health::now(&self.client, &self.directory);
+            if self.shown != Some(health) {
+                self.shown = Some(health);
+                return Some(Event::default().event("status").data(health.as_str()));
+            }
+            tokio::select! {
+                _ = self.shutdown.cancelled() => return None,
+                r = self.connection.changed() => r.ok()?,
+                r = self.presence.changed() => r.ok()?,
+                r = self.changes.recv() => match r {
+                    Ok(change) if change.user_id == self.target => {
+                        let op = format!("{:?}", change.op).to_lowercase();
+                        return Some(Event::default().event("change").data(op));
+                    }
+                    Ok(_) => {}
+                    // Missed some: a refresh catches up with all of them.
+                    Err(RecvError::Lagged(_)) => {
+                        return Some(Event::default().event("change").data("resync"));
+                    }
+                    Err(RecvError::Closed) => return None,
+                },
+            }
+        }
+    }
 }

@@ -4,9 +4,9 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use modt_web::{CsrfToken, Lang, Page, SessionUser, WebError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Access, WebState};
+use super::{Access, WebState, MAX_VALUE_BYTES};
 use crate::messages::CATALOG;
 use crate::state::{Row, StateError};
 
@@ -27,13 +27,34 @@ pub struct KeysQuery {
     pub cleared: Option<String>,
 }
 
-/// What the editor shows after a failed save.
+/// What the editor shows: empty, opened on a key, or as sent after a failed save.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Form {
     pub(crate) key: String,
     pub(crate) value: String,
     pub(crate) as_text: bool,
     pub(crate) error: Option<String>,
+    /// The key the editor was opened on and its version then: a save of that key is sent
+    /// with `if_version`, so a change made elsewhere meanwhile is not overwritten unseen.
+    pub(crate) opened: Option<Opened>,
+    /// The change made elsewhere that a save ran into.
+    pub(crate) conflict: Option<Conflict>,
+}
+
+/// The key the editor was opened on, and the version it showed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Opened {
+    pub(crate) key: String,
+    pub(crate) version: u64,
+}
+
+/// A save that ran into a change made elsewhere: both values, for the user to choose.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Conflict {
+    /// The key as it is stored now; `None` when it was deleted meanwhile.
+    pub(crate) saved: Option<Row>,
+    /// What the user tried to save, as they typed it.
+    pub(crate) yours: String,
 }
 
 /// `GET /`.
@@ -91,6 +112,11 @@ pub(crate) async fn page(
     };
     if let Some(row) = edit.and_then(|k| rows.iter().find(|r| r.key == k)) {
         form.value = row.edit.clone();
+        form.as_text = false;
+        form.opened = row.version.map(|version| Opened {
+            key: row.key.clone(),
+            version,
+        });
     }
     let csrf = CsrfToken::for_request(headers)?;
     let title = if target == user.user_id {
@@ -98,7 +124,9 @@ pub(crate) async fn page(
     } else {
         CATALOG.text(lang, "title_other")
     };
-    let status = if form.error.is_some() {
+    let status = if form.conflict.is_some() {
+        axum::http::StatusCode::CONFLICT
+    } else if form.error.is_some() {
         axum::http::StatusCode::BAD_REQUEST
     } else {
         axum::http::StatusCode::OK
@@ -118,6 +146,9 @@ pub(crate) async fn page(
             form_key => form.key,
             form_value => form.value,
             form_as_text => form.as_text,
+            opened => form.opened,
+            conflict => form.conflict,
+            max_value_bytes => MAX_VALUE_BYTES,
         },
     )?;
     Ok(Page::new(html)

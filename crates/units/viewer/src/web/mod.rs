@@ -30,8 +30,14 @@ use crate::live::Live;
 use crate::messages::CATALOG;
 use crate::state::StateApi;
 
-/// Largest form accepted: a value may be 256 KiB, plus the other fields.
-pub const MAX_BODY_BYTES: usize = 300 * 1024;
+/// Largest value the editor sends, in bytes (the state unit's default limit; the page checks
+/// it before sending, and the state unit has the last word with its own limit).
+pub const MAX_VALUE_BYTES: usize = 256 * 1024;
+
+/// Largest form accepted: a value of [`MAX_VALUE_BYTES`] even when form encoding triples it
+/// (`%XX` for every byte), plus the other fields. Past it the visitor gets the styled 413 page
+/// ([`modt_web::error_pages::styled_too_large`]).
+pub const MAX_BODY_BYTES: usize = 3 * MAX_VALUE_BYTES + 16 * 1024;
 
 /// The pages' templates, compiled into the binary.
 pub const TEMPLATES: &[(&str, &str)] = &[

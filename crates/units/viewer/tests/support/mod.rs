@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+pub(crate) mod system;
+
 /// A browser (an HTTP client with a cookie jar, redirects not followed) on the viewer at `base`.
 pub(crate) struct Browser {
     pub(crate) http: reqwest::Client,
