@@ -26,6 +26,9 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every language the pages are written in.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ja];
+
     /// The BCP 47 code for `<html lang>`.
     pub fn code(self) -> &'static str {
         match self {

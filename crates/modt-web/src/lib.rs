@@ -9,6 +9,7 @@
 //! - [`cookies`]: reading cookies; the session cookie's name and flags.
 //! - [`pages`]: server-rendered templates (minijinja) around one shared layout.
 //! - [`assets`]: the shared stylesheet.
+//! - [`nav`]: the header's links between web units, and where a login may return to.
 //! - [`identity`]: "who is this browser?": the session cookie resolved by a session query.
 //! - [`random`]: unguessable tokens from the OS random source.
 //! - [`serve`]: binding and serving a router until shutdown.
@@ -23,6 +24,7 @@ pub mod error_pages;
 pub mod headers;
 pub mod identity;
 pub mod lang;
+pub mod nav;
 pub mod pages;
 pub mod random;
 pub mod serve;

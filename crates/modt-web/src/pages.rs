@@ -2,7 +2,8 @@
 //! that carry them ([`Page`], [`SeeOther`]) with their cookies.
 //!
 //! Templates are compiled into the binary (no files to deploy). Every page extends
-//! `base.html`, which expects `lang`, `title`, `unit_label` and optionally `user`.
+//! `base.html`, which expects `lang`, `title`, `unit_label` and optionally `user` and `nav`
+//! ([`crate::nav::Nav`]).
 //! Autoescaping is on for `.html`, so user input is always escaped.
 
 use axum::http::header::{LOCATION, SET_COOKIE};
@@ -55,6 +56,7 @@ impl Templates {
                 unit_label => catalog.text(lang, "unit_label"),
                 user => user,
                 t => catalog.texts(lang),
+                common => crate::nav::COMMON.texts(lang),
                 ..extra
             },
         )

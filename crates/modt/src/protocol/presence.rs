@@ -1,5 +1,7 @@
 //! Presence, discovery and health payloads: `modt/units/{unit_id}/…` (PROTOCOL.md §4).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::Timestamp;
@@ -44,6 +46,25 @@ pub struct UnitInfo {
     /// way ([`crate::ask`]).
     #[serde(default)]
     pub correlated: bool,
+    /// Extension: the web side's name for people, by language code (`{"en": "Viewer", "ja":
+    /// "ビューアー"}`). Pages show it instead of the unit id ([`UnitInfo::title`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub titles: BTreeMap<String, String>,
+    /// Extension: the web side is for administrators; pages do not offer it to other users
+    /// (the unit still checks the role itself).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub admins_only: bool,
+}
+
+impl UnitInfo {
+    /// The unit's name for people in language `lang` (`en`, `ja`): its title in that
+    /// language, else in English, else its name.
+    pub fn title(&self, lang: &str) -> &str {
+        self.titles
+            .get(lang)
+            .or_else(|| self.titles.get("en"))
+            .map_or(self.name.as_str(), String::as_str)
+    }
 }
 
 /// The answer to `modt/units/{unit_id}/ping`.

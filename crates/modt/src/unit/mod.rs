@@ -16,6 +16,7 @@ pub(crate) mod presence;
 pub mod runtime;
 pub mod service;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,6 +80,8 @@ pub struct Unit {
     pub(crate) version: String,
     pub(crate) unit_id: String,
     pub(crate) http_url: Option<String>,
+    pub(crate) titles: BTreeMap<String, String>,
+    pub(crate) admins_only: bool,
     pub(crate) publishes: Vec<String>,
     pub(crate) routes: Vec<Route>,
     pub(crate) max_in_flight: usize,
@@ -101,6 +104,8 @@ impl Unit {
             kind: kind.into(),
             version: version.into(),
             http_url: None,
+            titles: BTreeMap::new(),
+            admins_only: false,
             publishes: Vec::new(),
             routes: Vec::new(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
@@ -119,6 +124,20 @@ impl Unit {
     /// Sets the public web address announced in the unit's info.
     pub fn http_url(mut self, url: impl Into<String>) -> Self {
         self.http_url = Some(url.into());
+        self
+    }
+
+    /// Names the unit's web side for people in language `lang` (`en`, `ja`), announced in its
+    /// info; other units' pages link to it by this title.
+    pub fn title(mut self, lang: impl Into<String>, title: impl Into<String>) -> Self {
+        self.titles.insert(lang.into(), title.into());
+        self
+    }
+
+    /// Announces the web side as for administrators only, so other pages offer it only to
+    /// them (the unit must still check the role on every request).
+    pub fn admins_only(mut self) -> Self {
+        self.admins_only = true;
         self
     }
 

@@ -46,6 +46,8 @@ impl Unit {
             version,
             unit_id,
             http_url,
+            titles,
+            admins_only,
             publishes,
             routes,
             max_in_flight,
@@ -64,6 +66,8 @@ impl Unit {
             serves: routes.iter().map(|r| r.filter.to_string()).collect(),
             publishes,
             correlated: true,
+            titles,
+            admins_only,
         };
         let presence = Presence::new(info)?;
         config.client_id = ClientConfig::unique_client_id(&unit_id);

@@ -42,6 +42,8 @@ pub struct PageState {
     pub viewer_url: Option<String>,
     /// How long to wait for the identify unit.
     pub timeout: Duration,
+    /// The app's own public URL (where a login comes back to).
+    pub public_url: String,
 }
 
 /// `GET /`.
@@ -66,11 +68,12 @@ pub async fn show(
     match visitor {
         Visitor::User(user) => signed_in(&s, lang, &user, identify),
         Visitor::Anonymous => {
-            let login = identify.map(|u| format!("{u}/login"));
+            let login = identify.map(|u| modt_web::nav::login_url(&u, &s.public_url));
             signed_out(&s, lang, login, false, StatusCode::OK)
         }
         Visitor::Expired => {
-            let login = identify.map(|u| format!("{u}/login?expired=1"));
+            let login =
+                identify.map(|u| modt_web::nav::login_url(&u, &s.public_url) + "&expired=1");
             signed_out(&s, lang, login, true, StatusCode::OK)
         }
     }
@@ -127,5 +130,8 @@ fn render(
     extra: minijinja::Value,
 ) -> Result<String, WebError> {
     let title = CATALOG.text(lang, title_key);
+    let admin = user.map(SessionUser::is_admin);
+    let nav = modt_web::nav::Nav::build(&s.directory, lang, admin, &s.public_url);
+    let extra = minijinja::context! { nav => nav, ..extra };
     s.templates.page(name, lang, &CATALOG, title, user, extra)
 }

@@ -35,8 +35,8 @@ pub fn unit(config: DummyConfig, listener: TcpListener) -> Result<Unit, BuildErr
         app_name: config.app_name.clone(),
         redirect_url: format!("{public_url}/"),
     });
-    let unit = Unit::new(NAME, KIND, env!("CARGO_PKG_VERSION"))
-        .http_url(public_url.clone())
+    let unit = Unit::new(NAME, KIND, env!("CARGO_PKG_VERSION")).http_url(public_url.clone());
+    let unit = modt_web::nav::with_titles(unit, &crate::messages::CATALOG)
         .route(topics::AUTH_SUCCESS.to_filter(), move |ctx, msg| {
             handshake::handle(h.clone(), ctx, msg)
         })
@@ -49,6 +49,7 @@ pub fn unit(config: DummyConfig, listener: TcpListener) -> Result<Unit, BuildErr
                 templates,
                 identify_url: config.identify_url,
                 viewer_url: config.viewer_url,
+                public_url: public_url.clone(),
                 timeout: config.session_timeout,
             };
             let router = Router::new()

@@ -105,7 +105,10 @@ async fn shows_the_user_and_is_friendly_to_everyone_else() {
     let html = page.text().await.unwrap();
     assert!(html.contains(">nora<"), "{html}");
     assert!(html.contains(&user.user_id), "{html}");
-    assert!(html.contains(">admin<"), "{html}");
+    assert!(
+        html.contains(">administrator<"),
+        "the role, in words: {html}"
+    );
     // The identify unit is found through presence for the logout link.
     let logout = format!("{id_url}/logout").replace('/', "&#x2f;");
     assert!(html.contains(&logout), "{html}");
@@ -130,7 +133,12 @@ async fn shows_the_user_and_is_friendly_to_everyone_else() {
     assert_eq!(expired.status(), 200);
     let expired = expired.text().await.unwrap();
     assert!(expired.contains("Your session has ended"), "{expired}");
-    assert!(expired.contains("login?expired=1"), "{expired}");
+    assert!(expired.contains("&amp;expired=1"), "{expired}");
+    let back = format!("login?next={}", url.replace(':', "%3A").replace('/', "%2F"));
+    assert!(
+        anon.contains(&back.replace('/', "&#x2f;")),
+        "logging in comes back here: {anon}"
+    );
 
     let ja = get(&format!("{url}/"), None)
         .header("accept-language", "ja")

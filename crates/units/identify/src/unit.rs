@@ -47,6 +47,8 @@ pub fn unit(
     let (q, r, s) = (identity.clone(), identity.clone(), identity.clone());
     let unit = Unit::new(NAME, KIND, env!("CARGO_PKG_VERSION"))
         .http_url(public_url.clone())
+        .title("en", "Account")
+        .title("ja", "アカウント")
         .route(topics::SESSION_QUERY.to_filter(), move |ctx, msg| {
             mqtt::session_query::handle(q.clone(), ctx, msg)
         })
@@ -62,6 +64,7 @@ pub fn unit(
                 directory,
                 templates,
                 scope,
+                public_url: public_url.clone(),
                 shutdown: ctx.shutdown.clone(),
             };
             info!(url = %public_url, "identify pages at {public_url}/login");

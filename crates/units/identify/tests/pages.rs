@@ -174,6 +174,8 @@ async fn when_no_app_answers_the_page_lists_the_apps_online() {
         serves: vec![],
         publishes: vec![],
         correlated: true,
+        titles: [("en".to_string(), "Quiet app".to_string())].into(),
+        admins_only: false,
     };
     let retained = |topic: modt::Topic, body: Vec<u8>| {
         let mut out = Outgoing::new(topic, body);
@@ -234,7 +236,9 @@ async fn when_no_app_answers_the_page_lists_the_apps_online() {
     assert!(String::from_utf8_lossy(&chunk).contains("event: timeout"));
     modt_testkit::wait_until(WAIT, "the fallback page to list the app", || async {
         let page = browser.get("/waiting").await.text().await.unwrap();
-        page.contains("http:&#x2f;&#x2f;127.0.0.1:9&#x2f;quiet") && page.contains("No app answered")
+        page.contains("http:&#x2f;&#x2f;127.0.0.1:9&#x2f;quiet")
+            && page.contains("No app answered")
+            && page.contains(">Quiet app</a>")
     })
     .await;
     let page = browser.get("/waiting").await.text().await.unwrap();

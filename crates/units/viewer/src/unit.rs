@@ -32,8 +32,8 @@ pub fn unit(config: ViewerConfig, listener: TcpListener) -> Result<Unit, BuildEr
     let public_url = modt_web::serve::public_url(&listener, config.public_url.as_deref());
     let scope = CookieScope::for_url(&public_url, None);
     let templates = Arc::new(Templates::new(web::TEMPLATES)?);
-    let unit = Unit::new(NAME, KIND, env!("CARGO_PKG_VERSION"))
-        .http_url(public_url.clone())
+    let unit = Unit::new(NAME, KIND, env!("CARGO_PKG_VERSION")).http_url(public_url.clone());
+    let unit = modt_web::nav::with_titles(unit, &crate::messages::CATALOG)
         .publishes([
             topics::SESSION_QUERY,
             topics::STATE_ALL_GET,
@@ -53,6 +53,7 @@ pub fn unit(config: ViewerConfig, listener: TcpListener) -> Result<Unit, BuildEr
                 templates,
                 scope,
                 identify_url: config.identify_url,
+                public_url: public_url.clone(),
                 timeout: config.timeout,
                 shutdown: ctx.shutdown.clone(),
             };

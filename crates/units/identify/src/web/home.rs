@@ -23,7 +23,7 @@ pub async fn show(
         lang,
         "home_title",
         Some(&user),
-        minijinja::context! { apps => state.apps() },
+        minijinja::context! { apps => state.apps(lang, &user) },
     )?;
     Ok(Page::new(html).into_response())
 }

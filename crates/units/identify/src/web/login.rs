@@ -36,6 +36,22 @@ pub struct LoginQuery {
     pub bye: Option<String>,
     /// Sent here by an app because the session ended.
     pub expired: Option<String>,
+    /// Where to go after logging in (checked: [`WebState::next`]).
+    pub next: Option<String>,
+}
+
+/// `path` with `next=…` added to its query when `next` is given.
+pub(crate) fn with_next(path: &str, next: Option<&str>) -> String {
+    match next {
+        None => path.to_string(),
+        Some(next) => {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next)
+                .finish();
+            format!("{path}{sep}{query}")
+        }
+    }
 }
 
 /// The login form's fields (the original's names, plus the CSRF token).
@@ -56,8 +72,9 @@ pub async fn show(
     Query(q): Query<LoginQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
+    let next = state.next(q.next.as_deref());
     if state.session(&headers).await?.is_some() {
-        return Ok(SeeOther::to("/").into_response());
+        return Ok(SeeOther::to(next.unwrap_or_else(|| "/".into())).into_response());
     }
     let lang = Lang::choose(&headers, q.lang.as_deref());
     let notice = if q.registered.is_some() {
@@ -70,7 +87,22 @@ pub async fn show(
         None
     };
     let notice = notice.map(|k| CATALOG.text(lang, k));
-    form(&state, &headers, lang, "", notice, None, StatusCode::OK)
+    let shown = Shown {
+        username: "",
+        notice,
+        error: None,
+        next: next.as_deref(),
+    };
+    form(&state, &headers, lang, shown, StatusCode::OK)
+}
+
+/// What the login form shows besides its fields.
+struct Shown<'a> {
+    username: &'a str,
+    notice: Option<&'a str>,
+    error: Option<String>,
+    /// Where the login goes afterwards (already checked).
+    next: Option<&'a str>,
 }
 
 /// Renders the login form.
@@ -78,9 +110,7 @@ fn form(
     state: &WebState,
     headers: &HeaderMap,
     lang: Lang,
-    username: &str,
-    notice: Option<&str>,
-    error: Option<String>,
+    shown: Shown<'_>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let csrf = CsrfToken::for_request(headers)?;
@@ -91,9 +121,11 @@ fn form(
         None,
         minijinja::context! {
             csrf => csrf.value(),
-            username => username,
-            notice => notice,
-            error => error,
+            username => shown.username,
+            notice => shown.notice,
+            error => shown.error,
+            action => with_next("/login", shown.next),
+            register => with_next("/register", shown.next),
             registration => state.identity.config.registration,
         },
     )?;
@@ -112,8 +144,16 @@ pub async fn submit(
     Form(f): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let lang = Lang::choose(&headers, q.lang.as_deref());
-    let refuse =
-        |msg: String, status| form(&state, &headers, lang, &f.username, None, Some(msg), status);
+    let next = state.next(q.next.as_deref());
+    let refuse = |msg: String, status| {
+        let shown = Shown {
+            username: &f.username,
+            notice: None,
+            error: Some(msg),
+            next: next.as_deref(),
+        };
+        form(&state, &headers, lang, shown, status)
+    };
     if let Err(e) = csrf::verify(&headers, &f.csrf_token) {
         warn!(reason = %e, "login form refused");
         let msg = CATALOG.text(lang, "csrf_failed").to_string();
@@ -121,7 +161,7 @@ pub async fn submit(
     }
     let address = state.client_address(peer, &headers);
     match attempt(&state, &f.username, f.password, &address).await? {
-        Outcome::LoggedIn(login) => Ok(SeeOther::to("/waiting")
+        Outcome::LoggedIn(login) => Ok(SeeOther::to(with_next("/waiting", next.as_deref()))
             .cookie(
                 state
                     .scope
@@ -292,6 +332,15 @@ pub(crate) async fn announce(state: &WebState, user: &User, handshake_id: Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_is_added_to_the_query_encoded() {
+        assert_eq!(with_next("/login", None), "/login");
+        assert_eq!(
+            with_next("/login?registered=1", Some("http://h:1/?a=b&c")),
+            "/login?registered=1&next=http%3A%2F%2Fh%3A1%2F%3Fa%3Db%26c"
+        );
+    }
 
     #[test]
     fn waits_are_said_in_whole_minutes_with_the_right_plural() {

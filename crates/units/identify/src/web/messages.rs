@@ -22,7 +22,7 @@ const EN: &[(&str, &str)] = &[
     ("register_button", "Create account"),
     (
         "username_hint",
-        "3–32 characters: letters a–z, digits, '.', '_' and '-'.",
+        "3–32 characters: letters A–Z and a–z, digits, '.', '_' and '-'.",
     ),
     ("password_hint", "At least 8 characters."),
     ("wrong_credentials", "Wrong user name or password."),
@@ -42,7 +42,7 @@ const EN: &[(&str, &str)] = &[
     ("taken", "That user name is taken. Please pick another."),
     (
         "username_rules",
-        "User names are 3–32 characters: letters a–z, digits, '.', '_' and '-'.",
+        "User names are 3–32 characters: letters A–Z and a–z, digits, '.', '_' and '-'.",
     ),
     ("password_short", "Passwords need at least 8 characters."),
     ("password_long", "Passwords may be at most 1024 bytes long."),
@@ -97,7 +97,10 @@ const JA: &[(&str, &str)] = &[
     ("busy", "ただいまサインインが混み合っています。数秒後にもう一度お試しください。"),
     ("csrf_failed", "フォームの有効期限が切れました。もう一度お試しください。"),
     ("taken", "そのユーザー名は既に使われています。別の名前を選んでください。"),
-    ("username_rules", "ユーザー名は3〜32文字の英数字と「.」「_」「-」です。"),
+    (
+        "username_rules",
+        "ユーザー名は3〜32文字：英小文字・英大文字・数字と「.」「_」「-」です。",
+    ),
     ("password_short", "パスワードは8文字以上にしてください。"),
     ("password_long", "パスワードは1024バイト以内にしてください。"),
     ("password_mismatch", "2つのパスワードが一致しません。"),
@@ -124,6 +127,20 @@ const JA: &[(&str, &str)] = &[
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn both_languages_describe_the_same_user_name_rules() {
+        use modt_web::Lang;
+        // Upper case is allowed (accounts::check_username): every hint says so.
+        assert!(crate::accounts::check_username("Alice.B-2").is_ok());
+        for key in ["username_hint", "username_rules"] {
+            assert!(super::CATALOG.text(Lang::En, key).contains("A–Z"), "{key}");
+            assert!(
+                super::CATALOG.text(Lang::Ja, key).contains("英大文字"),
+                "{key}"
+            );
+        }
+    }
+
     #[test]
     fn both_languages_have_every_message() {
         assert!(

@@ -25,6 +25,7 @@ use axum::routing::get;
 use axum::Router;
 use modt::{Client, Directory};
 use modt_web::cookies::{self, CookieScope};
+use modt_web::nav::Nav;
 use modt_web::{Lang, Templates, WebError};
 
 pub use modt_web::LangQuery;
@@ -63,6 +64,8 @@ pub struct WebState {
     pub templates: Arc<Templates>,
     /// How cookies are scoped.
     pub scope: CookieScope,
+    /// The unit's own public URL (its place in the header's links).
+    pub public_url: String,
     /// Fires when the unit stops (ends live event streams).
     pub shutdown: CancellationToken,
 }
@@ -110,6 +113,9 @@ impl WebState {
         extra: minijinja::Value,
     ) -> Result<String, WebError> {
         let title = messages::CATALOG.text(lang, title_key);
+        let admin = user.map(|u| u.role == crate::accounts::Role::Admin);
+        let nav = Nav::build(&self.directory, lang, admin, &self.public_url);
+        let extra = minijinja::context! { nav => nav, ..extra };
         self.templates
             .page(name, lang, &messages::CATALOG, title, user, extra)
     }
@@ -131,25 +137,47 @@ impl WebState {
         Ok(user.map(|u| (key, u)))
     }
 
-    /// Apps with a web page that are online, except this unit.
-    pub(crate) fn apps(&self) -> Vec<AppLink> {
-        self.directory
+    /// Apps with a web page that are online, except this unit, by their titles in `lang`;
+    /// administrators' apps only for administrators.
+    pub(crate) fn apps(&self, lang: Lang, user: &User) -> Vec<AppLink> {
+        let admin = user.role == crate::accounts::Role::Admin;
+        let mut apps: Vec<AppLink> = self
+            .directory
             .online_with_url()
             .into_iter()
             .filter(|(_, info)| info.kind != crate::unit::KIND)
-            .filter_map(|(id, info)| {
-                let url = info.http_url?;
+            .filter(|(_, info)| admin || !info.admins_only)
+            .filter_map(|(_, info)| {
+                let url = info.http_url.clone()?;
                 Some(AppLink {
-                    name: if info.name == id {
-                        id
-                    } else {
-                        format!("{} ({id})", info.name)
-                    },
+                    name: info.title(lang.code()).to_string(),
                     origin: modt::directory::web_origin(&url)?,
                     url,
                 })
             })
-            .collect()
+            .collect();
+        apps.sort_by_key(|a| a.name.to_lowercase());
+        apps
+    }
+
+    /// The title in `lang` of the online unit whose web side `url` is on, if any.
+    pub(crate) fn title_of(&self, url: &str, lang: Lang) -> Option<String> {
+        let origin = modt::directory::web_origin(url)?;
+        self.directory
+            .online_with_url()
+            .into_iter()
+            .find(|(_, info)| {
+                info.http_url
+                    .as_deref()
+                    .and_then(modt::directory::web_origin)
+                    == Some(origin.clone())
+            })
+            .map(|(_, info)| info.title(lang.code()).to_string())
+    }
+
+    /// Where a login should go afterwards: `next` if it is safe ([`modt_web::nav::safe_next`]).
+    pub(crate) fn next(&self, next: Option<&str>) -> Option<String> {
+        next.and_then(|n| modt_web::nav::safe_next(&self.directory, n))
     }
 
     /// The client's address: the socket peer, or `X-Forwarded-For`'s first entry when the

@@ -14,8 +14,9 @@ use modt_web::{csrf, CsrfToken, Lang, Page, WebError};
 use serde::Deserialize;
 use tracing::{info, warn};
 
+use super::login::with_next;
 use super::messages::CATALOG;
-use super::{LangQuery, WebState};
+use super::WebState;
 use crate::accounts::{check_password, check_username, Role, RuleError};
 use crate::password;
 use crate::store::StoreError;
@@ -34,13 +35,23 @@ pub struct RegisterForm {
     pub csrf_token: String,
 }
 
+/// Query of the registration page.
+#[derive(Debug, Default, Deserialize)]
+pub struct RegisterQuery {
+    /// `en` or `ja`.
+    pub lang: Option<String>,
+    /// Where to go after logging in with the new account (checked: [`WebState::next`]).
+    pub next: Option<String>,
+}
+
 /// `GET /register`.
 pub async fn show(
     State(state): State<WebState>,
-    Query(q): Query<LangQuery>,
+    Query(q): Query<RegisterQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let lang = Lang::choose(&headers, q.lang.as_deref());
+    let next = state.next(q.next.as_deref());
     let (error, status) = if state.identity.config.registration {
         (None, StatusCode::OK)
     } else {
@@ -49,14 +60,15 @@ pub async fn show(
             StatusCode::FORBIDDEN,
         )
     };
-    form(&state, &headers, lang, "", error, status)
+    form(&state, &headers, lang, ("", next.as_deref()), error, status)
 }
 
+/// The form, with the name typed so far and where the login goes afterwards.
 fn form(
     state: &WebState,
     headers: &HeaderMap,
     lang: Lang,
-    username: &str,
+    (username, next): (&str, Option<&str>),
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
@@ -70,6 +82,8 @@ fn form(
             csrf => csrf.value(),
             username => username,
             error => error,
+            action => with_next("/register", next),
+            login => with_next("/login", next),
             registration => state.identity.config.registration,
         },
     )?;
@@ -93,12 +107,14 @@ fn rule_message(lang: Lang, e: RuleError) -> String {
 pub async fn submit(
     State(state): State<WebState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Query(q): Query<LangQuery>,
+    Query(q): Query<RegisterQuery>,
     headers: HeaderMap,
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, WebError> {
     let lang = Lang::choose(&headers, q.lang.as_deref());
-    let fail = |msg: String, status| form(&state, &headers, lang, &f.username, Some(msg), status);
+    let next = state.next(q.next.as_deref());
+    let typed = (f.username.as_str(), next.as_deref());
+    let fail = |msg: String, status| form(&state, &headers, lang, typed, Some(msg), status);
     if let Err(e) = csrf::verify(&headers, &f.csrf_token) {
         warn!(reason = %e, "registration form refused");
         return fail(
@@ -147,7 +163,8 @@ pub async fn submit(
     {
         Ok(user) => {
             info!(user_id = %user.user_id, "account created");
-            Ok(SeeOther::to("/login?registered=1").into_response())
+            let login = with_next("/login?registered=1", next.as_deref());
+            Ok(SeeOther::to(login).into_response())
         }
         Err(StoreError::UsernameTaken(_)) => fail(
             CATALOG.text(lang, "taken").to_string(),

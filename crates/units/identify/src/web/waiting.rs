@@ -29,6 +29,9 @@ pub struct WaitingQuery {
     pub lang: Option<String>,
     /// "Wait again": announce the login once more, for apps started since.
     pub again: Option<String>,
+    /// The page the login started from (checked: [`WebState::next`]): opened at once,
+    /// instead of the first app that answers.
+    pub next: Option<String>,
 }
 
 /// `GET /waiting`.
@@ -45,13 +48,26 @@ pub async fn show(
         super::login::announce(&state, &user, handshake).await;
         return Ok(SeeOther::to("/waiting").into_response());
     }
+    let lang = Lang::choose(&headers, q.lang.as_deref());
     let watch = state.identity.handshakes.watch(&key);
+    let back = state.next(q.next.as_deref()).map(|url| ReadyApp {
+        app_name: state.title_of(&url, lang).unwrap_or_else(|| url.clone()),
+        redirect_url: url,
+    });
     // A known app is opened by a meta refresh, not a 303: this page is the end of the login
     // form's redirect chain, and CSP `form-action 'self'` forbids that chain from leaving
     // the site.
-    let ready = watch.as_ref().and_then(|w| w.ready.borrow().clone());
+    let ready = back.or_else(|| {
+        let app = watch.as_ref().and_then(|w| w.ready.borrow().clone())?;
+        // Its announced title, in the visitor's language, rather than its app name.
+        Some(ReadyApp {
+            app_name: state
+                .title_of(&app.redirect_url, lang)
+                .unwrap_or(app.app_name),
+            redirect_url: app.redirect_url,
+        })
+    });
     let waiting = ready.is_none() && watch.is_some_and(|w| Instant::now() < w.deadline);
-    let lang = Lang::choose(&headers, q.lang.as_deref());
     let title = match (&ready, waiting) {
         (None, false) => "timeout_title",
         _ => "waiting_title",
@@ -61,7 +77,7 @@ pub async fn show(
         lang,
         title,
         Some(&user),
-        minijinja::context! { ready => ready, waiting => waiting, apps => state.apps() },
+        minijinja::context! { ready => ready, waiting => waiting, apps => state.apps(lang, &user) },
     )?;
     Ok(Page::new(html).into_response())
 }

@@ -23,6 +23,7 @@ use axum::Router;
 use modt::{Asker, Directory};
 use modt_web::cookies::CookieScope;
 use modt_web::identity::{self, Visitor};
+use modt_web::nav::Nav;
 use modt_web::{Lang, Page, SessionUser, Templates, WebError};
 use tokio_util::sync::CancellationToken;
 
@@ -67,6 +68,8 @@ pub struct WebState {
     pub scope: CookieScope,
     /// The identify unit's URL, if configured.
     pub identify_url: Option<String>,
+    /// The viewer's own public URL (where a login comes back to).
+    pub public_url: String,
     /// How long to wait for identify.
     pub timeout: std::time::Duration,
     /// Fires when the unit stops (ends event streams).
@@ -112,6 +115,9 @@ impl WebState {
         user: Option<&SessionUser>,
         extra: minijinja::Value,
     ) -> Result<String, WebError> {
+        let admin = user.map(SessionUser::is_admin);
+        let nav = Nav::build(&self.directory, lang, admin, &self.public_url);
+        let extra = minijinja::context! { nav => nav, ..extra };
         self.templates
             .page(name, lang, &CATALOG, title, user, extra)
     }
@@ -172,7 +178,7 @@ impl WebState {
         let user = match visitor {
             Visitor::User(u) => u,
             Visitor::Anonymous | Visitor::Expired => {
-                let login = login.map(|u| format!("{u}/login"));
+                let login = login.map(|u| modt_web::nav::login_url(&u, &self.public_url));
                 let status = if login.is_some() {
                     StatusCode::UNAUTHORIZED
                 } else {
