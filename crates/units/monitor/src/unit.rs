@@ -37,6 +37,8 @@ pub fn unit(
     let templates = Arc::new(Templates::new(page::TEMPLATES)?);
     let unit = Unit::new(NAME, KIND, env!("CARGO_PKG_VERSION"))
         .http_url(public_url.clone())
+        .admins_only();
+    let unit = modt_web::nav::with_titles(unit, &crate::messages::CATALOG)
         .service("web", move |ctx: ServiceContext| async move {
             // Ingest and the ticker stop with the unit, or when the web side ends on its own.
             let stop = ctx.shutdown.child_token();
