@@ -91,6 +91,49 @@ fn monitor_shows_a_published_message_masked_in_chromium() {
     );
 }
 
+/// Request traffic in the monitor: reply topics grouped per requester, previews that start
+/// with what a message does, sparklines, a phone's width, Japanese (`e2e/monitor-more.mjs`).
+#[test]
+fn monitor_groups_replies_previews_sparklines_and_fits_a_phone_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let password = "monitor more e2e password";
+    support::run_ok_with_env(
+        &["users", "add", "watcher", "--admin", "--data-dir", data],
+        &[("MODT_USER_PASSWORD", password)],
+    );
+    let (mut up, banner) = support::up_with_web(dir.path());
+    let login = support::banner_url(&banner, "open");
+    let monitor = support::unit_url(&banner, "monitor");
+    let port = support::broker_port(&banner);
+    let Some(_) = support::run_browser_script(
+        "monitor-more.mjs",
+        "monitor-more",
+        &[
+            ("MODT_LOGIN_URL", login.as_str()),
+            ("MODT_MONITOR_URL", monitor.as_str()),
+            ("MODT_USER", "watcher"),
+            ("MODT_PASSWORD", password),
+            ("MODT_BIN", env!("CARGO_BIN_EXE_modt")),
+            ("MODT_BROKER_PORT", port.as_str()),
+            ("MODT_DATA_DIR", data),
+        ],
+    ) else {
+        return;
+    };
+    let shots = support::workspace_root().join("target/e2e-screenshots/monitor-more");
+    for name in ["01-grouped", "02-phone", "03-phone-tree", "04-ja"] {
+        assert!(shots.join(format!("{name}.png")).exists(), "{name}.png");
+    }
+    up.signal("INT");
+    let status = up.wait_exit(20);
+    let (out, logs) = up.output();
+    assert!(
+        status.success(),
+        "modt up stopped badly: {status}\n{out}\n{logs}"
+    );
+}
+
 #[test]
 fn viewer_edits_live_updates_and_csrf_in_chromium() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,14 +1,19 @@
 // The live monitor page: messages from the WebSocket /feed, newest first; the topic tree;
 // a topic filter (checked again by the server); pause/resume; a message in full on click.
-// Payloads arrive already masked by the server. Bursts: updates are batched into one DOM
+// Payloads arrive already masked by the server, each with its one-line preview (made by the
+// server, meaningful fields first). Each tree node draws its subtree's last minute of
+// message rate (the server's `spark` buckets) as a small inline SVG bar chart; a node of
+// grouped one-off replies says how many. On a phone the tree starts folded above the list. Bursts: updates are batched into one DOM
 // change per animation frame, at most MAX_ROWS rows are kept, and messages that could not be
 // shown (the server's per-page queue was full, or too many arrived at once) are counted.
 (function () {
   "use strict";
   var MAX_ROWS = 500;          // rows kept in the table
   var MAX_PENDING = MAX_ROWS;  // messages held while paused or between frames
-  var PREVIEW_CHARS = 160;
+  var PREVIEW_CHARS = 160;    // for a server that sends no preview
   var MAX_CHILDREN = 200;      // tree children drawn per node
+  var SVG = "http://www.w3.org/2000/svg";
+  var PHONE = "(max-width: 40rem)"; // the same width as the stylesheet's phone layout
 
   var root = document.getElementById("monitor");
   if (!root) return;
@@ -21,6 +26,7 @@
   var filterInput = document.getElementById("filter");
   var filterError = document.getElementById("filter-error");
   var treeEl = document.getElementById("tree");
+  var topicsBox = document.getElementById("topics-box");
   var totalsEl = document.getElementById("totals");
   var dialog = document.getElementById("detail");
 
@@ -103,6 +109,7 @@
   }
 
   function preview(m) {
+    if (typeof m.preview === "string") return m.preview;
     var s = m.json !== undefined ? JSON.stringify(m.json) : (m.text || "");
     return s.length > PREVIEW_CHARS ? s.slice(0, PREVIEW_CHARS) + "…" : s;
   }
@@ -112,6 +119,7 @@
     td.textContent = text;
     if (cls) td.className = cls;
     tr.appendChild(td);
+    return td;
   }
 
   function row(m) {
@@ -119,12 +127,17 @@
     tr.tabIndex = 0;
     tr.className = "msg";
     tr.dataset.testid = "message";
-    cell(tr, clock(m.time), "mono nowrap");
+    cell(tr, clock(m.time), "mono nowrap time");
     cell(tr, m.topic, "mono topic");
-    cell(tr, String(m.qos));
-    cell(tr, m.retain ? "✓" : "");
-    cell(tr, size(m.size) + (m.truncated ? " ✂" : ""), "nowrap");
-    cell(tr, preview(m), "mono payload");
+    cell(tr, String(m.qos), "qos");
+    cell(tr, m.retain ? "✓" : "", "retain").dataset.label = t.tRetained; // named on a phone
+    cell(tr, size(m.size) + (m.truncated ? " ✂" : ""), "nowrap size");
+    var p = cell(tr, "", "mono payload");
+    var text = document.createElement("div");
+    text.className = "preview";
+    text.textContent = preview(m);
+    p.appendChild(text);
+    p.dataset.testid = "preview";
     shown.set(tr, m);
     return tr;
   }
@@ -141,6 +154,39 @@
     if (statsDirty && latestStats) { statsDirty = false; renderStats(latestStats); }
     showDropped();
     setStatus();
+  }
+
+  // The subtree's last minute as bars, oldest left; labelled with its mean rate.
+  function spark(n) {
+    var values = n.spark || [];
+    var buckets = values.length || 30;
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("class", "spark");
+    svg.setAttribute("viewBox", "0 0 " + buckets + " 10");
+    svg.setAttribute("preserveAspectRatio", "none");
+    svg.setAttribute("role", "img");
+    var label = fmt(t.tSpark, { rate: (n.window_rate || 0).toLocaleString() });
+    svg.setAttribute("aria-label", label);
+    svg.dataset.testid = "spark";
+    var title = document.createElementNS(SVG, "title");
+    title.textContent = label;
+    svg.appendChild(title);
+    var base = document.createElementNS(SVG, "rect");
+    base.setAttribute("class", "base");
+    base.setAttribute("x", "0"); base.setAttribute("y", "9.6");
+    base.setAttribute("width", String(buckets)); base.setAttribute("height", "0.4");
+    svg.appendChild(base);
+    var max = Math.max.apply(null, [1].concat(values));
+    for (var i = 0; i < values.length; i++) {
+      if (!(values[i] > 0)) continue;
+      var h = Math.max(1, values[i] / max * 10);
+      var bar = document.createElementNS(SVG, "rect");
+      bar.setAttribute("class", "bar");
+      bar.setAttribute("x", String(i + 0.1)); bar.setAttribute("width", "0.8");
+      bar.setAttribute("y", String(10 - h)); bar.setAttribute("height", String(h));
+      svg.appendChild(bar);
+    }
+    return svg;
   }
 
   function node(n) {
@@ -166,15 +212,24 @@
     name.type = "button";
     name.className = "link mono";
     name.textContent = n.name === "" ? "∅" : n.name;
-    name.title = n.path;
+    name.title = n.replies ? fmt(t.tReplyGroup, { path: n.path }) : n.path;
     name.addEventListener("click", function () {
-      setFilter(kids.length ? n.path + "/#" : n.path);
+      setFilter(kids.length || n.replies ? n.path + "/#" : n.path);
     });
     line.appendChild(name);
-    var count = document.createElement("span");
-    count.className = "count";
-    count.textContent = n.count.toLocaleString() + (n.rate > 0 ? " · " + n.rate + "/s" : "");
-    line.appendChild(count);
+    line.appendChild(spark(n));
+    var counted = document.createElement("span");
+    counted.className = "count";
+    var text = n.count.toLocaleString();
+    if (n.replies) {
+      li.dataset.testid = "reply-group";
+      li.dataset.path = n.path;
+      li.dataset.replies = String(n.replies);
+      text = count(t.tReplies, t.tRepliesOne, n.replies);
+      if (n.count > n.replies) text = n.count.toLocaleString() + " · " + text;
+    }
+    counted.textContent = text + (n.rate > 0 ? " · " + n.rate + "/s" : "");
+    line.appendChild(counted);
     li.appendChild(line);
     if (kids.length && openPaths.has(n.path)) li.appendChild(list(kids));
     return li;
@@ -297,6 +352,9 @@
 
   // For tests of the filter rules in a browser (e2e/monitor.mjs).
   window.modtMonitor = { filterProblem: filterProblem };
+
+  // A phone shows the list first: the tree starts folded (its summary keeps the totals).
+  if (window.matchMedia(PHONE).matches) topicsBox.open = false;
 
   connect();
 })();

@@ -112,15 +112,7 @@ fn render(
     user: Option<&SessionUser>,
     extra: minijinja::Value,
 ) -> Result<String, WebError> {
-    s.templates.render(
-        name,
-        minijinja::context! {
-            lang => lang.code(),
-            title => CATALOG.text(lang, title_key),
-            unit_label => CATALOG.text(lang, "unit_label"),
-            user => user,
-            t => CATALOG.texts(lang),
-            ..extra
-        },
-    )
+    // `Templates::page` gives `base.html` everything it expects, as for every web unit.
+    let title = CATALOG.text(lang, title_key);
+    s.templates.page(name, lang, &CATALOG, title, user, extra)
 }

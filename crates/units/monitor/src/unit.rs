@@ -38,8 +38,9 @@ pub fn unit(
     let unit = Unit::new(NAME, KIND, env!("CARGO_PKG_VERSION"))
         .http_url(public_url.clone())
         .admins_only();
-    let unit = modt_web::nav::with_titles(unit, &crate::messages::CATALOG)
-        .service("web", move |ctx: ServiceContext| async move {
+    let unit = modt_web::nav::with_titles(unit, &crate::messages::CATALOG).service(
+        "web",
+        move |ctx: ServiceContext| async move {
             // Ingest and the ticker stop with the unit, or when the web side ends on its own.
             let stop = ctx.shutdown.child_token();
             let sub = ingest::subscribe(&ctx.client).await?;
@@ -68,6 +69,7 @@ pub fn unit(
             let _ = ticking.await;
             served?;
             Ok::<(), ServiceError>(())
-        });
+        },
+    );
     Ok(unit)
 }
