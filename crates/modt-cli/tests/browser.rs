@@ -202,3 +202,34 @@ fn the_viewer_says_when_it_is_no_longer_live_in_chromium() {
     let shots = support::workspace_root().join("target/e2e-screenshots/viewer-offline");
     assert!(shots.join("02-reconnecting.png").exists());
 }
+
+#[test]
+fn the_viewer_as_a_newcomer_meets_it_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut up, banner) = support::up_with_web(dir.path());
+    let login = support::banner_url(&banner, "open");
+    let viewer = support::unit_url(&banner, "viewer");
+    let Some(_) = support::run_browser_script(
+        "viewer-first-hour.mjs",
+        "viewer-first-hour",
+        &[
+            ("MODT_LOGIN_URL", login.as_str()),
+            ("MODT_VIEWER_URL", viewer.as_str()),
+        ],
+    ) else {
+        return;
+    };
+    let shots = support::workspace_root().join("target/e2e-screenshots/viewer-first-hour");
+    for name in [
+        "01-back-after-login",
+        "02-conflict",
+        "03-folded",
+        "04-too-large",
+        "05-en-390px",
+        "05-ja-390px",
+    ] {
+        assert!(shots.join(format!("{name}.png")).exists(), "{name}.png");
+    }
+    up.signal("INT");
+    up.wait_exit(20);
+}

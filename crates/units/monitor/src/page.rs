@@ -64,13 +64,14 @@ pub async fn show(
                 .status(StatusCode::FORBIDDEN)
                 .into_response())
         }
-        Access::Anonymous => signed_out(&s, lang, identify.map(|u| format!("{u}/login")), false),
-        Access::Expired => signed_out(
-            &s,
-            lang,
-            identify.map(|u| format!("{u}/login?expired=1")),
-            true,
-        ),
+        Access::Anonymous => {
+            let login = identify.map(|u| modt_web::nav::login_url(&u, &s.public_url));
+            signed_out(&s, lang, login, false)
+        }
+        Access::Expired => {
+            let login = identify.map(|u| modt_web::nav::login_url(&u, &s.public_url));
+            signed_out(&s, lang, login.map(|l| l + "&expired=1"), true)
+        }
         Access::Unavailable => {
             let html = render(
                 &s,
@@ -114,5 +115,8 @@ fn render(
 ) -> Result<String, WebError> {
     // `Templates::page` gives `base.html` everything it expects, as for every web unit.
     let title = CATALOG.text(lang, title_key);
+    let admin = user.map(SessionUser::is_admin);
+    let nav = modt_web::nav::Nav::build(&s.directory, lang, admin, &s.public_url);
+    let extra = minijinja::context! { nav => nav, ..extra };
     s.templates.page(name, lang, &CATALOG, title, user, extra)
 }

@@ -60,6 +60,7 @@ pub fn unit(
                 session_timeout: config.session_timeout,
                 shutdown: ctx.shutdown.clone(),
                 buffer_capacity: config.buffer.max(1),
+                public_url: public_url.clone(),
             };
             info!(url = %public_url, "monitor at {public_url}/");
             let served =

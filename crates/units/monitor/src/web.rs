@@ -38,6 +38,8 @@ pub struct WebState {
     pub shutdown: CancellationToken,
     /// Messages the buffer keeps (shown on the page).
     pub buffer_capacity: usize,
+    /// The monitor's own public URL (where a login comes back to).
+    pub public_url: String,
 }
 
 impl WebState {

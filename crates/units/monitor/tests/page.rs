@@ -47,7 +47,12 @@ async fn admins_watch_everyone_else_is_told_why_not() {
     assert!(html.contains(&login), "a link to identify's login: {html}");
 
     let expired = support::get(url, "/", Some("no-such-session")).await;
-    assert!(expired.text().await.unwrap().contains("login?expired=1"));
+    let expired = expired.text().await.unwrap();
+    assert!(expired.contains("&amp;expired=1"), "{expired}");
+    assert!(
+        expired.contains("login?next=http%3A%2F%2F127.0.0.1"),
+        "logging in comes back to the monitor: {expired}"
+    );
 
     let user = support::get(url, "/", Some(&identify.user_session)).await;
     assert_eq!(user.status(), 403);
