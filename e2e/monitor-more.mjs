@@ -116,9 +116,15 @@ await run(async () => {
     const row = page.getByTestId("message").filter({ hasText: "modt/state/set" }).first();
     await row.waitFor({ timeout: 5000 });
     check(!(await page.getByTestId("topics-box").evaluate((d) => d.open)), "the tree starts folded on a phone");
+    // The tree is redrawn live, so an element can be replaced between two looks: measure
+    // whichever element is there now, a few times if need be.
     const within = async (what, locator) => {
       check(await locator.isVisible(), `${what} is visible`);
-      const box = await locator.boundingBox();
+      let box = null;
+      for (let i = 0; i < 10 && !box; i++) {
+        box = await locator.boundingBox({ timeout: 1000 }).catch(() => null);
+        if (!box) await page.waitForTimeout(100);
+      }
       check(box && box.width > 0 && box.x >= 0 && box.x + box.width <= 390, `${what} is within 390 px: ${JSON.stringify(box)}`);
     };
     for (const cls of ["time", "topic", "qos", "size", "payload"]) await within(cls, row.locator(`td.${cls}`));

@@ -20,13 +20,20 @@ await run(async () => {
     await page.getByTestId("login").waitFor();
     await shot(page, "01-signed-out");
 
-    await page.goto(loginUrl);
+    // "Log in" comes back to the monitor afterwards (next=).
+    await page.getByTestId("login").click();
+    check(page.url().startsWith(loginUrl.replace(/\/$/, "")), `on the login page: ${page.url()}`);
     await page.getByLabel("User name").fill(env("MODT_USER"));
     await page.getByLabel("Password").fill(env("MODT_PASSWORD"));
     await page.getByRole("button", { name: "Log in" }).click();
-    await page.getByTestId("username").waitFor({ timeout: 15000 }); // the sample app
-
-    await page.goto(monitorUrl);
+    await page.getByTestId("status").waitFor({ timeout: 15000 });
+    check(page.url().startsWith(monitorUrl.replace(/\/$/, "")), `back on the monitor: ${page.url()}`);
+    // An administrator finds the monitor from the other pages.
+    const nav = page.getByTestId("nav");
+    check((await nav.locator('[aria-current="page"]').textContent()) === "Monitor", "the monitor is the current page");
+    await nav.getByRole("link", { name: "Sample app" }).click();
+    await page.getByTestId("username").waitFor();
+    await page.getByTestId("nav").getByRole("link", { name: "Monitor" }).click();
     await page.getByTestId("status").filter({ hasText: "Live" }).waitFor({ timeout: 5000 });
     await page.getByTestId("tree").getByRole("button", { name: "modt", exact: true }).waitFor({ timeout: 5000 });
     await shot(page, "02-live");
