@@ -233,3 +233,56 @@ fn the_viewer_as_a_newcomer_meets_it_in_chromium() {
     up.signal("INT");
     up.wait_exit(20);
 }
+
+#[test]
+fn the_viewer_says_when_the_state_unit_or_the_broker_is_gone_in_chromium() {
+    let Some(mosquitto) = modt_testkit::broker::mosquitto_path() else {
+        assert!(
+            std::env::var_os("MODT_REQUIRE_MOSQUITTO").is_none(),
+            "mosquitto is required here"
+        );
+        eprintln!("skipped: mosquitto is not installed");
+        return;
+    };
+    // Mosquitto as users run it: no config file.
+    let port = support::free_port().to_string();
+    let mut broker = std::process::Command::new(mosquitto)
+        .args(["-p", &port])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    support::wait_for_port(port.parse().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let web = |name: &str| {
+        let p = support::free_port();
+        let addr = format!("127.0.0.1:{p}");
+        let unit = support::spawn_unit(name, name, &port, dir.path(), &["--http-addr", &addr]);
+        support::wait_for_port(p);
+        (unit, format!("http://{addr}"))
+    };
+    let (_identify, identify_url) = web("identify");
+    let state = support::spawn_unit("state", "state", &port, dir.path(), &[]);
+    let (_viewer, viewer_url) = web("viewer");
+    let state_pid = state.child.id().to_string();
+    let broker_pid = broker.id().to_string();
+    let outcome = support::run_browser_script(
+        "viewer-down.mjs",
+        "viewer-down",
+        &[
+            ("MODT_LOGIN_URL", identify_url.as_str()),
+            ("MODT_VIEWER_URL", viewer_url.as_str()),
+            ("MODT_STATE_PID", state_pid.as_str()),
+            ("MODT_BROKER_PID", broker_pid.as_str()),
+        ],
+    );
+    let _ = broker.kill();
+    let _ = broker.wait();
+    if outcome.is_none() {
+        return;
+    }
+    let shots = support::workspace_root().join("target/e2e-screenshots/viewer-down");
+    for name in ["01-live", "02-state-gone", "03-broker-gone"] {
+        assert!(shots.join(format!("{name}.png")).exists(), "{name}.png");
+    }
+}
