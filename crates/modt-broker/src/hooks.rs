@@ -27,7 +27,8 @@ impl Handler for PolicyHook {
                 let result = if self.policy.authenticate(who, password) {
                     AuthResult::Allow(false, None)
                 } else {
-                    tracing::info!(client_id = %who.client_id, username = ?who.username, "broker login refused");
+                    let username = who.username.unwrap_or("(none)");
+                    tracing::info!(client_id = %who.client_id, %username, "broker login refused");
                     AuthResult::BadUsernameOrPassword
                 };
                 (false, Some(HookResult::AuthResult(result)))

@@ -13,11 +13,52 @@ pub(crate) struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, env = "MODT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,
-    /// Log filter, e.g. `info` or `modt=debug,rmqtt=warn` (RUST_LOG syntax).
-    #[arg(long, global = true, env = "MODT_LOG", default_value = "info")]
-    pub(crate) log: String,
+    /// Log filter, e.g. `info` or `modt=debug,rmqtt=warn` (RUST_LOG syntax). Default: `info`
+    /// for `up` and `unit`, `warn` for the other commands (their output is the answer).
+    #[arg(long, global = true, env = "MODT_LOG")]
+    pub(crate) log: Option<String>,
+    /// Runtime worker threads (default: what the command needs: 1 for the CLI's one-shot
+    /// commands and the light units, 2 for units with storage or pages, one per core for
+    /// `up` and benchmarks).
+    #[arg(long, global = true, env = "MODT_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) worker_threads: Option<u16>,
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+impl Cli {
+    /// The log filter: `--log`, else `info` for the long-running `up` and `unit`, `warn` for
+    /// commands whose output is the answer.
+    pub(crate) fn log_filter(&self) -> &str {
+        match (&self.log, &self.command) {
+            (Some(filter), _) => filter,
+            (None, Command::Up(_) | Command::Unit(_)) => "info",
+            (None, _) => "warn",
+        }
+    }
+
+    /// The runtime's worker threads: `--worker-threads`, else [`Command::worker_threads`].
+    pub(crate) fn worker_threads(&self) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        self.worker_threads
+            .map_or_else(|| self.command.worker_threads(cores), usize::from)
+    }
+}
+
+impl Command {
+    /// The worker threads this command needs on a machine with `cores` cores. A unit that
+    /// answers small messages keeps up with its broker on one; storage and web pages get two,
+    /// so a slow page or a commit never holds up the rest.
+    pub(crate) fn worker_threads(&self, cores: usize) -> usize {
+        match self {
+            Command::Up(_) | Command::Bench(_) => cores,
+            Command::Unit(u) => match u.name {
+                UnitName::Echo | UnitName::Hub | UnitName::Dummy => 1,
+                _ => cores.min(2),
+            },
+            _ => 1,
+        }
+    }
 }
 
 /// Log output formats.

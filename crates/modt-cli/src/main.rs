@@ -20,13 +20,31 @@ use cli::{BenchCmd, BrokerCmd, Cli, Command};
 
 /// mimalloc instead of glibc's allocator: a message's life is many small allocations across
 /// threads, where glibc's arenas showed up as ~12 % of the state unit's time under load.
+/// Built without transparent huge pages (`no_thp`): with them, an idle unit held 12 MiB of
+/// 2 MiB pages it had barely touched (docs/footprint.md).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if let Err(e) = logging::init(cli.log_format, &cli.log) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cli.worker_threads())
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(start(cli))
+}
+
+/// Logging, limits and signals, then the command on a runtime worker.
+async fn start(cli: Cli) -> std::process::ExitCode {
+    if let Err(e) = logging::init(cli.log_format, cli.log_filter()) {
         eprintln!("error: {e:#}");
         return std::process::ExitCode::from(2);
     }

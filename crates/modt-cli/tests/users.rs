@@ -122,7 +122,20 @@ fn accounts_are_managed_from_the_command_line_with_clear_errors() {
     assert!(text(&out).contains("no accounts"), "{}", text(&out));
     assert!(!db.exists(), "list created the database");
 
-    // No password and no terminal: said so, not "too short".
+    // Changing an account where there are none: said so, nothing created.
+    for op in [
+        &["passwd", "bob"][..],
+        &["role", "bob", "admin"],
+        &["delete", "bob"],
+    ] {
+        let out = users(dir.path(), op, Some("first password"));
+        assert!(!out.status.success());
+        assert!(text(&out).contains("no accounts"), "{op:?}: {}", text(&out));
+        assert!(!db.exists(), "{op:?} created the database");
+    }
+
+    // No password and no terminal: said so, not "too short", in one clean sentence, and
+    // nothing is created.
     let out = users(dir.path(), &["add", "bob"], None);
     assert!(!out.status.success());
     assert!(
@@ -130,6 +143,8 @@ fn accounts_are_managed_from_the_command_line_with_clear_errors() {
         "{}",
         text(&out)
     );
+    assert!(!text(&out).contains('\\'), "{}", text(&out));
+    assert!(!db.exists(), "a failed add created the database");
 
     assert!(users(dir.path(), &["add", "bob"], Some("first password"))
         .status
@@ -140,7 +155,11 @@ fn accounts_are_managed_from_the_command_line_with_clear_errors() {
         Some("first password"),
     );
     assert!(!out.status.success());
-    assert!(text(&out).contains("modt users role bob"), "{}", text(&out));
+    assert!(
+        text(&out).contains("modt users role bob admin|user"),
+        "{}",
+        text(&out)
+    );
 
     let out = users(dir.path(), &["role", "bob", "admin"], None);
     assert!(

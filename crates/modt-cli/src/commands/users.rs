@@ -20,16 +20,33 @@ pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
     if let UsersOp::List { jsonl } = cmd.op {
         return list(&path, jsonl).await;
     }
+    // Everything but `add` changes an account that must exist: no database means none does,
+    // and nothing is created to find that out.
+    if !matches!(cmd.op, UsersOp::Add { .. }) && !path.exists() {
+        bail!(
+            "no accounts: {} does not exist yet (`modt up` or `modt users add NAME` creates it)",
+            path.display()
+        );
+    }
+    // A new account's name and password are checked before anything is created on disk.
+    let new_account = match &cmd.op {
+        UsersOp::Add {
+            name,
+            password_file,
+            ..
+        } => {
+            check_username(name).with_context(|| format!("user name {name:?}"))?;
+            Some(new_password_hash(password_file.as_deref()).await?)
+        }
+        _ => None,
+    };
     super::private_data_dir(&cmd.data_dir)?;
     let store = SqliteIdentityStore::open(&path)?;
     match cmd.op {
-        UsersOp::Add {
-            name,
-            admin,
-            password_file,
-        } => {
-            check_username(&name).with_context(|| format!("user name {name:?}"))?;
-            let hash = new_password_hash(password_file.as_deref()).await?;
+        UsersOp::Add { name, admin, .. } => {
+            let Some(hash) = new_account else {
+                bail!("no password hash for the new account (a bug)");
+            };
             let role = if admin { Role::Admin } else { Role::User };
             match store.create_user(&name, &hash, role).await {
                 Ok(user) => println!(
@@ -39,7 +56,7 @@ pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
                     user.user_id
                 ),
                 Err(StoreError::UsernameTaken(n)) => bail!(
-                    "the user name {n:?} is taken (to change that account: `modt users role {n} \\
+                    "the user name {n:?} is taken (to change that account: `modt users role {n} \
                      admin|user`, `modt users passwd {n}`)"
                 ),
                 Err(e) => return Err(e.into()),
@@ -56,6 +73,10 @@ pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
             name,
             password_file,
         } => {
+            // Said before the password is asked for, not after.
+            if store.credentials(&name).await?.is_none() {
+                bail!("there is no user {name:?} (see `modt users list`)");
+            }
             let hash = new_password_hash(password_file.as_deref()).await?;
             let user = change(&store, &name, UserChange::Password(hash)).await?;
             println!(
@@ -153,7 +174,7 @@ fn read_password(file: Option<&Path>) -> anyhow::Result<String> {
     let password = line.trim_end_matches(['\r', '\n']).to_string();
     if password.is_empty() {
         bail!(
-            "no password: stdin is not a terminal and gave no line (use --password-file FILE, \\
+            "no password: stdin is not a terminal and gave no line (use --password-file FILE, \
              MODT_USER_PASSWORD, or run it in a terminal to be asked)"
         );
     }

@@ -162,7 +162,7 @@ impl Task {
                             if let Some(first) = first.take() {
                                 let _ = first.send(Err(Error::Connect {
                                     addr: addr.clone(),
-                                    reason: format!("{reason}: no MQTT broker listens there"),
+                                    reason: reason.clone(),
                                 }));
                             }
                             break;

@@ -44,9 +44,36 @@ pub(crate) enum PollError {
 
 fn io_error(e: &std::io::Error) -> PollError {
     if e.kind() == std::io::ErrorKind::ConnectionRefused {
-        PollError::Unreachable(e.to_string())
+        PollError::Unreachable("nothing listens there (connection refused)".into())
     } else {
         PollError::Lost(e.to_string())
+    }
+}
+
+/// A CONNACK refusal code (rumqttc's variant name) in words, for people.
+fn refusal(code: &str) -> String {
+    match code {
+        "BadUserNamePassword" | "BadUserNamePassWord" | "BadUsernamePassword" => {
+            "wrong user name or password".into()
+        }
+        "NotAuthorized" => "this account is not authorized".into(),
+        "ServiceUnavailable" | "ServerUnavailable" | "ServerBusy" => {
+            "the broker is unavailable or busy".into()
+        }
+        "BadClientId" | "ClientIdentifierNotValid" | "IdentifierRejected" => {
+            "the client id was not accepted".into()
+        }
+        other => {
+            // `QuotaExceeded` → `quota exceeded`.
+            let mut words = String::new();
+            for (i, c) in other.chars().enumerate() {
+                if c.is_uppercase() && i > 0 {
+                    words.push(' ');
+                }
+                words.extend(c.to_lowercase());
+            }
+            words
+        }
     }
 }
 
@@ -275,7 +302,7 @@ impl Poller {
                 Ok(rumqttc::Event::Incoming(p)) => Ok(from_packet4(p)),
                 Ok(rumqttc::Event::Outgoing(o)) => Ok(from_outgoing(o)),
                 Err(rumqttc::ConnectionError::ConnectionRefused(code)) => {
-                    Err(PollError::Refused(format!("{code:?}")))
+                    Err(PollError::Refused(refusal(&format!("{code:?}"))))
                 }
                 Err(rumqttc::ConnectionError::Io(e)) => Err(io_error(&e)),
                 Err(e) => Err(PollError::Lost(e.to_string())),
@@ -284,7 +311,7 @@ impl Poller {
                 Ok(rumqttc::v5::Event::Incoming(p)) => Ok(from_packet5(p)),
                 Ok(rumqttc::v5::Event::Outgoing(o)) => Ok(from_outgoing(o)),
                 Err(rumqttc::v5::ConnectionError::ConnectionRefused(code)) => {
-                    Err(PollError::Refused(format!("{code:?}")))
+                    Err(PollError::Refused(refusal(&format!("{code:?}"))))
                 }
                 Err(rumqttc::v5::ConnectionError::Io(e)) => Err(io_error(&e)),
                 Err(e) => Err(PollError::Lost(e.to_string())),
@@ -356,4 +383,28 @@ pub(crate) fn correlation_text(data: &Option<Bytes>) -> Option<String> {
     data.as_ref()
         .and_then(|b| std::str::from_utf8(b).ok())
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refusal;
+
+    #[test]
+    fn refusals_are_said_in_words() {
+        assert_eq!(
+            refusal(&format!(
+                "{:?}",
+                rumqttc::ConnectReturnCode::BadUserNamePassword
+            )),
+            "wrong user name or password"
+        );
+        assert_eq!(
+            refusal(&format!(
+                "{:?}",
+                rumqttc::v5::mqttbytes::v5::ConnectReturnCode::NotAuthorized
+            )),
+            "this account is not authorized"
+        );
+        assert_eq!(refusal("QuotaExceeded"), "quota exceeded");
+    }
 }
