@@ -561,6 +561,24 @@ pub(crate) enum BenchCmd {
     Rtt(RttArgs),
     /// The state protocol: get round trips, pipelined legacy sets, acknowledged sets.
     State(StateBenchArgs),
+    /// What each process costs at rest (RSS, anonymous memory, threads; Linux), the state
+    /// unit's memory after a load, and the binary's size.
+    Footprint(FootprintArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FootprintArgs {
+    #[command(flatten)]
+    pub(crate) client: ClientArgs,
+    /// How long after a process is online it is measured.
+    #[arg(long, default_value = "1500ms", value_parser = humantime::parse_duration)]
+    pub(crate) settle: Duration,
+    /// Acknowledged sets of the state unit's load (and a tenth as many gets).
+    #[arg(long, default_value_t = 20_000)]
+    pub(crate) sets: usize,
+    /// How long the state unit is watched after the load.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub(crate) after: Duration,
 }
 
 #[derive(Debug, Args)]

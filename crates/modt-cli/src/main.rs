@@ -85,6 +85,7 @@ async fn run(
         Command::Req(args) => commands::request::run(args).await,
         Command::Bench(BenchCmd::Rtt(args)) => commands::bench::rtt(args).await,
         Command::Bench(BenchCmd::State(args)) => commands::bench::state(args).await,
+        Command::Bench(BenchCmd::Footprint(args)) => commands::bench::footprint(args).await,
         Command::State(cmd) => commands::state::run(cmd).await,
         Command::Users(cmd) => commands::users::run(cmd).await,
         Command::Broker(BrokerCmd::Config(args)) => commands::broker::config(args),

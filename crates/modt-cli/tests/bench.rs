@@ -170,3 +170,38 @@ async fn the_state_benchmark_uses_an_external_unit_and_refuses_two() {
     );
     client.shutdown().await;
 }
+
+#[test]
+fn the_footprint_benchmark_measures_every_process_it_starts() {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        eprintln!("skipped: no /proc on this system");
+        return;
+    }
+    let out = support::run_ok(&[
+        "bench",
+        "footprint",
+        "--settle",
+        "200ms",
+        "--sets",
+        "300",
+        "--after",
+        "2s",
+    ]);
+    let text = stdout(&out);
+    assert_mentions(
+        &text,
+        &[
+            "modt unit echo",
+            "modt unit hub",
+            "modt unit state",
+            "modt up (broker + 7 units)",
+            "state unit under load: 300 acknowledged sets and 30 gets",
+            "state unit after the load:",
+            "binary ",
+        ],
+    );
+    // Every row has a figure: a process that was not there would read 0.0 MB.
+    for line in text.lines().filter(|l| l.starts_with("modt ")) {
+        assert!(!line.contains(" 0.0 MB"), "{line}");
+    }
+}

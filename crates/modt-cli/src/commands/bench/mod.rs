@@ -2,6 +2,7 @@
 //!
 //! - `rtt`: request/reply to the echo unit beside a bare broker echo.
 //! - `state`: the state protocol: get round trips, pipelined and acknowledged set throughput.
+//! - `footprint`: memory and threads of each process at rest, after a load, and binary size.
 //! - `stats`: percentiles and formatting.
 //! - `broker_probe`: which broker was measured, and whether it runs Nagle's algorithm.
 //!
@@ -9,10 +10,12 @@
 //! through the broker) and the bare relay (two trips, through a second plain client).
 
 mod broker_probe;
+mod footprint;
 mod rtt;
 mod state;
 mod stats;
 
+pub(crate) use footprint::footprint;
 pub(crate) use rtt::rtt;
 pub(crate) use state::state;
 

@@ -3,10 +3,10 @@
 //! commits them in one transaction (one fsync), and only then acknowledges them. A batch with
 //! a retry key already remembered is answered from [`requests`](super::requests) instead.
 
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 
+use flume::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{oneshot, watch};
 
@@ -31,7 +31,9 @@ enum Msg {
 
 #[derive(Debug)]
 pub(crate) struct Writer {
-    tx: SyncSender<Msg>,
+    /// Bounded, and grows as it fills: an idle unit keeps no room for a full queue (a
+    /// preallocated one cost 720 KB at rest).
+    tx: Sender<Msg>,
     /// The sequence number of the last submitted batch; held while submitting so sequence
     /// order is queue order.
     submitted: Mutex<u64>,
@@ -41,7 +43,7 @@ pub(crate) struct Writer {
 
 impl Writer {
     pub(crate) fn start(conn: Connection, queue: usize) -> Result<Writer, StoreError> {
-        let (tx, rx) = std::sync::mpsc::sync_channel(queue.max(1));
+        let (tx, rx) = flume::bounded(queue.max(1));
         let (committed_tx, committed) = watch::channel(0u64);
         let thread = std::thread::Builder::new()
             .name("modt-state-writer".into())
@@ -122,11 +124,11 @@ fn run(mut conn: Connection, rx: Receiver<Msg>, committed: watch::Sender<u64>) {
         }
         let mut jobs = match rx.recv_timeout(SWEEP_EVERY) {
             Ok(Msg::Job(j)) => vec![j],
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            Err(RecvTimeoutError::Timeout) => {
                 sweep(&mut conn);
                 continue;
             }
-            Ok(Msg::Stop) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
         };
         let mut writes = jobs[0].writes.len();
         while writes < MAX_BATCH {
@@ -178,6 +180,10 @@ fn sweep(conn: &mut Connection) {
         Ok(0) => {}
         Ok(n) => tracing::debug!(removed = n, "expired keys swept"),
         Err(e) => tracing::warn!(error = %e, "sweeping expired keys failed"),
+    }
+    // Idle for a minute: give the page cache's memory back; it fills again on demand.
+    if let Err(e) = conn.execute_batch("PRAGMA shrink_memory") {
+        tracing::debug!(error = %e, "shrink_memory failed");
     }
 }
 

@@ -1,0 +1,314 @@
+//! `modt bench footprint`: what MoDT's processes cost at rest, read from `/proc` (Linux).
+//!
+//! 1. `modt unit echo`, `hub` and `state`, each its own process on an embedded broker started
+//!    here, measured `--settle` after each is online: resident memory (RSS), its anonymous part
+//!    (heap and stacks: what the process itself owns; the rest is the binary's code and the C
+//!    libraries, shared by every process of this binary) and threads.
+//! 2. `modt up` (its own broker, every unit, web sides on free ports), measured the same way.
+//! 3. The state unit under load: acknowledged sets and gets, then RSS sampled every second
+//!    for `--after` to see it give memory back (goal: within 20 % of idle within a minute).
+//! 4. The binary's size.
+//!
+//! Every process is a real child of this binary with its own temporary data directory.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use futures::StreamExt as _;
+use modt::protocol::{presence_status, topics, StateAck, StateGet, StateSet};
+use modt::{Client, QoS};
+use serde_json::json;
+use tokio::io::AsyncBufReadExt as _;
+use tokio::process::{Child, Command};
+
+use crate::cli::FootprintArgs;
+
+/// How far above idle the state unit may stay after a load (the goal).
+const BACK_WITHIN: f64 = 0.20;
+
+/// What `/proc/PID/status` says of a process's memory.
+#[derive(Debug, Clone, Copy, Default)]
+struct Usage {
+    /// Resident set, KiB.
+    rss_kib: u64,
+    /// Its anonymous part, KiB.
+    anon_kib: u64,
+    /// Threads.
+    threads: u64,
+}
+
+impl Usage {
+    /// Reads `/proc/{pid}/status`.
+    fn of(pid: u32) -> anyhow::Result<Usage> {
+        let path = format!("/proc/{pid}/status");
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+        let field = |name: &str| -> u64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        Ok(Usage {
+            rss_kib: field("VmRSS:"),
+            anon_kib: field("RssAnon:"),
+            threads: field("Threads:"),
+        })
+    }
+}
+
+fn mb(kib: u64) -> String {
+    format!("{:.1} MB", kib as f64 * 1024.0 / 1e6)
+}
+
+pub(crate) async fn footprint(args: FootprintArgs) -> anyhow::Result<()> {
+    if !Path::new("/proc/self/status").exists() {
+        bail!(
+            "modt bench footprint reads /proc, which this system does not have (it is Linux-only)"
+        );
+    }
+    let exe = std::env::current_exe().context("cannot find this binary")?;
+    let mut broker_args = args.client.broker.clone();
+    let broker = super::embedded_broker(true, &mut broker_args)?;
+    let port = broker_args.port.to_string();
+    let watcher = Client::connect(
+        broker_args.client_config(modt::ClientConfig::unique_client_id("footprint"))?,
+    )
+    .await?;
+    let dir = tempfile::tempdir().context("cannot make a temporary data directory")?;
+    println!(
+        "footprint: {} cores; each process measured {:?} after it is online; RSS = resident \
+         memory, anon = its heap and stacks (the rest is code and libraries, shared by every \
+         process of this binary)",
+        std::thread::available_parallelism().map_or(1, usize::from),
+        args.settle
+    );
+    println!(
+        "{:<34} {:>9} {:>9} {:>8}   goal (RSS)",
+        "process", "RSS", "anon", "threads"
+    );
+    let mut state = None;
+    for (name, goal) in [("echo", "≤ 6 MB"), ("hub", ""), ("state", "≤ 12 MB")] {
+        let unit_id = format!("footprint-{name}-{}", super::run_id());
+        let mut child = Command::new(&exe)
+            .args(["unit", name, "--unit-id", &unit_id, "--broker-port", &port])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env("MODT_LOG", "warn")
+            .env_remove("MODT_WORKER_THREADS")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start modt unit {name}"))?;
+        wait_online(&watcher, &unit_id).await?;
+        tokio::time::sleep(args.settle).await;
+        let usage = Usage::of(pid(&child)?)?;
+        print_row(&format!("modt unit {name}"), usage, goal);
+        if name == "state" {
+            state = Some((child, usage));
+        } else {
+            child.kill().await.ok();
+        }
+    }
+    let up = measure_up(&exe, &args).await?;
+    print_row("modt up (broker + 7 units)", up, "≤ 30 MB");
+    if let Some((child, idle)) = state {
+        after_load(&watcher, &child, idle, &args).await?;
+        drop(child);
+    }
+    binary(&exe)?;
+    watcher.shutdown().await;
+    super::stop_broker(broker).await
+}
+
+fn pid(child: &Child) -> anyhow::Result<u32> {
+    child.id().context("the child process has already ended")
+}
+
+fn print_row(what: &str, u: Usage, goal: &str) {
+    println!(
+        "{what:<34} {:>9} {:>9} {:>8}   {goal}",
+        mb(u.rss_kib),
+        mb(u.anon_kib),
+        u.threads
+    );
+}
+
+/// Waits (at most 15 s) until `unit_id` says it is online.
+async fn wait_online(client: &Client, unit_id: &str) -> anyhow::Result<()> {
+    let topic = topics::unit_status(unit_id)?;
+    let mut sub = client
+        .subscribe(&topic.to_filter(), QoS::AtLeastOnce)
+        .await?;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, sub.recv()).await {
+            Ok(Some(m)) if m.payload.as_ref() == presence_status::ONLINE.as_bytes() => {
+                return Ok(())
+            }
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => bail!("unit {unit_id} did not come online within 15 s"),
+        }
+    }
+}
+
+/// Starts `modt up` on free ports in a data directory of its own, waits until it says it is
+/// up, lets it settle, and measures it.
+async fn measure_up(exe: &Path, args: &FootprintArgs) -> anyhow::Result<Usage> {
+    let dir = tempfile::tempdir().context("cannot make a temporary data directory")?;
+    let port = free_port()?;
+    let mut child = Command::new(exe)
+        .args(["up", "--broker-port", &port.to_string(), "--web-port", "0"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env("MODT_LOG", "warn")
+        .env_remove("MODT_WORKER_THREADS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot start modt up")?;
+    let stdout = child.stdout.take().context("no stdout from modt up")?;
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await? {
+            if line.contains("Press Ctrl-C") {
+                return Ok::<bool, std::io::Error>(true);
+            }
+        }
+        Ok(false)
+    })
+    .await;
+    if !matches!(ready, Ok(Ok(true))) {
+        bail!("modt up did not start within 30 s");
+    }
+    tokio::time::sleep(args.settle).await;
+    let usage = Usage::of(pid(&child)?)?;
+    child.kill().await.ok();
+    Ok(usage)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+/// Loads the state unit with acknowledged sets and gets, then watches it give memory back.
+async fn after_load(
+    client: &Client,
+    child: &Child,
+    idle: Usage,
+    args: &FootprintArgs,
+) -> anyhow::Result<()> {
+    let pid = pid(child)?;
+    let user = format!("footprint-{}", super::run_id());
+    let started = Instant::now();
+    let sets = futures::stream::iter(0..args.sets)
+        .map(|i| {
+            let set = StateSet::new(
+                user.as_str(),
+                format!("k{}", i % 1000),
+                json!({"i": i, "pad": "x".repeat(200)}),
+            );
+            async move {
+                client
+                    .request_json::<_, StateAck>(
+                        &topics::STATE_SET,
+                        &set,
+                        Some(Duration::from_secs(30)),
+                    )
+                    .await
+            }
+        })
+        .buffer_unordered(256);
+    let failed = sets
+        .filter(|r| futures::future::ready(r.is_err()))
+        .count()
+        .await;
+    if failed > 0 {
+        bail!("{failed} of {} sets failed", args.sets);
+    }
+    let gets = futures::stream::iter(0..args.sets / 10)
+        .map(|i| {
+            let get = StateGet::new(user.as_str(), format!("k{}", i % 1000));
+            async move {
+                client
+                    .request_json::<_, serde_json::Value>(
+                        &topics::STATE_GET,
+                        &get,
+                        Some(Duration::from_secs(30)),
+                    )
+                    .await
+            }
+        })
+        .buffer_unordered(64);
+    let failed = gets
+        .filter(|r| futures::future::ready(r.is_err()))
+        .count()
+        .await;
+    if failed > 0 {
+        bail!("{failed} of {} gets failed", args.sets / 10);
+    }
+    let loaded = Usage::of(pid)?;
+    println!(
+        "state unit under load: {} acknowledged sets and {} gets in {:.1} s; RSS {} (anon {})",
+        args.sets,
+        args.sets / 10,
+        started.elapsed().as_secs_f64(),
+        mb(loaded.rss_kib),
+        mb(loaded.anon_kib)
+    );
+    let limit = (idle.rss_kib as f64 * (1.0 + BACK_WITHIN)) as u64;
+    let watch = Instant::now();
+    let mut back_after = None;
+    let mut last = loaded;
+    while watch.elapsed() < args.after {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        last = Usage::of(pid)?;
+        if last.rss_kib <= limit && back_after.is_none() {
+            back_after = Some(watch.elapsed());
+        } else if last.rss_kib > limit {
+            back_after = None;
+        }
+    }
+    let verdict = match back_after {
+        Some(t) => format!(
+            "back within 20 % of idle ({}) after {:.0} s",
+            mb(limit),
+            t.as_secs_f64()
+        ),
+        None => format!(
+            "not back within 20 % of idle ({}) in {:?}",
+            mb(limit),
+            args.after
+        ),
+    };
+    println!(
+        "state unit after the load: {verdict}; RSS {} (anon {}) at the end   goal: within a minute",
+        mb(last.rss_kib),
+        mb(last.anon_kib)
+    );
+    Ok(())
+}
+
+/// The binary's size, and whether it carries debug info (`.debug_info` among its sections).
+fn binary(exe: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(exe).with_context(|| format!("cannot read {}", exe.display()))?;
+    let debug = bytes.windows(11).any(|w| w == b".debug_info");
+    println!(
+        "binary {}: {} ({})   goal: ≤ 25 MB as shipped",
+        exe.display(),
+        mb(bytes.len() as u64 / 1024),
+        if debug {
+            "with debug info"
+        } else {
+            "no debug info"
+        }
+    );
+    Ok(())
+}
