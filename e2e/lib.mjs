@@ -34,13 +34,19 @@ export async function shot(page, name) {
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
 
-// Registers `user` on the identify unit at `base`, logs in, and waits for the app's page.
-export async function registerAndLogIn(page, base, user, password) {
+// Registers `user` on the identify unit at `base` and waits for the login page's notice.
+export async function register(page, base, user, password) {
   await page.goto(`${base}/register`);
   await page.getByLabel("User name").fill(user);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByLabel("Confirm password").fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByTestId("notice").waitFor();
+}
+
+// Registers `user` on the identify unit at `base`, logs in, and waits for the app's page.
+export async function registerAndLogIn(page, base, user, password) {
+  await register(page, base, user, password);
   await page.getByLabel("User name").fill(user);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();

@@ -2,7 +2,7 @@
 // the state unit stops → "the state unit is offline"; the broker dies → "lost the broker".
 // The units run as separate processes on a Mosquitto started as users run it.
 // Env: MODT_LOGIN_URL, MODT_VIEWER_URL, MODT_STATE_PID, MODT_BROKER_PID, MODT_SCREENSHOTS.
-import { env, launch, shot, check, run } from "./lib.mjs";
+import { env, launch, shot, check, run, register } from "./lib.mjs";
 
 await run(async () => {
   const loginUrl = env("MODT_LOGIN_URL");
@@ -14,12 +14,7 @@ await run(async () => {
   const until = (state) => page.waitForFunction(
     (s) => document.getElementById("live").getAttribute("data-state") === s, state, { timeout: 20000 });
   try {
-    await page.goto(new URL("/register", loginUrl).href);
-    await page.getByLabel("User name").fill(user);
-    await page.getByLabel("Password", { exact: true }).fill(password);
-    await page.getByLabel("Confirm password").fill(password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByTestId("notice").waitFor();
+    await register(page, new URL(loginUrl).origin, user, password);
     await page.goto(viewerUrl);
     await page.getByTestId("login").click();
     await page.getByLabel("User name").fill(user);

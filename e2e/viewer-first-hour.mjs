@@ -7,7 +7,7 @@
 //   text kept;
 // - at 390 px every row's actions are on screen; the same in Japanese.
 // Env: MODT_LOGIN_URL, MODT_VIEWER_URL, MODT_SCREENSHOTS.
-import { env, launch, shot, check, run } from "./lib.mjs";
+import { env, launch, shot, check, run, register } from "./lib.mjs";
 
 await run(async () => {
   const loginUrl = env("MODT_LOGIN_URL");
@@ -20,12 +20,7 @@ await run(async () => {
   const save = (p) => p.getByRole("button", { name: "Save", exact: true }).click();
   try {
     // An account first (registration is on identify's own pages).
-    await page.goto(`${base}/register`);
-    await page.getByLabel("User name").fill(user);
-    await page.getByLabel("Password", { exact: true }).fill(password);
-    await page.getByLabel("Confirm password").fill(password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByTestId("notice").waitFor();
+    await register(page, base, user, password);
 
     // Signed out on the viewer: "Log in" returns here afterwards.
     await page.goto(viewerUrl);

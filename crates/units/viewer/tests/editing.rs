@@ -5,11 +5,10 @@
 
 mod support;
 
-use futures::StreamExt as _;
 use modt::protocol::{topics, StateAck, StateSet};
 use modt_identify::Role;
 use serde_json::{json, Value};
-use support::system::{cell, system, user, System, WAIT};
+use support::system::{cell, read_until, system, user, System, WAIT};
 
 /// Sets `key` of `user_id` the way another client would (the CLI, an app).
 async fn set_elsewhere(sys: &System, user_id: &str, key: &str, value: Value) -> u64 {
@@ -206,19 +205,4 @@ async fn the_event_stream_says_when_the_state_unit_is_gone() {
     read_until(&mut events, &mut seen, "event: status\ndata: live").await;
     sys.state.take().unwrap().stop().await.unwrap();
     read_until(&mut events, &mut seen, "event: status\ndata: state").await;
-}
-
-/// Reads the event stream into `seen` until it holds `needle`.
-async fn read_until<S>(events: &mut S, seen: &mut String, needle: &str)
-where
-    S: futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin,
-{
-    while !seen.contains(needle) {
-        let chunk = tokio::time::timeout(WAIT, events.next())
-            .await
-            .unwrap_or_else(|_| panic!("no {needle:?} in {seen}"))
-            .unwrap()
-            .unwrap();
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
 }

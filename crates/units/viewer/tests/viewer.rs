@@ -5,11 +5,10 @@
 
 mod support;
 
-use futures::StreamExt as _;
 use modt::protocol::{topics, StateSet};
 use modt_identify::Role;
 use serde_json::json;
-use support::system::{cell, system, user, WAIT};
+use support::system::{cell, read_until, system, user, WAIT};
 
 #[tokio::test]
 async fn add_update_delete_and_clear_are_acknowledged_and_shown() {
@@ -299,14 +298,7 @@ async fn changes_from_elsewhere_are_pushed_live() {
             .unwrap();
     }
     let mut seen = String::new();
-    while !seen.contains("event: change") {
-        let chunk = tokio::time::timeout(WAIT, events.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
+    read_until(&mut events, &mut seen, "event: change").await;
     assert!(seen.contains("data: set"), "{seen}");
     let (_, table) = b.get("/table").await;
     assert!(

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt as _;
 use modt::{Client, MqttVersion};
 use modt_identify::store::IdentityStore as _;
 use modt_identify::{IdentifyConfig, Role, SqliteIdentityStore};
@@ -105,4 +106,19 @@ pub(crate) fn cell(html: &str, key: &str) -> Option<String> {
     let open = row[pre..].find('>')? + pre + 1;
     let close = row[open..].find("</pre>")? + open;
     Some(row[open..close].to_string())
+}
+
+/// Reads the event stream into `seen` until it holds `needle`.
+pub(crate) async fn read_until<S>(events: &mut S, seen: &mut String, needle: &str)
+where
+    S: futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin,
+{
+    while !seen.contains(needle) {
+        let chunk = tokio::time::timeout(WAIT, events.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} in {seen}"))
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
 }
