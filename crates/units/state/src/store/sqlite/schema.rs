@@ -82,12 +82,5 @@ pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     .map_err(|e| StoreError::Storage(format!("cannot open {} for reading: {e}", path.display())))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(storage)?;
-    // Up to READ_CACHE_KIB of pages per pooled reader (SQLite's default is 2 MiB each, kept
-    // for as long as the connection lives); the OS file cache serves the rest.
-    conn.pragma_update(None, "cache_size", -READ_CACHE_KIB)
-        .map_err(storage)?;
     Ok(conn)
 }
-
-/// Page cache of each read connection, in KiB.
-pub(crate) const READ_CACHE_KIB: i64 = 512;

@@ -114,31 +114,16 @@ impl Drop for Writer {
 /// any writer forgets requests older than [`REMEMBER_REQUESTS`].
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// How long the writer waits after its last write before giving SQLite's page cache back:
-/// a unit at rest should hold what it holds at rest, not what its last burst needed.
-const IDLE_SHRINK: std::time::Duration = std::time::Duration::from_secs(5);
-
 fn run(mut conn: Connection, rx: Receiver<Msg>, committed: watch::Sender<u64>) {
     let mut stop = false;
     let mut forgotten = std::time::Instant::now();
-    // Written since the page cache was last given back.
-    let mut grown = false;
     while !stop {
         if forgotten.elapsed() >= SWEEP_EVERY {
             forgotten = std::time::Instant::now();
             forget_old_requests(&conn);
         }
-        let wait = if grown { IDLE_SHRINK } else { SWEEP_EVERY };
-        let mut jobs = match rx.recv_timeout(wait) {
-            Ok(Msg::Job(j)) => {
-                grown = true;
-                vec![j]
-            }
-            Err(RecvTimeoutError::Timeout) if grown => {
-                shrink(&conn);
-                grown = false;
-                continue;
-            }
+        let mut jobs = match rx.recv_timeout(SWEEP_EVERY) {
+            Ok(Msg::Job(j)) => vec![j],
             Err(RecvTimeoutError::Timeout) => {
                 sweep(&mut conn);
                 continue;
@@ -196,10 +181,7 @@ fn sweep(conn: &mut Connection) {
         Ok(n) => tracing::debug!(removed = n, "expired keys swept"),
         Err(e) => tracing::warn!(error = %e, "sweeping expired keys failed"),
     }
-}
-
-/// Gives the connection's page cache memory back; it fills again on demand.
-fn shrink(conn: &Connection) {
+    // Idle for a minute: give the page cache's memory back; it fills again on demand.
     if let Err(e) = conn.execute_batch("PRAGMA shrink_memory") {
         tracing::debug!(error = %e, "shrink_memory failed");
     }
