@@ -80,7 +80,7 @@ await run(async () => {
     // Pause: new messages wait; resume shows them.
     await page.getByTestId("pause").click();
     publish("modt/e2e/monitor/paused", '{"n": 1}');
-    await page.getByTestId("status").filter({ hasText: "Paused: 1 new message waiting" }).waitFor({ timeout: 5000 });
+    await page.getByTestId("status").filter({ hasText: "Paused: 1 new message waiting" }).waitFor({ timeout: 15000 });
     check(await page.getByTestId("message").filter({ hasText: "modt/e2e/monitor/paused" }).count() === 0, "paused");
     await shot(page, "04-paused");
     await page.getByTestId("pause").click();
