@@ -38,7 +38,11 @@ pub async fn not_found(headers: HeaderMap, Query(query): Query<LangQuery>) -> Re
 /// Turns a `413 Payload Too Large` that is not already a page into one that says nothing
 /// was saved and how to get the typed text back (the browser's Back button keeps it).
 pub async fn styled_too_large(request: Request, next: Next) -> Response {
-    let lang = Lang::choose(request.headers(), lang_in_query(request.uri().query()));
+    let query = Query::<LangQuery>::try_from_uri(request.uri()).map(|q| q.0);
+    let lang = Lang::choose(
+        request.headers(),
+        query.as_ref().ok().and_then(|q| q.lang.as_deref()),
+    );
     let response = next.run(request).await;
     let is_page = response
         .headers()
@@ -63,13 +67,6 @@ pub async fn styled_too_large(request: Request, next: Next) -> Response {
         },
     };
     page(lang, StatusCode::PAYLOAD_TOO_LARGE, "too-large", &texts)
-}
-
-/// `lang=` of a query string, if any (the body is not read).
-fn lang_in_query(query: Option<&str>) -> Option<&str> {
-    query?
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("lang="))
 }
 
 /// What one of these pages says.
@@ -100,16 +97,4 @@ fn page(lang: Lang, status: StatusCode, test_id: &str, t: &Texts) -> Response {
         back = t.back,
     );
     (status, Html(html)).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lang_in_query;
-
-    #[test]
-    fn the_language_is_read_from_the_query_alone() {
-        assert_eq!(lang_in_query(Some("a=1&lang=ja")), Some("ja"));
-        assert_eq!(lang_in_query(Some("slang=ja")), None);
-        assert_eq!(lang_in_query(None), None);
-    }
 }
