@@ -116,10 +116,22 @@ pub fn with_titles(unit: modt::Unit, catalog: &Catalog) -> modt::Unit {
 
 /// `{identify}/login?next={next}`: the login page, coming back to `next` afterwards.
 pub fn login_url(identify: &str, next: &str) -> String {
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("next", next)
-        .finish();
-    format!("{}/login?{query}", identify.trim_end_matches('/'))
+    let login = format!("{}/login", identify.trim_end_matches('/'));
+    with_next(&login, Some(next))
+}
+
+/// `url` with `next=…` (encoded) added to its query when `next` is given.
+pub fn with_next(url: &str, next: Option<&str>) -> String {
+    match next {
+        None => url.to_string(),
+        Some(next) => {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next)
+                .finish();
+            format!("{url}{sep}{query}")
+        }
+    }
 }
 
 /// `next` if a login may send the browser there: an address on a trusted web unit online
@@ -240,6 +252,15 @@ mod tests {
         assert_eq!(
             anon.login.as_deref(),
             Some("http://h:8080/login?next=http%3A%2F%2Fh%3A8082")
+        );
+    }
+
+    #[test]
+    fn next_is_added_to_the_query_encoded() {
+        assert_eq!(with_next("/login", None), "/login");
+        assert_eq!(
+            with_next("/login?registered=1", Some("http://h:1/?a=b&c")),
+            "/login?registered=1&next=http%3A%2F%2Fh%3A1%2F%3Fa%3Db%26c"
         );
     }
 

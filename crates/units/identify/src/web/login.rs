@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use modt::protocol::{topics, AuthSuccess};
+use modt_web::nav::with_next;
 use modt_web::pages::SeeOther;
 use modt_web::{csrf, CsrfToken, Lang, Page, WebError};
 use serde::Deserialize;
@@ -38,20 +39,6 @@ pub struct LoginQuery {
     pub expired: Option<String>,
     /// Where to go after logging in (checked: [`WebState::next`]).
     pub next: Option<String>,
-}
-
-/// `path` with `next=…` added to its query when `next` is given.
-pub(crate) fn with_next(path: &str, next: Option<&str>) -> String {
-    match next {
-        None => path.to_string(),
-        Some(next) => {
-            let sep = if path.contains('?') { '&' } else { '?' };
-            let query: String = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("next", next)
-                .finish();
-            format!("{path}{sep}{query}")
-        }
-    }
 }
 
 /// The login form's fields (the original's names, plus the CSRF token).
@@ -332,15 +319,6 @@ pub(crate) async fn announce(state: &WebState, user: &User, handshake_id: Option
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn next_is_added_to_the_query_encoded() {
-        assert_eq!(with_next("/login", None), "/login");
-        assert_eq!(
-            with_next("/login?registered=1", Some("http://h:1/?a=b&c")),
-            "/login?registered=1&next=http%3A%2F%2Fh%3A1%2F%3Fa%3Db%26c"
-        );
-    }
 
     #[test]
     fn waits_are_said_in_whole_minutes_with_the_right_plural() {

@@ -9,12 +9,12 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
+use modt_web::nav::with_next;
 use modt_web::pages::SeeOther;
 use modt_web::{csrf, CsrfToken, Lang, Page, WebError};
 use serde::Deserialize;
 use tracing::{info, warn};
 
-use super::login::with_next;
 use super::messages::CATALOG;
 use super::WebState;
 use crate::accounts::{check_password, check_username, Role, RuleError};
