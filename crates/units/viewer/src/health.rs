@@ -4,7 +4,7 @@
 //! stops saying "Live" while the viewer itself is up but the broker or the state unit is not.
 
 use modt::protocol::topics;
-use modt::{Client, Directory};
+use modt::Directory;
 
 /// What an open page can rely on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,9 +19,9 @@ pub enum Health {
 }
 
 impl Health {
-    /// The viewer's health now.
-    pub fn now(client: &Client, directory: &Directory) -> Health {
-        if !client.connection().borrow().connected {
+    /// The viewer's health, given whether its client is connected to the broker now.
+    pub fn now(connected: bool, directory: &Directory) -> Health {
+        if !connected {
             Health::NoBroker
         } else if directory
             .all_servers_offline(topics::STATE_SET.as_str())

@@ -13,7 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use modt::protocol::StateChanged;
-use modt::{Client, ConnectionState, Directory};
+use modt::{ConnectionState, Directory};
 use modt_web::{Lang, WebError};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
@@ -34,12 +34,10 @@ pub async fn stream(
         Access::Granted(_, t) => t,
         Access::Denied(page) => return Ok(page),
     };
-    let client = s.asker.client().clone();
     let feed = Feed {
         changes: s.live.subscribe(),
-        connection: client.connection(),
+        connection: s.asker.client().connection(),
         presence: s.directory.changes(),
-        client,
         directory: s.directory.clone(),
         target,
         shown: None,
@@ -59,7 +57,6 @@ struct Feed {
     changes: broadcast::Receiver<Arc<StateChanged>>,
     connection: watch::Receiver<ConnectionState>,
     presence: watch::Receiver<u64>,
-    client: Client,
     directory: Directory,
     target: String,
     /// The health last sent; `None` before the first.
@@ -71,7 +68,8 @@ impl Feed {
     /// The next event for the page; `None` ends the stream (the unit stops).
     async fn next(&mut self) -> Option<Event> {
         loop {
-            let health = Health::now(&self.client, &self.directory);
+            let connected = self.connection.borrow().connected;
+            let health = Health::now(connected, &self.directory);
             if self.shown != Some(health) {
                 self.shown = Some(health);
                 return Some(Event::default().event("status").data(health.as_str()));
