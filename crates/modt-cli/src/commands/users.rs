@@ -17,51 +17,26 @@ use crate::cli::{RoleArg, UsersCmd, UsersOp};
 
 pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
     let path = cmd.data_dir.join(modt_identify::unit::DB_FILE);
-    if let UsersOp::List { jsonl } = cmd.op {
-        return list(&path, jsonl).await;
+    match cmd.op {
+        UsersOp::List { jsonl } => return list(&path, jsonl).await,
+        UsersOp::Add {
+            name,
+            admin,
+            password_file,
+        } => return add(&cmd.data_dir, &path, &name, admin, password_file.as_deref()).await,
+        _ => {}
     }
-    // Everything but `add` changes an account that must exist: no database means none does,
-    // and nothing is created to find that out.
-    if !matches!(cmd.op, UsersOp::Add { .. }) && !path.exists() {
+    // Everything else changes an account that must exist: no database means none does, and
+    // nothing is created to find that out.
+    if !path.exists() {
         bail!(
             "no accounts: {} does not exist yet (`modt up` or `modt users add NAME` creates it)",
             path.display()
         );
     }
-    // A new account's name and password are checked before anything is created on disk.
-    let new_account = match &cmd.op {
-        UsersOp::Add {
-            name,
-            password_file,
-            ..
-        } => {
-            check_username(name).with_context(|| format!("user name {name:?}"))?;
-            Some(new_password_hash(password_file.as_deref()).await?)
-        }
-        _ => None,
-    };
     super::private_data_dir(&cmd.data_dir)?;
     let store = SqliteIdentityStore::open(&path)?;
     match cmd.op {
-        UsersOp::Add { name, admin, .. } => {
-            let Some(hash) = new_account else {
-                bail!("no password hash for the new account (a bug)");
-            };
-            let role = if admin { Role::Admin } else { Role::User };
-            match store.create_user(&name, &hash, role).await {
-                Ok(user) => println!(
-                    "created {} ({}) with id {}",
-                    user.username,
-                    role.as_str(),
-                    user.user_id
-                ),
-                Err(StoreError::UsernameTaken(n)) => bail!(
-                    "the user name {n:?} is taken (to change that account: `modt users role {n} \
-                     admin|user`, `modt users passwd {n}`)"
-                ),
-                Err(e) => return Err(e.into()),
-            }
-        }
         UsersOp::Delete { name } => {
             let user = change(&store, &name, UserChange::Delete).await?;
             println!(
@@ -97,7 +72,36 @@ pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
                 user.role.as_str()
             );
         }
-        UsersOp::List { .. } => {}
+        UsersOp::List { .. } | UsersOp::Add { .. } => {}
+    }
+    Ok(())
+}
+
+/// `users add`: the name and password are checked before anything is created on disk.
+async fn add(
+    data_dir: &Path,
+    path: &Path,
+    name: &str,
+    admin: bool,
+    password_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    check_username(name).with_context(|| format!("user name {name:?}"))?;
+    let hash = new_password_hash(password_file).await?;
+    super::private_data_dir(data_dir)?;
+    let store = SqliteIdentityStore::open(path)?;
+    let role = if admin { Role::Admin } else { Role::User };
+    match store.create_user(name, &hash, role).await {
+        Ok(user) => println!(
+            "created {} ({}) with id {}",
+            user.username,
+            role.as_str(),
+            user.user_id
+        ),
+        Err(StoreError::UsernameTaken(n)) => bail!(
+            "the user name {n:?} is taken (to change that account: `modt users role {n} \
+             admin|user`, `modt users passwd {n}`)"
+        ),
+        Err(e) => return Err(e.into()),
     }
     Ok(())
 }
