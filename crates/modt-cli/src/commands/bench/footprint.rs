@@ -208,52 +208,17 @@ async fn after_load(
     let pid = pid(child)?;
     let user = format!("footprint-{}", super::run_id());
     let started = Instant::now();
-    let sets = futures::stream::iter(0..args.sets)
-        .map(|i| {
-            let set = StateSet::new(
-                user.as_str(),
-                format!("k{}", i % 1000),
-                json!({"i": i, "pad": "x".repeat(200)}),
-            );
-            async move {
-                client
-                    .request_json::<_, StateAck>(
-                        &topics::STATE_SET,
-                        &set,
-                        Some(Duration::from_secs(30)),
-                    )
-                    .await
-            }
-        })
-        .buffer_unordered(256);
-    let failed = sets
-        .filter(|r| futures::future::ready(r.is_err()))
-        .count()
-        .await;
-    if failed > 0 {
-        bail!("{failed} of {} sets failed", args.sets);
-    }
-    let gets = futures::stream::iter(0..args.sets / 10)
-        .map(|i| {
-            let get = StateGet::new(user.as_str(), format!("k{}", i % 1000));
-            async move {
-                client
-                    .request_json::<_, serde_json::Value>(
-                        &topics::STATE_GET,
-                        &get,
-                        Some(Duration::from_secs(30)),
-                    )
-                    .await
-            }
-        })
-        .buffer_unordered(64);
-    let failed = gets
-        .filter(|r| futures::future::ready(r.is_err()))
-        .count()
-        .await;
-    if failed > 0 {
-        bail!("{failed} of {} gets failed", args.sets / 10);
-    }
+    let sets = (0..args.sets).map(|i| {
+        let key = format!("k{}", i % 1000);
+        let set = StateSet::new(user.as_str(), key, json!({"i": i, "pad": "x".repeat(200)}));
+        (topics::STATE_SET, serde_json::to_value(set))
+    });
+    load::<StateAck>(client, "sets", sets, 256).await?;
+    let gets = (0..args.sets / 10).map(|i| {
+        let get = StateGet::new(user.as_str(), format!("k{}", i % 1000));
+        (topics::STATE_GET, serde_json::to_value(get))
+    });
+    load::<serde_json::Value>(client, "gets", gets, 64).await?;
     let loaded = Usage::of(pid)?;
     println!(
         "state unit under load: {} acknowledged sets and {} gets in {:.1} s; RSS {} (anon {})",
@@ -293,6 +258,34 @@ async fn after_load(
         mb(last.rss_kib),
         mb(last.anon_kib)
     );
+    Ok(())
+}
+
+/// Sends every correlated request of `requests` (topic, body) with at most `window` in flight,
+/// and fails unless every one was answered with an `R`.
+async fn load<R: serde::de::DeserializeOwned>(
+    client: &Client,
+    what: &str,
+    requests: impl Iterator<Item = (modt::Topic, serde_json::Result<serde_json::Value>)>,
+    window: usize,
+) -> anyhow::Result<()> {
+    let (mut sent, mut failed) = (0, 0);
+    let mut answers = futures::stream::iter(requests)
+        .map(|(topic, body)| async move {
+            let body = body?;
+            client
+                .request_json::<_, R>(&topic, &body, Some(Duration::from_secs(30)))
+                .await?;
+            anyhow::Ok(())
+        })
+        .buffer_unordered(window);
+    while let Some(answer) = answers.next().await {
+        sent += 1;
+        failed += usize::from(answer.is_err());
+    }
+    if failed > 0 {
+        bail!("{failed} of {sent} {what} failed");
+    }
     Ok(())
 }
 
