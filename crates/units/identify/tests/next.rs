@@ -52,6 +52,11 @@ async fn until_listed(browser: &Browser, title: &str) {
     .await;
 }
 
+/// `s` as a query value.
+fn query_value(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 const VIEWER: &str = "http://127.0.0.1:9/v";
 
 #[tokio::test]
@@ -63,7 +68,7 @@ async fn a_login_returns_to_the_page_it_started_from() {
     let browser = Browser::new(&id.url);
 
     let next = format!("{VIEWER}/?user=a");
-    let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    let encoded = query_value(&next);
     let login_page = format!("/login?next={encoded}");
     let html = browser.get(&login_page).await.text().await.unwrap();
     assert!(html.contains(&format!(
@@ -119,7 +124,7 @@ async fn next_never_leaves_the_trusted_units() {
         "javascript:alert(1)",
         "http://127.0.0.1:9/elsewhere",
     ] {
-        let encoded: String = url::form_urlencoded::byte_serialize(evil.as_bytes()).collect();
+        let encoded = query_value(evil);
         let page = browser
             .get(&format!("/waiting?next={encoded}"))
             .await
@@ -174,7 +179,7 @@ async fn registering_keeps_the_way_back() {
     let (id, client) = start(&broker, None, IdentifyConfig::default()).await;
     announce(&client, "view-x", VIEWER, "Viewer X", false).await;
     let browser = Browser::new(&id.url);
-    let encoded: String = url::form_urlencoded::byte_serialize(VIEWER.as_bytes()).collect();
+    let encoded = query_value(VIEWER);
     // Once the directory knows the viewer, the link to registration carries `next`.
     modt_testkit::wait_until(std::time::Duration::from_secs(5), "next kept", || async {
         let html = browser

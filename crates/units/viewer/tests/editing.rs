@@ -194,12 +194,7 @@ async fn long_values_are_folded_and_oversized_forms_get_a_page() {
 async fn the_event_stream_says_when_the_state_unit_is_gone() {
     let mut sys = system().await;
     let (b, _) = user(&sys, "wen", Role::User).await;
-    let res = b
-        .http
-        .get(format!("{}/events", b.base))
-        .send()
-        .await
-        .unwrap();
+    let res = b.open("/events").await;
     let mut events = res.bytes_stream();
     let mut seen = String::new();
     read_until(&mut events, &mut seen, "event: status\ndata: live").await;

@@ -280,12 +280,7 @@ async fn changes_from_elsewhere_are_pushed_live() {
     let sys = system().await;
     let (b, user_id) = user(&sys, "rosa", Role::User).await;
     let (_, other_id) = user(&sys, "sam", Role::User).await;
-    let res = b
-        .http
-        .get(format!("{}/events", b.base))
-        .send()
-        .await
-        .unwrap();
+    let res = b.open("/events").await;
     assert_eq!(res.headers()["content-type"], "text/event-stream");
     let mut events = res.bytes_stream();
     // Another user's change is not announced on Rosa's page; hers is.

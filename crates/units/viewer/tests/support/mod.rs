@@ -27,14 +27,18 @@ impl Browser {
         }
     }
 
-    /// `GET path`: status and body.
-    pub(crate) async fn get(&self, path: &str) -> (u16, String) {
-        let res = self
-            .http
+    /// `GET path`: the response, its body unread (an event stream, say).
+    pub(crate) async fn open(&self, path: &str) -> reqwest::Response {
+        self.http
             .get(format!("{}{path}", self.base))
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// `GET path`: status and body.
+    pub(crate) async fn get(&self, path: &str) -> (u16, String) {
+        let res = self.open(path).await;
         (res.status().as_u16(), res.text().await.unwrap())
     }
 
