@@ -1,4 +1,4 @@
-//! Zero trust between units (PROTOCOL.md §6), on the embedded broker of `modt up` and on a
+//! Zero trust between units (docs/protocol.md §6), on the embedded broker of `modt up` and on a
 //! real Mosquitto configured by `modt broker config`: no credentials or a wrong password is
 //! refused; the viewer's account cannot vouch for a session; one client cannot read
 //! another's replies nor borrow its client id; a refused publish reaches nobody; and the

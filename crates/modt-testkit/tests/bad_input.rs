@@ -1,5 +1,5 @@
 //! Bad payloads: the unit stays up, the requester gets an error reply when it can be told,
-//! and the message lands on `modt/dead-letter/{unit_id}` (PROTOCOL.md §5).
+//! and the message lands on `modt/dead-letter/{unit_id}` (docs/protocol.md §5).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;

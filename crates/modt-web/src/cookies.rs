@@ -1,4 +1,4 @@
-//! Reading cookies, and the session cookie's name and flags (PROTOCOL.md §6).
+//! Reading cookies, and the session cookie's name and flags (docs/protocol.md §6).
 //!
 //! The session id lives only in [`SESSION_COOKIE`]: HttpOnly, SameSite=Lax, Path=/, Secure
 //! when the site is served over https. Without a `Domain`, browsers send it to every port of

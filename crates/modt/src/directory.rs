@@ -1,4 +1,4 @@
-//! A live view of which units are online and what they announced (PROTOCOL.md §4).
+//! A live view of which units are online and what they announced (docs/protocol.md §4).
 //!
 //! [`Directory::watch`] subscribes to every unit's retained `status` and `info` and keeps a
 //! map unit id → [`DirectoryEntry`]. Web units use it to find each other's public URLs (the

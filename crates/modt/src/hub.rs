@@ -1,4 +1,4 @@
-//! The hub client: a unit's typed GET/POST/PUT against the hub registry (PROTOCOL.md §2).
+//! The hub client: a unit's typed GET/POST/PUT against the hub registry (docs/protocol.md §2).
 //!
 //! It speaks the legacy protocol only (requests on `modt/{unit}/{GET|POST|PUT}` with a fresh
 //! `id`, the answer matched by that `id` on `modt/{unit}/response`), so it works with the Rust

@@ -14,7 +14,7 @@
 //!   way ([`Asker`]): mixed fleets of Rust and original units.
 //! - [`hub`]: a typed client of the hub registry ([`HubClient`]): get/post/put, 408 on timeout.
 //! - [`env`]: the standard `MODT_*` settings every unit shares.
-//! - [`limits`]: the size checks units share (PROTOCOL.md §5).
+//! - [`limits`]: the size checks units share (docs/protocol.md §5).
 //! - [`files`]: owner-only data directories and database files.
 //! - [`error`]: the SDK's [`Error`].
 

@@ -1,4 +1,4 @@
-//! Size checks units share (PROTOCOL.md §5): one wording for `too_large` and `bad_request`
+//! Size checks units share (docs/protocol.md §5): one wording for `too_large` and `bad_request`
 //! refusals, and one way to measure a JSON value. Each unit keeps its own limits (its values
 //! are configurable) and checks them with these.
 //!

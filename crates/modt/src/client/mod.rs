@@ -309,7 +309,7 @@ impl Client {
             .await
     }
 
-    /// Sends a request and waits for its correlated reply (PROTOCOL.md §3).
+    /// Sends a request and waits for its correlated reply (docs/protocol.md §3).
     ///
     /// The payload must serialize to a JSON object; `request_id` and `reply_to` are added to it,
     /// and on MQTT 5 the response-topic and correlation-data properties are set as well.

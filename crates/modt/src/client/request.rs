@@ -9,7 +9,7 @@ use super::transport::correlation_text;
 use crate::protocol::{MAX_PAYLOAD_BYTES, MAX_REQUEST_ID_CHARS};
 use crate::Topic;
 
-/// Where and how to answer one request (PROTOCOL.md §3).
+/// Where and how to answer one request (docs/protocol.md §3).
 ///
 /// Resolved from the MQTT 5 response-topic / correlation-data properties when present,
 /// else from the payload's `reply_to` / `request_id` fields.

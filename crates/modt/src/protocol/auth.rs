@@ -1,4 +1,4 @@
-//! Login handshake payloads: `modt/auth/success` and `modt/app/ready` (PROTOCOL.md §2).
+//! Login handshake payloads: `modt/auth/success` and `modt/app/ready` (docs/protocol.md §2).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! The correlated request/reply extension's payload fields (PROTOCOL.md §3).
+//! The correlated request/reply extension's payload fields (docs/protocol.md §3).
 //!
 //! A request MAY carry `request_id` and `reply_to`; on MQTT 5 the response-topic and
 //! correlation-data properties mean the same and take precedence (see

@@ -1,4 +1,4 @@
-//! The dead-letter record: what a unit could not handle, and why (PROTOCOL.md §5).
+//! The dead-letter record: what a unit could not handle, and why (docs/protocol.md §5).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Hub registry payloads: `modt/{unit}/GET|POST|PUT` and `modt/{unit}/response` (PROTOCOL.md §2),
+//! Hub registry payloads: `modt/{unit}/GET|POST|PUT` and `modt/{unit}/response` (docs/protocol.md §2),
 //! and the acknowledgement of a correlated POST/PUT (§3).
 
 use serde::{Deserialize, Serialize};
@@ -71,7 +71,7 @@ impl HubRequest {
     }
 }
 
-/// Hub status codes, HTTP-like (PROTOCOL.md §2).
+/// Hub status codes, HTTP-like (docs/protocol.md §2).
 pub mod hub_status {
     /// A live value set by a unit.
     pub const LIVE: u16 = 200;
@@ -125,7 +125,7 @@ impl HubResponse {
 }
 
 /// The private acknowledgement of a correlated POST/PUT, sent only once the value is on disk
-/// (PROTOCOL.md §3). It carries what a legacy answer would: the id, the key and the stored value.
+/// (docs/protocol.md §3). It carries what a legacy answer would: the id, the key and the stored value.
 ///
 /// Wire: `{"status": "ok", "request_id": "q1", "id": "r1", "key": "color", "value": "blue"}`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,4 +1,4 @@
-//! The MoDT wire protocol as typed Rust: topics and every payload of PROTOCOL.md.
+//! The MoDT wire protocol as typed Rust: topics and every payload of docs/protocol.md.
 //!
 //! - [`topic`]: validated [`Topic`] / [`TopicFilter`] and wildcard matching.
 //! - [`topics`]: every topic MoDT uses (constants and builders).

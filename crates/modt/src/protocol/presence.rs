@@ -1,4 +1,4 @@
-//! Presence, discovery and health payloads: `modt/units/{unit_id}/…` (PROTOCOL.md §4).
+//! Presence, discovery and health payloads: `modt/units/{unit_id}/…` (docs/protocol.md §4).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! Replies of the correlated extension: the ack and the error reply (PROTOCOL.md §3, §5).
+//! Replies of the correlated extension: the ack and the error reply (docs/protocol.md §3, §5).
 //!
 //! The stable error codes live here and nowhere else.
 

@@ -1,4 +1,4 @@
-//! Session identity payloads: `modt/session/query` and `modt/session/info` (PROTOCOL.md §2).
+//! Session identity payloads: `modt/session/query` and `modt/session/info` (docs/protocol.md §2).
 
 use serde::{Deserialize, Serialize};
 

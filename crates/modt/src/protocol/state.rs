@@ -1,4 +1,4 @@
-//! Per-user key-value store payloads: `modt/state/*` (PROTOCOL.md §2).
+//! Per-user key-value store payloads: `modt/state/*` (docs/protocol.md §2).
 //!
 //! Requests carry an `action` field as the original SDK wrote it; the state unit dispatches
 //! on the topic, so a missing `action` is accepted on receipt and always written on send.

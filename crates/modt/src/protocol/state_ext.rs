@@ -1,4 +1,4 @@
-//! The state unit's extension payloads (PROTOCOL.md §3): versions, acks, bulk requests and
+//! The state unit's extension payloads (docs/protocol.md §3): versions, acks, bulk requests and
 //! change events. The legacy `modt/state/*` payloads are in [`super::state`].
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! The `timestamp` field senders add to every payload (PROTOCOL.md §1).
+//! The `timestamp` field senders add to every payload (docs/protocol.md §1).
 
 use serde::{Deserialize, Serialize};
 

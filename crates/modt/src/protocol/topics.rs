@@ -1,4 +1,4 @@
-//! Every topic MoDT uses, in one place (PROTOCOL.md §2–§5).
+//! Every topic MoDT uses, in one place (docs/protocol.md §2–§5).
 //!
 //! Constants for fixed topics, functions for topics with a variable level. Nobody else
 //! formats a topic string.
@@ -45,7 +45,7 @@ pub const ECHO: Topic = Topic::from_static("modt/echo");
 /// `modt/echo/reply`: where the echo unit answers requests that carry no `reply_to`.
 pub const ECHO_REPLY: Topic = Topic::from_static("modt/echo/reply");
 
-/// `modt/+/GET`: hub reads on behalf of any unit (PROTOCOL.md §2).
+/// `modt/+/GET`: hub reads on behalf of any unit (docs/protocol.md §2).
 pub const ALL_HUB_GET: TopicFilter = TopicFilter::from_static("modt/+/GET");
 /// `modt/+/POST`: hub creates-or-replaces on behalf of any unit.
 pub const ALL_HUB_POST: TopicFilter = TopicFilter::from_static("modt/+/POST");
@@ -69,7 +69,7 @@ fn build(prefix: &str, level: &str, suffix: Option<&str>) -> Result<Topic, Topic
     }
 }
 
-/// `modt/units/{unit_id}/status`: retained `online` / `offline` (PROTOCOL.md §4).
+/// `modt/units/{unit_id}/status`: retained `online` / `offline` (docs/protocol.md §4).
 pub fn unit_status(unit_id: &str) -> Result<Topic, TopicError> {
     build(UNITS, unit_id, Some("status"))
 }
@@ -96,7 +96,7 @@ pub fn unit_pong(unit_id: &str) -> Result<Topic, TopicError> {
     build(UNITS, unit_id, Some("pong"))
 }
 
-/// `modt/dead-letter/{unit_id}`: payloads a unit could not handle (PROTOCOL.md §5).
+/// `modt/dead-letter/{unit_id}`: payloads a unit could not handle (docs/protocol.md §5).
 pub fn dead_letter(unit_id: &str) -> Result<Topic, TopicError> {
     build(DEAD_LETTER, unit_id, None)
 }
@@ -152,7 +152,7 @@ pub fn bench_relay(client_id: &str) -> Result<Topic, TopicError> {
     build("modt/bench", client_id, Some("relay"))
 }
 
-/// `modt/{unit}/{GET|POST|PUT}`: a request to the hub on behalf of `unit` (PROTOCOL.md §2).
+/// `modt/{unit}/{GET|POST|PUT}`: a request to the hub on behalf of `unit` (docs/protocol.md §2).
 pub fn hub_request(unit: &str, method: super::HubMethod) -> Result<Topic, TopicError> {
     build("modt", unit, Some(method.as_str()))
 }

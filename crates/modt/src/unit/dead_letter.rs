@@ -1,4 +1,4 @@
-//! Sending refused payloads to `modt/dead-letter/{unit_id}` (PROTOCOL.md §5).
+//! Sending refused payloads to `modt/dead-letter/{unit_id}` (docs/protocol.md §5).
 
 use crate::protocol::{DeadLetter, ErrorCode};
 use crate::{Client, Error, Message, Topic};

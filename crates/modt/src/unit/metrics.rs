@@ -1,4 +1,4 @@
-//! A unit's counters, reported by ping (PROTOCOL.md §4).
+//! A unit's counters, reported by ping (docs/protocol.md §4).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;

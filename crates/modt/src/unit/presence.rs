@@ -1,5 +1,5 @@
 //! Presence of a running unit: retained `online`/`offline` status, retained info, and the
-//! last will that marks the unit `offline` if it vanishes (PROTOCOL.md §4).
+//! last will that marks the unit `offline` if it vanishes (docs/protocol.md §4).
 
 use crate::protocol::{presence_status, topics, PingReply, Timestamp, UnitInfo};
 use crate::{Client, Error, LastWill, Outgoing, Topic};

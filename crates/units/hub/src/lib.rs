@@ -1,6 +1,6 @@
 //! # modt-hub — the hub unit
 //!
-//! The registry of the original MoDT design (PROTOCOL.md §2): any unit asks on
+//! The registry of the original MoDT design (docs/protocol.md §2): any unit asks on
 //! `modt/{unit}/GET|POST|PUT` with an `id`, a `key` and (POST/PUT) a `value`, and the hub answers
 //! on `modt/{unit}/response` with the `id` echoed. Keys are global, shared by every unit. A GET
 //! finds a live value (status 200), else a static default from a YAML or JSON file (203), else
@@ -10,7 +10,7 @@
 //!
 //! - [`store`]: [`HubStore`], the live values in `modt_hub.db`, served by one thread of its own.
 //! - [`defaults`]: [`Defaults`], the static defaults file.
-//! - [`limits`]: [`Limits`], the size limits of PROTOCOL.md §5.
+//! - [`limits`]: [`Limits`], the size limits of docs/protocol.md §5.
 //! - `handlers`: one file per verb family (`get`, `post_put`): decode → apply → answer.
 //! - [`unit`]: wiring the handlers into a [`modt::Unit`].
 //!

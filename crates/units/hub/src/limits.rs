@@ -1,4 +1,4 @@
-//! The hub's limits (PROTOCOL.md §5), explicit and configurable. A request over a limit is
+//! The hub's limits (docs/protocol.md §5), explicit and configurable. A request over a limit is
 //! refused with `too_large` (a missing or empty field with `bad_request`) and dead-lettered.
 
 use modt::{limits, HandlerError};

@@ -1,7 +1,7 @@
 //! # modt-identify — the gatekeeper
 //!
 //! Accounts, sessions and login pages; the answer to "who is this session?" over MQTT; and the
-//! login → app-ready → redirect handshake (PROTOCOL.md §2).
+//! login → app-ready → redirect handshake (docs/protocol.md §2).
 //!
 //! - [`config`]: [`IdentifyConfig`], every setting with its default.
 //! - [`accounts`]: user name and password rules, roles.

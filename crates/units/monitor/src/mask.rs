@@ -1,4 +1,4 @@
-//! Masking secrets before a message leaves the monitor (PROTOCOL.md §6: "the monitor masks them").
+//! Masking secrets before a message leaves the monitor (docs/protocol.md §6: "the monitor masks them").
 //!
 //! A field holds a secret when its name, compared case-insensitively, contains one of
 //! [`SECRET_KEY_PARTS`] (`session_id`, `password`, `token`, `secret`, `authorization`,

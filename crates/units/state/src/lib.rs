@@ -1,12 +1,12 @@
 //! # modt-state — the state unit
 //!
-//! The per-user key-value store of MoDT, served over MQTT (PROTOCOL.md §2, `modt/state/*`),
+//! The per-user key-value store of MoDT, served over MQTT (docs/protocol.md §2, `modt/state/*`),
 //! wire-compatible with the original db-unit and its SQLite file, plus the correlated
 //! extension: private replies, acks after the durable commit, versions with `if_version`,
 //! TTLs, prefixes, bulk get/set and change events on `modt/state/changed/{user_id}`.
 //!
 //! - [`store`]: the storage seam ([`Store`]) and its SQLite implementation.
-//! - [`limits`]: the size limits of PROTOCOL.md §5.
+//! - [`limits`]: the size limits of docs/protocol.md §5.
 //! - `handlers`: one file per topic: decode → apply → reply.
 //! - [`events`]: change events, queued by handlers and published by one task.
 //! - [`unit`]: wiring the handlers into a [`modt::Unit`].

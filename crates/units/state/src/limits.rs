@@ -1,4 +1,4 @@
-//! The state unit's limits (PROTOCOL.md §5), explicit and configurable.
+//! The state unit's limits (docs/protocol.md §5), explicit and configurable.
 
 use modt::protocol::ErrorCode;
 use modt::{limits, HandlerError};

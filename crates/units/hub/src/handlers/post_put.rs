@@ -6,7 +6,7 @@
 //!
 //! Both need a non-null `value`. The answer comes once the value is on disk: legacy, on
 //! `modt/{unit}/response` with status 200 and the stored value; correlated, a private
-//! [`HubAck`] (`{"status":"ok","request_id",…}`, PROTOCOL.md §3).
+//! [`HubAck`] (`{"status":"ok","request_id",…}`, docs/protocol.md §3).
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! Request `{"username": "…", "password": "…"}`; answer `200 {"user_id", "username", "role",
 //! "session_id", "expires_at"}` (the session id in the body only, and in the cookie), `401`
 //! with the same vague error as the page, or `429` with `Retry-After`. Errors use the
-//! protocol's error body (PROTOCOL.md §5).
+//! protocol's error body (docs/protocol.md §5).
 
 use std::net::SocketAddr;
 

@@ -31,7 +31,6 @@ pub(crate) struct Shared {
     pub(crate) events: Option<EventSink>,
 }
 
-/// Store errors as the wire sees them (the only place this mapping lives).
 /// Sends the write's `StateAck` when the request asked for a private reply; builds nothing
 /// for a legacy write, which gets no reply.
 pub(crate) async fn ack(
@@ -47,6 +46,7 @@ pub(crate) async fn ack(
     Ok(())
 }
 
+/// Store errors as the wire sees them (the only place this mapping lives).
 pub(crate) fn store_error(e: StoreError) -> HandlerError {
     let code = match &e {
         StoreError::Conflict { .. } => ErrorCode::Conflict,
