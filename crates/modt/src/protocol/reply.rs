@@ -11,6 +11,7 @@ use super::Timestamp;
 /// Stable error codes carried in [`ErrorReply`]; documented in docs/protocol.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// The payload is not JSON, not an object, or lacks or mistypes a required field.
     BadRequest,
@@ -20,8 +21,15 @@ pub enum ErrorCode {
     TooLarge,
     /// A version check (`if_version`) failed.
     Conflict,
-    /// The requester may not do this.
+    /// The requester is not known or not allowed (broker refusal, ACL, no valid session).
     Unauthorized,
+    /// The requester is known but may not do this (e.g. a user asking for an
+    /// administrator's page).
+    Forbidden,
+    /// Well-formed, but its content cannot be carried out (a value that fails a rule).
+    Unprocessable,
+    /// The requester sent too much too fast; retry later.
+    TooManyRequests,
     /// The responder cannot serve now (overloaded, storage down, circuit open).
     Unavailable,
     /// Something did not answer in time.
@@ -39,6 +47,9 @@ impl ErrorCode {
             ErrorCode::TooLarge => "too_large",
             ErrorCode::Conflict => "conflict",
             ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Unprocessable => "unprocessable",
+            ErrorCode::TooManyRequests => "too_many_requests",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Timeout => "timeout",
             ErrorCode::Internal => "internal",
