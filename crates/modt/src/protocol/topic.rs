@@ -39,6 +39,10 @@ pub enum TopicError {
     /// `$share/{group}/{filter}` with a plain group name and a filter that is not shared itself.
     #[error("{0:?}: `$share/` starts only shared subscriptions, as $share/GROUP/FILTER")]
     BadShare(String),
+    /// A topic namespace that is not one plain level (empty, holding `/`, `+`, `#` or NUL,
+    /// starting with `$`, or over 256 bytes).
+    #[error("namespace {0:?} must be one topic level: not empty, without '/', '+', '#', not starting with '$'")]
+    BadNamespace(String),
 }
 
 fn check_common(s: &str) -> Result<(), TopicError> {
