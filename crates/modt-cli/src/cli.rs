@@ -52,10 +52,7 @@ impl Command {
     pub(crate) fn worker_threads(&self, cores: usize) -> usize {
         match self {
             Command::Up(_) | Command::Bench(_) => cores,
-            Command::Unit(u) => match u.name {
-                UnitName::Echo | UnitName::Hub | UnitName::Dummy => 1,
-                _ => cores.min(2),
-            },
+            Command::Unit(u) => u.which.threads(cores),
             _ => 1,
         }
     }
@@ -339,104 +336,58 @@ pub(crate) struct ClientArgs {
     pub(crate) data_dir: PathBuf,
 }
 
-/// Settings every unit shares.
+/// Settings every unit shares; each unit's own flags come from its crate
+/// ([`crate::units::AllUnits`], [`crate::units::UnitChoice`]).
 #[derive(Debug, Clone, Args)]
 pub(crate) struct UnitArgs {
     #[command(flatten)]
     pub(crate) broker: BrokerArgs,
     /// Directory for the units' data (SQLite files, generated credentials).
-    #[arg(long, env = "MODT_DATA_DIR", default_value = "./modt-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "MODT_DATA_DIR",
+        default_value = "./modt-data"
+    )]
     pub(crate) data_dir: PathBuf,
-    /// Listen address of a unit's web side (default: 127.0.0.1:8080 for identify,
-    /// :8081 for the sample app, :8082 for the viewer).
-    #[arg(long, env = "MODT_HTTP_ADDR")]
-    pub(crate) http_addr: Option<String>,
-    /// Public URL of a unit's web side, as browsers reach it.
-    #[arg(long, env = "MODT_PUBLIC_URL")]
-    pub(crate) public_url: Option<String>,
     /// Units whose announced web address other units link and redirect to, comma-separated
     /// (default: the broker policy's accounts marked `web = true`: dummy, identify, monitor,
     /// viewer).
-    #[arg(long, env = "MODT_WEB_UNITS", value_delimiter = ',')]
+    #[arg(long, global = true, env = "MODT_WEB_UNITS", value_delimiter = ',')]
     pub(crate) web_units: Option<Vec<String>>,
-    /// Messages a unit handles at once (default: the unit's own; 64, or 4096 for state).
-    #[arg(long, env = "MODT_MAX_IN_FLIGHT")]
+    /// Messages a unit handles at once (default: the unit's own; 64, or 4096 for state). Its
+    /// queues are sized from this.
+    #[arg(long, global = true, env = "MODT_MAX_IN_FLIGHT")]
     pub(crate) max_in_flight: Option<usize>,
-    /// State unit: publish change events on `modt/state/changed/{user_id}`.
-    #[arg(long, env = "MODT_STATE_EVENTS", default_value_t = true, action = clap::ArgAction::Set)]
-    pub(crate) state_events: bool,
-    /// Hub unit: static defaults, a flat map of key → value in a `.yaml`/`.yml` or `.json` file
-    /// (answered with status 203 when a key has no live value).
-    #[arg(long, env = "MODT_HUB_DEFAULTS")]
-    pub(crate) hub_defaults: Option<PathBuf>,
-    /// Monitor unit: recent messages kept in memory, so a page opened now shows them.
-    #[arg(long, env = "MODT_MONITOR_BUFFER", default_value_t = modt_monitor::config::DEFAULT_BUFFER)]
-    pub(crate) monitor_buffer: usize,
-    #[command(flatten)]
-    pub(crate) identify: IdentifyArgs,
-    #[command(flatten)]
-    pub(crate) app: AppArgs,
-}
-
-/// Settings of the identify unit.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Identify unit")]
-pub(crate) struct IdentifyArgs {
-    /// A session unused this long expires.
-    #[arg(long, env = "MODT_SESSION_IDLE", default_value = "2h", value_parser = humantime::parse_duration)]
-    pub(crate) session_idle: Duration,
-    /// A session expires this long after login, used or not.
-    #[arg(long, env = "MODT_SESSION_MAX_AGE", default_value = "7days", value_parser = humantime::parse_duration)]
-    pub(crate) session_max_age: Duration,
-    /// How long the waiting page waits for an app to answer a login.
-    #[arg(long, env = "MODT_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
-    pub(crate) handshake_timeout: Duration,
-    /// `Domain` of the session cookie, to share it across subdomains (default: this host).
-    #[arg(long, env = "MODT_COOKIE_DOMAIN")]
-    pub(crate) cookie_domain: Option<String>,
-    /// Let people create accounts at /register.
-    #[arg(long, env = "MODT_REGISTRATION", default_value_t = true, action = clap::ArgAction::Set)]
-    pub(crate) registration: bool,
-    /// Failed logins per user name allowed within --login-window.
-    #[arg(long, env = "MODT_LOGIN_MAX_FAILURES", default_value_t = 5)]
-    pub(crate) login_max_failures: usize,
-    /// Failed logins per client address allowed within --login-window.
-    #[arg(
-        long,
-        env = "MODT_LOGIN_MAX_FAILURES_PER_ADDRESS",
-        default_value_t = 20
-    )]
-    pub(crate) login_max_failures_per_address: usize,
-    /// Registrations per client address allowed within --login-window (each costs a password hash).
-    #[arg(long, env = "MODT_REGISTER_MAX_PER_ADDRESS", default_value_t = 10)]
-    pub(crate) register_max_per_address: usize,
-    /// How far back failed logins (and registrations) count.
-    #[arg(long, env = "MODT_LOGIN_WINDOW", default_value = "15m", value_parser = humantime::parse_duration)]
-    pub(crate) login_window: Duration,
-    /// Take client addresses from X-Forwarded-For (only behind your own proxy).
-    #[arg(long, env = "MODT_TRUST_PROXY")]
-    pub(crate) trust_proxy: bool,
-}
-
-/// Settings of the sample app.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Sample app")]
-pub(crate) struct AppArgs {
-    /// The app's name, shown to users and sent in `modt/app/ready`.
-    #[arg(long, env = "MODT_APP_NAME", default_value = "dummy")]
-    pub(crate) app_name: String,
-    /// The identify unit's URL (default: found through presence).
-    #[arg(long, env = "MODT_IDENTIFY_URL")]
+    /// The identify unit's URL, for the login links of web units (default: found through
+    /// presence).
+    #[arg(long, global = true, env = "MODT_IDENTIFY_URL")]
     pub(crate) identify_url: Option<String>,
-    /// The viewer's URL (default: found through presence).
-    #[arg(long, env = "MODT_VIEWER_URL")]
-    pub(crate) viewer_url: Option<String>,
+}
+
+impl UnitArgs {
+    /// The [`Setup`](modt::unit::Setup) these settings describe.
+    pub(crate) fn setup(&self) -> anyhow::Result<modt::unit::Setup> {
+        let mut setup = modt::unit::Setup::new(&self.data_dir);
+        setup.max_in_flight = self.max_in_flight;
+        setup.web.identify_url = self.identify_url.clone();
+        setup.web_units = match &self.web_units {
+            Some(ids) => modt::directory::WebUnits::only(ids.iter().map(|s| s.trim())),
+            None => {
+                let policy = modt_broker::BrokerPolicy::builtin()?;
+                modt::directory::WebUnits::only(policy.web_accounts())
+            }
+        };
+        Ok(setup)
+    }
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct UpArgs {
     #[command(flatten)]
     pub(crate) unit: UnitArgs,
+    #[command(flatten)]
+    pub(crate) units: crate::units::AllUnits,
     /// Address the embedded broker listens on (its port is --broker-port).
     #[arg(long, env = "MODT_BROKER_BIND", default_value = "127.0.0.1")]
     pub(crate) broker_bind: String,
@@ -463,33 +414,21 @@ pub(crate) struct UpArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct UnitCmd {
-    /// The unit to run.
-    #[arg(value_enum)]
-    pub(crate) name: UnitName,
+    /// The unit to run, with its own flags.
+    #[command(subcommand)]
+    pub(crate) which: crate::units::UnitChoice,
     /// The unit's id in `modt/units/{id}/…` (default: its name); give each instance its own.
-    #[arg(long, env = "MODT_UNIT_ID")]
+    #[arg(long, global = true, env = "MODT_UNIT_ID")]
     pub(crate) unit_id: Option<String>,
+    /// Listen address of the unit's web side (default: 127.0.0.1 and the unit's own port:
+    /// 8080 identify, 8081 the sample app, 8082 the viewer, 8083 the monitor).
+    #[arg(long, global = true, env = "MODT_HTTP_ADDR")]
+    pub(crate) http_addr: Option<String>,
+    /// Public URL of the unit's web side, as browsers reach it.
+    #[arg(long, global = true, env = "MODT_PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
     #[command(flatten)]
     pub(crate) unit: UnitArgs,
-}
-
-/// The units this binary can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum UnitName {
-    /// Replies to `modt/echo` with its payload.
-    Echo,
-    /// The per-user key-value store (`modt/state/*`), SQLite in the data directory.
-    State,
-    /// The registry (`modt/{unit}/GET|POST|PUT`): live values in SQLite over static defaults.
-    Hub,
-    /// Accounts, sessions and login pages; answers `modt/session/query`.
-    Identify,
-    /// The sample app: joins the login handshake and shows who is logged in.
-    Dummy,
-    /// The web console for a user's keys in the state unit.
-    Viewer,
-    /// The live monitor: every message on the bus, masked, in a page for administrators.
-    Monitor,
 }
 
 #[derive(Debug, Args)]

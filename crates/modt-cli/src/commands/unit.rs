@@ -8,24 +8,24 @@ use crate::units;
 
 pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Result<()> {
     super::private_data_dir(&cmd.unit.data_dir)?;
-    let mut unit = units::build(cmd.name, &cmd.unit, None, cmd.unit.public_url.clone()).await?;
-    if let Some(url) = &unit.url {
-        println!("{} unit: open {url}", units::name_of(cmd.name));
+    let name = cmd.which.name();
+    let mut setup = cmd.unit.setup()?;
+    setup.web.http_addr = cmd.http_addr.clone();
+    setup.web.public_url = cmd.public_url.clone();
+    let mut unit = cmd.which.build(&setup).await?;
+    if let Some(url) = units::start_page(&unit) {
+        println!("{name} unit: open {url}");
     }
     if let Some(id) = cmd.unit_id {
         unit = unit.unit_id(id);
     }
     // Without credentials, the unit's own account from the data directory, if `modt up` or
     // `modt broker config` made one there.
-    let broker = crate::credentials::local_account(
-        &cmd.unit.broker,
-        &cmd.unit.data_dir,
-        units::name_of(cmd.name),
-    );
+    let broker = crate::credentials::local_account(&cmd.unit.broker, &cmd.unit.data_dir, name);
     let config = broker.client_config("unused")?;
     // (Already on a runtime worker, see `main`: the receive loop hands messages to handler
     // tasks on the same pool, without a cross-thread wake-up for each.)
     unit.run(config, shutdown)
         .await
-        .with_context(|| format!("while running the {} unit", units::name_of(cmd.name)))
+        .with_context(|| format!("while running the {name} unit"))
 }

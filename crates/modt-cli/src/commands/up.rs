@@ -46,17 +46,16 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
         Some(EmbeddedBroker::start(config, access)?)
     };
 
-    let mut built = Vec::new();
-    for &name in units::ALL {
-        let addr = units::web_addr(name, &args.web_host, args.web_port);
-        built.push((name, units::build(name, &args.unit, addr, None).await?));
-    }
+    let mut setup = args.unit.setup()?;
+    setup.web.host = args.web_host.clone();
+    setup.web.first_port = Some(args.web_port);
+    let built = args.units.clone().build(&setup).await?;
 
     println!("MoDT is starting");
     if let Some(login) = built
         .iter()
-        .find(|(n, _)| *n == crate::cli::UnitName::Identify)
-        .and_then(|(_, b)| b.url.clone())
+        .find(|u| u.name() == modt_identify::NAME)
+        .and_then(units::start_page)
     {
         println!("  open     {login}    <- start here");
     }
@@ -84,10 +83,11 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
 
     let unit_stop = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    for (name, unit) in built {
+    for unit in built {
+        let name = unit.name().to_owned();
         let mut config = args.unit.broker.client_config("unused")?;
         if !args.allow_anonymous {
-            let account = units::name_of(name);
+            let account = name.as_str();
             let password = passwords.get(account).with_context(|| {
                 format!("the broker policy has no account for the {account} unit")
             })?;
@@ -97,17 +97,12 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
             });
         }
         let token = unit_stop.clone();
-        match &unit.url {
+        match unit.web_address() {
             Some(url) => println!(
-                "  unit     {:<8} serves {}  web {url}",
-                units::name_of(name),
-                units::serves(name)
+                "  unit     {name:<8} serves {}  web {url}/",
+                units::serves(&unit)
             ),
-            None => println!(
-                "  unit     {:<8} serves {}",
-                units::name_of(name),
-                units::serves(name)
-            ),
+            None => println!("  unit     {name:<8} serves {}", units::serves(&unit)),
         }
         tasks.spawn(async move { (name, unit.run(config, token).await) });
     }
@@ -139,7 +134,7 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
     }
 }
 
-type Done = Result<(crate::cli::UnitName, Result<(), modt::Error>), tokio::task::JoinError>;
+type Done = Result<(String, Result<(), modt::Error>), tokio::task::JoinError>;
 
 fn describe(done: Done) -> anyhow::Error {
     describe_err(done).unwrap_or_else(|| anyhow::anyhow!("a unit stopped unexpectedly"))
@@ -149,7 +144,7 @@ fn describe_err(done: Done) -> Option<anyhow::Error> {
     match done {
         Ok((_, Ok(()))) => None,
         Ok((name, Err(e))) => {
-            Some(anyhow::Error::new(e).context(format!("the {} unit failed", units::name_of(name))))
+            Some(anyhow::Error::new(e).context(format!("the {name} unit failed")))
         }
         Err(e) => Some(anyhow::anyhow!("a unit task failed: {e}")),
     }

@@ -11,6 +11,7 @@
 
 pub mod fds;
 mod limits;
+mod listen;
 pub mod refuse;
 
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ use tower::ServiceExt;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
 pub use limits::{ServeLimits, BODY_TIMEOUT, HEADER_TIMEOUT, MAX_CONNECTIONS, MAX_PER_ADDRESS};
+pub use listen::listen;
 
 use limits::{Gate, Pass};
 

@@ -8,6 +8,7 @@
 //! - [`dead_letter`]: refused payloads.
 //! - [`metrics`]: counters reported by ping.
 //! - [`service`]: long-running tasks a unit owns (a web server, a presence watcher).
+//! - [`setup`]: what a program gives every unit it builds ([`Setup`]), and [`BuildError`].
 
 pub(crate) mod dead_letter;
 pub mod handler;
@@ -15,6 +16,7 @@ pub mod metrics;
 pub(crate) mod presence;
 pub mod runtime;
 pub mod service;
+pub mod setup;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -28,6 +30,7 @@ pub const UNIT_KEEP_ALIVE: Duration = Duration::from_secs(5);
 pub use handler::{Context, HandlerError, HandlerFuture, HandlerResult};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use service::{ServiceContext, ServiceError};
+pub use setup::{BuildError, Setup, WebSetup};
 
 use crate::directory::WebUnits;
 use crate::{Message, Topic, TopicFilter};
@@ -88,6 +91,16 @@ pub struct Unit {
     pub(crate) drain_timeout: Duration,
     pub(crate) services: Vec<Service>,
     pub(crate) web_units: WebUnits,
+    pub(crate) on_stop: Vec<Cleanup>,
+}
+
+/// Blocking clean-up run after a unit stops (see [`Unit::on_stop`]).
+pub(crate) struct Cleanup(pub(crate) Box<dyn FnOnce() + Send + 'static>);
+
+impl std::fmt::Debug for Cleanup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cleanup")
+    }
 }
 
 impl Unit {
@@ -112,7 +125,31 @@ impl Unit {
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             services: Vec::new(),
             web_units: WebUnits::Any,
+            on_stop: Vec::new(),
         }
+    }
+
+    /// Runs `cleanup` after the unit has stopped (drained, announced `offline`), however
+    /// [`Unit::run`] ended, on a blocking thread: closing what the unit opened, e.g. flushing
+    /// and closing its database. Clean-ups run in the order they were added.
+    pub fn on_stop(mut self, cleanup: impl FnOnce() + Send + 'static) -> Self {
+        self.on_stop.push(Cleanup(Box::new(cleanup)));
+        self
+    }
+
+    /// The topic filters the unit handles, in route order (announced as `serves`).
+    pub fn serves(&self) -> Vec<String> {
+        self.routes.iter().map(|r| r.filter.to_string()).collect()
+    }
+
+    /// The public web address the unit announces, if it has a web side.
+    pub fn web_address(&self) -> Option<&str> {
+        self.http_url.as_deref()
+    }
+
+    /// The unit's name (its default id and its broker account).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Sets the unit id (the level in `modt/units/{unit_id}/…`); defaults to the name.

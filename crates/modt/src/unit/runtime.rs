@@ -35,7 +35,26 @@ impl Unit {
     /// Connects with `config` (its `client_id` and `last_will` are replaced by the unit's own),
     /// announces presence, serves until `shutdown` fires, then drains in-flight handlers,
     /// publishes `offline` and disconnects.
+    ///
+    /// Whatever it ends with (stopped, failed to connect, a service failed), the unit's
+    /// [`on_stop`](Unit::on_stop) clean-ups run afterwards, off the async runtime.
     pub async fn run(
+        mut self,
+        config: ClientConfig,
+        shutdown: CancellationToken,
+    ) -> Result<(), Error> {
+        let cleanups = std::mem::take(&mut self.on_stop);
+        let result = self.serve(config, shutdown).await;
+        for cleanup in cleanups {
+            if tokio::task::spawn_blocking(cleanup.0).await.is_err() {
+                warn!("a unit's clean-up panicked");
+            }
+        }
+        result
+    }
+
+    /// [`Unit::run`] without the clean-ups.
+    async fn serve(
         self,
         mut config: ClientConfig,
         shutdown: CancellationToken,
@@ -54,6 +73,7 @@ impl Unit {
             drain_timeout,
             services,
             web_units,
+            on_stop: _,
         } = self;
         let info = UnitInfo {
             unit_id: unit_id.clone(),

@@ -12,12 +12,17 @@
 //! - [`page`]: the app's one page, `GET /`.
 //! - [`messages`]: its texts in English and Japanese.
 //! - [`unit`]: puts it together as a [`modt::Unit`].
+//! - [`args`]: the unit's flags ([`Args`]); [`build`]: the unit for a program ([`build()`]).
 
+pub mod args;
+pub mod build;
 pub mod config;
 pub mod handshake;
 pub mod messages;
 pub mod page;
 pub mod unit;
 
+pub use args::{Args, ABOUT};
+pub use build::build;
 pub use config::DummyConfig;
 pub use unit::{unit, KIND, NAME};

@@ -4,10 +4,23 @@
 //! echoed; a legacy one is answered on `modt/echo/reply`. Used by tests and `modt bench rtt`.
 
 use modt::protocol::topics;
+use modt::unit::{BuildError, Setup};
 use modt::{Context, HandlerResult, Message, Unit};
 
 /// The unit's name and default id.
 pub const NAME: &str = "echo";
+
+/// What `modt unit echo` says it is.
+pub const ABOUT: &str = "Replies to `modt/echo` with its payload.";
+
+/// The echo unit's flags: it has none of its own.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Args {}
+
+/// Builds the echo unit for a program (`modt up`, `modt unit echo`, or your own `main`).
+pub async fn build(_args: Args, setup: &Setup) -> Result<Unit, BuildError> {
+    Ok(setup.apply(unit()))
+}
 
 /// Builds the echo unit.
 pub fn unit() -> Unit {

@@ -13,8 +13,11 @@
 //! - [`mqtt`]: the handlers of `modt/session/query` and `modt/app/ready`.
 //! - [`web`]: the pages (`/login`, `/register`, `/logout`, `/waiting`) and `POST /api/login`.
 //! - [`unit`]: puts it together as a [`modt::Unit`].
+//! - [`args`]: the unit's flags ([`Args`]); [`build`]: the unit for a program ([`build()`]).
 
 pub mod accounts;
+pub mod args;
+pub mod build;
 pub mod config;
 pub mod core;
 pub mod handshake;
@@ -27,6 +30,8 @@ pub mod unit;
 pub mod web;
 
 pub use accounts::Role;
+pub use args::{Args, ABOUT};
+pub use build::build;
 pub use config::IdentifyConfig;
 pub use store::{IdentityStore, SqliteIdentityStore, StoreError, User, UserChange};
 pub use unit::{unit, NAME};

@@ -18,8 +18,11 @@
 //! - [`web`]: the routes; [`page`]: `GET /`; [`feed`]: the WebSocket `GET /feed`.
 //! - [`messages`]: texts in English and Japanese.
 //! - [`unit`]: puts it together as a [`modt::Unit`].
+//! - [`args`]: the unit's flags ([`Args`]); [`build`]: the unit for a program ([`build()`]).
 
 pub mod access;
+pub mod args;
+pub mod build;
 pub mod buffer;
 pub mod config;
 pub mod feed;
@@ -35,6 +38,8 @@ pub mod tree;
 pub mod unit;
 pub mod web;
 
+pub use args::{Args, ABOUT};
+pub use build::build;
 pub use config::MonitorConfig;
 pub use live::Live;
 pub use record::View;

@@ -10,13 +10,18 @@
 //! - `handlers`: one file per topic: decode → apply → reply.
 //! - [`events`]: change events, queued by handlers and published by one task.
 //! - [`unit`]: wiring the handlers into a [`modt::Unit`].
+//! - [`args`]: the unit's flags ([`Args`]); [`build`]: the unit for a program ([`build()`]).
 
+pub mod args;
+pub mod build;
 pub mod events;
 mod handlers;
 pub mod limits;
 pub mod store;
 mod unit;
 
+pub use args::{Args, ABOUT};
+pub use build::{build, DB_FILE};
 pub use limits::Limits;
 pub use store::sqlite::SqliteStore;
 pub use store::{Committed, Entry, Store, StoreError, Write, WriteOutcome, REMEMBER_REQUESTS};

@@ -14,7 +14,10 @@
 //! - [`web`]: the pages.
 //! - [`messages`]: texts in English and Japanese.
 //! - [`unit`]: puts it together as a [`modt::Unit`].
+//! - [`args`]: the unit's flags ([`Args`]); [`build`]: the unit for a program ([`build()`]).
 
+pub mod args;
+pub mod build;
 pub mod config;
 pub mod health;
 pub mod live;
@@ -24,5 +27,7 @@ pub mod unit;
 pub mod value;
 pub mod web;
 
+pub use args::{Args, ABOUT};
+pub use build::build;
 pub use config::ViewerConfig;
 pub use unit::{unit, KIND, NAME};

@@ -1,0 +1,17 @@
+//! The hub unit's flags and environment variables.
+
+use std::path::PathBuf;
+
+/// What `modt unit hub` says it is.
+pub const ABOUT: &str =
+    "The registry (`modt/{unit}/GET|POST|PUT`): live values in SQLite over static defaults.";
+
+/// Flags of the hub unit (`modt unit hub`, and `modt up`).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Hub unit")]
+pub struct Args {
+    /// Static defaults, a flat map of key → value in a `.yaml`/`.yml` or `.json` file
+    /// (answered with status 203 when a key has no live value).
+    #[arg(long = "hub-defaults", env = "MODT_HUB_DEFAULTS")]
+    pub defaults: Option<PathBuf>,
+}

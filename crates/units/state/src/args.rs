@@ -1,0 +1,29 @@
+//! The state unit's flags and environment variables, with the defaults of [`StateConfig`].
+
+use crate::StateConfig;
+
+/// What `modt unit state` says it is.
+pub const ABOUT: &str =
+    "The per-user key-value store (`modt/state/*`), SQLite in the data directory.";
+
+/// Flags of the state unit (`modt unit state`, and `modt up`).
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "State unit")]
+pub struct Args {
+    /// Publish change events on `modt/state/changed/{user_id}`.
+    #[arg(
+        long = "state-events",
+        env = "MODT_STATE_EVENTS",
+        default_value_t = StateConfig::default().events,
+        action = clap::ArgAction::Set
+    )]
+    pub events: bool,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args {
+            events: StateConfig::default().events,
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The viewer's flags: it has none of its own (it takes the web settings every web unit
+//! shares from the program's [`modt::unit::Setup`]).
+
+/// What `modt unit viewer` says it is.
+pub const ABOUT: &str = "The web console for a user's keys in the state unit.";
+
+/// Flags of the viewer (`modt unit viewer`, and `modt up`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Args {}
