@@ -6,6 +6,7 @@
 //! - [`unit`] — [`RunningUnit`], a unit started on the test's runtime.
 //! - [`wait`] — [`wait_until`], [`recv_within`], [`wait_online`].
 //! - [`legacy`] — [`LegacyStandIn`](legacy::LegacyStandIn), the original units' legacy answers.
+//! - [`postgres`] — a throw-away PostgreSQL cluster, a fresh database per test.
 //! - [`latency`] — [`median_round_trip`](latency::median_round_trip), for the tests that check
 //!   no round trip waits on a delayed ACK.
 
@@ -15,6 +16,7 @@
 pub mod broker;
 pub mod latency;
 pub mod legacy;
+pub mod postgres;
 pub mod unit;
 pub mod wait;
 
