@@ -59,7 +59,7 @@ async fn a_burst_of_large_writes_does_not_grow_the_state_unit() {
         .request_json(
             &topics::STATE_KEYS_QUERY,
             &query,
-            Some(std::time::Duration::from_secs(120)),
+            modt::RequestOptions::new().timeout(std::time::Duration::from_secs(120)),
         )
         .await
         .unwrap();

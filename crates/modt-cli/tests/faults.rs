@@ -117,7 +117,11 @@ async fn write_all(client: Client, user: String, acked: Arc<AtomicUsize>) -> Vec
             async move {
                 let set = StateSet::new(user, key(i), value(i));
                 let r = client
-                    .request_json::<_, StateAck>(&topics::STATE_SET, &set, Some(WRITE_TIMEOUT))
+                    .request_json::<_, StateAck>(
+                        &topics::STATE_SET,
+                        &set,
+                        modt::RequestOptions::new().timeout(WRITE_TIMEOUT),
+                    )
                     .await;
                 let outcome = match r {
                     Ok(ack) => {
@@ -153,7 +157,7 @@ async fn read_back(client: &Client, user: &str) -> BTreeMap<String, Option<BulkV
             .request_json::<_, StateBulkValue>(
                 &topics::STATE_BULK_GET,
                 &get,
-                Some(Duration::from_secs(5)),
+                modt::RequestOptions::new().timeout(Duration::from_secs(5)),
             )
             .await
         {
@@ -236,7 +240,11 @@ async fn exercise(name: &str, client: &Client, logs: &Logs, fault: impl Future<O
         let mut set = StateSet::new(user.clone(), key(i), value(i));
         set.if_version = Some(0);
         match client
-            .request_json::<_, StateAck>(&topics::STATE_SET, &set, Some(Duration::from_secs(5)))
+            .request_json::<_, StateAck>(
+                &topics::STATE_SET,
+                &set,
+                modt::RequestOptions::new().timeout(Duration::from_secs(5)),
+            )
             .await
         {
             Ok(_) => retry_applied += 1,

@@ -36,7 +36,11 @@ async fn requests_to_a_stalled_unit_fail_when_it_goes_offline() {
     wait_online(&client, &unit_id).await;
     let set = StateSet::new("u", "k", json!(1));
     let ack: StateAck = client
-        .request_json(&topics::STATE_SET, &set, Some(REQUEST_TIMEOUT))
+        .request_json(
+            &topics::STATE_SET,
+            &set,
+            modt::RequestOptions::new().timeout(REQUEST_TIMEOUT),
+        )
         .await
         .unwrap();
     assert_eq!(ack.version, Some(1), "served while running");
@@ -47,7 +51,11 @@ async fn requests_to_a_stalled_unit_fail_when_it_goes_offline() {
         async move {
             let set = StateSet::new("u", format!("w{i}"), json!(i));
             client
-                .request_json::<_, StateAck>(&topics::STATE_SET, &set, Some(REQUEST_TIMEOUT))
+                .request_json::<_, StateAck>(
+                    &topics::STATE_SET,
+                    &set,
+                    modt::RequestOptions::new().timeout(REQUEST_TIMEOUT),
+                )
                 .await
         }
     });
@@ -68,7 +76,11 @@ async fn requests_to_a_stalled_unit_fail_when_it_goes_offline() {
     }
     // Sent while it is known to be offline: refused at once, the same way.
     let late = client
-        .request_json::<_, StateAck>(&topics::STATE_SET, &set, Some(REQUEST_TIMEOUT))
+        .request_json::<_, StateAck>(
+            &topics::STATE_SET,
+            &set,
+            modt::RequestOptions::new().timeout(REQUEST_TIMEOUT),
+        )
         .await;
     assert!(matches!(late, Err(modt::Error::Offline { .. })), "{late:?}");
     unit.signal("CONT");

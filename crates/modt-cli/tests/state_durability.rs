@@ -30,7 +30,7 @@ async fn acknowledged_writes_survive_a_kill() {
                 .request_json(
                     &topics::STATE_SET,
                     &StateSet::new("durable", format!("k{i}"), json!({"i": i})),
-                    None,
+                    modt::RequestOptions::new(),
                 )
                 .await
                 .unwrap();
@@ -49,7 +49,7 @@ async fn acknowledged_writes_survive_a_kill() {
             .request_json(
                 &topics::STATE_GET,
                 &StateGet::new("durable", format!("k{i}")),
-                None,
+                modt::RequestOptions::new(),
             )
             .await
             .unwrap();

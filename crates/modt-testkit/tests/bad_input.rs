@@ -79,7 +79,11 @@ async fn bad_input(kind: BrokerKind) {
 
     // 2. JSON missing the required field, as a correlated request: typed remote error.
     let e = client
-        .request_json::<_, Ack>(&STRICT, &json!({"user_id": "u"}), None)
+        .request_json::<_, Ack>(
+            &STRICT,
+            &json!({"user_id": "u"}),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap_err();
     match &e {
@@ -154,12 +158,20 @@ async fn bad_input(kind: BrokerKind) {
 
     // The unit is still up and serving, and counted what happened.
     let ack: Ack = client
-        .request_json(&STRICT, &SessionQuery::new("s1"), None)
+        .request_json(
+            &STRICT,
+            &SessionQuery::new("s1"),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(ack.status, modt::protocol::ReplyStatus::Ok);
     let ping: PingReply = client
-        .request_json(&topics::unit_ping(&unit_id).unwrap(), &json!({}), None)
+        .request_json(
+            &topics::unit_ping(&unit_id).unwrap(),
+            &json!({}),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(ping.dead_letters, 5);
@@ -253,7 +265,11 @@ async fn oversized_messages(kind: BrokerKind, version: MqttVersion) {
 
     // 2. A handler whose reply is too large: the requester gets a too_large error reply.
     let err = client
-        .request_json::<_, serde_json::Value>(&HUGE, &json!({}), Some(Duration::from_secs(5)))
+        .request_json::<_, serde_json::Value>(
+            &HUGE,
+            &json!({}),
+            modt::RequestOptions::new().timeout(Duration::from_secs(5)),
+        )
         .await
         .unwrap_err();
     match err {
@@ -266,7 +282,11 @@ async fn oversized_messages(kind: BrokerKind, version: MqttVersion) {
 
     // 3. Nobody lost their connection: the unit still answers, on the same connection.
     let ping: PingReply = client
-        .request_json(&topics::unit_ping(&unit_id).unwrap(), &json!({}), None)
+        .request_json(
+            &topics::unit_ping(&unit_id).unwrap(),
+            &json!({}),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert!(ping.errors >= 1, "{ping:?}");

@@ -207,7 +207,11 @@ async fn request_reply_over_tls_to_mosquitto() {
         .unwrap();
     wait_online(&client, &unit_id).await;
     let r: Value = client
-        .request_json(&topics::ECHO, &json!({"over": "tls"}), None)
+        .request_json(
+            &topics::ECHO,
+            &json!({"over": "tls"}),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(r["over"], "tls");

@@ -46,7 +46,11 @@ async fn handlers_in_flight_never_exceed_the_limit() {
         let client = client.clone();
         async move {
             client
-                .request_json::<_, Ack>(&SLOW, &json!({"i": i}), Some(Duration::from_secs(10)))
+                .request_json::<_, Ack>(
+                    &SLOW,
+                    &json!({"i": i}),
+                    modt::RequestOptions::new().timeout(Duration::from_secs(10)),
+                )
                 .await
         }
     });

@@ -22,7 +22,11 @@ async fn survives_restart(kind: BrokerKind, version: MqttVersion) {
     )
     .await;
     let r: Value = client
-        .request_json(&topics::ECHO, &json!({"before": 1}), None)
+        .request_json(
+            &topics::ECHO,
+            &json!({"before": 1}),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(r["before"], 1);
@@ -49,7 +53,7 @@ async fn survives_restart(kind: BrokerKind, version: MqttVersion) {
                     .request_json::<_, Value>(
                         &topics::ECHO,
                         &json!({"after": 2}),
-                        Some(Duration::from_millis(300)),
+                        modt::RequestOptions::new().timeout(Duration::from_millis(300)),
                     )
                     .await
                     .is_ok_and(|r| r["after"] == 2)

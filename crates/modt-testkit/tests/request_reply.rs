@@ -39,7 +39,7 @@ async fn round_trip(kind: BrokerKind, unit_version: MqttVersion, client_version:
         .request(
             &topics::ECHO,
             &json!({"n": 1, "s": "x", "o": {"a": [1, null]}}),
-            None,
+            modt::RequestOptions::new(),
         )
         .await
         .unwrap();
@@ -73,7 +73,7 @@ async fn round_trip(kind: BrokerKind, unit_version: MqttVersion, client_version:
         let client = client.clone();
         async move {
             let r: Value = client
-                .request_json(&topics::ECHO, &json!({"i": i}), None)
+                .request_json(&topics::ECHO, &json!({"i": i}), modt::RequestOptions::new())
                 .await
                 .unwrap();
             assert_eq!(r["i"], i);
@@ -159,13 +159,17 @@ async fn a_request_nobody_answers_times_out_with_a_typed_error() {
         .unwrap();
     let nobody = modt::Topic::new("modt/nobody/home").unwrap();
     let err = client
-        .request(&nobody, &json!({}), Some(Duration::from_millis(200)))
+        .request(
+            &nobody,
+            &json!({}),
+            modt::RequestOptions::new().timeout(Duration::from_millis(200)),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, modt::Error::Timeout { .. }), "{err:?}");
     assert_eq!(err.code(), modt::protocol::ErrorCode::Timeout);
     let err = client
-        .request(&nobody, &json!([1, 2]), None)
+        .request(&nobody, &json!([1, 2]), modt::RequestOptions::new())
         .await
         .unwrap_err();
     assert!(matches!(err, modt::Error::NotAnObject { .. }), "{err:?}");
@@ -185,7 +189,7 @@ async fn request_right_after_connect(kind: BrokerKind, version: MqttVersion) {
             .request_json(
                 &topics::ECHO,
                 &json!({ "i": i }),
-                Some(Duration::from_secs(5)),
+                modt::RequestOptions::new().timeout(Duration::from_secs(5)),
             )
             .await
             .unwrap_or_else(|e| panic!("request {i} right after connecting: {e}"));

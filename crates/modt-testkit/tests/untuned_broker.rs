@@ -30,7 +30,11 @@ async fn correlated(kind: BrokerKind, version: MqttVersion) {
     .await;
     let median = median_round_trip(10, 40, async |i| {
         let r: Value = client
-            .request_json(&topics::ECHO, &json!({ "i": i }), None)
+            .request_json(
+                &topics::ECHO,
+                &json!({ "i": i }),
+                modt::RequestOptions::new(),
+            )
             .await
             .unwrap();
         assert_eq!(r["i"], i);

@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::{Client, Directory, Error, QoS, Topic};
+use crate::{Client, Directory, Error, QoS, RequestOptions, Topic};
 
 /// How to recognise the legacy answer to one request among everyone's broadcasts.
 pub struct LegacyAnswer<'a, A> {
@@ -76,7 +76,7 @@ impl Asker {
         if self.correlated(topic) {
             return self
                 .client
-                .request_json(topic, request, Some(timeout))
+                .request_json(topic, request, RequestOptions::new().timeout(timeout))
                 .await;
         }
         legacy_request(&self.client, topic, request, legacy, timeout).await

@@ -13,7 +13,13 @@ pub(crate) async fn run(args: ReqArgs) -> anyhow::Result<()> {
     let payload: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("the payload is not JSON: {text}"))?;
     let client = connect_requester(&args.client, "modt-req").await?;
-    let result = client.request(&topic, &payload, Some(args.timeout)).await;
+    let result = client
+        .request(
+            &topic,
+            &payload,
+            modt::RequestOptions::new().timeout(args.timeout),
+        )
+        .await;
     client.shutdown().await;
     let reply = result?;
     println!("{}", super::subscribe::pretty(&reply.payload));

@@ -46,12 +46,12 @@ pub(crate) async fn run(mut cmd: StateCmd) -> anyhow::Result<()> {
     let user = cmd.op.user_id_mut();
     *user = resolve_user(&cmd.client.data_dir, user, cmd.any_user).await?;
     let client = connect_requester(&cmd.client, "modt-state").await?;
-    let t = Some(cmd.timeout);
+    let t = modt::RequestOptions::new().timeout(cmd.timeout);
     let result: anyhow::Result<Value> = async {
         Ok(match cmd.op {
             StateOp::Get { user_id, key } => {
                 let v: StateValue = client
-                    .request_json(&topics::STATE_GET, &StateGet::new(user_id, key), t)
+                    .request_json(&topics::STATE_GET, &StateGet::new(user_id, key), t.clone())
                     .await?;
                 serde_json::to_value(v)?
             }
@@ -66,20 +66,26 @@ pub(crate) async fn run(mut cmd: StateCmd) -> anyhow::Result<()> {
                 let mut req = StateSet::new(user_id, key, parse_value(&value, string));
                 req.if_version = if_version;
                 req.ttl_secs = ttl.map(|d| d.as_secs().max(1));
-                let ack: StateAck = client.request_json(&topics::STATE_SET, &req, t).await?;
+                let ack: StateAck = client
+                    .request_json(&topics::STATE_SET, &req, t.clone())
+                    .await?;
                 serde_json::to_value(ack)?
             }
             StateOp::Keys { user_id, prefix } => {
                 let mut req = StateKeysQuery::new(user_id);
                 req.prefix = prefix;
                 let l: StateKeysList = client
-                    .request_json(&topics::STATE_KEYS_QUERY, &req, t)
+                    .request_json(&topics::STATE_KEYS_QUERY, &req, t.clone())
                     .await?;
                 serde_json::to_value(l.keys)?
             }
             StateOp::All { user_id } => {
                 let a: StateAllValue = client
-                    .request_json(&topics::STATE_ALL_GET, &StateAllGet::new(user_id), t)
+                    .request_json(
+                        &topics::STATE_ALL_GET,
+                        &StateAllGet::new(user_id),
+                        t.clone(),
+                    )
                     .await?;
                 serde_json::to_value(a)?
             }
@@ -90,12 +96,14 @@ pub(crate) async fn run(mut cmd: StateCmd) -> anyhow::Result<()> {
             } => {
                 let mut req = StateDelete::new(user_id, key);
                 req.if_version = if_version;
-                let ack: StateAck = client.request_json(&topics::STATE_DELETE, &req, t).await?;
+                let ack: StateAck = client
+                    .request_json(&topics::STATE_DELETE, &req, t.clone())
+                    .await?;
                 serde_json::to_value(ack)?
             }
             StateOp::Clear { user_id } => {
                 let ack: StateAck = client
-                    .request_json(&topics::STATE_CLEAR, &StateClear::new(user_id), t)
+                    .request_json(&topics::STATE_CLEAR, &StateClear::new(user_id), t.clone())
                     .await?;
                 serde_json::to_value(ack)?
             }

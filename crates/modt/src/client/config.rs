@@ -134,6 +134,11 @@ pub struct ClientConfig {
     pub wait_for_broker: bool,
     /// The last will, if any.
     pub last_will: Option<LastWill>,
+    /// The topic namespace: the first level of every MoDT topic on the wire (default `modt`).
+    /// Code keeps using the canonical `modt/…` topics; the client maps them to and from this
+    /// namespace, so systems in different namespaces can share a broker without seeing each
+    /// other's traffic (see [`Namespace`](crate::protocol::Namespace)).
+    pub namespace: crate::protocol::Namespace,
     /// Acknowledge received data at once (`TCP_QUICKACK`, Linux; default on). A broker
     /// that leaves Nagle's algorithm on (Mosquitto's default) otherwise holds its second
     /// small packet in a row to this client (a reply after a PUBACK) for the client's
@@ -162,6 +167,7 @@ impl ClientConfig {
             max_held_bytes: super::held::DEFAULT_MAX_HELD_BYTES,
             wait_for_broker: true,
             last_will: None,
+            namespace: crate::protocol::Namespace::default(),
             tcp_quickack: true,
         }
     }
@@ -174,6 +180,19 @@ impl ClientConfig {
     /// Sets the protocol version.
     pub fn with_version(mut self, version: MqttVersion) -> Self {
         self.version = version;
+        self
+    }
+
+    /// Sets the topic namespace ([`ClientConfig::namespace`]).
+    ///
+    /// ```
+    /// use modt::{protocol::Namespace, ClientConfig};
+    /// let cfg = ClientConfig::new("127.0.0.1", 1883, "c1")
+    ///     .with_namespace(Namespace::new("tenant-a").unwrap());
+    /// assert_eq!(cfg.namespace.as_str(), "tenant-a");
+    /// ```
+    pub fn with_namespace(mut self, namespace: crate::protocol::Namespace) -> Self {
+        self.namespace = namespace;
         self
     }
 

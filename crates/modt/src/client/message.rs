@@ -82,6 +82,8 @@ pub struct Outgoing {
     pub response_topic: Option<String>,
     /// MQTT 5 correlation-data property (ignored on 3.1.1).
     pub correlation_data: Option<Bytes>,
+    /// MQTT 5 user properties, name and value (ignored on 3.1.1).
+    pub user_properties: Vec<(String, String)>,
 }
 
 impl Outgoing {
@@ -90,7 +92,12 @@ impl Outgoing {
     pub fn packet_bytes(&self) -> usize {
         let properties = 4
             + self.response_topic.as_ref().map_or(0, |t| 3 + t.len())
-            + self.correlation_data.as_ref().map_or(0, |c| 3 + c.len());
+            + self.correlation_data.as_ref().map_or(0, |c| 3 + c.len())
+            + self
+                .user_properties
+                .iter()
+                .map(|(k, v)| 5 + k.len() + v.len())
+                .sum::<usize>();
         // fixed header (≤ 5) + topic (2 + len) + packet id (2) + properties + payload
         5 + 2 + self.topic.as_str().len() + 2 + properties + self.payload.len()
     }
@@ -104,6 +111,7 @@ impl Outgoing {
             retain: false,
             response_topic: None,
             correlation_data: None,
+            user_properties: Vec::new(),
         }
     }
 

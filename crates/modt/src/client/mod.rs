@@ -6,28 +6,28 @@
 //! - [`connection`]: the task that polls, reconnects with backoff and re-subscribes.
 //! - [`registry`]: subscriptions, pending requests, SUBACK waiters.
 //! - [`request`]: request/reply correlation ([`RequestContext`]).
+//! - `exchange`: [`Client::request`] with its [`RequestOptions`], and [`Client::reply`].
+//! - `tls`: TLS roots for the broker connection.
 //! - [`held`]: bytes held for subscribers, bounded by pausing reads from the broker.
 
 pub(crate) mod backlog;
 pub mod config;
 pub(crate) mod connection;
+mod exchange;
 pub mod held;
 pub mod message;
 pub(crate) mod registry;
 pub mod request;
+mod tls;
 pub(crate) mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::debug;
 
 use held::{Delivery, Held};
 
@@ -37,21 +37,24 @@ pub use config::{
     MAX_PACKET_BYTES,
 };
 pub use connection::ConnectionState;
+pub use exchange::{check_error_reply, RequestOptions};
 pub use message::{Message, Outgoing, QoS};
 pub use request::RequestContext;
 
 use self::connection::{Backoff, Shared, Task};
 use self::registry::Sink;
-use crate::protocol::{self, reply::ReplyProbe, topics};
+use crate::protocol::{self, topics, Namespace};
 use crate::{Error, Topic, TopicFilter};
 
 /// A connected MQTT client. Clone it freely: clones share one connection.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), modt::Error> {
-/// use modt::{Client, ClientConfig, protocol::topics};
+/// use modt::{Client, ClientConfig, RequestOptions, protocol::topics};
 /// let client = Client::connect(ClientConfig::new("127.0.0.1", 1883, "demo-1")).await?;
-/// let reply = client.request(&topics::ECHO, &serde_json::json!({"hello": "world"}), None).await?;
+/// let reply = client
+///     .request(&topics::ECHO, &serde_json::json!({"hello": "world"}), RequestOptions::new())
+///     .await?;
 /// println!("{}", reply.text());
 /// client.shutdown().await;
 /// # Ok(()) }
@@ -68,6 +71,7 @@ struct Inner {
     client_id: String,
     account: Option<String>,
     reply_root: Topic,
+    namespace: Namespace,
     version: MqttVersion,
     request_timeout: Duration,
     subscription_capacity: usize,
@@ -164,6 +168,7 @@ impl Client {
                 client_id: config.client_id.clone(),
                 account: account.map(str::to_owned),
                 reply_root,
+                namespace: config.namespace.clone(),
                 version: config.version,
                 request_timeout: config.request_timeout,
                 subscription_capacity: config.subscription_capacity,
@@ -202,6 +207,11 @@ impl Client {
     /// The protocol version spoken.
     pub fn version(&self) -> MqttVersion {
         self.inner.version
+    }
+
+    /// The topic namespace this client speaks on the wire ([`ClientConfig::namespace`]).
+    pub fn namespace(&self) -> &Namespace {
+        &self.inner.namespace
     }
 
     /// `modt/reply/{client_id}`: the root of this client's private reply topics.
@@ -273,7 +283,9 @@ impl Client {
     /// to the connection, it would end it (the client refuses to send it, or the receiver
     /// refuses to read it), and take every unacknowledged message with it.
     pub async fn publish(&self, msg: Outgoing) -> Result<(), Error> {
-        let bytes = msg.packet_bytes();
+        // On the wire, the topic and response topic carry the namespace instead of `modt`.
+        let longer = self.inner.namespace.extra_bytes().max(0).unsigned_abs();
+        let bytes = msg.packet_bytes() + 2 * longer;
         if bytes > MAX_PACKET_BYTES {
             return Err(Error::TooLarge {
                 topic: msg.topic.to_string(),
@@ -309,131 +321,6 @@ impl Client {
             .await
     }
 
-    /// Sends a request and waits for its correlated reply (docs/protocol.md §3).
-    ///
-    /// The payload must serialize to a JSON object; `request_id` and `reply_to` are added to it,
-    /// and on MQTT 5 the response-topic and correlation-data properties are set as well.
-    /// `timeout` defaults to the config's `request_timeout`.
-    pub async fn request<T: Serialize + ?Sized>(
-        &self,
-        topic: &Topic,
-        payload: &T,
-        timeout: Option<Duration>,
-    ) -> Result<Message, Error> {
-        let timeout = timeout.unwrap_or(self.inner.request_timeout);
-        let request_id = uuid::Uuid::new_v4().simple().to_string();
-        let reply_to = self.inner.reply_root.join(&request_id)?;
-        let mut value = serde_json::to_value(payload).map_err(|source| Error::Encode {
-            topic: topic.to_string(),
-            source,
-        })?;
-        let Value::Object(obj) = &mut value else {
-            return Err(Error::NotAnObject {
-                topic: topic.to_string(),
-            });
-        };
-        request::stamp(obj, Some(&request_id), Some(reply_to.as_str()));
-        let bytes = protocol::encode(&value).map_err(|source| Error::Encode {
-            topic: topic.to_string(),
-            source,
-        })?;
-        let rx = self.inner.shared.registry.expect_reply(request_id.clone());
-        let mut out = Outgoing::new(topic.clone(), bytes);
-        if self.inner.version == MqttVersion::V5 {
-            out.response_topic = Some(reply_to.to_string());
-            out.correlation_data = Some(Bytes::from(request_id.clone().into_bytes()));
-        }
-        debug!(%topic, %request_id, "request");
-        if let Err(e) = self.publish(out).await {
-            self.inner.shared.registry.forget_reply(&request_id);
-            return Err(e);
-        }
-        let gone = async {
-            match self.inner.directory.get() {
-                Some(directory) => directory.servers_gone(topic.as_str()).await,
-                None => std::future::pending().await,
-            }
-        };
-        let result = tokio::select! {
-            r = tokio::time::timeout(timeout, rx) => match r {
-                Ok(Ok(msg)) => return Ok(msg),
-                Ok(Err(_)) => return Err(Error::Closed),
-                Err(_) => Err(Error::Timeout {
-                    topic: topic.to_string(),
-                    timeout,
-                }),
-            },
-            units = gone => Err(Error::Offline {
-                topic: topic.to_string(),
-                units,
-            }),
-        };
-        self.inner.shared.registry.forget_reply(&request_id);
-        result
-    }
-
-    /// Makes requests fail with [`Error::Offline`] as soon as every unit that announced
-    /// serving their topic is offline (the broker publishes a unit's last will about 1.5 ×
-    /// its keep-alive after it stops answering: under 8 s for units of this SDK), instead of
-    /// waiting out their timeout. Requests to topics no known unit announces (the original
-    /// units) wait as before. Set once; later calls are ignored.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: modt::Client) -> Result<(), modt::Error> {
-    /// let stop = tokio_util::sync::CancellationToken::new();
-    /// client.fail_fast_with(modt::Directory::watch(&client, stop).await?);
-    /// # Ok(()) }
-    /// ```
-    pub fn fail_fast_with(&self, directory: crate::Directory) {
-        let _ = self.inner.directory.set(directory);
-    }
-
-    /// Like [`request`](Self::request), then decodes the reply as `R`, turning an error reply
-    /// into [`Error::Remote`].
-    pub async fn request_json<T: Serialize + ?Sized, R: DeserializeOwned>(
-        &self,
-        topic: &Topic,
-        payload: &T,
-        timeout: Option<Duration>,
-    ) -> Result<R, Error> {
-        let msg = self.request(topic, payload, timeout).await?;
-        check_error_reply(topic, &msg)?;
-        msg.json().map_err(|source| Error::BadReply {
-            topic: topic.to_string(),
-            source,
-        })
-    }
-
-    /// Answers a request privately when it asked for that (it carries a `reply_to`).
-    /// Adds `request_id` to the payload (and correlation data on MQTT 5).
-    /// Returns `Ok(false)` when the request wants no private reply.
-    pub async fn reply<T: Serialize + ?Sized>(
-        &self,
-        ctx: &RequestContext,
-        payload: &T,
-    ) -> Result<bool, Error> {
-        let Some(reply_to) = &ctx.reply_to else {
-            return Ok(false);
-        };
-        let mut value = serde_json::to_value(payload).map_err(|source| Error::Encode {
-            topic: reply_to.to_string(),
-            source,
-        })?;
-        if let Value::Object(obj) = &mut value {
-            request::stamp(obj, ctx.request_id.as_deref(), None);
-        }
-        let bytes = protocol::encode(&value).map_err(|source| Error::Encode {
-            topic: reply_to.to_string(),
-            source,
-        })?;
-        let mut out = Outgoing::new(reply_to.clone(), bytes).qos(ctx.answer_qos);
-        if self.inner.version == MqttVersion::V5 {
-            out.correlation_data = ctx.correlation_data();
-        }
-        self.publish(out).await?;
-        Ok(true)
-    }
-
     /// Disconnects cleanly: queued publishes are sent before the DISCONNECT. Waits up to two
     /// seconds for the connection task to finish, then stops it.
     pub async fn shutdown(&self) {
@@ -460,18 +347,4 @@ impl Client {
             let _ = handle.await;
         }
     }
-}
-
-/// Turns an error reply into [`Error::Remote`].
-pub fn check_error_reply(topic: &Topic, msg: &Message) -> Result<(), Error> {
-    if let Ok(probe) = protocol::decode::<ReplyProbe>(&msg.payload) {
-        let is_error = probe.status.as_ref().and_then(Value::as_str) == Some("error");
-        if let (true, Some(body)) = (is_error, probe.error) {
-            return Err(Error::Remote {
-                topic: topic.to_string(),
-                body,
-            });
-        }
-    }
-    Ok(())
 }

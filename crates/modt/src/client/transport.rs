@@ -3,14 +3,13 @@
 //! Owns the translation between rumqttc's per-version types and the SDK's [`Message`],
 //! [`Outgoing`] and [`Event`]. Nothing above this module knows which version is spoken.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use rumqttc::v5::mqttbytes::v5 as v5b;
 use rumqttc::v5::mqttbytes::QoS as QoS5;
 
-use super::config::{ClientConfig, MqttVersion, TlsConfig, MAX_PACKET_BYTES};
+use super::config::{ClientConfig, MqttVersion, MAX_PACKET_BYTES};
 use super::message::{Message, Outgoing, QoS};
+use crate::protocol::Namespace;
 use crate::Error;
 
 /// A connection event, version-independent.
@@ -77,15 +76,26 @@ fn refusal(code: &str) -> String {
     }
 }
 
-/// The handle side: sends requests to the event loop.
+/// The handle side: sends requests to the event loop, in the namespace's topics.
 #[derive(Clone, Debug)]
-pub(crate) enum Sender {
+pub(crate) struct Sender {
+    mqtt: MqttSender,
+    namespace: Namespace,
+}
+
+#[derive(Clone, Debug)]
+enum MqttSender {
     V4(rumqttc::AsyncClient),
     V5(rumqttc::v5::AsyncClient),
 }
 
-/// The event-loop side.
-pub(crate) enum Poller {
+/// The event-loop side; hands out messages with canonical topics.
+pub(crate) struct Poller {
+    mqtt: MqttPoller,
+    namespace: Namespace,
+}
+
+enum MqttPoller {
     V4(Box<rumqttc::EventLoop>),
     V5(Box<rumqttc::v5::EventLoop>),
 }
@@ -122,51 +132,12 @@ fn from_qos5(q: QoS5) -> QoS {
     }
 }
 
-fn tls_transport(tls: &TlsConfig) -> Result<rumqttc::Transport, Error> {
-    let mut roots = rustls::RootCertStore::empty();
-    match &tls.ca_file {
-        Some(path) => {
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::Config(format!("cannot read CA file {}: {e}", path.display()))
-            })?;
-            for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-                let cert = cert.map_err(|e| {
-                    Error::Config(format!("bad certificate in {}: {e}", path.display()))
-                })?;
-                roots.add(cert).map_err(|e| {
-                    Error::Config(format!("unusable certificate in {}: {e}", path.display()))
-                })?;
-            }
-        }
-        None => {
-            for cert in rustls_native_certs::load_native_certs().certs {
-                // A malformed system certificate is skipped, as browsers do.
-                let _ = roots.add(cert);
-            }
-        }
-    }
-    if roots.is_empty() {
-        return Err(Error::Config(
-            "TLS is on but no CA certificate could be loaded".into(),
-        ));
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Config(format!("TLS setup failed: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(rumqttc::Transport::tls_with_config(
-        rumqttc::TlsConfiguration::Rustls(Arc::new(config)),
-    ))
-}
-
 /// Builds the rumqttc client pair for `cfg`.
 pub(crate) fn build(
     cfg: &ClientConfig,
     gate: &rumqttc::ReadGate,
 ) -> Result<(Sender, Poller), Error> {
-    let transport = cfg.tls.as_ref().map(tls_transport).transpose()?;
+    let transport = cfg.tls.as_ref().map(super::tls::transport).transpose()?;
     let mut net = rumqttc::NetworkOptions::new();
     // Without TCP_NODELAY, Nagle adds ~40 ms to every round trip (see shared/research).
     net.set_tcp_nodelay(true);
@@ -174,7 +145,9 @@ pub(crate) fn build(
     // has Nagle on (vendor/rumqttc/src/quickack.rs says how that stalls).
     net.set_tcp_quickack(cfg.tcp_quickack);
     net.set_connection_timeout(cfg.connect_timeout.as_secs().max(1));
-    match cfg.version {
+    let namespace = cfg.namespace.clone();
+    let will_topic = |w: &super::LastWill| namespace.to_wire(w.topic.as_str()).into_owned();
+    let (mqtt, poller) = match cfg.version {
         MqttVersion::V311 => {
             let mut o = rumqttc::MqttOptions::new(&cfg.client_id, &cfg.host, cfg.port);
             o.set_keep_alive(cfg.keep_alive)
@@ -187,7 +160,7 @@ pub(crate) fn build(
             }
             if let Some(w) = &cfg.last_will {
                 o.set_last_will(rumqttc::LastWill::new(
-                    w.topic.as_str(),
+                    will_topic(w),
                     w.payload.clone(),
                     rumqttc::QoS::AtLeastOnce,
                     w.retain,
@@ -199,7 +172,7 @@ pub(crate) fn build(
             let (client, mut eventloop) = rumqttc::AsyncClient::new(o, cfg.queue_capacity);
             eventloop.set_network_options(net);
             eventloop.set_read_gate(gate);
-            Ok((Sender::V4(client), Poller::V4(Box::new(eventloop))))
+            (MqttSender::V4(client), MqttPoller::V4(Box::new(eventloop)))
         }
         MqttVersion::V5 => {
             let mut o = rumqttc::v5::MqttOptions::new(&cfg.client_id, &cfg.host, cfg.port);
@@ -214,7 +187,7 @@ pub(crate) fn build(
             }
             if let Some(w) = &cfg.last_will {
                 o.set_last_will(v5b::LastWill::new(
-                    w.topic.as_str(),
+                    will_topic(w),
                     w.payload.clone(),
                     QoS5::AtLeastOnce,
                     w.retain,
@@ -226,24 +199,36 @@ pub(crate) fn build(
             }
             let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(o, cfg.queue_capacity);
             eventloop.set_read_gate(gate);
-            Ok((Sender::V5(client), Poller::V5(Box::new(eventloop))))
+            (MqttSender::V5(client), MqttPoller::V5(Box::new(eventloop)))
         }
-    }
+    };
+    let sender = Sender {
+        mqtt,
+        namespace: namespace.clone(),
+    };
+    Ok((
+        sender,
+        Poller {
+            mqtt: poller,
+            namespace,
+        },
+    ))
 }
 
 impl Sender {
     /// Queues a publish. Waits while the request queue is full.
     pub(crate) async fn publish(&self, m: Outgoing) -> Result<(), Error> {
-        let topic = m.topic.as_str().to_owned();
-        match self {
-            Sender::V4(c) => c
+        let topic = self.namespace.to_wire(m.topic.as_str()).into_owned();
+        match &self.mqtt {
+            MqttSender::V4(c) => c
                 .publish_bytes(topic, qos4(m.qos), m.retain, m.payload)
                 .await
                 .map_err(|_| Error::Closed),
-            Sender::V5(c) => {
+            MqttSender::V5(c) => {
                 let props = v5b::PublishProperties {
-                    response_topic: m.response_topic,
+                    response_topic: m.response_topic.map(|t| self.wire(t)),
                     correlation_data: m.correlation_data,
+                    user_properties: m.user_properties,
                     ..Default::default()
                 };
                 c.publish_bytes_with_properties(topic, qos5(m.qos), m.retain, m.payload, props)
@@ -255,12 +240,13 @@ impl Sender {
 
     /// Queues a subscribe.
     pub(crate) async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), Error> {
-        match self {
-            Sender::V4(c) => c
+        let filter = self.namespace.to_wire(filter);
+        match &self.mqtt {
+            MqttSender::V4(c) => c
                 .subscribe(filter, qos4(qos))
                 .await
                 .map_err(|_| Error::Closed),
-            Sender::V5(c) => c
+            MqttSender::V5(c) => c
                 .subscribe(filter, qos5(qos))
                 .await
                 .map_err(|_| Error::Closed),
@@ -269,10 +255,26 @@ impl Sender {
 
     /// Queues a DISCONNECT.
     pub(crate) async fn disconnect(&self) -> Result<(), Error> {
-        match self {
-            Sender::V4(c) => c.disconnect().await.map_err(|_| Error::Closed),
-            Sender::V5(c) => c.disconnect().await.map_err(|_| Error::Closed),
+        match &self.mqtt {
+            MqttSender::V4(c) => c.disconnect().await.map_err(|_| Error::Closed),
+            MqttSender::V5(c) => c.disconnect().await.map_err(|_| Error::Closed),
         }
+    }
+
+    /// A canonical topic as it goes on the wire (no copy in the default namespace).
+    fn wire(&self, topic: String) -> String {
+        match self.namespace.to_wire(&topic) {
+            std::borrow::Cow::Borrowed(_) => topic,
+            std::borrow::Cow::Owned(t) => t,
+        }
+    }
+}
+
+/// A topic as received, in canonical form (no copy in the default namespace).
+fn canonical(namespace: &Namespace, topic: String) -> String {
+    match namespace.from_wire(&topic) {
+        std::borrow::Cow::Borrowed(_) => topic,
+        std::borrow::Cow::Owned(t) => t,
     }
 }
 
@@ -297,8 +299,24 @@ impl Poller {
 
     /// Drives the connection until rumqttc's next event.
     async fn poll_once(&mut self) -> Result<Event, PollError> {
-        match self {
-            Poller::V4(el) => match el.poll().await {
+        let event = self.poll_mqtt().await?;
+        if self.namespace.is_default() {
+            return Ok(event);
+        }
+        Ok(match event {
+            Event::Publish(mut msg) => {
+                msg.topic = canonical(&self.namespace, msg.topic);
+                msg.response_topic = msg.response_topic.map(|t| canonical(&self.namespace, t));
+                Event::Publish(msg)
+            }
+            other => other,
+        })
+    }
+
+    /// Drives the connection until rumqttc's next event, topics as on the wire.
+    async fn poll_mqtt(&mut self) -> Result<Event, PollError> {
+        match &mut self.mqtt {
+            MqttPoller::V4(el) => match el.poll().await {
                 Ok(rumqttc::Event::Incoming(p)) => Ok(from_packet4(p)),
                 Ok(rumqttc::Event::Outgoing(o)) => Ok(from_outgoing(o)),
                 Err(rumqttc::ConnectionError::ConnectionRefused(code)) => {
@@ -307,7 +325,7 @@ impl Poller {
                 Err(rumqttc::ConnectionError::Io(e)) => Err(io_error(&e)),
                 Err(e) => Err(PollError::Lost(e.to_string())),
             },
-            Poller::V5(el) => match el.poll().await {
+            MqttPoller::V5(el) => match el.poll().await {
                 Ok(rumqttc::v5::Event::Incoming(p)) => Ok(from_packet5(p)),
                 Ok(rumqttc::v5::Event::Outgoing(o)) => Ok(from_outgoing(o)),
                 Err(rumqttc::v5::ConnectionError::ConnectionRefused(code)) => {

@@ -20,8 +20,12 @@ async fn correlated<R: serde::de::DeserializeOwned>(
     verb: HubMethod,
     req: &HubRequest,
 ) -> Result<R, Error> {
-    c.request_json(&topics::hub_request(unit, verb).unwrap(), req, None)
-        .await
+    c.request_json(
+        &topics::hub_request(unit, verb).unwrap(),
+        req,
+        modt::RequestOptions::new(),
+    )
+    .await
 }
 
 /// The value of `key` as another SQLite connection sees it in the hub's file right now.
@@ -288,7 +292,11 @@ async fn bad_input_is_dead_lettered_and_limits_hold() {
 
     // The hub is still up and counted what it refused.
     let ping: modt::protocol::PingReply = c
-        .request_json(&topics::unit_ping(&hub.unit_id).unwrap(), &json!({}), None)
+        .request_json(
+            &topics::unit_ping(&hub.unit_id).unwrap(),
+            &json!({}),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(ping.dead_letters, cases.len() as u64 + 2);

@@ -445,7 +445,7 @@ async fn json_login_for_non_browser_clients() {
         .request_json(
             &topics::SESSION_QUERY,
             &modt::protocol::SessionQuery::new(sid),
-            Some(WAIT),
+            modt::RequestOptions::new().timeout(WAIT),
         )
         .await
         .unwrap();

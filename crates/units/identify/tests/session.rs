@@ -20,7 +20,7 @@ async fn query_private(client: &Client, session_id: &str) -> SessionInfo {
         .request_json(
             &topics::SESSION_QUERY,
             &SessionQuery::new(session_id),
-            Some(WAIT),
+            modt::RequestOptions::new().timeout(WAIT),
         )
         .await
         .unwrap()
@@ -155,7 +155,7 @@ async fn a_bad_query_is_dead_lettered_and_answered() {
         .request_json::<_, SessionInfo>(
             &topics::SESSION_QUERY,
             &serde_json::json!({"nope": 1}),
-            Some(WAIT),
+            modt::RequestOptions::new().timeout(WAIT),
         )
         .await
         .unwrap_err();

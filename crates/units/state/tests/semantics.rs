@@ -44,7 +44,11 @@ async fn a_database_written_by_the_original_is_opened_and_served() {
     }
     let (state, c) = support::start(&broker, MqttVersion::V5, Some(dir)).await;
     let all: StateAllValue = c
-        .request_json(&topics::STATE_ALL_GET, &StateAllGet::new("py-user"), None)
+        .request_json(
+            &topics::STATE_ALL_GET,
+            &StateAllGet::new("py-user"),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     // Served as the original served them ("json.loads, else the raw string").
@@ -85,7 +89,7 @@ async fn if_version_conflicts_are_errors_and_change_nothing() {
     support::ack(&c, &set).await;
     set.value = json!("second");
     let err = c
-        .request_json::<_, StateAck>(&topics::STATE_SET, &set, None)
+        .request_json::<_, StateAck>(&topics::STATE_SET, &set, modt::RequestOptions::new())
         .await
         .unwrap_err();
     match err {
@@ -102,7 +106,7 @@ async fn if_version_conflicts_are_errors_and_change_nothing() {
     let mut del = StateDelete::new("u", "k");
     del.if_version = Some(7);
     let err = c
-        .request_json::<_, StateAck>(&topics::STATE_DELETE, &del, None)
+        .request_json::<_, StateAck>(&topics::STATE_DELETE, &del, modt::RequestOptions::new())
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict);
@@ -127,7 +131,7 @@ async fn if_version_conflicts_are_errors_and_change_nothing() {
         correlation: Correlation::NONE,
     };
     assert_eq!(
-        c.request_json::<_, StateAck>(&topics::STATE_BULK_SET, &bulk, None)
+        c.request_json::<_, StateAck>(&topics::STATE_BULK_SET, &bulk, modt::RequestOptions::new())
             .await
             .unwrap_err()
             .code(),
@@ -160,12 +164,20 @@ async fn keys_with_a_ttl_vanish_from_get_keys_and_all() {
     })
     .await;
     let l: StateKeysList = c
-        .request_json(&topics::STATE_KEYS_QUERY, &StateKeysQuery::new("ttl"), None)
+        .request_json(
+            &topics::STATE_KEYS_QUERY,
+            &StateKeysQuery::new("ttl"),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(l.keys, ["stays"]);
     let a: StateAllValue = c
-        .request_json(&topics::STATE_ALL_GET, &StateAllGet::new("ttl"), None)
+        .request_json(
+            &topics::STATE_ALL_GET,
+            &StateAllGet::new("ttl"),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(Value::Object(a.data), json!({"stays": 1}));
@@ -202,7 +214,7 @@ async fn limits_give_clear_errors_and_bad_payloads_are_dead_lettered() {
     ];
     for (set, want) in cases {
         let err = c
-            .request_json::<_, StateAck>(&topics::STATE_SET, &set, None)
+            .request_json::<_, StateAck>(&topics::STATE_SET, &set, modt::RequestOptions::new())
             .await
             .unwrap_err();
         match err {
@@ -241,7 +253,11 @@ async fn limits_give_clear_errors_and_bad_payloads_are_dead_lettered() {
         .unwrap();
     assert!(dl.reason.contains("missing field `key`"), "{}", dl.reason);
     let l: StateKeysList = c
-        .request_json(&topics::STATE_KEYS_QUERY, &StateKeysQuery::new("u"), None)
+        .request_json(
+            &topics::STATE_KEYS_QUERY,
+            &StateKeysQuery::new("u"),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert!(l.keys.is_empty(), "{:?}", l.keys);
@@ -304,7 +320,11 @@ async fn concurrent_writers_to_one_key_lose_nothing() {
                     StateSet::new("shared", "counter", json!(v.value.as_i64().unwrap() + 1));
                 set.if_version = v.version;
                 match cl
-                    .request_json::<_, StateAck>(&topics::STATE_SET, &set, None)
+                    .request_json::<_, StateAck>(
+                        &topics::STATE_SET,
+                        &set,
+                        modt::RequestOptions::new(),
+                    )
                     .await
                 {
                     Ok(_) => done += 1,
@@ -335,12 +355,20 @@ async fn committed_changes_are_announced_per_user() {
         .await
         .unwrap();
     support::ack(&c, &StateSet::new("a/b", "k", json!([1]))).await;
-    c.request_json::<_, StateAck>(&topics::STATE_DELETE, &StateDelete::new("a/b", "k"), None)
-        .await
-        .unwrap();
-    c.request_json::<_, StateAck>(&topics::STATE_CLEAR, &StateClear::new("a/b"), None)
-        .await
-        .unwrap();
+    c.request_json::<_, StateAck>(
+        &topics::STATE_DELETE,
+        &StateDelete::new("a/b", "k"),
+        modt::RequestOptions::new(),
+    )
+    .await
+    .unwrap();
+    c.request_json::<_, StateAck>(
+        &topics::STATE_CLEAR,
+        &StateClear::new("a/b"),
+        modt::RequestOptions::new(),
+    )
+    .await
+    .unwrap();
     let e: StateChanged = recv_within(&mut events, T, "set event")
         .await
         .json()
@@ -386,7 +414,7 @@ async fn replies_over_the_packet_limit_get_a_too_large_error_with_a_way_out() {
             correlation: Correlation::NONE,
         };
         let _: StateAck = c
-            .request_json(&topics::STATE_BULK_SET, &set, None)
+            .request_json(&topics::STATE_BULK_SET, &set, modt::RequestOptions::new())
             .await
             .unwrap();
     }
@@ -395,7 +423,7 @@ async fn replies_over_the_packet_limit_get_a_too_large_error_with_a_way_out() {
         (topics::STATE_ALL_GET, json!({"user_id": "many"})),
     ] {
         let err = c
-            .request_json::<_, Value>(&topic, &query, None)
+            .request_json::<_, Value>(&topic, &query, modt::RequestOptions::new())
             .await
             .unwrap_err();
         match err {
@@ -413,7 +441,7 @@ async fn replies_over_the_packet_limit_get_a_too_large_error_with_a_way_out() {
         let mut q = StateKeysQuery::new("many");
         q.prefix = Some(chunk.to_string());
         let list: StateKeysList = c
-            .request_json(&topics::STATE_KEYS_QUERY, &q, None)
+            .request_json(&topics::STATE_KEYS_QUERY, &q, modt::RequestOptions::new())
             .await
             .unwrap();
         total += list.keys.len();

@@ -103,19 +103,27 @@ async fn every_topic(kind: BrokerKind, version: MqttVersion) {
     support::ack(&c, &StateSet::new(&user, "b/x", json!("two"))).await;
     support::ack(&c, &StateSet::new(&user, "b/y", json!([3]))).await;
     let l: StateKeysList = c
-        .request_json(&topics::STATE_KEYS_QUERY, &StateKeysQuery::new(&user), None)
+        .request_json(
+            &topics::STATE_KEYS_QUERY,
+            &StateKeysQuery::new(&user),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(l.keys, ["a", "b/x", "b/y"]);
     let mut q = StateKeysQuery::new(&user);
     q.prefix = Some("b/".into());
     let l: StateKeysList = c
-        .request_json(&topics::STATE_KEYS_QUERY, &q, None)
+        .request_json(&topics::STATE_KEYS_QUERY, &q, modt::RequestOptions::new())
         .await
         .unwrap();
     assert_eq!(l.keys, ["b/x", "b/y"]);
     let a: StateAllValue = c
-        .request_json(&topics::STATE_ALL_GET, &StateAllGet::new(&user), None)
+        .request_json(
+            &topics::STATE_ALL_GET,
+            &StateAllGet::new(&user),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -145,7 +153,7 @@ async fn every_topic(kind: BrokerKind, version: MqttVersion) {
         correlation: Correlation::NONE,
     };
     let ack: StateAck = c
-        .request_json(&topics::STATE_BULK_SET, &bulk, None)
+        .request_json(&topics::STATE_BULK_SET, &bulk, modt::RequestOptions::new())
         .await
         .unwrap();
     assert_eq!(
@@ -159,7 +167,7 @@ async fn every_topic(kind: BrokerKind, version: MqttVersion) {
         correlation: Correlation::NONE,
     };
     let bv: StateBulkValue = c
-        .request_json(&topics::STATE_BULK_GET, &bg, None)
+        .request_json(&topics::STATE_BULK_GET, &bg, modt::RequestOptions::new())
         .await
         .unwrap();
     assert_eq!(bv.values["a"].as_ref().unwrap().value, json!(3));
@@ -171,22 +179,38 @@ async fn every_topic(kind: BrokerKind, version: MqttVersion) {
 
     // Delete and clear, correlated.
     let ack: StateAck = c
-        .request_json(&topics::STATE_DELETE, &StateDelete::new(&user, "a"), None)
+        .request_json(
+            &topics::STATE_DELETE,
+            &StateDelete::new(&user, "a"),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(ack.removed, Some(1));
     let ack: StateAck = c
-        .request_json(&topics::STATE_DELETE, &StateDelete::new(&user, "a"), None)
+        .request_json(
+            &topics::STATE_DELETE,
+            &StateDelete::new(&user, "a"),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(ack.removed, Some(0));
     let ack: StateAck = c
-        .request_json(&topics::STATE_CLEAR, &StateClear::new(&user), None)
+        .request_json(
+            &topics::STATE_CLEAR,
+            &StateClear::new(&user),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(ack.removed, Some(3));
     let l: StateKeysList = c
-        .request_json(&topics::STATE_KEYS_QUERY, &StateKeysQuery::new(&user), None)
+        .request_json(
+            &topics::STATE_KEYS_QUERY,
+            &StateKeysQuery::new(&user),
+            modt::RequestOptions::new(),
+        )
         .await
         .unwrap();
     assert!(l.keys.is_empty());

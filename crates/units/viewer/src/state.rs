@@ -241,7 +241,11 @@ impl StateApi {
     async fn acked<Q: Serialize>(&self, topic: &Topic, req: &Q) -> Result<StateAck, StateError> {
         self.asker
             .client()
-            .request_json(topic, req, Some(self.timeout))
+            .request_json(
+                topic,
+                req,
+                modt::RequestOptions::new().timeout(self.timeout),
+            )
             .await
             .map_err(|e| StateError::from_sdk(e, self.timeout))
     }

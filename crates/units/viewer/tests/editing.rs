@@ -15,7 +15,11 @@ async fn set_elsewhere(sys: &System, user_id: &str, key: &str, value: Value) -> 
     let set = StateSet::new(user_id, key, value);
     let ack: StateAck = sys
         .client
-        .request_json(&topics::STATE_SET, &set, Some(WAIT))
+        .request_json(
+            &topics::STATE_SET,
+            &set,
+            modt::RequestOptions::new().timeout(WAIT),
+        )
         .await
         .unwrap();
     ack.version.unwrap()
@@ -121,7 +125,7 @@ async fn a_deleted_key_and_a_stale_delete_are_conflicts_too() {
         .request_json::<_, StateAck>(
             &topics::STATE_DELETE,
             &modt::protocol::StateDelete::new(user_id.as_str(), "k"),
-            Some(WAIT),
+            modt::RequestOptions::new().timeout(WAIT),
         )
         .await
         .unwrap();

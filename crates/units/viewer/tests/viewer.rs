@@ -78,7 +78,7 @@ async fn add_update_delete_and_clear_are_acknowledged_and_shown() {
         .request_json(
             &topics::STATE_GET,
             &modt::protocol::StateGet::new(&user_id, "size"),
-            Some(WAIT),
+            modt::RequestOptions::new().timeout(WAIT),
         )
         .await
         .unwrap();
@@ -288,7 +288,11 @@ async fn changes_from_elsewhere_are_pushed_live() {
         let set = StateSet::new(uid.as_str(), key, json!("x"));
         let _: modt::protocol::StateAck = sys
             .client
-            .request_json(&topics::STATE_SET, &set, Some(WAIT))
+            .request_json(
+                &topics::STATE_SET,
+                &set,
+                modt::RequestOptions::new().timeout(WAIT),
+            )
             .await
             .unwrap();
     }

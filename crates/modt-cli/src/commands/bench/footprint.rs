@@ -274,7 +274,11 @@ async fn load<R: serde::de::DeserializeOwned>(
         .map(|(topic, body)| async move {
             let body = body?;
             client
-                .request_json::<_, R>(&topic, &body, Some(Duration::from_secs(30)))
+                .request_json::<_, R>(
+                    &topic,
+                    &body,
+                    modt::RequestOptions::new().timeout(Duration::from_secs(30)),
+                )
                 .await?;
             anyhow::Ok(())
         })

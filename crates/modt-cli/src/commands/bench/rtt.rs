@@ -59,7 +59,11 @@ async fn measure(args: &RttArgs) -> anyhow::Result<()> {
 
         let t = Instant::now();
         let reply = client
-            .request(&topics::ECHO, &payload, Some(Duration::from_secs(5)))
+            .request(
+                &topics::ECHO,
+                &payload,
+                modt::RequestOptions::new().timeout(Duration::from_secs(5)),
+            )
             .await?;
         let rr_t = t.elapsed();
         modt::check_error_reply(&topics::ECHO, &reply)?;
@@ -113,7 +117,7 @@ async fn wait_for_echo(client: &Client) -> anyhow::Result<()> {
             .request(
                 &topics::ECHO,
                 &serde_json::json!({"ping": true}),
-                Some(Duration::from_millis(500)),
+                modt::RequestOptions::new().timeout(Duration::from_millis(500)),
             )
             .await
         {

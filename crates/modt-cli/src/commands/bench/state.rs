@@ -305,7 +305,7 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
                         .request_json(
                             &topics::STATE_SET,
                             &StateSet::new(&user, format!("a{i}"), json!(i)),
-                            Some(WAIT),
+                            modt::RequestOptions::new().timeout(WAIT),
                         )
                         .await?;
                     if ack.version != Some(1) {
@@ -324,7 +324,7 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
             .request_json(
                 &topics::STATE_GET,
                 &StateGet::new(&user, format!("a{}", args.acked - 1)),
-                None,
+                modt::RequestOptions::new(),
             )
             .await?;
         if last.value != json!(args.acked - 1) {

@@ -62,9 +62,13 @@ pub(crate) async fn start(
 
 /// A correlated set, which must be acknowledged.
 pub(crate) async fn ack(c: &Client, set: &modt::protocol::StateSet) -> modt::protocol::StateAck {
-    c.request_json(&modt::protocol::topics::STATE_SET, set, None)
-        .await
-        .unwrap()
+    c.request_json(
+        &modt::protocol::topics::STATE_SET,
+        set,
+        modt::RequestOptions::new(),
+    )
+    .await
+    .unwrap()
 }
 
 /// A correlated get, which must be answered.
@@ -72,7 +76,11 @@ pub(crate) async fn value(
     c: &Client,
     get: &modt::protocol::StateGet,
 ) -> modt::protocol::StateValue {
-    c.request_json(&modt::protocol::topics::STATE_GET, get, None)
-        .await
-        .unwrap()
+    c.request_json(
+        &modt::protocol::topics::STATE_GET,
+        get,
+        modt::RequestOptions::new(),
+    )
+    .await
+    .unwrap()
 }

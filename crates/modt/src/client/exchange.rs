@@ -1,0 +1,243 @@
+//! Request/reply on a [`Client`]: sending a request with its [`RequestOptions`] and waiting for
+//! the correlated reply, and answering one (docs/protocol.md §3).
+//!
+//! Not here: reading a request's correlation ([`super::request`]) or routing replies to their
+//! waiting requests (the connection task and the registry).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use tracing::debug;
+
+use super::message::{Message, Outgoing, QoS};
+use super::request::{self, RequestContext};
+use super::{Client, MqttVersion};
+use crate::protocol::{self, reply::ReplyProbe};
+use crate::{Error, Topic};
+
+/// How to send one request: how long to wait for the reply, at which QoS, with which headers.
+/// Every default is in its one `impl Default`.
+///
+/// ```
+/// use std::time::Duration;
+/// use modt::{QoS, RequestOptions};
+/// let opts = RequestOptions::new()
+///     .timeout(Duration::from_secs(2))
+///     .qos(QoS::AtMostOnce)
+///     .header("trace-id", "4bf92f35");
+/// assert_eq!(opts.get_timeout(), Some(Duration::from_secs(2)));
+/// assert_eq!(RequestOptions::default().get_timeout(), None); // the client's request_timeout
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestOptions {
+    timeout: Option<Duration>,
+    qos: QoS,
+    headers: Vec<(String, String)>,
+}
+
+impl Default for RequestOptions {
+    /// Wait the client's [`request_timeout`](crate::ClientConfig::request_timeout), publish at
+    /// QoS 1, no headers.
+    fn default() -> Self {
+        RequestOptions {
+            timeout: None,
+            qos: QoS::AtLeastOnce,
+            headers: Vec::new(),
+        }
+    }
+}
+
+impl RequestOptions {
+    /// The defaults (see [`RequestOptions::default`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Waits at most `timeout` for the reply, instead of the client's `request_timeout`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Publishes the request at `qos` (default QoS 1). The reply comes at the request's QoS,
+    /// at most 1.
+    pub fn qos(mut self, qos: QoS) -> Self {
+        self.qos = qos;
+        self
+    }
+
+    /// Adds a header: an MQTT 5 user property on the request (not sent on MQTT 3.1.1, which has
+    /// no place for it). Headers may repeat a name.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The timeout set, if any (`None`: the client's `request_timeout`).
+    pub fn get_timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// The QoS the request is published at.
+    pub fn get_qos(&self) -> QoS {
+        self.qos
+    }
+
+    /// The headers, in the order added.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+}
+
+impl Client {
+    /// Sends a request and waits for its correlated reply (docs/protocol.md §3).
+    ///
+    /// The payload must serialize to a JSON object; `request_id` and `reply_to` are added to it,
+    /// and on MQTT 5 the response-topic and correlation-data properties are set as well.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: modt::Client) -> Result<(), modt::Error> {
+    /// use std::time::Duration;
+    /// use modt::{protocol::topics, RequestOptions};
+    /// let opts = RequestOptions::new().timeout(Duration::from_secs(1));
+    /// let reply = client.request(&topics::ECHO, &serde_json::json!({"hi": 1}), opts).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn request<T: Serialize + ?Sized>(
+        &self,
+        topic: &Topic,
+        payload: &T,
+        options: RequestOptions,
+    ) -> Result<Message, Error> {
+        let timeout = options.timeout.unwrap_or(self.inner.request_timeout);
+        let request_id = uuid::Uuid::new_v4().simple().to_string();
+        let reply_to = self.inner.reply_root.join(&request_id)?;
+        let mut value = serde_json::to_value(payload).map_err(|source| Error::Encode {
+            topic: topic.to_string(),
+            source,
+        })?;
+        let Value::Object(obj) = &mut value else {
+            return Err(Error::NotAnObject {
+                topic: topic.to_string(),
+            });
+        };
+        request::stamp(obj, Some(&request_id), Some(reply_to.as_str()));
+        let bytes = protocol::encode(&value).map_err(|source| Error::Encode {
+            topic: topic.to_string(),
+            source,
+        })?;
+        let rx = self.inner.shared.registry.expect_reply(request_id.clone());
+        let mut out = Outgoing::new(topic.clone(), bytes).qos(options.qos);
+        if self.inner.version == MqttVersion::V5 {
+            out.response_topic = Some(reply_to.to_string());
+            out.correlation_data = Some(Bytes::from(request_id.clone().into_bytes()));
+            out.user_properties = options.headers;
+        }
+        debug!(%topic, %request_id, "request");
+        if let Err(e) = self.publish(out).await {
+            self.inner.shared.registry.forget_reply(&request_id);
+            return Err(e);
+        }
+        let gone = async {
+            match self.inner.directory.get() {
+                Some(directory) => directory.servers_gone(topic.as_str()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let result = tokio::select! {
+            r = tokio::time::timeout(timeout, rx) => match r {
+                Ok(Ok(msg)) => return Ok(msg),
+                Ok(Err(_)) => return Err(Error::Closed),
+                Err(_) => Err(Error::Timeout {
+                    topic: topic.to_string(),
+                    timeout,
+                }),
+            },
+            units = gone => Err(Error::Offline {
+                topic: topic.to_string(),
+                units,
+            }),
+        };
+        self.inner.shared.registry.forget_reply(&request_id);
+        result
+    }
+
+    /// Makes requests fail with [`Error::Offline`] as soon as every unit that announced
+    /// serving their topic is offline (the broker publishes a unit's last will about 1.5 ×
+    /// its keep-alive after it stops answering: under 8 s for units of this SDK), instead of
+    /// waiting out their timeout. Requests to topics no known unit announces (the original
+    /// units) wait as before. Set once; later calls are ignored.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: modt::Client) -> Result<(), modt::Error> {
+    /// let stop = tokio_util::sync::CancellationToken::new();
+    /// client.fail_fast_with(modt::Directory::watch(&client, stop).await?);
+    /// # Ok(()) }
+    /// ```
+    pub fn fail_fast_with(&self, directory: crate::Directory) {
+        let _ = self.inner.directory.set(directory);
+    }
+
+    /// Like [`request`](Self::request), then decodes the reply as `R`, turning an error reply
+    /// into [`Error::Remote`].
+    pub async fn request_json<T: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        topic: &Topic,
+        payload: &T,
+        options: RequestOptions,
+    ) -> Result<R, Error> {
+        let msg = self.request(topic, payload, options).await?;
+        check_error_reply(topic, &msg)?;
+        msg.json().map_err(|source| Error::BadReply {
+            topic: topic.to_string(),
+            source,
+        })
+    }
+
+    /// Answers a request privately when it asked for that (it carries a `reply_to`).
+    /// Adds `request_id` to the payload (and correlation data on MQTT 5).
+    /// Returns `Ok(false)` when the request wants no private reply.
+    pub async fn reply<T: Serialize + ?Sized>(
+        &self,
+        ctx: &RequestContext,
+        payload: &T,
+    ) -> Result<bool, Error> {
+        let Some(reply_to) = &ctx.reply_to else {
+            return Ok(false);
+        };
+        let mut value = serde_json::to_value(payload).map_err(|source| Error::Encode {
+            topic: reply_to.to_string(),
+            source,
+        })?;
+        if let Value::Object(obj) = &mut value {
+            request::stamp(obj, ctx.request_id.as_deref(), None);
+        }
+        let bytes = protocol::encode(&value).map_err(|source| Error::Encode {
+            topic: reply_to.to_string(),
+            source,
+        })?;
+        let mut out = Outgoing::new(reply_to.clone(), bytes).qos(ctx.answer_qos);
+        if self.inner.version == MqttVersion::V5 {
+            out.correlation_data = ctx.correlation_data();
+        }
+        self.publish(out).await?;
+        Ok(true)
+    }
+}
+
+/// Turns an error reply into [`Error::Remote`].
+pub fn check_error_reply(topic: &Topic, msg: &Message) -> Result<(), Error> {
+    if let Ok(probe) = protocol::decode::<ReplyProbe>(&msg.payload) {
+        let is_error = probe.status.as_ref().and_then(Value::as_str) == Some("error");
+        if let (true, Some(body)) = (is_error, probe.error) {
+            return Err(Error::Remote {
+                topic: topic.to_string(),
+                body,
+            });
+        }
+    }
+    Ok(())
+}
