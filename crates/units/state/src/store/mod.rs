@@ -1,4 +1,5 @@
-//! The storage seam of the state unit: what any backend (SQLite now, PostgreSQL later) offers.
+//! The storage seam of the state unit: what any backend (SQLite, PostgreSQL) offers, and
+//! [`open`], which opens the one a [`modt_store::Location`] names.
 //!
 //! Writes are *submitted* synchronously, in order, and complete asynchronously once durable;
 //! reads can wait for a [`WriteBarrier`] so they see every write submitted before them.
@@ -8,7 +9,19 @@
 //! [`REMEMBER_REQUESTS`], and a batch with a key it holds gets that outcome again
 //! ([`Committed::replayed`]) without being applied.
 
+//! - `queue`: the write queue both backends share (ordering, barriers, group commit).
+//! - `remembered`: how retry keys and their answers are stored.
+//! - [`sqlite`], [`postgres`]: the backends.
+//! - `open`: [`open`] and [`OpenedStore`], the unit's one entry.
+
+mod open;
+pub mod postgres;
+pub(crate) mod queue;
+pub(crate) mod remembered;
 pub mod sqlite;
+
+pub use open::{open, OpenedStore, SCHEMA, SQLITE_FILE};
+pub use queue::MAX_BATCH;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -165,4 +178,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn keys(&self, user_id: &str, prefix: Option<&str>) -> Result<Vec<String>, StoreError>;
     /// All keys of a user with their entries, sorted by key.
     async fn all(&self, user_id: &str) -> Result<Vec<(String, Entry)>, StoreError>;
+}
+
+/// A stored value back to JSON. MoDT-rs stores JSON text, so every type round-trips. The
+/// original db-unit stored `json.dumps` for objects/arrays and `str()` for the rest, and read
+/// back with "`json.loads`, else the raw string"; the same rule serves its rows as it did.
+pub(crate) fn decode_value(text: Option<String>) -> Value {
+    match text {
+        Some(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        None => Value::Null,
+    }
 }

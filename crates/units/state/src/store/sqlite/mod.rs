@@ -1,14 +1,17 @@
 //! The SQLite store: one file in WAL mode, one writer thread with group commit, a pool of
 //! read connections used from `spawn_blocking`.
 //!
-//! - `schema`: opening, pragmas, and the upgrade of a database written by the original db-unit.
+//! - `schema`: the migrations, and the adoption of a database written by the original db-unit.
 //! - `writer`: the writer thread (many writes per transaction, one fsync per batch).
 //! - `reader`: the read-connection pool and row decoding.
 //! - `requests`: remembered retry keys and their answers (writes applied at most once).
+//!
+//! The write queue (ordering, barriers, gathering a group commit) is shared with PostgreSQL:
+//! [`queue`](crate::store::queue).
 
 mod reader;
 mod requests;
-mod schema;
+pub mod schema;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -20,8 +23,7 @@ use super::{Entry, Store, StoreError, Write, WriteBarrier, WriteTicket};
 use reader::ReadPool;
 use writer::Writer;
 
-/// Most writes committed in one transaction.
-pub const MAX_BATCH: usize = 4096;
+pub use crate::store::queue::MAX_BATCH;
 
 /// The SQLite-backed [`Store`].
 #[derive(Debug, Clone)]

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, Row};
-use serde_json::Value;
 
 use super::{now_ms, schema, storage};
 use crate::store::{Entry, StoreError};
@@ -46,21 +45,11 @@ impl ReadPool {
     }
 }
 
-/// A stored value back to JSON. MoDT-rs stores JSON text, so every type round-trips. The
-/// original stored `json.dumps` for objects/arrays and `str()` for the rest, and read back with
-/// "`json.loads`, else the raw string"; the same rule serves its rows as it did.
-fn decode(text: Option<String>) -> Value {
-    match text {
-        Some(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        None => Value::Null,
-    }
-}
-
 const COLUMNS: &str = "value, version, updated_at, expires_at";
 const LIVE: &str = "(expires_at IS NULL OR expires_at > ?)";
 
 fn entry(row: &Row<'_>, at: usize) -> rusqlite::Result<Entry> {
-    let value = decode(row.get(at)?);
+    let value = crate::store::decode_value(row.get(at)?);
     let version: i64 = row.get(at + 1)?;
     let updated_at: String = row
         .get::<_, rusqlite::types::Value>(at + 2)

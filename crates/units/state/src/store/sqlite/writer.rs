@@ -1,58 +1,37 @@
 //! The writer thread: the only connection that writes. It takes every batch waiting in its
-//! queue (up to [`MAX_BATCH`](super::MAX_BATCH) writes), applies each in its own savepoint,
+//! queue (up to [`MAX_BATCH`](crate::store::queue::MAX_BATCH) writes), applies each in its own savepoint,
 //! commits them in one transaction (one fsync), and only then acknowledges them. A batch with
 //! a retry key already remembered is answered from [`requests`](super::requests) instead.
 
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 
-use flume::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
+use flume::RecvTimeoutError;
 use rusqlite::{params, Connection, OptionalExtension};
-use tokio::sync::{oneshot, watch};
 
-use super::requests::{self, RequestId};
-use super::{now_ms, now_text, storage, MAX_BATCH};
+use super::requests;
+use super::{now_ms, now_text, storage};
+use crate::store::queue::{self, Drain, Job, Msg, Queue};
 use crate::store::{
     BatchResult, Committed, StoreError, Write, WriteBarrier, WriteOutcome, WriteTicket,
     REMEMBER_REQUESTS,
 };
 
-struct Job {
-    seq: u64,
-    request: Option<RequestId>,
-    writes: Vec<Write>,
-    done: oneshot::Sender<BatchResult>,
-}
-
-enum Msg {
-    Job(Job),
-    Stop,
-}
-
 #[derive(Debug)]
 pub(crate) struct Writer {
-    /// Bounded, and grows as it fills: an idle unit keeps no room for a full queue (a
-    /// preallocated one cost 720 KB at rest).
-    tx: Sender<Msg>,
-    /// The sequence number of the last submitted batch; held while submitting so sequence
-    /// order is queue order.
-    submitted: Mutex<u64>,
-    committed: watch::Receiver<u64>,
+    queue: Queue,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Writer {
-    pub(crate) fn start(conn: Connection, queue: usize) -> Result<Writer, StoreError> {
-        let (tx, rx) = flume::bounded(queue.max(1));
-        let (committed_tx, committed) = watch::channel(0u64);
+    pub(crate) fn start(conn: Connection, capacity: usize) -> Result<Writer, StoreError> {
+        let (queue, drain) = queue::queue(capacity);
         let thread = std::thread::Builder::new()
             .name("modt-state-writer".into())
-            .spawn(move || run(conn, rx, committed_tx))
+            .spawn(move || run(conn, drain))
             .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer {
-            tx,
-            submitted: Mutex::new(0),
-            committed,
+            queue,
             thread: Mutex::new(Some(thread)),
         })
     }
@@ -62,42 +41,16 @@ impl Writer {
         retry_key: Option<&str>,
         writes: Vec<Write>,
     ) -> Result<WriteTicket, StoreError> {
-        let (done, rx) = oneshot::channel();
-        let request = retry_key.map(requests::id);
-        let mut last = self.submitted.lock().unwrap_or_else(|p| p.into_inner());
-        let seq = *last + 1;
-        let job = Job {
-            seq,
-            request,
-            writes,
-            done,
-        };
-        match self.tx.try_send(Msg::Job(job)) {
-            Ok(()) => {
-                *last = seq;
-                Ok(WriteTicket(rx))
-            }
-            Err(TrySendError::Full(_)) => {
-                Err(StoreError::Unavailable("the write queue is full".into()))
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                Err(StoreError::Unavailable("the writer stopped".into()))
-            }
-        }
+        self.queue.submit(retry_key, writes)
     }
 
     pub(crate) fn barrier(&self) -> WriteBarrier {
-        let target = *self.submitted.lock().unwrap_or_else(|p| p.into_inner());
-        let mut committed = self.committed.clone();
-        Box::pin(async move {
-            // An error means the writer is gone; the read then sees whatever is on disk.
-            let _ = committed.wait_for(|c| *c >= target).await;
-        })
+        self.queue.barrier()
     }
 
     /// Commits what is queued, then stops the thread. Blocking.
     pub(crate) fn stop(&self) {
-        let _ = self.tx.send(Msg::Stop);
+        self.queue.stop();
         if let Some(t) = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = t.join();
         }
@@ -114,7 +67,7 @@ impl Drop for Writer {
 /// any writer forgets requests older than [`REMEMBER_REQUESTS`].
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-fn run(mut conn: Connection, rx: Receiver<Msg>, committed: watch::Sender<u64>) {
+fn run(mut conn: Connection, drain: Drain) {
     let mut stop = false;
     let mut forgotten = std::time::Instant::now();
     while !stop {
@@ -122,28 +75,16 @@ fn run(mut conn: Connection, rx: Receiver<Msg>, committed: watch::Sender<u64>) {
             forgotten = std::time::Instant::now();
             forget_old_requests(&conn);
         }
-        let mut jobs = match rx.recv_timeout(SWEEP_EVERY) {
-            Ok(Msg::Job(j)) => vec![j],
+        let first = match drain.rx.recv_timeout(SWEEP_EVERY) {
+            Ok(Msg::Job(j)) => j,
             Err(RecvTimeoutError::Timeout) => {
                 sweep(&mut conn);
                 continue;
             }
             Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
         };
-        let mut writes = jobs[0].writes.len();
-        while writes < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(Msg::Job(j)) => {
-                    writes += j.writes.len();
-                    jobs.push(j);
-                }
-                Ok(Msg::Stop) => {
-                    stop = true;
-                    break;
-                }
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
-            }
-        }
+        let (jobs, stop_now) = drain.gather(first);
+        stop = stop_now;
         let results = match commit(&mut conn, &jobs) {
             Ok(results) => results,
             Err(e) => {
@@ -151,12 +92,7 @@ fn run(mut conn: Connection, rx: Receiver<Msg>, committed: watch::Sender<u64>) {
                 jobs.iter().map(|_| Err(e.clone())).collect()
             }
         };
-        if let Some(last) = jobs.last() {
-            committed.send_replace(last.seq);
-        }
-        for (job, result) in jobs.into_iter().zip(results) {
-            let _ = job.done.send(result);
-        }
+        drain.finish(jobs, results);
     }
 }
 

@@ -1,0 +1,354 @@
+//! One group commit on PostgreSQL: the statements, and applying a gathered list of batches in
+//! one transaction with as few round trips as the semantics allow.
+//!
+//! 1. The retry keys of all batches are looked up in one query.
+//! 2. Batches without `if_version` cannot be refused, so their statements (one per write, each
+//!    returning its outcome) are sent back to back without waiting for answers (tokio-postgres
+//!    pipelines requests sent on one connection in the order they are first polled).
+//! 3. A batch with `if_version` waits for what was sent before it, then checks and writes one
+//!    statement at a time, in a savepoint when it has several writes, so a conflict undoes
+//!    only its own writes (as on SQLite).
+//! 4. The answers to remember go in one statement; then one commit (one WAL flush).
+
+use std::collections::HashMap;
+
+use deadpool_postgres::Transaction;
+use futures::future::try_join_all;
+use tokio_postgres::Statement;
+
+use crate::store::queue::Job;
+use crate::store::remembered::{self, RequestId};
+use crate::store::{BatchResult, Committed, StoreError, Write, WriteOutcome};
+
+use super::pg;
+
+const SET: &str = "INSERT INTO states (user_id, key, value, updated_at, version, expires_at)
+    VALUES ($1, $2, $3, $4, 1, $5)
+    ON CONFLICT (user_id, key) DO UPDATE SET
+        value = EXCLUDED.value, updated_at = EXCLUDED.updated_at,
+        version = states.version + 1, expires_at = EXCLUDED.expires_at
+    RETURNING version";
+/// Deletes the key and returns its version if it was live.
+const DELETE: &str = "WITH gone AS (
+        DELETE FROM states WHERE user_id = $1 AND key = $2 RETURNING version, expires_at)
+    SELECT version FROM gone WHERE expires_at IS NULL OR expires_at > $3";
+/// Deletes all of a user's keys and counts the live ones.
+const CLEAR: &str = "WITH gone AS (DELETE FROM states WHERE user_id = $1 RETURNING expires_at)
+    SELECT count(*) FROM gone WHERE expires_at IS NULL OR expires_at > $2";
+const LIVE_VERSION: &str = "SELECT version FROM states
+    WHERE user_id = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > $3)";
+const RECALL: &str = "SELECT id, answer FROM requests WHERE id = ANY($1)";
+const REMEMBER: &str = "INSERT INTO requests (id, answer, at_ms)
+    SELECT id, answer, $3 FROM unnest($1::bytea[], $2::text[]) AS r(id, answer)
+    ON CONFLICT (id) DO UPDATE SET answer = EXCLUDED.answer, at_ms = EXCLUDED.at_ms";
+
+struct Statements {
+    set: Statement,
+    delete: Statement,
+    clear: Statement,
+    live_version: Statement,
+}
+
+/// The clock of one group commit: every write in it has the same time.
+#[derive(Clone, Copy)]
+pub(super) struct Now<'a> {
+    pub(super) ms: i64,
+    pub(super) stamp: &'a str,
+}
+
+/// Applies `jobs` in one transaction on `tx` and returns one result per job. An error is a
+/// database failure: the caller rolls back and fails every job.
+pub(super) async fn commit_jobs(
+    tx: &Transaction<'_>,
+    jobs: &[Job],
+    now: Now<'_>,
+) -> Result<Vec<BatchResult>, StoreError> {
+    let st = Statements {
+        set: tx.prepare_cached(SET).await.map_err(pg)?,
+        delete: tx.prepare_cached(DELETE).await.map_err(pg)?,
+        clear: tx.prepare_cached(CLEAR).await.map_err(pg)?,
+        live_version: tx.prepare_cached(LIVE_VERSION).await.map_err(pg)?,
+    };
+    let mut results: Vec<Option<BatchResult>> = vec![None; jobs.len()];
+    let recalled = recall(tx, jobs).await?;
+    let mut first_of: HashMap<RequestId, usize> = HashMap::new();
+    let mut duplicates = Vec::new();
+    let mut segment = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        if let Some(id) = &job.request {
+            if let Some(answer) = recalled.get(id) {
+                results[i] = Some(answer.clone());
+                continue;
+            }
+            if let Some(&first) = first_of.get(id) {
+                duplicates.push((i, first));
+                continue;
+            }
+            first_of.insert(*id, i);
+        }
+        if job.writes.iter().all(|w| if_version(w).is_none()) {
+            segment.push(i);
+            continue;
+        }
+        pipeline(tx, &st, jobs, &segment, now, &mut results).await?;
+        segment.clear();
+        results[i] = Some(committed(checked(tx, &st, &job.writes, now).await?));
+    }
+    pipeline(tx, &st, jobs, &segment, now, &mut results).await?;
+    remember(tx, &first_of, &results, now).await?;
+    for (i, first) in duplicates {
+        results[i] = results[first].as_ref().map(remembered::replay);
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(StoreError::Storage("a batch got no result".into()))))
+        .collect())
+}
+
+fn committed(outcome: Result<Vec<WriteOutcome>, StoreError>) -> BatchResult {
+    outcome.map(|outcomes| Committed {
+        outcomes,
+        replayed: false,
+    })
+}
+
+fn if_version(w: &Write) -> Option<u64> {
+    match w {
+        Write::Set { if_version, .. } | Write::Delete { if_version, .. } => *if_version,
+        Write::Clear { .. } => None,
+    }
+}
+
+/// The remembered answers to the retry keys among `jobs`.
+async fn recall(
+    tx: &Transaction<'_>,
+    jobs: &[Job],
+) -> Result<HashMap<RequestId, BatchResult>, StoreError> {
+    let ids: Vec<&[u8]> = jobs
+        .iter()
+        .filter_map(|j| j.request.as_ref())
+        .map(|id| &id[..])
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let stmt = tx.prepare_cached(RECALL).await.map_err(pg)?;
+    let rows = tx.query(&stmt, &[&ids]).await.map_err(pg)?;
+    let mut recalled = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: &[u8] = row.try_get(0).map_err(pg)?;
+        let answer: &str = row.try_get(1).map_err(pg)?;
+        if let Ok(id) = RequestId::try_from(id) {
+            recalled.insert(id, remembered::decode(answer)?);
+        }
+    }
+    Ok(recalled)
+}
+
+/// Remembers the answers of the jobs applied now that carry a retry key, in one statement.
+async fn remember(
+    tx: &Transaction<'_>,
+    applied: &HashMap<RequestId, usize>,
+    results: &[Option<BatchResult>],
+    now: Now<'_>,
+) -> Result<(), StoreError> {
+    let mut ids: Vec<&[u8]> = Vec::with_capacity(applied.len());
+    let mut answers = Vec::with_capacity(applied.len());
+    for (id, &i) in applied {
+        let Some(result) = &results[i] else { continue };
+        let outcome = result
+            .as_ref()
+            .map(|c| c.outcomes.clone())
+            .map_err(Clone::clone);
+        if let Some(text) = remembered::encode(&outcome)? {
+            ids.push(&id[..]);
+            answers.push(text);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let stmt = tx.prepare_cached(REMEMBER).await.map_err(pg)?;
+    tx.execute(&stmt, &[&ids, &answers, &now.ms])
+        .await
+        .map_err(pg)?;
+    Ok(())
+}
+
+/// Applies the unconditional jobs `indices` with their statements sent back to back.
+async fn pipeline(
+    tx: &Transaction<'_>,
+    st: &Statements,
+    jobs: &[Job],
+    indices: &[usize],
+    now: Now<'_>,
+    results: &mut [Option<BatchResult>],
+) -> Result<(), StoreError> {
+    if indices.is_empty() {
+        return Ok(());
+    }
+    let params: Vec<Params<'_>> = indices
+        .iter()
+        .flat_map(|&i| jobs[i].writes.iter())
+        .map(|w| Params::of(w, now))
+        .collect::<Result<_, _>>()?;
+    let sent = params.iter().map(|p| exec(tx, st, p, now));
+    let mut outcomes = try_join_all(sent).await?.into_iter();
+    for &i in indices {
+        let mine: Vec<WriteOutcome> = outcomes.by_ref().take(jobs[i].writes.len()).collect();
+        results[i] = Some(committed(Ok(mine)));
+    }
+    Ok(())
+}
+
+/// Applies one job with version checks, all or none. The outer error fails the transaction;
+/// the inner one refuses only this job.
+async fn checked(
+    tx: &Transaction<'_>,
+    st: &Statements,
+    writes: &[Write],
+    now: Now<'_>,
+) -> Result<Result<Vec<WriteOutcome>, StoreError>, StoreError> {
+    let savepoint = writes.len() > 1;
+    if savepoint {
+        tx.batch_execute("SAVEPOINT job").await.map_err(pg)?;
+    }
+    let mut outcomes = Vec::with_capacity(writes.len());
+    for w in writes {
+        if let Err(conflict) = check(tx, st, w, now).await? {
+            if savepoint {
+                tx.batch_execute("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")
+                    .await
+                    .map_err(pg)?;
+            }
+            return Ok(Err(conflict));
+        }
+        outcomes.push(exec(tx, st, &Params::of(w, now)?, now).await?);
+    }
+    if savepoint {
+        tx.batch_execute("RELEASE SAVEPOINT job")
+            .await
+            .map_err(pg)?;
+    }
+    Ok(Ok(outcomes))
+}
+
+/// `Err(conflict)` when `w` names a version the key does not have.
+async fn check(
+    tx: &Transaction<'_>,
+    st: &Statements,
+    w: &Write,
+    now: Now<'_>,
+) -> Result<Result<(), StoreError>, StoreError> {
+    let (Write::Set { user_id, key, .. } | Write::Delete { user_id, key, .. }) = w else {
+        return Ok(Ok(()));
+    };
+    let Some(expected) = if_version(w) else {
+        return Ok(Ok(()));
+    };
+    let row = tx
+        .query_opt(&st.live_version, &[user_id, key, &now.ms])
+        .await
+        .map_err(pg)?;
+    let found = match row {
+        Some(row) => row.try_get::<_, i64>(0).map_err(pg)?.max(0) as u64,
+        None => 0,
+    };
+    if found != expected {
+        return Ok(Err(StoreError::Conflict {
+            key: key.clone(),
+            expected,
+            found,
+        }));
+    }
+    Ok(Ok(()))
+}
+
+/// A write's statement parameters, owned where they are computed.
+enum Params<'a> {
+    Set {
+        user_id: &'a str,
+        key: &'a str,
+        text: String,
+        expires: Option<i64>,
+    },
+    Delete {
+        user_id: &'a str,
+        key: &'a str,
+    },
+    Clear {
+        user_id: &'a str,
+    },
+}
+
+impl<'a> Params<'a> {
+    fn of(w: &'a Write, now: Now<'_>) -> Result<Params<'a>, StoreError> {
+        Ok(match w {
+            Write::Set {
+                user_id,
+                key,
+                value,
+                ttl,
+                ..
+            } => Params::Set {
+                user_id,
+                key,
+                text: serde_json::to_string(value)
+                    .map_err(|e| StoreError::Storage(e.to_string()))?,
+                expires: ttl.map(|t| {
+                    now.ms
+                        .saturating_add(i64::try_from(t.as_millis()).unwrap_or(i64::MAX))
+                }),
+            },
+            Write::Delete { user_id, key, .. } => Params::Delete { user_id, key },
+            Write::Clear { user_id } => Params::Clear { user_id },
+        })
+    }
+}
+
+/// Runs one write's statement and returns what it did.
+async fn exec(
+    tx: &Transaction<'_>,
+    st: &Statements,
+    p: &Params<'_>,
+    now: Now<'_>,
+) -> Result<WriteOutcome, StoreError> {
+    match p {
+        Params::Set {
+            user_id,
+            key,
+            text,
+            expires,
+        } => {
+            let row = tx
+                .query_one(&st.set, &[user_id, key, text, &now.stamp, expires])
+                .await
+                .map_err(pg)?;
+            let version: i64 = row.try_get(0).map_err(pg)?;
+            Ok(WriteOutcome::Set {
+                version: version.max(0) as u64,
+            })
+        }
+        Params::Delete { user_id, key } => {
+            let row = tx
+                .query_opt(&st.delete, &[user_id, key, &now.ms])
+                .await
+                .map_err(pg)?;
+            let version = match row {
+                Some(row) => Some(row.try_get::<_, i64>(0).map_err(pg)?.max(0) as u64),
+                None => None,
+            };
+            Ok(WriteOutcome::Deleted { version })
+        }
+        Params::Clear { user_id } => {
+            let row = tx
+                .query_one(&st.clear, &[user_id, &now.ms])
+                .await
+                .map_err(pg)?;
+            let count: i64 = row.try_get(0).map_err(pg)?;
+            Ok(WriteOutcome::Removed {
+                count: count.max(0) as u64,
+            })
+        }
+    }
+}
