@@ -9,15 +9,14 @@
 
 use axum::extract::{Query, Request};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::lang::{Lang, LangQuery};
 
 /// Answers any request no route matched with a 404 page.
-pub async fn not_found(headers: HeaderMap, Query(query): Query<LangQuery>) -> Response {
-    let lang = Lang::choose(&headers, query.lang.as_deref());
+pub async fn not_found(lang: Lang) -> Response {
     let texts = match lang {
         Lang::Ja => Texts {
             title: "ページが見つかりません",
@@ -70,15 +69,15 @@ pub async fn styled_too_large(request: Request, next: Next) -> Response {
 }
 
 /// What one of these pages says.
-struct Texts {
-    title: &'static str,
-    text: &'static str,
-    hint: Option<&'static str>,
-    back: &'static str,
+pub(crate) struct Texts {
+    pub(crate) title: &'static str,
+    pub(crate) text: &'static str,
+    pub(crate) hint: Option<&'static str>,
+    pub(crate) back: &'static str,
 }
 
 /// The page itself: the shared stylesheet, no script, only the fixed texts above.
-fn page(lang: Lang, status: StatusCode, test_id: &str, t: &Texts) -> Response {
+pub(crate) fn page(lang: Lang, status: StatusCode, test_id: &str, t: &Texts) -> Response {
     let hint = t
         .hint
         .map(|h| format!("<p class=\"hint\">{h}</p>"))

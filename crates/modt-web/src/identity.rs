@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use axum::http::HeaderMap;
-use modt::protocol::{topics, SessionInfo, SessionQuery, SessionStatus};
+use modt::protocol::{topics, Role, SessionInfo, SessionQuery, SessionStatus};
 use modt::{Asker, LegacyAnswer};
 use serde::Serialize;
 
@@ -20,8 +20,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct SessionUser {
     /// The user's id (stable, used as the state unit's `user_id`).
     pub user_id: String,
-    /// `user` or `admin`.
-    pub role: String,
+    /// What the user may do (`"user"` or `"admin"` in templates and on the wire).
+    pub role: Role,
     /// The login name, when the identify unit says it (Rust identify units do).
     pub username: Option<String>,
 }
@@ -29,7 +29,7 @@ pub struct SessionUser {
 impl SessionUser {
     /// Whether the user is an administrator.
     pub fn is_admin(&self) -> bool {
-        self.role == "admin"
+        self.role.is_admin()
     }
 }
 
@@ -82,7 +82,8 @@ pub async fn resolve_session(
     Ok(match (info.status, info.user_id, info.role) {
         (SessionStatus::Valid, Some(user_id), Some(role)) => Visitor::User(SessionUser {
             user_id,
-            role,
+            // An unknown word from a foreign identify unit grants nothing extra.
+            role: Role::from_wire(&role),
             username: info.username,
         }),
         _ => Visitor::Expired,

@@ -1,8 +1,14 @@
-//! # modt-web — what every MoDT web unit shares
+//! # modt-web — the toolkit every MoDT web unit is built with
 //!
 //! The identify unit, the sample app, the viewer and the monitor all serve pages. They share
-//! the same protections and look, from here:
+//! the same protections, look, identity checks and live push, from here:
 //!
+//! - [`extract`]: axum extractors: [`Lang`], [`Visitor`], [`RequireUser`], [`RequireAdmin`]
+//!   (with a unit's [`Gatekeeper`] in its state).
+//! - [`api_error`]: [`ApiError`], a JSON endpoint's failure: protocol error code → HTTP status,
+//!   a stable body, causes logged and not sent.
+//! - [`push`]: one MQTT subscription fanned out to many SSE/WebSocket clients, bounded
+//!   ([`push::Fanout`]), and server-sent event responses that end at shutdown.
 //! - [`headers`]: security headers on every response (CSP, frame-ancestors, nosniff, referrer policy).
 //! - [`csrf`]: double-submit CSRF tokens plus an `Origin` check, for every form.
 //! - [`lang`]: English or Japanese, chosen from `Accept-Language`; message catalogs.
@@ -16,21 +22,26 @@
 //! - [`error_pages`]: the styled, translated 404 and 413 pages every listener answers with.
 //! - [`error`]: [`WebError`], shown to people as a plain page, logged in full.
 
+pub mod api_error;
 pub mod assets;
 pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod error_pages;
+pub mod extract;
 pub mod headers;
 pub mod identity;
 pub mod lang;
 pub mod nav;
 pub mod pages;
+pub mod push;
 pub mod random;
 pub mod serve;
 
+pub use api_error::ApiError;
 pub use csrf::CsrfToken;
 pub use error::WebError;
+pub use extract::{Gatekeeper, RequireAdmin, RequireUser};
 pub use identity::{SessionUser, Visitor};
 pub use lang::{Catalog, Lang, LangQuery};
 pub use pages::{Page, Templates};

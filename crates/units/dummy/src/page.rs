@@ -1,20 +1,20 @@
 //! Step 2 of every app: know who is visiting. The app's one page, `GET /`.
 //!
 //! The browser brings the `modt_session_id` cookie (set by the identify unit; every port of
-//! the same host shares it). [`modt_web::identity::resolve`] asks the identify unit who it
-//! belongs to with a private, correlated session query. Then: a logged-in user sees who they
-//! are; anyone else gets a friendly page with a way to log in; a silent identify unit is a
-//! message after a short timeout, never a hang.
+//! the same host shares it). The [`RequireUser`] extractor asks the identify unit who it
+//! belongs to (a private, correlated session query, through the [`Gatekeeper`] in the app's
+//! state) and hands the handler a logged-in user. Everyone else gets this app's
+//! [`SignedOutPages`]: a friendly page with a way to log in that comes back here, or, when the
+//! identify unit is silent, a message after a short timeout — never a hang.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use modt::{Asker, Directory};
-use modt_web::identity::{self, Visitor};
-use modt_web::{Lang, LangQuery, Page, SessionUser, Templates, WebError};
+use modt::Directory;
+use modt_web::extract::{Refusal, RefusalPages};
+use modt_web::{Gatekeeper, Lang, Page, RequireUser, SessionUser, Templates, WebError};
 
 use crate::messages::CATALOG;
 
@@ -30,108 +30,112 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 /// What the page handler needs.
 #[derive(Debug, Clone)]
 pub struct PageState {
-    /// Session queries, privately or the original's way.
-    pub asker: Asker,
-    /// Which units are online (to find the identify unit and the viewer).
-    pub directory: Directory,
+    /// Who is visiting: session queries and the way to the login page.
+    pub gate: Gatekeeper,
     /// Compiled pages.
     pub templates: Arc<Templates>,
-    /// The identify unit's URL, if configured (else found through presence).
-    pub identify_url: Option<String>,
     /// The viewer's URL, if configured (else found through presence).
     pub viewer_url: Option<String>,
-    /// How long to wait for the identify unit.
-    pub timeout: Duration,
-    /// The app's own public URL (where a login comes back to).
-    pub public_url: String,
+}
+
+impl FromRef<PageState> for Gatekeeper {
+    fn from_ref(s: &PageState) -> Gatekeeper {
+        s.gate.clone()
+    }
 }
 
 /// `GET /`.
 pub async fn show(
     State(s): State<PageState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let lang = Lang::choose(&headers, q.lang.as_deref());
-    let identify = s
-        .identify_url
-        .clone()
-        .or_else(|| s.directory.url_of_kind("identify"));
-    let visitor = match identity::resolve(&s.asker, &headers, s.timeout).await {
-        Ok(v) => v,
-        Err(WebError::Unavailable(why)) => {
-            tracing::warn!(%why, "identify unit unavailable");
-            return signed_out(&s, lang, None, false, StatusCode::SERVICE_UNAVAILABLE);
-        }
-        Err(e) => return Err(e),
-    };
-    match visitor {
-        Visitor::User(user) => signed_in(&s, lang, &user, identify),
-        Visitor::Anonymous => {
-            let login = identify.map(|u| modt_web::nav::login_url(&u, &s.public_url));
-            signed_out(&s, lang, login, false, StatusCode::OK)
-        }
-        Visitor::Expired => {
-            let login =
-                identify.map(|u| modt_web::nav::login_url(&u, &s.public_url) + "&expired=1");
-            signed_out(&s, lang, login, true, StatusCode::OK)
-        }
-    }
-}
-
-fn signed_in(
-    s: &PageState,
     lang: Lang,
-    user: &SessionUser,
-    identify: Option<String>,
+    RequireUser(user): RequireUser,
 ) -> Result<Response, WebError> {
     let viewer = s
         .viewer_url
         .clone()
-        .or_else(|| s.directory.url_of_kind("viewer"));
+        .or_else(|| s.gate.directory().url_of_kind("viewer"));
     let html = render(
-        s,
-        "app.html",
-        lang,
-        "hello_title",
-        Some(user),
+        &s.templates,
+        s.gate.directory(),
+        s.gate.public_url(),
+        Shown {
+            name: "app.html",
+            lang,
+            title_key: "hello_title",
+            user: Some(&user),
+        },
         minijinja::context! {
             viewer_url => viewer,
-            logout_url => identify.map(|u| format!("{u}/logout")),
+            logout_url => s.gate.logout_url(),
         },
     )?;
     Ok(Page::new(html).into_response())
 }
 
-fn signed_out(
-    s: &PageState,
+/// The app's page for visitors who are not logged in (200, with a login link that comes
+/// back here) and for a silent identify unit (503).
+#[derive(Debug, Clone)]
+pub struct SignedOutPages {
+    /// Compiled pages.
+    pub templates: Arc<Templates>,
+    /// Which units are online (the header's links).
+    pub directory: Directory,
+    /// The app's own public URL.
+    pub public_url: String,
+}
+
+impl RefusalPages for SignedOutPages {
+    fn render(&self, lang: Lang, refusal: &Refusal) -> Response {
+        let (login_url, expired, status) = match refusal {
+            Refusal::SignedOut { login, expired } => (login.clone(), *expired, StatusCode::OK),
+            Refusal::Unavailable => (None, false, StatusCode::SERVICE_UNAVAILABLE),
+            // This app asks for no role.
+            other => return modt_web::extract::DefaultPages.render(lang, other),
+        };
+        let page = Shown {
+            name: "signed_out.html",
+            lang,
+            title_key: "signed_out_title",
+            user: None,
+        };
+        let extra = minijinja::context! { login_url => login_url, expired => expired };
+        match render(
+            &self.templates,
+            &self.directory,
+            &self.public_url,
+            page,
+            extra,
+        ) {
+            Ok(html) => Page::new(html).status(status).into_response(),
+            Err(e) => e.into_response(),
+        }
+    }
+}
+
+/// Which page to render, for whom.
+struct Shown<'a> {
+    name: &'a str,
     lang: Lang,
-    login_url: Option<String>,
-    expired: bool,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    let html = render(
-        s,
-        "signed_out.html",
-        lang,
-        "signed_out_title",
-        None,
-        minijinja::context! { login_url => login_url, expired => expired },
-    )?;
-    Ok(Page::new(html).status(status).into_response())
+    title_key: &'static str,
+    user: Option<&'a SessionUser>,
 }
 
 fn render(
-    s: &PageState,
-    name: &str,
-    lang: Lang,
-    title_key: &'static str,
-    user: Option<&SessionUser>,
+    templates: &Templates,
+    directory: &Directory,
+    public_url: &str,
+    page: Shown<'_>,
     extra: minijinja::Value,
 ) -> Result<String, WebError> {
+    let Shown {
+        name,
+        lang,
+        title_key,
+        user,
+    } = page;
     let title = CATALOG.text(lang, title_key);
     let admin = user.map(SessionUser::is_admin);
-    let nav = modt_web::nav::Nav::build(&s.directory, lang, admin, &s.public_url);
+    let nav = modt_web::nav::Nav::build(directory, lang, admin, public_url);
     let extra = minijinja::context! { nav => nav, ..extra };
-    s.templates.page(name, lang, &CATALOG, title, user, extra)
+    templates.page(name, lang, &CATALOG, title, user, extra)
 }

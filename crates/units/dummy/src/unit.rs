@@ -6,13 +6,13 @@ use axum::routing::get;
 use axum::Router;
 use modt::protocol::topics;
 use modt::{Asker, ServiceContext, ServiceError, Unit};
-use modt_web::Templates;
+use modt_web::{Gatekeeper, Templates};
 use tokio::net::TcpListener;
 use tracing::info;
 
 use crate::config::DummyConfig;
 use crate::handshake::{self, Handshake};
-use crate::page::{self, PageState};
+use crate::page::{self, PageState, SignedOutPages};
 
 /// The unit's name and default id.
 pub const NAME: &str = "dummy";
@@ -43,14 +43,20 @@ pub fn unit(config: DummyConfig, listener: TcpListener) -> Result<Unit, BuildErr
         .publishes([topics::APP_READY, topics::SESSION_QUERY])
         .service("web", move |ctx: ServiceContext| async move {
             let directory = ctx.directory().await?;
-            let state = PageState {
-                asker: Asker::new(ctx.client.clone(), directory.clone()),
-                directory,
-                templates,
-                identify_url: config.identify_url,
-                viewer_url: config.viewer_url,
+            let pages = SignedOutPages {
+                templates: templates.clone(),
+                directory: directory.clone(),
                 public_url: public_url.clone(),
-                timeout: config.session_timeout,
+            };
+            let asker = Asker::new(ctx.client.clone(), directory.clone());
+            let gate = Gatekeeper::new(asker, directory, public_url.clone())
+                .identify_url(config.identify_url)
+                .timeout(config.session_timeout)
+                .pages(pages);
+            let state = PageState {
+                gate,
+                templates,
+                viewer_url: config.viewer_url,
             };
             let router = Router::new()
                 .route("/", get(page::show))

@@ -1,7 +1,5 @@
 //! Who may have an account: user name and password rules, and roles.
 
-use serde::{Deserialize, Serialize};
-
 /// Shortest user name, in characters.
 pub const MIN_USERNAME: usize = 3;
 /// Longest user name, in characters.
@@ -11,34 +9,9 @@ pub const MIN_PASSWORD: usize = 8;
 /// Longest password, in bytes (bounds the hashing work one request can cause).
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
-/// What a user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// An ordinary user.
-    User,
-    /// An administrator (e.g. may open any user's keys in the viewer).
-    Admin,
-}
-
-impl Role {
-    /// The wire and database word: `user` or `admin`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Parses the wire word.
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "user" => Some(Role::User),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
+/// What a user may do: the protocol's [`Role`](modt::protocol::Role) (`user` or `admin`),
+/// stored as its wire word.
+pub use modt::protocol::Role;
 
 /// Why a user name or password is not acceptable. The messages are for people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -1,41 +1,29 @@
-//! Who may watch: administrators only. The session cookie is resolved by the identify unit
-//! ([`modt_web::identity::resolve`]); the page and the WebSocket ask the same question.
+//! Who may watch: administrators only ([`modt_web::RequireAdmin`] on the page and the
+//! WebSocket, the session cookie resolved by the identify unit), and for the WebSocket only
+//! from this site's own pages ([`SameOrigin`]).
 
+use axum::extract::FromRequestParts;
 use axum::http::header::{HOST, ORIGIN};
+use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use modt_web::identity::{self, Visitor};
-use modt_web::{SessionUser, WebError};
+use axum::response::{IntoResponse, Response};
+use modt::protocol::ErrorCode;
+use modt_web::ApiError;
 
-use crate::web::WebState;
+/// A request whose `Origin`, if any, is this site ([`same_origin`]); any other is refused
+/// with 403 before anything else is looked at.
+#[derive(Debug, Clone, Copy)]
+pub struct SameOrigin;
 
-/// What the visitor may do here.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Access {
-    /// An administrator: may watch.
-    Admin(SessionUser),
-    /// Logged in, but not an administrator.
-    NotAdmin(SessionUser),
-    /// Not logged in.
-    Anonymous,
-    /// A cookie for a session that ended.
-    Expired,
-    /// The identify unit did not answer in time.
-    Unavailable,
-}
+impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
+    type Rejection = Response;
 
-/// Decides access for a request's cookie; a silent identify unit is [`Access::Unavailable`]
-/// after the configured timeout, never a hang.
-pub async fn check(state: &WebState, headers: &HeaderMap) -> Result<Access, WebError> {
-    match identity::resolve(&state.asker, headers, state.session_timeout).await {
-        Ok(Visitor::User(user)) if user.is_admin() => Ok(Access::Admin(user)),
-        Ok(Visitor::User(user)) => Ok(Access::NotAdmin(user)),
-        Ok(Visitor::Anonymous) => Ok(Access::Anonymous),
-        Ok(Visitor::Expired) => Ok(Access::Expired),
-        Err(WebError::Unavailable(why)) => {
-            tracing::warn!(%why, "identify unit unavailable");
-            Ok(Access::Unavailable)
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<SameOrigin, Response> {
+        if same_origin(&parts.headers) {
+            Ok(SameOrigin)
+        } else {
+            Err(ApiError::new(ErrorCode::Forbidden, "cross-site WebSocket refused").into_response())
         }
-        Err(e) => Err(e),
     }
 }
 

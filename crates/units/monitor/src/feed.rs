@@ -12,21 +12,23 @@
 //! - `{"type":"error","error":"…"}`: a filter the server refused.
 //!
 //! The page sends `{"filter":"modt/#"}` to change its filter (also `?filter=` on connect).
-//! The handshake is refused unless the cookie belongs to an administrator and the `Origin`
-//! is this site. The socket closes when the unit stops.
+//! The handshake is refused unless the `Origin` is this site ([`SameOrigin`]) and the cookie
+//! belongs to an administrator ([`RequireAdmin`]); refusals are JSON errors
+//! ([`modt_web::ApiError`]). The socket closes when the unit stops.
 
 use std::sync::Arc;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use modt::protocol::ErrorCode;
 use modt::TopicFilter;
+use modt_web::{ApiError, RequireAdmin};
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
-use crate::access::{self, Access};
+use crate::access::SameOrigin;
 use crate::live::{Feed, StatsWatch};
 use crate::record::Record;
 use crate::web::WebState;
@@ -51,40 +53,23 @@ struct FromPage {
     filter: String,
 }
 
-/// `GET /feed`: checks access, then upgrades to a WebSocket.
+/// `GET /feed`: checks the origin and access (JSON errors: 403 another site or not an
+/// administrator, 401 not logged in, 503 identify silent or too many pages, 400 a bad
+/// filter), then upgrades to a WebSocket.
 pub async fn connect(
     State(s): State<WebState>,
+    _: SameOrigin,
+    _: RequireAdmin,
     Query(q): Query<FeedQuery>,
-    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !access::same_origin(&headers) {
-        return (StatusCode::FORBIDDEN, "cross-site WebSocket refused").into_response();
-    }
-    match access::check(&s, &headers).await {
-        Ok(Access::Admin(_)) => {}
-        Ok(Access::NotAdmin(_)) => {
-            return (StatusCode::FORBIDDEN, "administrators only").into_response()
-        }
-        Ok(Access::Anonymous | Access::Expired) => {
-            return (StatusCode::UNAUTHORIZED, "not logged in").into_response()
-        }
-        Ok(Access::Unavailable) => {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the sign-in service is not answering",
-            )
-                .into_response()
-        }
-        Err(e) => return e.into_response(),
-    }
     let filter = match parse_filter(q.filter.as_deref().unwrap_or("#")) {
         Ok(f) => f,
-        Err(why) => return (StatusCode::BAD_REQUEST, why).into_response(),
+        Err(why) => return ApiError::new(ErrorCode::BadRequest, why).into_response(),
     };
     let (feed, history) = match s.live.open_feed(filter.clone()) {
         Ok(opened) => opened,
-        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+        Err(e) => return ApiError::new(ErrorCode::Unavailable, e.to_string()).into_response(),
     };
     let shutdown = s.shutdown.clone();
     let stats = s.live.stats();
@@ -127,6 +112,8 @@ async fn serve(
     let mut batch = Vec::with_capacity(MAX_BATCH);
     loop {
         let event = tokio::select! {
+            // Stopping first: the feed ends at the same moment, and the page should hear why.
+            biased;
             _ = shutdown.cancelled() => Event::Stop,
             n = feed.recv_many(&mut batch, MAX_BATCH) => Event::Records(n),
             changed = stats.changed() => if changed { Event::Stats } else { Event::Stop },

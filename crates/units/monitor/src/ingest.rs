@@ -7,7 +7,6 @@ use std::time::Duration;
 use modt::{Client, QoS, Subscription, TopicFilter};
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
-use tracing::debug;
 
 use crate::live::Live;
 
@@ -20,21 +19,13 @@ pub async fn subscribe(client: &Client) -> Result<Subscription, modt::Error> {
     client.subscribe(&ALL, QoS::ExactlyOnce).await
 }
 
-/// Feeds every message of `sub` to `live` until `shutdown`.
-pub async fn run(live: Arc<Live>, mut sub: Subscription, shutdown: CancellationToken) {
-    loop {
-        let msg = tokio::select! {
-            _ = shutdown.cancelled() => return,
-            m = sub.recv() => m,
-        };
-        match msg {
-            Some(msg) => live.ingest(&msg),
-            None => {
-                debug!("the monitor's subscription ended");
-                return;
-            }
-        }
-    }
+/// Feeds every message of `sub` to `live` (and through it to the open pages' fan-out) until
+/// `shutdown`; then the fan-out closes, which ends every page's feed.
+pub async fn run(live: Arc<Live>, sub: Subscription, shutdown: CancellationToken) {
+    let fanout = live.fanout().clone();
+    fanout
+        .pump(sub, shutdown, move |_, msg| live.ingest(&msg))
+        .await;
 }
 
 /// Updates rates and publishes stats every `every` until `shutdown`.

@@ -2,18 +2,21 @@
 //! pages' feeds — behind one lock, so a page that opens (or changes its filter) gets the
 //! buffered history and then every later message, with no gap and no duplicate.
 //!
-//! Each open page has a [`Feed`]: a bounded queue of records matching its filter. Ingest never
-//! waits for a page: when a page's queue is full, the message is dropped *for that page* and
-//! counted; the page learns the count with its next batch. Memory therefore stays bounded
-//! however fast messages come and however slow a browser reads.
+//! Each open page has a [`Feed`]: a client of the [`Fanout`] — a bounded queue of records
+//! matching its filter. Ingest never waits for a page: when a page's queue is full, the
+//! message is skipped *for that page* and counted; the page learns the count with its next
+//! batch. Memory therefore stays bounded however fast messages come and however slow a
+//! browser reads. Records go to the fan-out under the same lock as into the buffer, so a page
+//! that opens sees each message once: in its history or in its feed.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use modt::{Message, TopicFilter};
+use modt_web::push::{Fanout, FanoutConfig, PushError, Receiver};
 use serde::Serialize;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use crate::buffer::RingBuffer;
 use crate::config::MonitorConfig;
@@ -26,8 +29,7 @@ pub struct Live {
     inner: Mutex<Inner>,
     seq: AtomicU64,
     stats: watch::Sender<Arc<str>>,
-    feed_queue: usize,
-    max_feeds: usize,
+    fanout: Fanout<Arc<Record>>,
 }
 
 #[derive(Debug)]
@@ -35,27 +37,30 @@ struct Inner {
     buffer: RingBuffer,
     counts: TopicCounts,
     max_topics: usize,
-    feeds: Vec<Slot>,
-    next_feed: u64,
     last_stats_total: Option<u64>,
     /// Whether the last stats sent showed traffic (a rate or a non-empty sparkline).
     last_stats_busy: bool,
 }
 
-#[derive(Debug)]
-struct Slot {
-    id: u64,
-    filter: TopicFilter,
-    tx: mpsc::Sender<Arc<Record>>,
-    dropped: Arc<AtomicU64>,
-}
-
 /// Why a page could not get a feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FeedError {
     /// Too many pages are open.
     #[error("{0} monitor pages are open already")]
     TooMany(usize),
+    /// The monitor is stopping.
+    #[error("the monitor is stopping")]
+    Closed,
+}
+
+impl From<PushError> for FeedError {
+    fn from(e: PushError) -> FeedError {
+        match e {
+            PushError::TooManyClients(n) => FeedError::TooMany(n),
+            _ => FeedError::Closed,
+        }
+    }
 }
 
 /// The counts and tree pages show, sent as `{"type":"stats",…}`.
@@ -81,15 +86,15 @@ impl Live {
                 buffer: RingBuffer::new(config.buffer),
                 counts: TopicCounts::new(config.max_topics),
                 max_topics: config.max_topics,
-                feeds: Vec::new(),
-                next_feed: 0,
                 last_stats_total: None,
                 last_stats_busy: false,
             }),
             seq: AtomicU64::new(0),
             stats,
-            feed_queue: config.feed_queue.max(1),
-            max_feeds: config.max_feeds,
+            fanout: Fanout::new(FanoutConfig {
+                per_client: config.feed_queue.max(1),
+                max_clients: config.max_feeds,
+            }),
         });
         // The first stats, before any traffic; no time has passed yet.
         live.tick(Duration::ZERO);
@@ -102,26 +107,19 @@ impl Live {
     }
 
     /// Takes in one message: masks it, keeps it, counts it, and queues it for every page
-    /// whose filter matches (dropping and counting it for pages whose queue is full).
+    /// whose filter matches (skipping and counting it for pages whose queue is full).
     pub fn ingest(&self, msg: &Message) {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let record = Arc::new(Record::of(msg, seq));
         let mut inner = self.lock();
         inner.counts.count(&record.topic);
         inner.buffer.push(record.clone());
-        inner.feeds.retain(|slot| {
-            if !slot.filter.matches(&record.topic) {
-                return true;
-            }
-            match slot.tx.try_send(record.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    slot.dropped.fetch_add(1, Ordering::Relaxed);
-                    true
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            }
-        });
+        self.fanout.send(&record);
+    }
+
+    /// The open pages' fan-out (what [`crate::ingest::run`] pumps into and closes).
+    pub fn fanout(&self) -> &Fanout<Arc<Record>> {
+        &self.fanout
     }
 
     /// Opens a feed for a page: the buffered records matching `filter` (oldest first), then,
@@ -130,26 +128,12 @@ impl Live {
         self: &Arc<Self>,
         filter: TopicFilter,
     ) -> Result<(Feed, Vec<Arc<Record>>), FeedError> {
-        let mut inner = self.lock();
-        if inner.feeds.len() >= self.max_feeds {
-            return Err(FeedError::TooMany(self.max_feeds));
-        }
-        let (tx, rx) = mpsc::channel(self.feed_queue);
-        let dropped = Arc::new(AtomicU64::new(0));
-        inner.next_feed += 1;
-        let id = inner.next_feed;
+        let inner = self.lock();
         let history = inner.buffer.matching(|t| filter.matches(t));
-        inner.feeds.push(Slot {
-            id,
-            filter,
-            tx,
-            dropped: dropped.clone(),
-        });
+        let rx = self.fanout.subscribe(matching(filter))?;
         let feed = Feed {
-            id,
             live: self.clone(),
             rx,
-            dropped,
         };
         Ok((feed, history))
     }
@@ -185,7 +169,7 @@ impl Live {
                 max_topics: inner.max_topics,
                 buffered: inner.buffer.len(),
                 buffer: inner.buffer.capacity(),
-                pages: inner.feeds.len(),
+                pages: self.fanout.clients(),
                 tree: &tree,
             };
             serde_json::to_string(&stats).unwrap_or_default()
@@ -210,18 +194,21 @@ impl Live {
 
     /// Pages open now.
     pub fn pages(&self) -> usize {
-        self.lock().feeds.len()
+        self.fanout.clients()
     }
+}
+
+/// The fan-out filter of a page's topic filter.
+fn matching(filter: TopicFilter) -> impl Fn(&Arc<Record>) -> bool + Send + Sync + 'static {
+    move |record| filter.matches(&record.topic)
 }
 
 /// One page's feed: records matching its filter, and how many were dropped for it.
 /// Dropping it closes the feed.
 #[derive(Debug)]
 pub struct Feed {
-    id: u64,
     live: Arc<Live>,
-    rx: mpsc::Receiver<Arc<Record>>,
-    dropped: Arc<AtomicU64>,
+    rx: Receiver<Arc<Record>>,
 }
 
 impl Feed {
@@ -233,19 +220,15 @@ impl Feed {
 
     /// Messages dropped for this page since the last call.
     pub fn take_dropped(&self) -> u64 {
-        self.dropped.swap(0, Ordering::Relaxed)
+        self.rx.take_skipped()
     }
 
     /// Replaces the filter: forgets what was queued under the old one and returns the
     /// buffered records matching the new one (oldest first).
     pub fn set_filter(&mut self, filter: TopicFilter) -> Vec<Arc<Record>> {
-        let mut inner = self.live.lock();
-        while self.rx.try_recv().is_ok() {}
-        self.dropped.store(0, Ordering::Relaxed);
+        let inner = self.live.lock();
         let history = inner.buffer.matching(|t| filter.matches(t));
-        if let Some(slot) = inner.feeds.iter_mut().find(|s| s.id == self.id) {
-            slot.filter = filter;
-        }
+        self.rx.set_filter(matching(filter));
         history
     }
 }
@@ -265,12 +248,6 @@ impl StatsWatch {
     /// Waits until new stats are published; `false` once the monitor is gone.
     pub async fn changed(&mut self) -> bool {
         self.rx.changed().await.is_ok()
-    }
-}
-
-impl Drop for Feed {
-    fn drop(&mut self) {
-        self.live.lock().feeds.retain(|s| s.id != self.id);
     }
 }
 

@@ -1,16 +1,20 @@
-//! `GET /`: the monitor page for administrators; a friendly way to log in for anyone else.
+//! `GET /`: the monitor page for administrators ([`RequireAdmin`]); a friendly way to log in
+//! for anyone else ([`MonitorPages`], the monitor's refusal pages).
 //!
 //! - An administrator gets the page; its script opens the WebSocket ([`crate::feed`]).
 //! - Not logged in (or a session that ended): a page linking to the identify unit's login.
 //! - Logged in without the admin role: a clear 403 page.
 //! - The identify unit silent: a clear 503 page after the timeout, never a hang.
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use modt_web::{Lang, LangQuery, Page, SessionUser, WebError};
+use std::sync::Arc;
 
-use crate::access::{self, Access};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use modt::Directory;
+use modt_web::extract::{Refusal, RefusalPages};
+use modt_web::{Lang, Page, RequireAdmin, SessionUser, Templates, WebError};
+
 use crate::messages::CATALOG;
 use crate::web::WebState;
 
@@ -30,93 +34,91 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 /// `GET /`.
 pub async fn show(
     State(s): State<WebState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let lang = Lang::choose(&headers, q.lang.as_deref());
-    let identify = s.identify_url();
-    match access::check(&s, &headers).await? {
-        Access::Admin(user) => {
-            let extra = minijinja::context! {
-                buffer => s.buffer_capacity,
-                logout_url => identify.map(|u| format!("{u}/logout")),
-            };
-            let html = render(
-                &s,
-                "monitor.html",
-                lang,
-                "monitor_title",
-                Some(&user),
-                extra,
-            )?;
-            Ok(Page::new(html).into_response())
-        }
-        Access::NotAdmin(user) => {
-            let html = render(
-                &s,
-                "forbidden.html",
-                lang,
-                "forbidden_title",
-                Some(&user),
-                minijinja::context! { logout_url => identify.map(|u| format!("{u}/logout")) },
-            )?;
-            Ok(Page::new(html)
-                .status(StatusCode::FORBIDDEN)
-                .into_response())
-        }
-        Access::Anonymous => {
-            let login = identify.map(|u| modt_web::nav::login_url(&u, &s.public_url));
-            signed_out(&s, lang, login, false)
-        }
-        Access::Expired => {
-            let login = identify.map(|u| modt_web::nav::login_url(&u, &s.public_url));
-            signed_out(&s, lang, login.map(|l| l + "&expired=1"), true)
-        }
-        Access::Unavailable => {
-            let html = render(
-                &s,
-                "signed_out.html",
-                lang,
-                "unavailable_title",
-                None,
-                minijinja::context! { login_url => None::<String>, expired => false },
-            )?;
-            Ok(Page::new(html)
-                .status(StatusCode::SERVICE_UNAVAILABLE)
-                .into_response())
-        }
-    }
-}
-
-fn signed_out(
-    s: &WebState,
     lang: Lang,
-    login_url: Option<String>,
-    expired: bool,
+    RequireAdmin(user): RequireAdmin,
 ) -> Result<Response, WebError> {
-    let html = render(
-        s,
-        "signed_out.html",
-        lang,
-        "signed_out_title",
-        None,
-        minijinja::context! { login_url => login_url, expired => expired },
-    )?;
+    let extra = minijinja::context! {
+        buffer => s.buffer_capacity,
+        logout_url => s.gate.logout_url(),
+    };
+    let html = s
+        .pages
+        .render("monitor.html", lang, "monitor_title", Some(&user), extra)?;
     Ok(Page::new(html).into_response())
 }
 
-fn render(
-    s: &WebState,
-    name: &str,
-    lang: Lang,
-    title_key: &'static str,
-    user: Option<&SessionUser>,
-    extra: minijinja::Value,
-) -> Result<String, WebError> {
-    // `Templates::page` gives `base.html` everything it expects, as for every web unit.
-    let title = CATALOG.text(lang, title_key);
-    let admin = user.map(SessionUser::is_admin);
-    let nav = modt_web::nav::Nav::build(&s.directory, lang, admin, &s.public_url);
-    let extra = minijinja::context! { nav => nav, ..extra };
-    s.templates.page(name, lang, &CATALOG, title, user, extra)
+/// The monitor's pages: the layout with its header, and the pages for visitors who may not
+/// watch.
+#[derive(Debug, Clone)]
+pub struct MonitorPages {
+    /// Compiled pages.
+    pub templates: Arc<Templates>,
+    /// Which units are online (the header's links, the logout page).
+    pub directory: Directory,
+    /// The monitor's own public URL.
+    pub public_url: String,
+    /// The identify unit's URL, if configured (else found through presence).
+    pub identify_url: Option<String>,
+}
+
+impl MonitorPages {
+    /// Renders `name` with the shared context plus `extra`.
+    pub fn render(
+        &self,
+        name: &str,
+        lang: Lang,
+        title_key: &'static str,
+        user: Option<&SessionUser>,
+        extra: minijinja::Value,
+    ) -> Result<String, WebError> {
+        // `Templates::page` gives `base.html` everything it expects, as for every web unit.
+        let title = CATALOG.text(lang, title_key);
+        let admin = user.map(SessionUser::is_admin);
+        let nav = modt_web::nav::Nav::build(&self.directory, lang, admin, &self.public_url);
+        let extra = minijinja::context! { nav => nav, ..extra };
+        self.templates
+            .page(name, lang, &CATALOG, title, user, extra)
+    }
+
+    fn logout_url(&self) -> Option<String> {
+        self.identify_url
+            .clone()
+            .or_else(|| self.directory.url_of_kind(modt_web::nav::IDENTIFY_KIND))
+            .map(|u| format!("{}/logout", u.trim_end_matches('/')))
+    }
+
+    fn refusal(&self, lang: Lang, refusal: &Refusal) -> Result<Response, WebError> {
+        let (name, title, status, user, extra) = match refusal {
+            Refusal::NotAdmin(user) => (
+                "forbidden.html",
+                "forbidden_title",
+                StatusCode::FORBIDDEN,
+                Some(user),
+                minijinja::context! { logout_url => self.logout_url() },
+            ),
+            Refusal::SignedOut { login, expired } => (
+                "signed_out.html",
+                "signed_out_title",
+                StatusCode::OK,
+                None,
+                minijinja::context! { login_url => login, expired => expired },
+            ),
+            _ => (
+                "signed_out.html",
+                "unavailable_title",
+                StatusCode::SERVICE_UNAVAILABLE,
+                None,
+                minijinja::context! { login_url => None::<String>, expired => false },
+            ),
+        };
+        let html = self.render(name, lang, title, user, extra)?;
+        Ok(Page::new(html).status(status).into_response())
+    }
+}
+
+impl RefusalPages for MonitorPages {
+    fn render(&self, lang: Lang, refusal: &Refusal) -> Response {
+        self.refusal(lang, refusal)
+            .unwrap_or_else(IntoResponse::into_response)
+    }
 }

@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use modt::{Asker, ServiceContext, ServiceError, Unit};
-use modt_web::Templates;
+use modt_web::{Gatekeeper, Templates};
 use tokio::net::TcpListener;
 use tracing::info;
 
 use crate::config::MonitorConfig;
 use crate::live::Live;
+use crate::page::MonitorPages;
 use crate::web::WebState;
 use crate::{ingest, page, web};
 
@@ -51,16 +52,23 @@ pub fn unit(
                 config.stats_interval,
                 stop.clone(),
             ));
-            let state = WebState {
-                asker: Asker::new(ctx.client.clone(), directory.clone()),
-                directory,
+            let pages = MonitorPages {
                 templates,
+                directory: directory.clone(),
+                public_url: public_url.clone(),
+                identify_url: config.identify_url.clone(),
+            };
+            let asker = Asker::new(ctx.client.clone(), directory.clone());
+            let gate = Gatekeeper::new(asker, directory, public_url.clone())
+                .identify_url(config.identify_url)
+                .timeout(config.session_timeout)
+                .pages(pages.clone());
+            let state = WebState {
+                gate,
+                pages,
                 live,
-                identify_url: config.identify_url,
-                session_timeout: config.session_timeout,
                 shutdown: ctx.shutdown.clone(),
                 buffer_capacity: config.buffer.max(1),
-                public_url: public_url.clone(),
             };
             info!(url = %public_url, "monitor at {public_url}/");
             let served =

@@ -6,15 +6,15 @@
 //! - `GET /assets/modt.css`, the icon, `GET /healthz`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
+use axum::extract::FromRef;
 use axum::routing::get;
 use axum::Router;
-use modt::{Asker, Directory};
-use modt_web::Templates;
+use modt_web::Gatekeeper;
 use tokio_util::sync::CancellationToken;
 
 use crate::live::Live;
+use crate::page::MonitorPages;
 
 /// The page's script.
 pub const SCRIPT: &str = include_str!("../assets/monitor.js");
@@ -22,32 +22,21 @@ pub const SCRIPT: &str = include_str!("../assets/monitor.js");
 /// What the page and feed handlers need.
 #[derive(Debug, Clone)]
 pub struct WebState {
-    /// Session queries, privately or the original's way.
-    pub asker: Asker,
-    /// Which units are online (to find the identify unit).
-    pub directory: Directory,
-    /// Compiled pages.
-    pub templates: Arc<Templates>,
+    /// Who is visiting (session queries, the login page) for the extractors.
+    pub gate: Gatekeeper,
+    /// Compiled pages with what they show around them.
+    pub pages: MonitorPages,
     /// Buffer, counts and feeds.
     pub live: Arc<Live>,
-    /// The identify unit's URL, if configured (else found through presence).
-    pub identify_url: Option<String>,
-    /// How long to wait for the identify unit.
-    pub session_timeout: Duration,
     /// Fires when the unit stops: open WebSockets close.
     pub shutdown: CancellationToken,
     /// Messages the buffer keeps (shown on the page).
     pub buffer_capacity: usize,
-    /// The monitor's own public URL (where a login comes back to).
-    pub public_url: String,
 }
 
-impl WebState {
-    /// The identify unit's URL: configured, or from presence.
-    pub fn identify_url(&self) -> Option<String> {
-        self.identify_url
-            .clone()
-            .or_else(|| self.directory.url_of_kind("identify"))
+impl FromRef<WebState> for Gatekeeper {
+    fn from_ref(s: &WebState) -> Gatekeeper {
+        s.gate.clone()
     }
 }
 

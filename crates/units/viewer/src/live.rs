@@ -1,52 +1,69 @@
 //! Changes made anywhere, pushed to open pages.
 //!
-//! One subscription to `modt/state/changed/+` for the whole unit; each event is fanned out
-//! through a bounded broadcast channel. A page that falls behind gets a lag notice instead of
-//! the missed events, and simply reloads its table, so nothing waits on a slow browser.
+//! One subscription to `modt/state/changed/+` for the whole unit, fanned out by
+//! [`modt_web::push::Fanout`] to each open page that shows the user changed. Each page has a
+//! queue of [`LIVE_QUEUE`] events; a page that falls behind skips the rest and is told so
+//! ([`Delivery::Skipped`](modt_web::push::Delivery)), and simply reloads its table, so nothing
+//! waits on a slow browser. At most [`MAX_LIVE_PAGES`] pages follow changes at once.
 
 use std::sync::Arc;
 
 use modt::protocol::{topics, StateChanged};
 use modt::{Client, QoS};
-use tokio::sync::broadcast;
+use modt_web::push::{Fanout, FanoutConfig, PushError, Receiver};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
-/// Events buffered per page before it counts as lagging.
+/// Events queued per page before it skips and reloads instead.
 pub const LIVE_QUEUE: usize = 256;
+/// Pages following changes at once; one more gets 503.
+pub const MAX_LIVE_PAGES: usize = 1024;
 
 /// The change feed. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Live {
-    tx: broadcast::Sender<Arc<StateChanged>>,
+    fanout: Fanout<Arc<StateChanged>>,
 }
 
 impl Live {
-    /// Subscribes to every user's change events until `shutdown` fires.
-    pub async fn watch(client: &Client, shutdown: CancellationToken) -> Result<Live, modt::Error> {
-        let (tx, _) = broadcast::channel(LIVE_QUEUE);
-        let mut sub = client
-            .subscribe(&topics::ALL_STATE_CHANGED, QoS::AtLeastOnce)
-            .await?;
-        let feed = tx.clone();
-        tokio::spawn(async move {
-            loop {
-                let msg = tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    m = sub.recv() => match m { Some(m) => m, None => return },
-                };
-                match msg.json::<StateChanged>() {
-                    // No page open is not an error.
-                    Ok(event) => drop(feed.send(Arc::new(event))),
-                    Err(e) => debug!(error = %e, "ignoring an unreadable change event"),
-                }
-            }
-        });
-        Ok(Live { tx })
+    /// A feed nothing feeds yet (pages may follow it; it ends when closed).
+    pub fn new(config: FanoutConfig) -> Live {
+        Live {
+            fanout: Fanout::new(config),
+        }
     }
 
-    /// A new listener for changes from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StateChanged>> {
-        self.tx.subscribe()
+    /// Subscribes to every user's change events and feeds them to pages until `shutdown`
+    /// fires; the returned task is the feed's owner (await it after shutdown).
+    pub async fn watch(
+        client: &Client,
+        shutdown: CancellationToken,
+    ) -> Result<(Live, JoinHandle<()>), modt::Error> {
+        let live = Live::new(FanoutConfig {
+            per_client: LIVE_QUEUE,
+            max_clients: MAX_LIVE_PAGES,
+        });
+        let sub = client
+            .subscribe(&topics::ALL_STATE_CHANGED, QoS::AtLeastOnce)
+            .await?;
+        let feeding = live.fanout.clone().pump(sub, shutdown, |fanout, msg| {
+            match msg.json::<StateChanged>() {
+                Ok(event) => drop(fanout.send(&Arc::new(event))),
+                Err(e) => debug!(error = %e, "ignoring an unreadable change event"),
+            }
+        });
+        Ok((live.clone(), tokio::spawn(feeding)))
+    }
+
+    /// Changes to `user_id`'s keys from now on, or [`PushError::TooManyClients`].
+    pub fn follow(&self, user_id: String) -> Result<Receiver<Arc<StateChanged>>, PushError> {
+        self.fanout
+            .subscribe(move |change: &Arc<StateChanged>| change.user_id == user_id)
+    }
+
+    /// Pages following changes now.
+    pub fn pages(&self) -> usize {
+        self.fanout.clients()
     }
 }

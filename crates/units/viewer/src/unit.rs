@@ -5,14 +5,14 @@ use std::sync::Arc;
 use modt::protocol::topics;
 use modt::{Asker, ServiceContext, ServiceError, Unit};
 use modt_web::cookies::CookieScope;
-use modt_web::Templates;
+use modt_web::{Gatekeeper, Templates};
 use tokio::net::TcpListener;
 use tracing::info;
 
 use crate::config::ViewerConfig;
 use crate::live::Live;
 use crate::state::StateApi;
-use crate::web::{self, WebState};
+use crate::web::{self, ViewerPages, WebState};
 
 /// The unit's name and default id.
 pub const NAME: &str = "viewer";
@@ -42,23 +42,33 @@ pub fn unit(config: ViewerConfig, listener: TcpListener) -> Result<Unit, BuildEr
             topics::STATE_CLEAR,
         ])
         .service("web", move |ctx: ServiceContext| async move {
+            // The change feed stops with the unit, or when the web side ends on its own.
+            let stop = ctx.shutdown.child_token();
             let directory = ctx.directory().await?;
-            let live = Live::watch(&ctx.client, ctx.shutdown.clone()).await?;
+            let (live, feeding) = Live::watch(&ctx.client, stop.clone()).await?;
             let asker = Asker::new(ctx.client.clone(), directory.clone());
-            let state = WebState {
-                state: StateApi::new(asker.clone(), config.timeout),
-                asker,
-                live,
-                directory,
+            let pages = ViewerPages {
                 templates,
-                scope,
-                identify_url: config.identify_url,
+                directory: directory.clone(),
                 public_url: public_url.clone(),
-                timeout: config.timeout,
-                shutdown: ctx.shutdown.clone(),
+            };
+            let gate = Gatekeeper::new(asker.clone(), directory, public_url.clone())
+                .identify_url(config.identify_url)
+                .timeout(config.timeout)
+                .pages(pages.clone());
+            let state = WebState {
+                gate,
+                state: StateApi::new(asker, config.timeout),
+                live,
+                pages,
+                scope,
+                shutdown: stop.clone(),
             };
             info!(url = %public_url, "viewer at {public_url}/");
-            modt_web::serve::serve(listener, web::router(state), ctx.shutdown).await?;
+            let served = modt_web::serve::serve(listener, web::router(state), ctx.shutdown).await;
+            stop.cancel();
+            let _ = feeding.await;
+            served?;
             Ok::<(), ServiceError>(())
         });
     Ok(unit)

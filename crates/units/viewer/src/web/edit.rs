@@ -7,12 +7,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use modt_web::pages::SeeOther;
-use modt_web::{csrf, CsrfToken, Lang, Page, SessionUser, WebError};
+use modt_web::{csrf, CsrfToken, Lang, Page, RequireUser, SessionUser, WebError};
 use serde::Deserialize;
 use tracing::{info, warn};
 
 use super::keys::{self, Form as EditorForm};
-use super::{Access, WebState};
+use super::{Problem, WebState};
 use crate::messages::CATALOG;
 use crate::state::StateError;
 use crate::value;
@@ -105,36 +105,36 @@ struct Submission<'a> {
 }
 
 impl<'a> Submission<'a> {
-    /// Checks the CSRF token and the visitor's right to `user`'s keys; `Err(page)` is the
+    /// Checks the CSRF token and `user`'s right to the keys of `whose`; `Err(page)` is the
     /// page to show instead.
-    async fn check(
+    fn check(
         s: &'a WebState,
         headers: &'a HeaderMap,
+        lang: Lang,
+        user: SessionUser,
         token: &str,
-        user: &str,
+        whose: &str,
     ) -> Result<Result<Submission<'a>, Response>, WebError> {
-        let lang = Lang::choose(headers, None);
         if let Err(e) = csrf::verify(headers, token) {
             warn!(reason = %e, "viewer form refused");
-            let page = s.problem(
-                lang,
-                StatusCode::FORBIDDEN,
-                "forbidden_title",
-                "csrf_failed",
-                None,
-                None,
-            )?;
-            return Ok(Err(page));
+            let problem = Problem {
+                status: StatusCode::FORBIDDEN,
+                heading: "forbidden_title",
+                lead: "csrf_failed",
+                login_url: None,
+                user: None,
+            };
+            return Ok(Err(s.pages.problem(lang, problem)?));
         }
-        Ok(match s.access(headers, lang, Some(user)).await? {
-            Access::Granted(user, target) => Ok(Submission {
+        Ok(match s.target(&user, Some(whose)) {
+            Some(target) => Ok(Submission {
                 s,
                 headers,
                 lang,
                 user,
                 target,
             }),
-            Access::Denied(page) => Err(page),
+            None => Err(s.forbidden(lang, &user)),
         })
     }
 
@@ -196,8 +196,8 @@ impl Submission<'_> {
 
 /// Opens a [`Submission`] or returns the page that refuses it.
 macro_rules! submission {
-    ($s:expr, $headers:expr, $token:expr, $user:expr) => {
-        match Submission::check($s, $headers, $token, $user).await? {
+    ($s:expr, $headers:expr, $lang:expr, $user:expr, $token:expr, $whose:expr) => {
+        match Submission::check($s, $headers, $lang, $user, $token, $whose)? {
             Ok(sub) => sub,
             Err(page) => return Ok(page),
         }
@@ -207,10 +207,12 @@ macro_rules! submission {
 /// `POST /set`.
 pub async fn set(
     State(s): State<WebState>,
+    lang: Lang,
+    RequireUser(user): RequireUser,
     headers: HeaderMap,
     Form(f): Form<SetForm>,
 ) -> Result<Response, WebError> {
-    let sub = submission!(&s, &headers, &f.csrf_token, &f.user);
+    let sub = submission!(&s, &headers, lang, user, &f.csrf_token, &f.user);
     let form = EditorForm {
         key: f.key.clone(),
         value: f.value.clone(),
@@ -253,10 +255,12 @@ pub async fn set(
 /// `POST /delete`.
 pub async fn delete(
     State(s): State<WebState>,
+    lang: Lang,
+    RequireUser(user): RequireUser,
     headers: HeaderMap,
     Form(f): Form<DeleteForm>,
 ) -> Result<Response, WebError> {
-    let sub = submission!(&s, &headers, &f.csrf_token, &f.user);
+    let sub = submission!(&s, &headers, lang, user, &f.csrf_token, &f.user);
     match s.state.delete(&sub.target, &f.key, f.version).await {
         Ok(_) => Ok(sub.done(&format!("deleted={}", encode(&f.key)))),
         Err(e) if e.is_conflict() => {
@@ -276,10 +280,12 @@ pub async fn delete(
 /// `POST /clear`: asks first, then deletes every key.
 pub async fn clear(
     State(s): State<WebState>,
+    lang: Lang,
+    RequireUser(user): RequireUser,
     headers: HeaderMap,
     Form(f): Form<ClearForm>,
 ) -> Result<Response, WebError> {
-    let sub = submission!(&s, &headers, &f.csrf_token, &f.user);
+    let sub = submission!(&s, &headers, lang, user, &f.csrf_token, &f.user);
     if f.confirm.as_deref() != Some("yes") {
         let csrf = CsrfToken::for_request(&headers)?;
         let html = s.render(

@@ -1,67 +1,63 @@
 //! `GET /events?user=…`: server-sent events for the page on screen:
 //! - `change` whenever the state unit commits a change to the keys shown, so the page
-//!   refreshes its table without a reload;
+//!   refreshes its table without a reload (`resync` when the page fell behind and skipped
+//!   some: the refresh catches up with all of them);
 //! - `status` ([`Health`]: `live`, `broker` or `state`) when the stream opens and whenever it
 //!   changes, so the page says when the viewer lost the broker or the state unit.
+//!
+//! A visitor who is not logged in, or too many open pages, get a JSON error (401 / 503).
 
-use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use modt::protocol::StateChanged;
 use modt::{ConnectionState, Directory};
-use modt_web::{Lang, WebError};
-use tokio::sync::broadcast::{self, error::RecvError};
+use modt_web::push::{self, Delivery, Receiver};
+use modt_web::{ApiError, Lang, RequireUser};
 use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
 use super::keys::KeysQuery;
-use super::{Access, WebState};
+use super::WebState;
 use crate::health::Health;
 
 /// `GET /events`.
 pub async fn stream(
     State(s): State<WebState>,
+    lang: Lang,
+    RequireUser(user): RequireUser,
     Query(q): Query<KeysQuery>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let lang = Lang::choose(&headers, None);
-    let target = match s.access(&headers, lang, q.user.as_deref()).await? {
-        Access::Granted(_, t) => t,
-        Access::Denied(page) => return Ok(page),
+) -> Response {
+    let Some(target) = s.target(&user, q.user.as_deref()) else {
+        return s.forbidden(lang, &user);
+    };
+    let changes = match s.live.follow(target) {
+        Ok(rx) => rx,
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let feed = Feed {
-        changes: s.live.subscribe(),
-        connection: s.asker.client().connection(),
-        presence: s.directory.changes(),
-        directory: s.directory.clone(),
-        target,
+        changes,
+        connection: s.gate.asker().client().connection(),
+        presence: s.gate.directory().changes(),
+        directory: s.gate.directory().clone(),
         shown: None,
-        shutdown: s.shutdown.clone(),
     };
     let events = futures::stream::unfold(feed, |mut feed| async move {
         let event = feed.next().await?;
-        Some((Ok::<_, Infallible>(event), feed))
+        Some((event, feed))
     });
-    Ok(Sse::new(events)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response())
+    push::sse::stream(events, s.shutdown.clone())
 }
 
 /// One page's event source.
 struct Feed {
-    changes: broadcast::Receiver<Arc<StateChanged>>,
+    changes: Receiver<Arc<StateChanged>>,
     connection: watch::Receiver<ConnectionState>,
     presence: watch::Receiver<u64>,
     directory: Directory,
-    target: String,
     /// The health last sent; `None` before the first.
     shown: Option<Health>,
-    shutdown: CancellationToken,
 }
 
 impl Feed {
@@ -75,20 +71,15 @@ impl Feed {
                 return Some(Event::default().event("status").data(health.as_str()));
             }
             tokio::select! {
-                _ = self.shutdown.cancelled() => return None,
                 r = self.connection.changed() => r.ok()?,
                 r = self.presence.changed() => r.ok()?,
-                r = self.changes.recv() => match r {
-                    Ok(change) if change.user_id == self.target => {
+                d = self.changes.recv() => return match d? {
+                    Delivery::Item(change) => {
                         let op = format!("{:?}", change.op).to_lowercase();
-                        return Some(Event::default().event("change").data(op));
+                        Some(Event::default().event("change").data(op))
                     }
-                    Ok(_) => {}
                     // Missed some: a refresh catches up with all of them.
-                    Err(RecvError::Lagged(_)) => {
-                        return Some(Event::default().event("change").data("resync"));
-                    }
-                    Err(RecvError::Closed) => return None,
+                    Delivery::Skipped(_) => Some(Event::default().event("change").data("resync")),
                 },
             }
         }

@@ -3,10 +3,10 @@
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
-use modt_web::{CsrfToken, Lang, Page, SessionUser, WebError};
+use modt_web::{CsrfToken, Lang, Page, RequireUser, SessionUser, WebError};
 use serde::{Deserialize, Serialize};
 
-use super::{Access, WebState, MAX_VALUE_BYTES};
+use super::{WebState, MAX_VALUE_BYTES};
 use crate::messages::CATALOG;
 use crate::state::{Row, StateError};
 
@@ -60,13 +60,13 @@ pub(crate) struct Conflict {
 /// `GET /`.
 pub async fn show(
     State(s): State<WebState>,
+    lang: Lang,
+    RequireUser(user): RequireUser,
     Query(q): Query<KeysQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let lang = Lang::choose(&headers, q.lang.as_deref());
-    let (user, target) = match s.access(&headers, lang, q.user.as_deref()).await? {
-        Access::Granted(u, t) => (u, t),
-        Access::Denied(page) => return Ok(page),
+    let Some(target) = s.target(&user, q.user.as_deref()) else {
+        return Ok(s.forbidden(lang, &user));
     };
     let notice = if let Some(k) = &q.saved {
         Some(format!("{} {k}", CATALOG.text(lang, "saved")))
@@ -160,13 +160,13 @@ pub(crate) async fn page(
 /// `GET /table?user=…`: the table alone.
 pub async fn table(
     State(s): State<WebState>,
+    lang: Lang,
+    RequireUser(user): RequireUser,
     Query(q): Query<KeysQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let lang = Lang::choose(&headers, q.lang.as_deref());
-    let (user, target) = match s.access(&headers, lang, q.user.as_deref()).await? {
-        Access::Granted(u, t) => (u, t),
-        Access::Denied(page) => return Ok(page),
+    let Some(target) = s.target(&user, q.user.as_deref()) else {
+        return Ok(s.forbidden(lang, &user));
     };
     let rows: Vec<Row> = match s.state.rows(&target).await {
         Ok(rows) => rows,
@@ -174,7 +174,7 @@ pub async fn table(
         Err(e) => return Err(WebError::Internal(e.to_string())),
     };
     let csrf = CsrfToken::for_request(&headers)?;
-    let html = s.templates.render(
+    let html = s.pages.templates.render(
         "table.html",
         minijinja::context! {
             rows => rows,

@@ -5,8 +5,10 @@
 //! - [`events`]: `GET /events`, server-sent change notices for the user on screen.
 //! - [`view_data`]: `GET /view-data?session_id=…`, the original viewer's address.
 //!
-//! Every page resolves the visitor from the session cookie. Users see their own keys; admins
-//! may open anyone's with `?user=`. Every form carries a CSRF token.
+//! Every page takes the visitor with [`modt_web::RequireUser`] (anyone else gets
+//! [`ViewerPages`]' page: log in, or the sign-in service is down). Users see their own keys;
+//! admins may open anyone's with `?user=` ([`WebState::target`]). Every form carries a CSRF
+//! token.
 
 pub mod edit;
 pub mod events;
@@ -15,16 +17,16 @@ pub mod view_data;
 
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use modt::{Asker, Directory};
+use modt::Directory;
 use modt_web::cookies::CookieScope;
-use modt_web::identity::{self, Visitor};
+use modt_web::extract::{Refusal, RefusalPages};
 use modt_web::nav::Nav;
-use modt_web::{Lang, Page, SessionUser, Templates, WebError};
+use modt_web::{Gatekeeper, Lang, Page, SessionUser, Templates, WebError};
 use tokio_util::sync::CancellationToken;
 
 use crate::live::Live;
@@ -54,26 +56,24 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 /// What every handler gets.
 #[derive(Debug, Clone)]
 pub struct WebState {
-    /// Session queries, privately or the original's way.
-    pub asker: Asker,
+    /// Who is visiting (session queries, the login page) for the extractors.
+    pub gate: Gatekeeper,
     /// The state unit's calls.
     pub state: StateApi,
     /// Change events.
     pub live: Live,
-    /// Which units are online (to find the login page).
-    pub directory: Directory,
-    /// Compiled pages.
-    pub templates: Arc<Templates>,
+    /// Compiled pages with what they show around them.
+    pub pages: ViewerPages,
     /// How the CSRF cookie is scoped.
     pub scope: CookieScope,
-    /// The identify unit's URL, if configured.
-    pub identify_url: Option<String>,
-    /// The viewer's own public URL (where a login comes back to).
-    pub public_url: String,
-    /// How long to wait for identify.
-    pub timeout: std::time::Duration,
     /// Fires when the unit stops (ends event streams).
     pub shutdown: CancellationToken,
+}
+
+impl FromRef<WebState> for Gatekeeper {
+    fn from_ref(s: &WebState) -> Gatekeeper {
+        s.gate.clone()
+    }
 }
 
 /// The router of every page.
@@ -97,15 +97,28 @@ pub fn router(state: WebState) -> Router {
     modt_web::headers::secure(routes)
 }
 
-/// Whose keys a request may see, or the page that says why not.
-pub(crate) enum Access {
-    /// Allowed: the visitor, and the user whose keys are shown.
-    Granted(SessionUser, String),
-    /// A page to show instead.
-    Denied(Response),
+/// The viewer's pages around the content: the layout with its header, and the short
+/// problem page (also for visitors the extractors refuse).
+#[derive(Debug, Clone)]
+pub struct ViewerPages {
+    /// Compiled pages.
+    pub templates: Arc<Templates>,
+    /// Which units are online (the header's links).
+    pub directory: Directory,
+    /// The viewer's own public URL.
+    pub public_url: String,
 }
 
-impl WebState {
+/// A problem page's words (catalog keys) and where it leads.
+pub(crate) struct Problem<'a> {
+    pub(crate) status: StatusCode,
+    pub(crate) heading: &'static str,
+    pub(crate) lead: &'static str,
+    pub(crate) login_url: Option<String>,
+    pub(crate) user: Option<&'a SessionUser>,
+}
+
+impl ViewerPages {
     /// Renders `name` with the shared context plus `extra`.
     pub(crate) fn render(
         &self,
@@ -123,103 +136,106 @@ impl WebState {
     }
 
     /// A short page with a heading and a sentence.
-    pub(crate) fn problem(
-        &self,
-        lang: Lang,
-        status: StatusCode,
-        heading: &'static str,
-        lead: &'static str,
-        login_url: Option<String>,
-        user: Option<&SessionUser>,
-    ) -> Result<Response, WebError> {
-        let title = CATALOG.text(lang, heading);
+    pub(crate) fn problem(&self, lang: Lang, p: Problem<'_>) -> Result<Response, WebError> {
+        let title = CATALOG.text(lang, p.heading);
         let html = self.render(
             "problem.html",
             lang,
             title,
-            user,
+            p.user,
             minijinja::context! {
                 heading => title,
-                lead => CATALOG.text(lang, lead),
-                login_url => login_url,
-                back => user.is_some(),
+                lead => CATALOG.text(lang, p.lead),
+                login_url => p.login_url,
+                back => p.user.is_some(),
             },
         )?;
-        Ok(Page::new(html).status(status).into_response())
+        Ok(Page::new(html).status(p.status).into_response())
+    }
+}
+
+impl RefusalPages for ViewerPages {
+    /// Signed out: 401 with the way to log in (503 when no identify unit is known); the
+    /// identify unit silent: 503; not an administrator: 403.
+    fn render(&self, lang: Lang, refusal: &Refusal) -> Response {
+        let problem = match refusal {
+            Refusal::SignedOut {
+                login: Some(login), ..
+            } => Problem {
+                status: StatusCode::UNAUTHORIZED,
+                heading: "signed_out_title",
+                lead: "signed_out_lead",
+                login_url: Some(login.clone()),
+                user: None,
+            },
+            Refusal::NotAdmin(user) => Problem {
+                status: StatusCode::FORBIDDEN,
+                heading: "forbidden_title",
+                lead: "forbidden_lead",
+                login_url: None,
+                user: Some(user),
+            },
+            _ => Problem {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                heading: "signed_out_title",
+                lead: "no_identify",
+                login_url: None,
+                user: None,
+            },
+        };
+        self.problem(lang, problem)
+            .unwrap_or_else(IntoResponse::into_response)
+    }
+}
+
+impl WebState {
+    /// Renders `name` with the shared context plus `extra`.
+    pub(crate) fn render(
+        &self,
+        name: &str,
+        lang: Lang,
+        title: &str,
+        user: Option<&SessionUser>,
+        extra: minijinja::Value,
+    ) -> Result<String, WebError> {
+        self.pages.render(name, lang, title, user, extra)
     }
 
-    /// Resolves the visitor and checks they may see `requested` user's keys (their own when
-    /// `None`).
-    pub(crate) async fn access(
-        &self,
-        headers: &HeaderMap,
-        lang: Lang,
-        requested: Option<&str>,
-    ) -> Result<Access, WebError> {
-        let login = self
-            .identify_url
-            .clone()
-            .or_else(|| self.directory.url_of_kind("identify"));
-        let visitor = match identity::resolve(&self.asker, headers, self.timeout).await {
-            Ok(v) => v,
-            Err(WebError::Unavailable(_)) => {
-                let page = self.problem(
-                    lang,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "signed_out_title",
-                    "no_identify",
-                    None,
-                    None,
-                )?;
-                return Ok(Access::Denied(page));
-            }
-            Err(e) => return Err(e),
+    /// Whose keys `user` may see: `requested` (their own when `None` or empty); another
+    /// user's only for administrators, else `None` (show [`WebState::forbidden`]).
+    pub(crate) fn target(&self, user: &SessionUser, requested: Option<&str>) -> Option<String> {
+        match requested.filter(|r| !r.is_empty()) {
+            Some(r) if r != user.user_id && !user.is_admin() => None,
+            Some(r) => Some(r.to_string()),
+            None => Some(user.user_id.clone()),
+        }
+    }
+
+    /// The 403 page for a user asking for someone else's keys.
+    pub(crate) fn forbidden(&self, lang: Lang, user: &SessionUser) -> Response {
+        let problem = Problem {
+            status: StatusCode::FORBIDDEN,
+            heading: "forbidden_title",
+            lead: "forbidden_lead",
+            login_url: None,
+            user: Some(user),
         };
-        let user = match visitor {
-            Visitor::User(u) => u,
-            Visitor::Anonymous | Visitor::Expired => {
-                let login = login.map(|u| modt_web::nav::login_url(&u, &self.public_url));
-                let status = if login.is_some() {
-                    StatusCode::UNAUTHORIZED
-                } else {
-                    StatusCode::SERVICE_UNAVAILABLE
-                };
-                let lead = if login.is_some() {
-                    "signed_out_lead"
-                } else {
-                    "no_identify"
-                };
-                let page = self.problem(lang, status, "signed_out_title", lead, login, None)?;
-                return Ok(Access::Denied(page));
-            }
-        };
-        let target = match requested.filter(|r| !r.is_empty()) {
-            Some(r) if r != user.user_id && !user.is_admin() => {
-                let page = self.problem(
-                    lang,
-                    StatusCode::FORBIDDEN,
-                    "forbidden_title",
-                    "forbidden_lead",
-                    None,
-                    Some(&user),
-                )?;
-                return Ok(Access::Denied(page));
-            }
-            Some(r) => r.to_string(),
-            None => user.user_id.clone(),
-        };
-        Ok(Access::Granted(user, target))
+        self.pages
+            .problem(lang, problem)
+            .unwrap_or_else(IntoResponse::into_response)
     }
 
     /// The page for a state unit that did not answer.
     pub(crate) fn unavailable(&self, lang: Lang, user: &SessionUser) -> Result<Response, WebError> {
-        self.problem(
+        self.pages.problem(
             lang,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable_title",
-            "unavailable_lead",
-            None,
-            Some(user),
+            Problem {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                heading: "unavailable_title",
+                lead: "unavailable_lead",
+                login_url: None,
+                user: Some(user),
+            },
         )
     }
 }

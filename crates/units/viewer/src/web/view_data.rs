@@ -16,6 +16,7 @@ use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use modt_web::cookies;
+use modt_web::extract::Refusal;
 use modt_web::identity::{self, Visitor};
 use modt_web::{Lang, WebError};
 use serde::Deserialize;
@@ -33,6 +34,7 @@ pub struct ViewDataQuery {
 /// `GET /view-data`.
 pub async fn show(
     State(s): State<WebState>,
+    lang: Lang,
     headers: HeaderMap,
     Query(q): Query<ViewDataQuery>,
 ) -> Result<Response, WebError> {
@@ -42,20 +44,14 @@ pub async fn show(
     let Some(session_id) = offered.filter(|_| may_adopt(&headers)) else {
         return Ok(to_keys(None));
     };
-    match identity::resolve_session(&s.asker, &session_id, s.timeout).await {
+    let (asker, timeout) = (s.gate.asker(), s.gate.session_timeout());
+    match identity::resolve_session(asker, &session_id, timeout).await {
         Ok(Visitor::User(_)) => {
             let cookie = s.scope.session_until_closed(session_id);
             Ok(to_keys(Some(cookie.to_string())))
         }
         Ok(_) => Ok(to_keys(None)),
-        Err(WebError::Unavailable(_)) => s.problem(
-            Lang::choose(&headers, None),
-            StatusCode::SERVICE_UNAVAILABLE,
-            "signed_out_title",
-            "no_identify",
-            None,
-            None,
-        ),
+        Err(WebError::Unavailable(_)) => Ok(s.gate.refuse(lang, &Refusal::Unavailable, false)),
         Err(e) => Err(e),
     }
 }
