@@ -550,6 +550,10 @@ pub(crate) struct StateBenchArgs {
     /// subscription, the kernel's delayed ACKs (no TCP_QUICKACK), from a client of their own.
     #[arg(long)]
     pub(crate) paho_style: bool,
+    /// After the run on SQLite, run the in-process state unit again on this PostgreSQL
+    /// database (postgres://…), in a schema of its own that is dropped afterwards.
+    #[arg(long, value_name = "URL", env = "MODT_BENCH_DATABASE_URL")]
+    pub(crate) database_url: Option<modt_store::DatabaseUrl>,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,10 @@
 //!    answer follows every earlier write), then checked with a keys query that must list M keys.
 //! 3. Acknowledged sets (extension): correlated sets with a window of requests in flight, each
 //!    acked only after its commit; throughput and ack latency.
+//!
+//! The in-process unit runs on a temporary SQLite file; with `--database-url postgres://…`
+//! the same three steps then run again, in the same invocation, with the unit on PostgreSQL
+//! (a schema `modt_bench_…` of its own, dropped afterwards).
 
 use std::time::{Duration, Instant};
 
@@ -16,6 +20,7 @@ use modt::protocol::{
     topics, StateAck, StateGet, StateKeysList, StateKeysQuery, StateSet, StateValue,
 };
 use modt::{Client, QoS, Subscription};
+use modt_store::{Location, PgPool};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -36,34 +41,88 @@ fn set_key(i: usize, m: usize) -> String {
 
 pub(crate) async fn state(mut args: StateBenchArgs) -> anyhow::Result<()> {
     let broker = super::embedded_broker(args.embedded, &mut args.client.broker)?;
-    let dir = tempfile::tempdir().context("cannot make a temporary directory for the database")?;
-    let stop = CancellationToken::new();
-    let mut running = None;
-    if !args.external_state {
-        let store = modt_state::SqliteStore::open(
-            dir.path().join("modt_state.db"),
-            modt_state::DEFAULT_MAX_IN_FLIGHT * 2,
-        )?;
-        let config = modt_state::StateConfig {
-            events: args.events,
-            ..Default::default()
-        };
-        let unit = modt_state::unit(std::sync::Arc::new(store.clone()), config)
-            .unit_id(format!("state-bench-{}", super::run_id()));
-        let cfg = args.client.broker.client_config("unused")?;
-        let token = stop.clone();
-        running = Some((
-            store,
-            tokio::spawn(async move { unit.run(cfg, token).await }),
-        ));
-    }
-    let result = measure(&args).await;
-    stop.cancel();
-    if let Some((store, task)) = running {
-        task.await.context("state unit task")??;
-        tokio::task::spawn_blocking(move || store.close()).await?;
-    }
+    let result = on_each_backend(&args).await;
     super::stop_broker(broker).await?;
+    result
+}
+
+/// The external unit; or the in-process unit on a temporary SQLite file and then, with
+/// `--database-url`, on PostgreSQL in a schema of its own (dropped afterwards), in one run.
+async fn on_each_backend(args: &StateBenchArgs) -> anyhow::Result<()> {
+    if args.external_state {
+        if args.database_url.is_some() {
+            bail!("--database-url runs the in-process state unit on PostgreSQL; it cannot go with --external-state");
+        }
+        return measure(args, "external").await;
+    }
+    let postgres = match &args.database_url {
+        None => None,
+        Some(modt_store::DatabaseUrl::Postgres(url)) => Some(url.clone()),
+        Some(other) => bail!(
+            "--database-url must be a postgres:// URL (the SQLite run always happens), not {other}"
+        ),
+    };
+    let dir = tempfile::tempdir().context("cannot make a temporary directory for the database")?;
+    let sqlite = Location::sqlite(dir.path().join(modt_state::store::SQLITE_FILE));
+    println!("== state unit on SQLite");
+    with_unit(args, &sqlite, "in-process (SQLite, WAL, synchronous=FULL)").await?;
+    if let Some(url) = postgres {
+        println!("== state unit on PostgreSQL");
+        let schema = format!("modt_bench_{}", super::run_id());
+        let admin = PgPool::open(&url, &schema, 1, &[])
+            .await
+            .with_context(|| format!("--database-url {url}"))?;
+        let label = postgres_label(&admin).await?;
+        let at = Location::postgres(url, &schema)?;
+        let result = with_unit(args, &at, &label).await;
+        let conn = admin.get().await?;
+        conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .with_context(|| format!("dropping the benchmark's schema {schema}"))?;
+        result?;
+    }
+    Ok(())
+}
+
+/// What the PostgreSQL run is measured on: the server's version and durability settings.
+async fn postgres_label(pool: &PgPool) -> anyhow::Result<String> {
+    let conn = pool.get().await?;
+    let mut shown = Vec::new();
+    for setting in [
+        "server_version",
+        "synchronous_commit",
+        "fsync",
+        "wal_sync_method",
+    ] {
+        let row = conn.query_one(&format!("SHOW {setting}"), &[]).await?;
+        shown.push(format!("{setting}={}", row.get::<_, String>(0)));
+    }
+    Ok(format!(
+        "in-process (PostgreSQL {}, schema {}; {})",
+        pool.url(),
+        pool.schema(),
+        shown.join(", ")
+    ))
+}
+
+/// Runs the in-process state unit with its store at `at` while [`measure`] runs, then stops
+/// it and closes the store.
+async fn with_unit(args: &StateBenchArgs, at: &Location, label: &str) -> anyhow::Result<()> {
+    let opened = modt_state::store::open(at, modt_state::DEFAULT_MAX_IN_FLIGHT * 2).await?;
+    let config = modt_state::StateConfig {
+        events: args.events,
+        ..Default::default()
+    };
+    let unit = modt_state::unit(opened.store.clone(), config)
+        .unit_id(format!("state-bench-{}", super::run_id()));
+    let cfg = args.client.broker.client_config("unused")?;
+    let stop = CancellationToken::new();
+    let token = stop.clone();
+    let task = tokio::spawn(async move { unit.run(cfg, token).await });
+    let result = measure(args, label).await;
+    stop.cancel();
+    task.await.context("state unit task")??;
+    opened.close().await;
     result
 }
 
@@ -111,7 +170,7 @@ impl LegacyGets {
     }
 }
 
-async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
+async fn measure(args: &StateBenchArgs, unit: &str) -> anyhow::Result<()> {
     super::broker_probe::report(&args.client, args.embedded, None).await?;
     let client = crate::commands::connect_requester(&args.client, "modt-bench-state").await?;
     let user = format!("bench-{}", super::run_id());
@@ -174,14 +233,7 @@ async fn measure(args: &StateBenchArgs) -> anyhow::Result<()> {
         .await?;
     println!(
         "broker {}:{}  MQTT {:?}  state unit: {}",
-        args.client.broker.host,
-        args.client.broker.port,
-        args.client.broker.mqtt_version,
-        if args.external_state {
-            "external"
-        } else {
-            "in-process (SQLite, WAL, synchronous=FULL)"
-        }
+        args.client.broker.host, args.client.broker.port, args.client.broker.mqtt_version, unit
     );
 
     // 1. Get round trips beside the bare echo (one trip) and the bare relay (two trips).

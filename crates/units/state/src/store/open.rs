@@ -26,7 +26,8 @@ pub struct OpenedStore {
 #[derive(Debug)]
 enum Backend {
     Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+    /// With the runtime its writer task runs on, for [`OpenedStore::close_blocking`].
+    Postgres(PostgresStore, tokio::runtime::Handle),
 }
 
 /// Opens the state unit's store where `location` says (see [`modt_store::resolve`], with
@@ -39,9 +40,10 @@ enum Backend {
 /// # async fn f() -> Result<(), modt_state::StoreError> {
 /// let at = modt_store::Location::sqlite("modt-data/modt_state.db");
 /// let opened = modt_state::store::open(&at, 2 * modt_state::DEFAULT_MAX_IN_FLIGHT).await?;
-/// let unit = modt_state::unit(opened.store.clone(), modt_state::StateConfig::default());
-/// // … run the unit until it stops, then:
-/// opened.close().await;
+/// let unit = modt_state::unit(opened.store.clone(), modt_state::StateConfig::default())
+///     // After the unit stops, on a blocking thread: commit what is queued, stop the writer.
+///     .on_stop(move || opened.close_blocking());
+/// # drop(unit);
 /// # Ok(()) }
 /// ```
 pub async fn open(location: &Location, queue: usize) -> Result<OpenedStore, StoreError> {
@@ -60,7 +62,7 @@ pub async fn open(location: &Location, queue: usize) -> Result<OpenedStore, Stor
             let store = PostgresStore::open(url, schema, queue).await?;
             Ok(OpenedStore {
                 store: Arc::new(store.clone()),
-                backend: Backend::Postgres(store),
+                backend: Backend::Postgres(store, tokio::runtime::Handle::current()),
             })
         }
         other => Err(StoreError::Unavailable(format!(
@@ -74,7 +76,7 @@ impl OpenedStore {
     pub fn backend(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite(_) => "SQLite",
-            Backend::Postgres(_) => "PostgreSQL",
+            Backend::Postgres(..) => "PostgreSQL",
         }
     }
 
@@ -87,7 +89,17 @@ impl OpenedStore {
                     tracing::error!(error = %e, "closing the state database failed");
                 }
             }
-            Backend::Postgres(store) => store.close().await,
+            Backend::Postgres(store, _) => store.close().await,
+        }
+    }
+
+    /// [`close`](Self::close) for a blocking thread, e.g. a [`modt::Unit::on_stop`] clean-up:
+    /// blocks until everything submitted is committed. Never call it on an async runtime's
+    /// thread (it would block, or panic inside `block_on`).
+    pub fn close_blocking(self) {
+        match self.backend {
+            Backend::Sqlite(store) => store.close(),
+            Backend::Postgres(store, runtime) => runtime.block_on(store.close()),
         }
     }
 }

@@ -391,9 +391,11 @@ pub(crate) async fn data_and_remembered_requests_survive_a_reopen(at: &Location)
     )
     .await
     .unwrap();
-    // Closing commits what is still queued.
+    // Closing commits what is still queued (here as a unit's on_stop clean-up closes it).
     let pending = o.store.submit(None, vec![set("late", json!(2))]).unwrap();
-    o.close().await;
+    tokio::task::spawn_blocking(move || o.close_blocking())
+        .await
+        .unwrap();
     assert!(pending.committed().await.is_ok());
     let o = store(at).await;
     let s = &o.store;
