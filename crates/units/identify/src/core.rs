@@ -1,17 +1,65 @@
-//! What the identify unit's MQTT handlers and pages share.
+//! What the identify unit's MQTT handlers and pages share: [`Identity`] (the store, the
+//! settings, the login handshakes and the login throttle) and the unit's [`Clock`].
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
 
 use crate::config::IdentifyConfig;
 use crate::handshake::Handshakes;
 use crate::sessions::SessionKey;
-use crate::store::{unix_now, IdentityStore, StoreError, User};
+use crate::store::{IdentityStore, StoreError, User};
 use crate::throttle::Throttle;
+
+/// The unit's clock, in Unix time: the system clock, plus however far tokio's clock was
+/// advanced while paused. Outside paused tests it is the system clock, so replicas sharing a
+/// database agree; under `tokio::time::pause` tests move it with `tokio::time::advance`.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    tokio_start: tokio::time::Instant,
+    real_start: std::time::Instant,
+}
+
+impl Clock {
+    /// A clock reading the system clock (and, in tests, the runtime's paused clock).
+    pub fn new() -> Clock {
+        Clock {
+            tokio_start: tokio::time::Instant::now(),
+            real_start: std::time::Instant::now(),
+        }
+    }
+
+    /// Now, in Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        let nanos = |d: Duration| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX);
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(nanos)
+            .unwrap_or(0);
+        // Zero unless tokio's clock is paused and was advanced.
+        let ahead = nanos(self.tokio_start.elapsed()) - nanos(self.real_start.elapsed());
+        let ms = wall.saturating_add(ahead) / 1_000_000;
+        i64::try_from(ms).unwrap_or(i64::MAX)
+    }
+
+    /// Now, in Unix seconds.
+    pub fn now(&self) -> i64 {
+        self.now_ms().div_euclid(1000)
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::new()
+    }
+}
 
 /// The unit's shared parts. Held in an `Arc`.
 #[derive(Debug)]
 pub struct Identity {
-    /// Accounts and sessions.
+    /// Accounts, sessions, and the records of the throttle and the handshakes.
     pub store: Arc<dyn IdentityStore>,
     /// Settings.
     pub config: IdentifyConfig,
@@ -19,25 +67,52 @@ pub struct Identity {
     pub handshakes: Handshakes,
     /// Failed-login counters.
     pub throttle: Throttle,
+    /// What "now" is for sessions, the throttle and the handshakes.
+    pub clock: Clock,
 }
 
 impl Identity {
     /// The shared parts for `store` and `config`.
     pub fn new(store: Arc<dyn IdentityStore>, config: IdentifyConfig) -> Arc<Identity> {
+        let clock = Clock::new();
         Arc::new(Identity {
-            handshakes: Handshakes::new(config.handshake_timeout),
-            throttle: Throttle::new(config.throttle),
+            handshakes: Handshakes::new(store.clone(), config.handshake_timeout, clock),
+            throttle: Throttle::new(store.clone(), config.throttle, clock),
             store,
             config,
+            clock,
         })
     }
-}
 
-impl Identity {
+    /// Now, in Unix seconds, by the unit's [`Clock`].
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
     /// The user of the live session stored under `key`, now; counts as a use of it.
     pub async fn session_user(&self, key: &SessionKey) -> Result<Option<User>, StoreError> {
         self.store
-            .session_user(key, unix_now(), self.config.session_idle)
+            .session_user(key, self.now(), self.config.session_idle)
             .await
+    }
+
+    /// Deletes the sessions that can no longer be used, now; returns how many.
+    pub async fn sweep_sessions(&self) -> Result<usize, StoreError> {
+        self.store.sweep(self.now(), self.config.session_idle).await
+    }
+
+    /// Sweeps ended sessions every `every` until `shutdown` fires (the unit's sweeper).
+    pub async fn run_sweeper(&self, every: Duration, shutdown: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(every) => {}
+            }
+            match self.sweep_sessions().await {
+                Ok(n) if n > 0 => info!(sessions = n, "deleted ended sessions"),
+                Ok(_) => {}
+                Err(e) => warn!(error = %e, "could not sweep sessions"),
+            }
+        }
     }
 }

@@ -6,18 +6,25 @@
 //! credential. Apps echo it in `modt/app/ready`, as the original apps echo what they got, so
 //! they keep working; the first answer for a handshake id fills the entry
 //! ([`ready`](Handshakes::ready)); the waiting page [`watch`](Handshakes::watch)es it (by the
-//! session, from its cookie) until an app is known or the deadline passes. The table is in
-//! memory and bounded: entries live a few minutes, and the oldest go first when it is full.
+//! session, from its cookie) until an app is known or the deadline passes.
+//!
+//! The entries are records in the [`IdentityStore`] (bounded: kept a few minutes, the oldest
+//! go first when full), so replicas sharing a database see each other's. Waking a waiting
+//! page is local: the replica that records an answer wakes its own watchers at once; a page
+//! waiting on another replica finds the answer in the store when it next loads `/waiting`.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::watch;
 use tokio::time::Instant;
+use tracing::warn;
 
+use crate::core::Clock;
 use crate::sessions::SessionKey;
+use crate::store::{IdentityStore, NewHandshake};
 
 /// Most logins awaiting or holding an answer at once.
 pub const MAX_HANDSHAKES: usize = 10_000;
@@ -33,13 +40,6 @@ pub struct ReadyApp {
     pub redirect_url: String,
 }
 
-struct Entry {
-    /// The handshake id announced for this login.
-    id: String,
-    deadline: Instant,
-    ready: watch::Sender<Option<ReadyApp>>,
-}
-
 /// What the waiting page watches.
 #[derive(Debug)]
 pub struct Watch {
@@ -49,127 +49,171 @@ pub struct Watch {
     pub deadline: Instant,
 }
 
-/// Logins awaiting an app.
+/// Logins awaiting an app: records in the store, wake-ups in this process.
 #[derive(Debug)]
 pub struct Handshakes {
+    store: Arc<dyn IdentityStore>,
     timeout: Duration,
-    entries: Mutex<Table>,
+    clock: Clock,
+    max: usize,
+    /// Per session being watched here, what its watchers see.
+    waiters: Mutex<HashMap<SessionKey, watch::Sender<Option<ReadyApp>>>>,
 }
 
-/// Entries by session, and the session of each live handshake id.
-#[derive(Debug, Default)]
-struct Table {
-    by_session: HashMap<SessionKey, Entry>,
-    by_id: HashMap<String, SessionKey>,
-}
-
-impl std::fmt::Debug for Entry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Entry")
-            .field("deadline", &self.deadline)
-            .finish()
-    }
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 impl Handshakes {
-    /// An empty table whose logins wait `timeout` for an app.
-    pub fn new(timeout: Duration) -> Handshakes {
+    /// Handshakes recorded in `store`, whose logins wait `timeout` for an app.
+    pub fn new(store: Arc<dyn IdentityStore>, timeout: Duration, clock: Clock) -> Handshakes {
         Handshakes {
+            store,
             timeout,
-            entries: Mutex::new(Table::default()),
+            clock,
+            max: MAX_HANDSHAKES,
+            waiters: Mutex::new(HashMap::new()),
         }
     }
 
+    /// The same with another bound on entries (tests of the bound).
+    pub fn with_max(mut self, max: usize) -> Handshakes {
+        self.max = max;
+        self
+    }
+
     /// Starts waiting for an app to accept the session `key`; returns the handshake id to
-    /// announce (a new one each time, replacing the session's previous one). `None` only if
-    /// the system's random source fails.
-    pub fn begin(&self, key: SessionKey) -> Option<String> {
+    /// announce (a new one each time, replacing the session's previous one). `None` if the
+    /// system's random source or the store fails (logged; the waiting page then lists apps).
+    pub async fn begin(&self, key: SessionKey) -> Option<String> {
         let id = crate::sessions::new_session_id().ok()?;
-        let now = Instant::now();
-        let mut t = self.entries.lock().ok()?;
-        let Table { by_session, by_id } = &mut *t;
-        by_session.retain(|_, e| {
-            let keep = e.deadline + KEEP_AFTER_DEADLINE > now;
-            if !keep {
-                by_id.remove(&e.id);
-            }
-            keep
-        });
-        if by_session.len() >= MAX_HANDSHAKES {
-            let oldest = by_session
-                .iter()
-                .min_by_key(|(_, e)| e.deadline)
-                .map(|(k, _)| k.clone());
-            if let Some(e) = oldest.and_then(|k| by_session.remove(&k)) {
-                by_id.remove(&e.id);
-            }
-        }
-        let (ready, _) = watch::channel(None);
-        let entry = Entry {
-            id: id.clone(),
-            deadline: now + self.timeout,
-            ready,
+        let now_ms = self.clock.now_ms();
+        let record = NewHandshake {
+            key: key.clone(),
+            handshake_id: id.clone(),
+            now_ms,
+            deadline_ms: now_ms.saturating_add(millis(self.timeout)),
+            keep_ms: millis(KEEP_AFTER_DEADLINE),
+            max: self.max,
         };
-        if let Some(old) = by_session.insert(key.clone(), entry) {
-            by_id.remove(&old.id);
+        if let Err(e) = self.store.begin_handshake(record).await {
+            warn!(error = %e, "could not record a login handshake");
+            return None;
         }
-        by_id.insert(id.clone(), key);
+        // A new handshake: nothing has answered it yet.
+        if let Ok(mut waiters) = self.waiters.lock() {
+            waiters.retain(|_, tx| tx.receiver_count() > 0);
+            if let Some(tx) = waiters.get(&key) {
+                tx.send_replace(None);
+            }
+        }
         Some(id)
     }
 
     /// Records that `app` accepted the login announced with `handshake_id`; the first app
     /// wins. Returns whether this was the answer the login was waiting for. A session id, or
-    /// anything else but a live handshake id, is ignored.
-    pub fn ready(&self, handshake_id: &str, app: ReadyApp) -> bool {
-        let Ok(t) = self.entries.lock() else {
-            return false;
-        };
-        let entry = t.by_id.get(handshake_id).and_then(|k| t.by_session.get(k));
-        match entry {
-            Some(entry) => entry.ready.send_if_modified(|slot| {
-                if slot.is_none() {
-                    *slot = Some(app);
-                    true
-                } else {
-                    false
-                }
-            }),
-            None => false,
-        }
-    }
-
-    /// The entry for session `key`, if its login is recent.
-    pub fn watch(&self, key: &SessionKey) -> Option<Watch> {
-        let t = self.entries.lock().ok()?;
-        t.by_session.get(key).map(|e| Watch {
-            ready: e.ready.subscribe(),
-            deadline: e.deadline,
-        })
-    }
-
-    /// Forgets session `key` (at logout).
-    pub fn forget(&self, key: &SessionKey) {
-        if let Ok(mut t) = self.entries.lock() {
-            if let Some(e) = t.by_session.remove(key) {
-                t.by_id.remove(&e.id);
+    /// anything else but a live handshake id, is ignored; a store failure is logged.
+    pub async fn ready(&self, handshake_id: &str, app: ReadyApp) -> bool {
+        let answered = self
+            .store
+            .handshake_ready(handshake_id, &app.app_name, &app.redirect_url)
+            .await;
+        match answered {
+            Ok(Some(key)) => {
+                self.wake(&key, app);
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                warn!(error = %e, "could not record an app's answer to a login");
+                false
             }
         }
     }
 
-    /// Entries held (for tests).
-    pub fn len(&self) -> usize {
-        self.entries.lock().map(|t| t.by_session.len()).unwrap_or(0)
+    /// Shows `app` to this process's watchers of `key` (never takes an answer back).
+    fn wake(&self, key: &SessionKey, app: ReadyApp) {
+        if let Ok(waiters) = self.waiters.lock() {
+            if let Some(tx) = waiters.get(key) {
+                tx.send_if_modified(|slot| {
+                    let first = slot.is_none();
+                    if first {
+                        *slot = Some(app);
+                    }
+                    first
+                });
+            }
+        }
+    }
+
+    /// The entry for session `key`, if its login is recent. A store failure is logged and
+    /// reads as no entry.
+    pub async fn watch(&self, key: &SessionKey) -> Option<Watch> {
+        // Subscribed before the store is read: an answer recorded in between is seen either
+        // in the record or as a wake-up.
+        let ready = self.subscribe(key)?;
+        let record = match self.store.handshake(key).await {
+            Ok(record) => record?,
+            Err(e) => {
+                warn!(error = %e, "could not read a login handshake");
+                return None;
+            }
+        };
+        if let Some(app) = record.app {
+            self.wake(key, app);
+        }
+        let left = record
+            .deadline_ms
+            .saturating_sub(self.clock.now_ms())
+            .max(0);
+        let left = Duration::from_millis(u64::try_from(left).unwrap_or(0));
+        Some(Watch {
+            ready,
+            deadline: Instant::now() + left,
+        })
+    }
+
+    fn subscribe(&self, key: &SessionKey) -> Option<watch::Receiver<Option<ReadyApp>>> {
+        let mut waiters = self.waiters.lock().ok()?;
+        if let Some(tx) = waiters.get(key) {
+            return Some(tx.subscribe());
+        }
+        waiters.retain(|_, tx| tx.receiver_count() > 0);
+        let (tx, rx) = watch::channel(None);
+        // Beyond the bound, the watcher is not woken here; it still times out and the page
+        // reads the store.
+        if waiters.len() < self.max {
+            waiters.insert(key.clone(), tx);
+        }
+        Some(rx)
+    }
+
+    /// Forgets session `key` (at logout): its watchers here stop waiting. A store failure is
+    /// logged.
+    pub async fn forget(&self, key: &SessionKey) {
+        if let Err(e) = self.store.forget_handshake(key).await {
+            warn!(error = %e, "could not forget a login handshake");
+        }
+        if let Ok(mut waiters) = self.waiters.lock() {
+            waiters.remove(key);
+        }
+    }
+
+    /// Entries held (for tests; 0 when the store fails).
+    pub async fn len(&self) -> usize {
+        self.store.handshakes_kept().await.unwrap_or(0)
     }
 
     /// Whether no entries are held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    pub async fn is_empty(&self) -> bool {
+        self.len().await == 0
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SqliteIdentityStore;
 
     fn app(name: &str) -> ReadyApp {
         ReadyApp {
@@ -178,50 +222,85 @@ mod tests {
         }
     }
 
-    #[tokio::test]
+    fn handshakes() -> (tempfile::TempDir, Handshakes) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteIdentityStore::open(&dir.path().join("id.db")).unwrap();
+        let h = Handshakes::new(Arc::new(store), Duration::from_secs(10), Clock::new());
+        (dir, h)
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn first_app_wins_and_watchers_see_it() {
-        let h = Handshakes::new(Duration::from_secs(10));
+        let (_d, h) = handshakes();
         let key = SessionKey::of("s1");
-        let id = h.begin(key.clone()).unwrap();
+        let id = h.begin(key.clone()).await.unwrap();
         assert_eq!(id.len(), 64);
-        let mut w = h.watch(&key).unwrap();
+        let mut w = h.watch(&key).await.unwrap();
+        let left = w.deadline - Instant::now();
+        assert!(left > Duration::from_millis(9_990) && left <= Duration::from_secs(10));
         assert!(
-            !h.ready("s1", app("by session id")),
+            !h.ready("s1", app("by session id")).await,
             "the session id is not the handshake id"
         );
-        assert!(h.ready(&id, app("one")));
-        assert!(!h.ready(&id, app("two")));
+        assert!(h.ready(&id, app("one")).await);
+        assert!(!h.ready(&id, app("two")).await);
         w.ready.changed().await.unwrap();
         assert_eq!(w.ready.borrow().as_ref().unwrap().app_name, "one");
-        assert_eq!(
-            h.watch(&key).unwrap().ready.borrow().clone(),
-            Some(app("one"))
-        );
+        drop(w);
+        // A watcher that comes later reads the answer from the store.
+        let later = h.watch(&key).await.unwrap();
+        assert_eq!(later.ready.borrow().clone(), Some(app("one")));
     }
 
-    #[test]
-    fn unknown_sessions_are_ignored_and_the_table_is_bounded() {
-        let h = Handshakes::new(Duration::from_secs(10));
-        assert!(!h.ready("nobody", app("x")));
+    #[tokio::test(start_paused = true)]
+    async fn unknown_sessions_are_ignored_and_the_table_is_bounded() {
+        let (_d, h) = handshakes();
+        let h = h.with_max(20);
+        assert!(!h.ready("nobody", app("x")).await);
         let mut ids = Vec::new();
-        for i in 0..MAX_HANDSHAKES + 5 {
-            ids.push(h.begin(SessionKey::of(&i.to_string())).unwrap());
+        for i in 0..25 {
+            ids.push(h.begin(SessionKey::of(&i.to_string())).await.unwrap());
+            tokio::time::advance(Duration::from_millis(5)).await;
         }
-        assert_eq!(h.len(), MAX_HANDSHAKES);
-        assert!(!h.ready(&ids[0], app("x")), "an evicted login's id is gone");
-        assert!(h.ready(&ids[MAX_HANDSHAKES + 4], app("x")));
+        assert_eq!(h.len().await, 20);
+        assert!(
+            !h.ready(&ids[0], app("x")).await,
+            "an evicted login's id is gone"
+        );
+        assert!(h.ready(&ids[24], app("x")).await);
     }
 
-    #[test]
-    fn a_new_handshake_replaces_the_old_id() {
-        let h = Handshakes::new(Duration::from_secs(10));
+    #[tokio::test(start_paused = true)]
+    async fn entries_are_kept_a_while_after_their_deadline() {
+        let (_d, h) = handshakes();
+        let old = SessionKey::of("old");
+        h.begin(old.clone()).await.unwrap();
+        tokio::time::advance(Duration::from_secs(10) + KEEP_AFTER_DEADLINE).await;
+        let w = h.watch(&old).await.unwrap();
+        assert!(
+            w.deadline <= Instant::now(),
+            "past its deadline, still found"
+        );
+        h.begin(SessionKey::of("new")).await.unwrap();
+        assert!(h.watch(&old).await.is_none(), "dropped by the next login");
+        assert_eq!(h.len().await, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_handshake_replaces_the_old_id() {
+        let (_d, h) = handshakes();
         let key = SessionKey::of("s1");
-        let old = h.begin(key.clone()).unwrap();
-        let new = h.begin(key.clone()).unwrap();
+        let old = h.begin(key.clone()).await.unwrap();
+        let new = h.begin(key.clone()).await.unwrap();
         assert_ne!(old, new);
-        assert!(!h.ready(&old, app("late")));
-        assert!(h.ready(&new, app("now")));
-        h.forget(&key);
-        assert!(h.is_empty());
+        assert!(!h.ready(&old, app("late")).await);
+        assert!(h.ready(&new, app("now")).await);
+        let w = h.watch(&key).await.unwrap();
+        h.forget(&key).await;
+        assert!(h.is_empty().await);
+        assert!(
+            w.ready.has_changed().is_err(),
+            "a forgotten login's watchers stop"
+        );
     }
 }

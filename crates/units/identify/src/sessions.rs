@@ -26,6 +26,11 @@ impl SessionKey {
         SessionKey(hex::encode(Sha256::digest(session_id.as_bytes())))
     }
 
+    /// A key as a store read it back (already a digest).
+    pub(crate) fn from_stored(digest: String) -> SessionKey {
+        SessionKey(digest)
+    }
+
     /// The hex digest.
     pub fn as_str(&self) -> &str {
         &self.0

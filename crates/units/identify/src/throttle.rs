@@ -12,10 +12,19 @@
 //! - per address, whatever the user name (`per_address`, 20).
 //!
 //! Any user name string is tracked, existing or not, so the limit reveals nothing.
+//!
+//! This module is the policy (which keys, which limits); the counts live in the
+//! [`IdentityStore`], so replicas of the unit sharing a database share them, and each check
+//! and count is one atomic step there.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tracing::warn;
+
+use crate::core::Clock;
+use crate::store::{IdentityStore, StoreError, ThrottleTake};
 
 /// The per-user limit from all addresses together is this many times the per-(user, address)
 /// one.
@@ -49,105 +58,96 @@ impl Default for ThrottleConfig {
     }
 }
 
-/// Failure and registration counters. Cheap to share behind an `Arc`.
+/// Why a login or registration may not go on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ThrottleError {
+    /// Over a limit: retry after this long.
+    #[error("too many attempts: retry in {} s", .0.as_secs())]
+    Wait(Duration),
+    /// The counters could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Failure and registration counters, kept in the store.
 #[derive(Debug)]
 pub struct Throttle {
     config: ThrottleConfig,
-    /// Per key (`u:` user name, `a:` address for failed logins, `r:` address for
-    /// registrations), the times counted within the window.
-    recent: Mutex<Counts>,
+    store: Arc<dyn IdentityStore>,
+    clock: Clock,
+    max_keys: usize,
 }
-
-/// Per key, the times counted within the window.
-type Counts = HashMap<String, VecDeque<Instant>>;
 
 /// A login attempt counted by [`Throttle::begin_login`], to settle once its outcome is known.
 #[derive(Debug)]
 #[must_use = "an attempt counts as a failure unless settled"]
 pub struct Attempt {
-    at: Instant,
+    at_ms: i64,
 }
 
-/// Takes one count at `at` off `key` (the most recent such one).
-fn uncount(map: &mut Counts, key: &str, at: Instant) {
-    if let Some(times) = map.get_mut(key) {
-        if let Some(i) = times.iter().rposition(|t| *t == at) {
-            times.remove(i);
+/// A counter's key: its kind, then the SHA-256 of its parts (hex). The store never holds a
+/// raw user name or address, and any string a client sends makes a valid key on every
+/// backend (PostgreSQL text cannot hold a NUL).
+fn key(kind: &str, parts: &[&str]) -> String {
+    let mut digest = Sha256::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            digest.update([0u8]);
         }
-        if times.is_empty() {
-            map.remove(key);
-        }
+        digest.update(part.as_bytes());
     }
+    format!("{kind}:{}", hex::encode(digest.finalize()))
 }
 
 fn user_key(username: &str) -> String {
-    format!("u:{}", username.to_ascii_lowercase())
+    key("u", &[&username.to_ascii_lowercase()])
 }
 
 fn user_address_key(username: &str, address: &str) -> String {
-    format!("ua:{}\u{0}{address}", username.to_ascii_lowercase())
+    key("ua", &[&username.to_ascii_lowercase(), address])
 }
 
 fn address_key(address: &str) -> String {
-    format!("a:{address}")
+    key("a", &[address])
 }
 
 fn registration_key(address: &str) -> String {
-    format!("r:{address}")
+    key("r", &[address])
 }
 
 impl Throttle {
-    /// Counters with `config`'s limits.
-    pub fn new(config: ThrottleConfig) -> Throttle {
+    /// Counters with `config`'s limits in `store`, timed by `clock`.
+    pub fn new(store: Arc<dyn IdentityStore>, config: ThrottleConfig, clock: Clock) -> Throttle {
         Throttle {
             config,
-            recent: Mutex::new(HashMap::new()),
+            store,
+            clock,
+            max_keys: MAX_TRACKED_KEYS,
         }
     }
 
-    /// The three limits a login from `address` for `username` is held to.
-    fn login_limits(&self, username: &str, address: &str) -> [(String, usize); 3] {
-        let per_user = self.config.per_user;
-        [
-            (user_address_key(username, address), per_user),
-            (
-                user_key(username),
-                per_user.saturating_mul(GLOBAL_USER_FACTOR),
-            ),
-            (address_key(address), self.config.per_address),
-        ]
+    /// The same with another bound on tracked keys (tests of the bound).
+    pub fn with_max_keys(mut self, max_keys: usize) -> Throttle {
+        self.max_keys = max_keys;
+        self
     }
 
-    fn login_keys(username: &str, address: &str) -> [String; 3] {
-        [
-            user_address_key(username, address),
-            user_key(username),
-            address_key(address),
-        ]
+    fn take(&self, limits: Vec<(String, usize)>) -> ThrottleTake {
+        ThrottleTake {
+            limits,
+            window: self.config.window,
+            now_ms: self.clock.now_ms(),
+            max_keys: self.max_keys,
+        }
     }
 
-    fn over_in(
-        &self,
-        map: &mut Counts,
-        limits: &[(String, usize)],
-        now: Instant,
-    ) -> Result<(), Duration> {
-        let mut wait = Duration::ZERO;
-        for (key, limit) in limits {
-            if let Some(times) = map.get_mut(key) {
-                prune(times, now, self.config.window);
-                if times.len() >= *limit {
-                    if let Some(oldest) = times.front() {
-                        wait = wait.max(self.config.window.saturating_sub(now - *oldest));
-                    }
-                }
-            }
-        }
-        if wait.is_zero() {
-            Ok(())
-        } else {
-            Err(wait.max(Duration::from_secs(1)))
-        }
+    /// Checks and counts in one step (in the store), or says how long to wait.
+    async fn take_or_wait(&self, take: ThrottleTake) -> Result<(), ThrottleError> {
+        self.store
+            .throttle_take(take)
+            .await?
+            .map_err(ThrottleError::Wait)
     }
 
     /// Checks and counts a login attempt in one step, before its password is checked: of
@@ -155,99 +155,73 @@ impl Throttle {
     /// separate check and count let 60 concurrent guesses pass a limit of 5). An attempt
     /// counts as a failure unless [`login_succeeded`](Self::login_succeeded) or
     /// [`login_withdrawn`](Self::login_withdrawn) settles it.
-    pub fn begin_login(
+    pub async fn begin_login(
         &self,
         username: &str,
         address: &str,
-        now: Instant,
-    ) -> Result<Attempt, Duration> {
-        let Ok(mut map) = self.recent.lock() else {
-            return Ok(Attempt { at: now });
-        };
-        self.over_in(&mut map, &self.login_limits(username, address), now)?;
-        self.record_in(&mut map, Self::login_keys(username, address), now);
-        Ok(Attempt { at: now })
+    ) -> Result<Attempt, ThrottleError> {
+        let per_user = self.config.per_user;
+        let take = self.take(vec![
+            (user_address_key(username, address), per_user),
+            (
+                user_key(username),
+                per_user.saturating_mul(GLOBAL_USER_FACTOR),
+            ),
+            (address_key(address), self.config.per_address),
+        ]);
+        let at_ms = take.now_ms;
+        self.take_or_wait(take).await?;
+        Ok(Attempt { at_ms })
     }
 
     /// The attempt logged in: the user name's failures are forgotten, and the attempt no
-    /// longer counts against the address.
-    pub fn login_succeeded(&self, username: &str, address: &str, attempt: Attempt) {
-        if let Ok(mut map) = self.recent.lock() {
-            map.remove(&user_address_key(username, address));
-            map.remove(&user_key(username));
-            uncount(&mut map, &address_key(address), attempt.at);
+    /// longer counts against the address. A store failure is logged (the login stands).
+    pub async fn login_succeeded(&self, username: &str, address: &str, attempt: Attempt) {
+        let user_keys = vec![user_address_key(username, address), user_key(username)];
+        let forgot = self.store.throttle_forget(user_keys).await;
+        let uncounted = self
+            .store
+            .throttle_uncount(vec![address_key(address)], attempt.at_ms)
+            .await;
+        if let Err(e) = forgot.and(uncounted) {
+            warn!(error = %e, "could not clear the failed-login counters after a login");
         }
     }
 
     /// The attempt was never judged (no capacity to check the password): it does not count.
-    pub fn login_withdrawn(&self, username: &str, address: &str, attempt: Attempt) {
-        if let Ok(mut map) = self.recent.lock() {
-            for key in Self::login_keys(username, address) {
-                uncount(&mut map, &key, attempt.at);
-            }
+    /// A store failure is logged (the attempt then counts as a failure).
+    pub async fn login_withdrawn(&self, username: &str, address: &str, attempt: Attempt) {
+        let keys = vec![
+            user_address_key(username, address),
+            user_key(username),
+            address_key(address),
+        ];
+        if let Err(e) = self.store.throttle_uncount(keys, attempt.at_ms).await {
+            warn!(error = %e, "could not take back a withdrawn login attempt");
         }
     }
 
     /// Checks and counts a registration from `address` in one step (see
     /// [`begin_login`](Self::begin_login) for why one step).
-    pub fn begin_registration(&self, address: &str, now: Instant) -> Result<(), Duration> {
-        let Ok(mut map) = self.recent.lock() else {
-            return Ok(());
-        };
-        let key = registration_key(address);
-        self.over_in(
-            &mut map,
-            &[(key.clone(), self.config.registrations_per_address)],
-            now,
-        )?;
-        self.record_in(&mut map, [key], now);
-        Ok(())
-    }
-
-    fn record_in<const N: usize>(&self, map: &mut Counts, keys: [String; N], now: Instant) {
-        if map.len() >= MAX_TRACKED_KEYS {
-            let window = self.config.window;
-            map.retain(|_, times| {
-                prune(times, now, window);
-                !times.is_empty()
-            });
-            if map.len() >= MAX_TRACKED_KEYS {
-                // Still full of live keys: forget the stalest tenth.
-                let mut stalest: Vec<(Instant, String)> = map
-                    .iter()
-                    .filter_map(|(k, t)| t.back().map(|last| (*last, k.clone())))
-                    .collect();
-                stalest.sort();
-                for (_, k) in stalest.into_iter().take(MAX_TRACKED_KEYS / 10) {
-                    map.remove(&k);
-                }
-            }
-        }
-        for key in keys {
-            let times = map.entry(key).or_default();
-            prune(times, now, self.config.window);
-            times.push_back(now);
-        }
+    pub async fn begin_registration(&self, address: &str) -> Result<(), ThrottleError> {
+        let limit = self.config.registrations_per_address;
+        self.take_or_wait(self.take(vec![(registration_key(address), limit)]))
+            .await
     }
 
     /// How many keys are tracked (for tests and metrics).
-    pub fn tracked(&self) -> usize {
-        self.recent.lock().map(|m| m.len()).unwrap_or(0)
-    }
-}
-
-fn prune(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-    while times
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= window)
-    {
-        times.pop_front();
+    pub async fn tracked(&self) -> Result<usize, StoreError> {
+        self.store.throttle_tracked().await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use futures::future::join_all;
+    use tokio::time::advance;
+
     use super::*;
+    use crate::store::SqliteIdentityStore;
 
     fn config() -> ThrottleConfig {
         ThrottleConfig {
@@ -258,145 +232,138 @@ mod tests {
         }
     }
 
-    /// A failed attempt: begun and never settled.
-    fn fail(t: &Throttle, user: &str, address: &str, now: Instant) {
-        let _failed = t.begin_login(user, address, now).unwrap();
+    /// Counters in a new SQLite store, on the runtime's (paused) clock.
+    fn throttle(config: ThrottleConfig) -> (tempfile::TempDir, Throttle) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteIdentityStore::open(&dir.path().join("id.db")).unwrap();
+        (dir, Throttle::new(Arc::new(store), config, Clock::new()))
     }
 
-    #[test]
-    fn locks_a_user_name_on_one_address_and_reopens_after_the_window() {
-        let t = Throttle::new(config());
-        let now = Instant::now();
-        for _ in 0..3 {
-            fail(&t, "Alice", "1.1.1.1", now);
+    /// A failed attempt: begun and never settled.
+    async fn fail(t: &Throttle, user: &str, address: &str) {
+        let _failed = t.begin_login(user, address).await.unwrap();
+    }
+
+    fn wait_of(r: Result<Attempt, ThrottleError>) -> Duration {
+        match r {
+            Err(ThrottleError::Wait(w)) => w,
+            other => panic!("not a wait: {other:?}"),
         }
-        let wait = t.begin_login("alice", "1.1.1.1", now).unwrap_err();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn locks_a_user_name_on_one_address_and_reopens_after_the_window() {
+        let (_d, t) = throttle(config());
+        for _ in 0..3 {
+            fail(&t, "Alice", "1.1.1.1").await;
+        }
+        advance(Duration::from_secs(5)).await;
+        let wait = wait_of(t.begin_login("alice", "1.1.1.1").await);
+        assert_eq!(wait, Duration::from_secs(55));
         assert!(
-            wait <= Duration::from_secs(60) && wait > Duration::from_secs(50),
-            "{wait:?}"
-        );
-        assert!(
-            t.begin_login("alice", "2.2.2.2", now).is_ok(),
+            t.begin_login("alice", "2.2.2.2").await.is_ok(),
             "the user on another device is not locked out"
         );
         assert!(
-            t.begin_login("bob", "3.3.3.3", now).is_ok(),
+            t.begin_login("bob", "3.3.3.3").await.is_ok(),
             "other users are fine"
         );
-        assert!(t
-            .begin_login("alice", "1.1.1.1", now + Duration::from_secs(61))
-            .is_ok());
+        advance(Duration::from_secs(56)).await;
+        assert!(t.begin_login("alice", "1.1.1.1").await.is_ok());
     }
 
-    #[test]
-    fn guesses_spread_over_many_addresses_hit_the_slower_global_limit() {
-        let t = Throttle::new(config());
-        let now = Instant::now();
+    #[tokio::test(start_paused = true)]
+    async fn guesses_spread_over_many_addresses_hit_the_slower_global_limit() {
+        let (_d, t) = throttle(config());
         for i in 0..3 * GLOBAL_USER_FACTOR {
-            fail(&t, "alice", &format!("10.0.{}.{}", i / 250, i % 250), now);
+            fail(&t, "alice", &format!("10.0.{}.{}", i / 250, i % 250)).await;
         }
-        assert!(t.begin_login("alice", "9.9.9.9", now).is_err());
-        assert!(t.begin_login("bob", "9.9.9.9", now).is_ok());
+        assert!(t.begin_login("alice", "9.9.9.9").await.is_err());
+        assert!(t.begin_login("bob", "9.9.9.9").await.is_ok());
     }
 
-    #[test]
-    fn locks_an_address_across_user_names() {
-        let t = Throttle::new(config());
-        let now = Instant::now();
+    #[tokio::test(start_paused = true)]
+    async fn locks_an_address_across_user_names() {
+        let (_d, t) = throttle(config());
         for i in 0..5 {
-            fail(&t, &format!("user{i}"), "9.9.9.9", now);
+            fail(&t, &format!("user{i}"), "9.9.9.9").await;
         }
-        assert!(t.begin_login("someone-new", "9.9.9.9", now).is_err());
-        assert!(t.begin_login("someone-new", "8.8.8.8", now).is_ok());
+        assert!(t.begin_login("someone-new", "9.9.9.9").await.is_err());
+        assert!(t.begin_login("someone-new", "8.8.8.8").await.is_ok());
     }
 
-    #[test]
-    fn registrations_are_limited_per_address_apart_from_logins() {
-        let t = Throttle::new(config());
-        let now = Instant::now();
+    #[tokio::test(start_paused = true)]
+    async fn registrations_are_limited_per_address_apart_from_logins() {
+        let (_d, t) = throttle(config());
         for _ in 0..2 {
-            assert_eq!(t.begin_registration("7.7.7.7", now), Ok(()));
+            t.begin_registration("7.7.7.7").await.unwrap();
         }
-        assert!(t.begin_registration("7.7.7.7", now).is_err());
-        assert_eq!(t.begin_registration("6.6.6.6", now), Ok(()));
+        assert!(t.begin_registration("7.7.7.7").await.is_err());
+        t.begin_registration("6.6.6.6").await.unwrap();
         assert!(
-            t.begin_login("anyone", "7.7.7.7", now).is_ok(),
+            t.begin_login("anyone", "7.7.7.7").await.is_ok(),
             "logins unaffected"
         );
-        assert_eq!(
-            t.begin_registration("7.7.7.7", now + Duration::from_secs(61)),
-            Ok(())
-        );
+        advance(Duration::from_secs(61)).await;
+        t.begin_registration("7.7.7.7").await.unwrap();
     }
-}
 
-#[cfg(test)]
-mod attempt_tests {
-    use super::*;
-
-    fn config() -> ThrottleConfig {
+    fn attempts_config() -> ThrottleConfig {
         ThrottleConfig {
-            window: Duration::from_secs(60),
             per_user: 5,
             per_address: 20,
-            registrations_per_address: 2,
+            ..config()
         }
     }
 
-    #[test]
-    fn concurrent_attempts_are_counted_before_any_is_judged() {
-        let t = Throttle::new(config());
-        let now = Instant::now();
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_attempts_are_counted_before_any_is_judged() {
+        let (_d, t) = throttle(attempts_config());
         // 60 attempts in flight at once, none judged yet: only 5 get through.
-        let started: Vec<_> = (0..60)
-            .filter_map(|_| t.begin_login("dana", "1.1.1.1", now).ok())
-            .collect();
+        let tries = join_all((0..60).map(|_| t.begin_login("dana", "1.1.1.1"))).await;
+        let started: Vec<Attempt> = tries.into_iter().filter_map(Result::ok).collect();
         assert_eq!(started.len(), 5);
         drop(started);
-        assert!(t.begin_login("dana", "1.1.1.1", now).is_err());
+        assert!(t.begin_login("dana", "1.1.1.1").await.is_err());
     }
 
-    #[test]
-    fn settled_attempts_count_as_they_ended() {
-        let t = Throttle::new(config());
-        let now = Instant::now();
-        let a = t.begin_login("erin", "2.2.2.2", now).unwrap();
-        t.login_withdrawn("erin", "2.2.2.2", a);
-        assert_eq!(t.tracked(), 0, "a withdrawn attempt leaves no trace");
-        for _ in 0..4 {
-            let _failed = t.begin_login("erin", "2.2.2.2", now).unwrap();
-        }
-        let ok = t.begin_login("erin", "2.2.2.2", now).unwrap();
-        t.login_succeeded("erin", "2.2.2.2", ok);
-        assert!(
-            t.begin_login("erin", "2.2.2.2", now).is_ok(),
-            "success clears the user name"
+    #[tokio::test(start_paused = true)]
+    async fn settled_attempts_count_as_they_ended() {
+        let (_d, t) = throttle(attempts_config());
+        let a = t.begin_login("erin", "2.2.2.2").await.unwrap();
+        t.login_withdrawn("erin", "2.2.2.2", a).await;
+        assert_eq!(
+            t.tracked().await.unwrap(),
+            0,
+            "a withdrawn attempt leaves no trace"
         );
-        // The address keeps the four failures (and the attempt just begun), not the success.
-        assert_eq!(t.recent.lock().unwrap()["a:2.2.2.2"].len(), 5);
-    }
-
-    #[test]
-    fn registrations_are_checked_and_counted_in_one_step() {
-        let t = Throttle::new(config());
-        let now = Instant::now();
-        assert!(t.begin_registration("3.3.3.3", now).is_ok());
-        assert!(t.begin_registration("3.3.3.3", now).is_ok());
-        assert!(t.begin_registration("3.3.3.3", now).is_err());
-    }
-}
-
-#[cfg(test)]
-mod bound_tests {
-    use super::*;
-
-    #[test]
-    fn tracked_keys_stay_bounded() {
-        let t = Throttle::new(ThrottleConfig::default());
-        let now = Instant::now();
-        for i in 0..(MAX_TRACKED_KEYS / 3 + 100) {
-            let _failed = t.begin_login(&format!("user{i}"), &format!("addr{i}"), now);
+        for _ in 0..4 {
+            fail(&t, "erin", "2.2.2.2").await;
         }
-        assert!(t.tracked() <= MAX_TRACKED_KEYS, "{}", t.tracked());
+        let ok = t.begin_login("erin", "2.2.2.2").await.unwrap();
+        t.login_succeeded("erin", "2.2.2.2", ok).await;
+        let _again = t.begin_login("erin", "2.2.2.2").await;
+        assert!(_again.is_ok(), "success clears the user name");
+        // The address keeps the four failures and the attempt just begun, not the success:
+        // a limit of 5 on it is reached, one of 6 is not.
+        let address = |limit| t.take(vec![(address_key("2.2.2.2"), limit)]);
+        assert!(t.store.throttle_take(address(5)).await.unwrap().is_err());
+        assert!(t.store.throttle_take(address(6)).await.unwrap().is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tracked_keys_stay_bounded() {
+        let (_d, t) = throttle(ThrottleConfig::default());
+        let t = t.with_max_keys(30);
+        for i in 0..20 {
+            fail(&t, &format!("user{i}"), &format!("addr{i}")).await;
+            advance(Duration::from_millis(10)).await;
+        }
+        let tracked = t.tracked().await.unwrap();
+        assert!(tracked <= 30, "{tracked}");
+        assert!(
+            t.begin_login("user19", "addr19").await.is_ok(),
+            "the newest keys stay"
+        );
     }
 }

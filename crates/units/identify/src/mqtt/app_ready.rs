@@ -29,13 +29,11 @@ pub async fn handle(identity: Arc<Identity>, ctx: Context, msg: Message) -> Hand
             "app_name is longer than {MAX_APP_NAME} bytes"
         )));
     }
-    let accepted = identity.handshakes.ready(
-        &ready.session_id,
-        ReadyApp {
-            app_name: ready.app_name.clone(),
-            redirect_url: ready.redirect_url,
-        },
-    );
+    let app = ReadyApp {
+        app_name: ready.app_name.clone(),
+        redirect_url: ready.redirect_url,
+    };
+    let accepted = identity.handshakes.ready(&ready.session_id, app).await;
     debug!(app = %ready.app_name, accepted, "app ready");
     Ok(())
 }

@@ -1,11 +1,21 @@
-//! Where accounts and sessions live: the [`IdentityStore`] trait, and its SQLite
-//! implementation ([`SqliteIdentityStore`]). A PostgreSQL store implements the same trait.
+//! Where accounts, sessions, login throttle counters and pending login handshakes live: the
+//! backend-neutral [`IdentityStore`] trait, its SQLite implementation
+//! ([`SqliteIdentityStore`]) and its PostgreSQL one, and [`open`], which picks one from a
+//! `modt_store::Location`.
 //!
-//! Times are Unix seconds. Sessions are stored under their [`SessionKey`] (a hash), never
-//! under the id the browser holds.
+//! Times of accounts and sessions are Unix seconds; throttle and handshake times are Unix
+//! milliseconds. Sessions are stored under their [`SessionKey`] (a hash), never under the id
+//! the browser holds. No backend type (rusqlite, tokio-postgres) appears in this API.
+//!
+//! - [`records`]: the throttle and handshake records, and the rules both backends apply to them.
+//! - `sqlite`: the SQLite store (one connection, queries on blocking threads).
+//! - `postgres`: the PostgreSQL store (the unit's schema, a small pool).
 
+mod postgres;
+pub mod records;
 mod sqlite;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,7 +24,12 @@ use serde::Serialize;
 use crate::accounts::Role;
 use crate::sessions::SessionKey;
 
+pub use postgres::PostgresIdentityStore;
+pub use records::{HandshakeRecord, NewHandshake, ThrottleTake};
 pub use sqlite::SqliteIdentityStore;
+
+/// A session's last use is written at most this often (reads stay reads).
+pub const TOUCH_EVERY_SECS: i64 = 60;
 
 /// An account, without its password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,12 +45,21 @@ pub struct User {
 }
 
 /// An account with its password hash, for checking a login.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Credentials {
     /// The account.
     pub user: User,
     /// Its argon2id hash (PHC string).
     pub password_hash: String,
+}
+
+/// The hash is a secret: never printed.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A new session to store.
@@ -52,7 +76,7 @@ pub struct NewSession {
 }
 
 /// A change to an existing account ([`IdentityStore::change_user`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UserChange {
     /// Delete the account and its sessions.
@@ -63,42 +87,62 @@ pub enum UserChange {
     Role(Role),
 }
 
-/// Storage failures.
+/// A new password hash is a secret: never printed.
+impl std::fmt::Debug for UserChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UserChange::Delete => f.write_str("Delete"),
+            UserChange::Password(_) => f.write_str("Password(…)"),
+            UserChange::Role(r) => write!(f, "Role({r:?})"),
+        }
+    }
+}
+
+/// A backend's own error, kept as the source of a [`StoreError`].
+pub type BackendError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Storage failures, the same for every backend.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The user name is taken (regardless of case).
     #[error("the user name {0:?} is taken")]
     UsernameTaken(String),
-    /// The database failed.
+    /// A query failed.
     #[error("identity database error while {context}: {source}")]
     Database {
         /// What was being done.
         context: &'static str,
-        /// The database's error.
-        source: rusqlite::Error,
+        /// The backend's error.
+        source: BackendError,
     },
-    /// The database could not be opened.
-    #[error("cannot open the identity database {path}: {source}")]
+    /// The database could not be opened, created or migrated.
+    #[error("cannot open the identity database {location}: {source}")]
     Open {
-        /// The file.
-        path: String,
+        /// The file or database (never with a password).
+        location: String,
         /// Why.
-        source: rusqlite::Error,
+        source: BackendError,
     },
-    /// The database file could not be created or made owner-only.
-    #[error("cannot create the identity database {path}: {source}")]
-    Create {
-        /// The file.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The blocking task running a query failed.
-    #[error("identity database task failed: {0}")]
-    Task(String),
+    /// The store cannot run queries now (its worker is gone).
+    #[error("the identity database is unavailable: {0}")]
+    Unavailable(String),
 }
 
-/// Accounts and sessions.
+impl StoreError {
+    /// A failed query while doing `context`.
+    pub fn database(context: &'static str, source: impl Into<BackendError>) -> StoreError {
+        StoreError::Database {
+            context,
+            source: source.into(),
+        }
+    }
+}
+
+/// Accounts, sessions, login throttle counters and pending login handshakes.
+///
+/// Every method is one atomic step: of concurrent callers (tasks, or replicas of the unit
+/// sharing a database) each sees the other's step whole.
 #[async_trait]
 pub trait IdentityStore: Send + Sync + std::fmt::Debug + 'static {
     /// Creates an account; [`StoreError::UsernameTaken`] if the name exists in any case.
@@ -127,7 +171,8 @@ pub trait IdentityStore: Send + Sync + std::fmt::Debug + 'static {
     async fn create_session(&self, session: NewSession) -> Result<(), StoreError>;
 
     /// The user of a live session at `now`: not revoked, not past its absolute expiry, used
-    /// within `idle`. A live session's last use is moved to `now`.
+    /// within `idle`. A live session's last use is moved to `now` (written at most once a
+    /// minute).
     async fn session_user(
         &self,
         key: &SessionKey,
@@ -140,12 +185,97 @@ pub trait IdentityStore: Send + Sync + std::fmt::Debug + 'static {
 
     /// Deletes sessions that can no longer be used; returns how many.
     async fn sweep(&self, now: i64, idle: Duration) -> Result<usize, StoreError>;
+
+    /// Counts one event at `take.now_ms` under every key of `take.limits`, unless one of them
+    /// already holds its limit within the window: then nothing is counted and the answer is
+    /// how long until the oldest such event leaves the window (`Err`, at least a second).
+    /// Checked and counted in one step (see [`records::ThrottleTake`]).
+    async fn throttle_take(&self, take: ThrottleTake) -> Result<Result<(), Duration>, StoreError>;
+
+    /// Takes one event counted at `at_ms` off each of `keys` (the attempt did not count).
+    async fn throttle_uncount(&self, keys: Vec<String>, at_ms: i64) -> Result<(), StoreError>;
+
+    /// Forgets every event of `keys`.
+    async fn throttle_forget(&self, keys: Vec<String>) -> Result<(), StoreError>;
+
+    /// How many throttle keys are tracked.
+    async fn throttle_tracked(&self) -> Result<usize, StoreError>;
+
+    /// Records a login's handshake, replacing the session's previous one (its id stops
+    /// counting); first drops entries past their keeping time and, at `handshake.max`
+    /// entries, the one with the earliest deadline.
+    async fn begin_handshake(&self, handshake: NewHandshake) -> Result<(), StoreError>;
+
+    /// Fills the handshake `handshake_id` with the app that accepted it, if none did before;
+    /// returns the session it belongs to when this was the first answer.
+    async fn handshake_ready(
+        &self,
+        handshake_id: &str,
+        app_name: &str,
+        redirect_url: &str,
+    ) -> Result<Option<SessionKey>, StoreError>;
+
+    /// The handshake of session `key`, if one is kept.
+    async fn handshake(&self, key: &SessionKey) -> Result<Option<HandshakeRecord>, StoreError>;
+
+    /// Forgets session `key`'s handshake (at logout).
+    async fn forget_handshake(&self, key: &SessionKey) -> Result<(), StoreError>;
+
+    /// How many handshakes are kept.
+    async fn handshakes_kept(&self) -> Result<usize, StoreError>;
+
+    /// Lets go of the database (a pool's idle connections close now). Queries afterwards may
+    /// fail with [`StoreError::Unavailable`]. Never blocks; the default does nothing.
+    fn close(&self) {}
 }
 
-/// Now, in Unix seconds.
+/// The unit's PostgreSQL schema.
+pub const SCHEMA: &str = "modt_identify";
+
+/// Opens the identify unit's store where `location` says (a SQLite file, or a PostgreSQL
+/// database in the location's schema), creating it if needed and bringing its schema up to
+/// date. A SQLite file from before migrations opens with its accounts and sessions.
+///
+/// The store's [`close`](IdentityStore::close) is the close hook: call it once the unit
+/// stopped (`Unit::on_stop`).
+///
+/// ```no_run
+/// # async fn f() -> Result<(), modt_identify::StoreError> {
+/// let at = modt_store::Location::sqlite("modt-data/modt_identify.db");
+/// let store = modt_identify::store::open(&at).await?;
+/// let users = store.users().await?;
+/// store.close();
+/// # Ok(()) }
+/// ```
+pub async fn open(location: &modt_store::Location) -> Result<Arc<dyn IdentityStore>, StoreError> {
+    match location {
+        modt_store::Location::Sqlite { path } => {
+            let path = path.clone();
+            let store = tokio::task::spawn_blocking(move || SqliteIdentityStore::open(&path))
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("the opening task failed: {e}")))??;
+            Ok(Arc::new(store))
+        }
+        modt_store::Location::Postgres { url, schema } => {
+            Ok(Arc::new(PostgresIdentityStore::open(url, schema).await?))
+        }
+        other => Err(StoreError::Open {
+            location: other.to_string(),
+            source: "this build does not know that kind of database".into(),
+        }),
+    }
+}
+
+/// Now, in Unix seconds, from the system clock. The unit itself reads its
+/// [`Clock`](crate::core::Clock), which tests can pause.
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// Whole seconds of `d`, as stored.
+pub(crate) fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }

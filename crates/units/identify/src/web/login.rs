@@ -6,7 +6,7 @@
 //! name and a wrong password.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -24,7 +24,8 @@ use super::WebState;
 use crate::accounts::MAX_PASSWORD_BYTES;
 use crate::password;
 use crate::sessions::{new_session_id, SessionKey};
-use crate::store::{unix_now, NewSession, User};
+use crate::store::{NewSession, User};
+use crate::throttle::ThrottleError;
 
 /// Query flags the login page understands.
 #[derive(Debug, Default, Deserialize)]
@@ -234,15 +235,13 @@ pub(crate) async fn attempt(
     let identity = &state.identity;
     // Counted before the password is checked, in one step with the check: concurrent guesses
     // cannot all pass it.
-    let attempt = match identity
-        .throttle
-        .begin_login(username, address, Instant::now())
-    {
+    let attempt = match identity.throttle.begin_login(username, address).await {
         Ok(a) => a,
-        Err(wait) => {
+        Err(ThrottleError::Wait(wait)) => {
             warn!(%address, "login throttled");
             return Ok(Outcome::Throttled(wait));
         }
+        Err(e) => return Err(WebError::Internal(e.to_string())),
     };
     let plausible =
         !username.is_empty() && username.len() <= 64 && password.len() <= MAX_PASSWORD_BYTES;
@@ -263,7 +262,8 @@ pub(crate) async fn attempt(
             Err(password::HashError::Busy) => {
                 identity
                     .throttle
-                    .login_withdrawn(username, address, attempt);
+                    .login_withdrawn(username, address, attempt)
+                    .await;
                 warn!(%address, "login refused: every password-hashing slot is busy");
                 return Ok(Outcome::Busy);
             }
@@ -276,11 +276,12 @@ pub(crate) async fn attempt(
     };
     identity
         .throttle
-        .login_succeeded(username, address, attempt);
+        .login_succeeded(username, address, attempt)
+        .await;
 
     let session_id = new_session_id()?;
     let key = SessionKey::of(&session_id);
-    let now = unix_now();
+    let now = identity.now();
     let max_age = i64::try_from(identity.config.session_max_age.as_secs()).unwrap_or(i64::MAX);
     let expires_at = now.saturating_add(max_age);
     identity
@@ -293,7 +294,7 @@ pub(crate) async fn attempt(
         })
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?;
-    announce(state, &user, identity.handshakes.begin(key)).await;
+    announce(state, &user, identity.handshakes.begin(key).await).await;
     info!(user_id = %user.user_id, "login");
     Ok(Outcome::LoggedIn(Login {
         session_id,

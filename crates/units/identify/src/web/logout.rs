@@ -67,7 +67,7 @@ async fn log_out(state: &WebState, headers: &HeaderMap) -> Result<Response, WebE
             .revoke_session(&key, unix_now())
             .await
             .map_err(|e| WebError::Internal(e.to_string()))?;
-        state.identity.handshakes.forget(&key);
+        state.identity.handshakes.forget(&key).await;
         if was_live {
             info!("logout");
         }

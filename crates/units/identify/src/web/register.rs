@@ -3,7 +3,6 @@
 //! (`ThrottleConfig::registrations_per_address`), since each costs a password hash.
 
 use std::net::SocketAddr;
-use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -20,6 +19,7 @@ use super::WebState;
 use crate::accounts::{check_password, check_username, Role, RuleError};
 use crate::password;
 use crate::store::StoreError;
+use crate::throttle::ThrottleError;
 
 /// The registration form's fields (`username` and `password` as in the original).
 #[derive(Debug, Default, Deserialize)]
@@ -140,10 +140,14 @@ pub async fn submit(
     // Checked before hashing, counted once hashing is due: a flood costs no hashes.
     let address = state.client_address(peer, &headers);
     let throttle = &state.identity.throttle;
-    if let Err(wait) = throttle.begin_registration(&address, Instant::now()) {
-        warn!(%address, "registration throttled");
-        let msg = super::login::wait_message(lang, "register_throttled", wait);
-        return fail(msg, StatusCode::TOO_MANY_REQUESTS);
+    match throttle.begin_registration(&address).await {
+        Ok(()) => {}
+        Err(ThrottleError::Wait(wait)) => {
+            warn!(%address, "registration throttled");
+            let msg = super::login::wait_message(lang, "register_throttled", wait);
+            return fail(msg, StatusCode::TOO_MANY_REQUESTS);
+        }
+        Err(e) => return Err(WebError::Internal(e.to_string())),
     }
     let hash = match password::hash(f.password.clone()).await {
         Ok(h) => h,

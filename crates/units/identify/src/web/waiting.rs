@@ -44,12 +44,12 @@ pub async fn show(
         return Ok(SeeOther::to("/login").into_response());
     };
     if q.again.is_some() {
-        let handshake = state.identity.handshakes.begin(key.clone());
+        let handshake = state.identity.handshakes.begin(key.clone()).await;
         super::login::announce(&state, &user, handshake).await;
         return Ok(SeeOther::to("/waiting").into_response());
     }
     let lang = Lang::choose(&headers, q.lang.as_deref());
-    let watch = state.identity.handshakes.watch(&key);
+    let watch = state.identity.handshakes.watch(&key).await;
     let back = state.next(q.next.as_deref()).map(|url| ReadyApp {
         app_name: state.title_of(&url, lang).unwrap_or_else(|| url.clone()),
         redirect_url: url,
@@ -90,7 +90,7 @@ pub async fn events(
     let Some((key, _)) = state.session(&headers).await? else {
         return Ok(StatusCode::UNAUTHORIZED.into_response());
     };
-    let watch = state.identity.handshakes.watch(&key);
+    let watch = state.identity.handshakes.watch(&key).await;
     let shutdown = state.shutdown.clone();
     let one = stream::once(async move {
         let event = match watch {
