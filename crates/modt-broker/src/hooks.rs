@@ -38,7 +38,16 @@ impl Handler for PolicyHook {
                     client_id: &session.id.client_id,
                     username: session.id.username.as_deref(),
                 };
-                let filter: &str = &sub.topic_filter;
+                // rmqtt has taken a shared subscription's `$share/{group}/` apart; the
+                // policy decides on the whole filter, group included.
+                let whole;
+                let filter: &str = match sub.opts.shared_group() {
+                    Some(group) => {
+                        whole = format!("$share/{group}/{}", sub.topic_filter);
+                        &whole
+                    }
+                    None => &sub.topic_filter,
+                };
                 if self.policy.may_subscribe(who, filter) {
                     (true, acc)
                 } else {

@@ -7,10 +7,18 @@
 //! or starts with `username-`, and then every PUBLISH and SUBSCRIBE must be allowed by the
 //! account's rules or the common ones. [`mosquitto`](crate::mosquitto) writes the same rules
 //! as Mosquitto's `acl_file`.
+//!
+//! The file speaks the canonical `modt/…` topics; [`BrokerPolicy::in_namespace`] moves every
+//! rule into a topic namespace (`modt up --namespace X`). A shared subscription
+//! (`$share/{group}/{filter}`) is allowed when its filter is, and on the embedded broker only
+//! in the group named after the account, so no account can join another's group and take
+//! its messages.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
+
+use modt::protocol::Namespace;
 
 use crate::policy::{AccessPolicy, ClientIdentity};
 
@@ -50,6 +58,9 @@ pub struct BrokerPolicy {
     pub common: Rules,
     /// Accounts by username.
     pub accounts: BTreeMap<String, Rules>,
+    /// The topic namespace the rules are in (the file's are in the default one, `modt`).
+    #[serde(skip)]
+    pub namespace: Namespace,
 }
 
 /// Why a policy file was refused.
@@ -109,6 +120,39 @@ impl BrokerPolicy {
         BrokerPolicy::parse(BUILTIN)
     }
 
+    /// The same rules in topic namespace `namespace`: every filter's leading `modt` level
+    /// becomes the namespace (filters that do not start with it, like `#`, stay as they are).
+    ///
+    /// ```
+    /// use modt::protocol::Namespace;
+    /// let policy = modt_broker::BrokerPolicy::builtin().unwrap();
+    /// let acme = policy.in_namespace(&Namespace::new("acme").unwrap());
+    /// assert!(acme.may_publish("echo", "echo-1", "acme/echo/reply"));
+    /// assert!(!acme.may_publish("echo", "echo-1", "modt/echo/reply"));
+    /// ```
+    pub fn in_namespace(&self, namespace: &Namespace) -> BrokerPolicy {
+        let moved = |filters: &Vec<String>| -> Vec<String> {
+            filters
+                .iter()
+                .map(|f| namespace.to_wire(f).into_owned())
+                .collect()
+        };
+        let rules = |r: &Rules| Rules {
+            publish: moved(&r.publish),
+            subscribe: moved(&r.subscribe),
+            ..r.clone()
+        };
+        BrokerPolicy {
+            common: rules(&self.common),
+            accounts: self
+                .accounts
+                .iter()
+                .map(|(name, r)| (name.clone(), rules(r)))
+                .collect(),
+            namespace: namespace.clone(),
+        }
+    }
+
     /// Every account's name.
     pub fn account_names(&self) -> impl Iterator<Item = &str> {
         self.accounts.keys().map(String::as_str)
@@ -141,8 +185,16 @@ impl BrokerPolicy {
 
     /// Whether `username` (connected as `client_id`) may subscribe to `filter`: it must lie
     /// within an allowed filter (its own wildcards count as literal levels, so `modt/#` is
-    /// not within `modt/state/set`).
+    /// not within `modt/state/set`). A shared subscription `$share/{group}/{inner}` needs
+    /// `inner` allowed and the group named after the account.
     pub fn may_subscribe(&self, username: &str, client_id: &str, filter: &str) -> bool {
+        let filter = match filter.strip_prefix("$share/") {
+            Some(shared) => match shared.split_once('/') {
+                Some((group, inner)) if group == username => inner,
+                _ => return false,
+            },
+            None => filter,
+        };
         let Some(mut rules) = self.allowed(username, |r| &r.subscribe) else {
             return false;
         };
@@ -214,8 +266,10 @@ impl AccessPolicy for Enforced {
         let Ok(root) = modt::protocol::topics::reply_root(Some(username), who.client_id) else {
             return false;
         };
+        // The rules are in the policy's namespace; reply roots are built canonical.
+        let root = self.policy.namespace.to_wire(root.as_str());
         response_topic
-            .strip_prefix(root.as_str())
+            .strip_prefix(&*root)
             .is_some_and(|rest| rest.len() > 1 && rest.starts_with('/'))
     }
 
@@ -297,6 +351,35 @@ mod tests {
             assert!(!enforced.may_name_response_topic(who, other), "{other}");
         }
         assert!(OpenPolicy.may_name_response_topic(who, "anything"));
+    }
+
+    #[test]
+    fn a_namespace_moves_every_modt_rule_and_nothing_else() {
+        let acme = builtin().in_namespace(&Namespace::new("acme").unwrap());
+        assert!(acme.may_publish("state", "state-1", "acme/state/value"));
+        assert!(!acme.may_publish("state", "state-1", "modt/state/value"));
+        assert!(acme.may_subscribe("dummy", "dummy-ab", "acme/reply/dummy/dummy-ab/#"));
+        assert!(!acme.may_subscribe("dummy", "dummy-ab", "modt/reply/dummy/dummy-ab/#"));
+        assert!(acme.may_subscribe("monitor", "monitor-1", "#"), "# stays #");
+        let enforced = Enforced::new(acme, HashMap::new());
+        let who = ClientIdentity {
+            client_id: "dummy-ab",
+            username: Some("dummy"),
+        };
+        assert!(enforced.may_name_response_topic(who, "acme/reply/dummy/dummy-ab/r1"));
+        assert!(!enforced.may_name_response_topic(who, "modt/reply/dummy/dummy-ab/r1"));
+        let same = builtin().in_namespace(&Namespace::default());
+        assert_eq!(same, builtin());
+    }
+
+    #[test]
+    fn shared_subscriptions_only_in_the_accounts_own_group() {
+        let p = builtin();
+        assert!(p.may_subscribe("echo", "echo-1", "$share/echo/modt/echo"));
+        assert!(!p.may_subscribe("echo", "echo-1", "$share/state/modt/echo"));
+        assert!(!p.may_subscribe("cli", "cli-1", "$share/state/modt/state/set"));
+        assert!(!p.may_subscribe("echo", "echo-1", "$share/echo/modt/state/set"));
+        assert!(!p.may_subscribe("echo", "echo-1", "$share/echo"));
     }
 
     #[test]

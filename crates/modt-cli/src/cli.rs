@@ -123,6 +123,9 @@ pub(crate) struct BrokerConfigArgs {
     /// be able to read the password and ACL files, which are readable by their owner only.
     #[arg(long)]
     pub(crate) mosquitto_user: Option<String>,
+    /// Topic namespace the ACL is written for (every `modt/…` rule moves into it).
+    #[arg(long, env = "MODT_NAMESPACE", default_value = "modt")]
+    pub(crate) namespace: modt::protocol::Namespace,
 }
 
 #[derive(Debug, Args)]

@@ -1,63 +1,115 @@
 //! The broker settings every unit and command shares, as flags and `MODT_*` environment
 //! variables (`MODT_BROKER_HOST` and `MODT_BROKER_PORT` are the original's).
+//!
+//! [`BrokerArgs`] is a clap `Args` only with this crate's `cli` feature (off by default, so a
+//! unit's library does not pull clap in); without it, it is a plain struct to fill by hand.
 
 use std::path::PathBuf;
 
 use crate::{ClientConfig, Error, MqttVersion, TlsConfig};
 
-/// Where the broker is and how to log in. Flatten into a clap command with `#[command(flatten)]`.
-#[derive(Debug, Clone, clap::Args)]
+/// Where the broker is, how to log in, and the topic namespace. With the `cli` feature,
+/// flatten it into a clap command with `#[command(flatten)]`.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct BrokerArgs {
     /// Broker host.
-    #[arg(global = true, long = "broker-host", env = "MODT_BROKER_HOST", default_value = crate::client::config::DEFAULT_BROKER_HOST)]
+    #[cfg_attr(feature = "cli", arg(global = true, long = "broker-host", env = "MODT_BROKER_HOST", default_value = crate::client::config::DEFAULT_BROKER_HOST))]
     pub host: String,
     /// Broker port.
-    #[arg(global = true, long = "broker-port", env = "MODT_BROKER_PORT", default_value_t = crate::client::config::DEFAULT_BROKER_PORT)]
+    #[cfg_attr(feature = "cli", arg(global = true, long = "broker-port", env = "MODT_BROKER_PORT", default_value_t = crate::client::config::DEFAULT_BROKER_PORT))]
     pub port: u16,
     /// Broker username.
-    #[arg(global = true, long = "broker-username", env = "MODT_BROKER_USERNAME")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(global = true, long = "broker-username", env = "MODT_BROKER_USERNAME")
+    )]
     pub username: Option<String>,
     /// Broker password (prefer --broker-password-file; never put it in a URL).
-    #[arg(
-        global = true,
-        long = "broker-password",
-        env = "MODT_BROKER_PASSWORD",
-        hide_env_values = true
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            global = true,
+            long = "broker-password",
+            env = "MODT_BROKER_PASSWORD",
+            hide_env_values = true
+        )
     )]
     pub password: Option<String>,
     /// File holding the broker password (first line).
-    #[arg(
-        global = true,
-        long = "broker-password-file",
-        env = "MODT_BROKER_PASSWORD_FILE"
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            global = true,
+            long = "broker-password-file",
+            env = "MODT_BROKER_PASSWORD_FILE"
+        )
     )]
     pub password_file: Option<PathBuf>,
     /// Connect with TLS.
-    #[arg(global = true, long = "broker-tls", env = "MODT_BROKER_TLS")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(global = true, long = "broker-tls", env = "MODT_BROKER_TLS")
+    )]
     pub tls: bool,
     /// PEM file of CA certificates for TLS (default: the system's).
-    #[arg(global = true, long = "broker-ca-file", env = "MODT_BROKER_CA_FILE")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(global = true, long = "broker-ca-file", env = "MODT_BROKER_CA_FILE")
+    )]
     pub ca_file: Option<PathBuf>,
     /// MQTT protocol version: 5 or 3.1.1.
-    #[arg(
-        global = true,
-        long = "mqtt-version",
-        env = "MODT_MQTT_VERSION",
-        default_value = "5"
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            global = true,
+            long = "mqtt-version",
+            env = "MODT_MQTT_VERSION",
+            default_value = "5"
+        )
     )]
     pub mqtt_version: MqttVersion,
     /// Bytes of received messages held (queued or being handled) before reading from the
     /// broker pauses (`ClientConfig::max_held_bytes`).
-    #[arg(global = true, long = "max-held-bytes", env = "MODT_MAX_HELD_BYTES", default_value_t = crate::client::held::DEFAULT_MAX_HELD_BYTES)]
+    #[cfg_attr(feature = "cli", arg(global = true, long = "max-held-bytes", env = "MODT_MAX_HELD_BYTES", default_value_t = crate::client::held::DEFAULT_MAX_HELD_BYTES))]
     pub max_held_bytes: usize,
+    /// Topic namespace: the first level of every MoDT topic on the broker, in place of
+    /// `modt`, so several systems or tenants can share one broker.
+    #[cfg_attr(feature = "cli", arg(global = true, long = "namespace", env = "MODT_NAMESPACE", default_value = crate::protocol::namespace::CANONICAL_ROOT))]
+    pub namespace: crate::protocol::Namespace,
+}
+
+impl Default for BrokerArgs {
+    /// The flags' defaults: the local broker on 127.0.0.1:1883, MQTT 5, no login, namespace `modt`.
+    fn default() -> Self {
+        BrokerArgs {
+            host: crate::client::config::DEFAULT_BROKER_HOST.to_owned(),
+            port: crate::client::config::DEFAULT_BROKER_PORT,
+            username: None,
+            password: None,
+            password_file: None,
+            tls: false,
+            ca_file: None,
+            mqtt_version: MqttVersion::V5,
+            max_held_bytes: crate::client::held::DEFAULT_MAX_HELD_BYTES,
+            namespace: crate::protocol::Namespace::default(),
+        }
+    }
 }
 
 impl BrokerArgs {
     /// The client config these settings describe, for `client_id`.
+    ///
+    /// ```
+    /// let args = modt::env::BrokerArgs::default();
+    /// let cfg = args.client_config("my-unit-1").unwrap();
+    /// assert_eq!((cfg.port, cfg.namespace.as_str()), (1883, "modt"));
+    /// ```
     pub fn client_config(&self, client_id: impl Into<String>) -> Result<ClientConfig, Error> {
         let mut cfg =
             ClientConfig::new(&self.host, self.port, client_id).with_version(self.mqtt_version);
         cfg.max_held_bytes = self.max_held_bytes;
+        cfg.namespace = self.namespace.clone();
         let password = match (&self.password, &self.password_file) {
             (Some(_), Some(_)) => {
                 return Err(Error::Config(
@@ -98,8 +150,10 @@ impl BrokerArgs {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "cli"))]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use clap::Parser;
 
     use super::*;
@@ -122,6 +176,23 @@ mod tests {
         assert_eq!((cfg.host.as_str(), cfg.port), ("127.0.0.1", 1883));
         assert_eq!(cfg.version, MqttVersion::V5);
         assert!(cfg.credentials.is_none() && cfg.tls.is_none());
+        assert!(cfg.namespace.is_default());
+        let flags = format!("{:?}", parse(&[]));
+        assert_eq!(flags, format!("{:?}", BrokerArgs::default()));
+    }
+
+    #[test]
+    fn the_namespace_is_a_checked_flag() {
+        let cfg = parse(&["--namespace", "tenant-a"])
+            .client_config("c1")
+            .unwrap();
+        assert_eq!(cfg.namespace.as_str(), "tenant-a");
+        for bad in ["a/b", "$SYS", "", "+"] {
+            assert!(
+                Cmd::try_parse_from(["t", "--namespace", bad]).is_err(),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub(crate) fn load_policy(path: Option<&Path>) -> anyhow::Result<BrokerPolicy> {
 }
 
 pub(crate) fn config(args: BrokerConfigArgs) -> anyhow::Result<()> {
-    let policy = load_policy(args.broker_policy.as_deref())?;
+    let policy = load_policy(args.broker_policy.as_deref())?.in_namespace(&args.namespace);
     super::private_data_dir(&args.data_dir)?;
     let passwords = credentials::ensure(&args.data_dir, &policy)?;
     let hashes = credentials::hashed(&passwords)?;
@@ -57,8 +57,12 @@ pub(crate) fn config(args: BrokerConfigArgs) -> anyhow::Result<()> {
         "run:  mosquitto -c {}",
         out.join("mosquitto.conf").display()
     );
+    let namespace = match args.namespace.is_default() {
+        true => String::new(),
+        false => format!(" --namespace {}", args.namespace),
+    };
     println!(
-        "then: modt up --external-broker --broker-port {} --data-dir {}",
+        "then: modt up --external-broker --broker-port {} --data-dir {}{namespace}",
         args.port,
         args.data_dir.display()
     );

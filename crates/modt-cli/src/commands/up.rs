@@ -16,7 +16,8 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
     super::private_data_dir(&args.unit.data_dir)?;
     // Least privilege unless anonymous access was asked for: every unit logs in with its own
     // account (passwords generated on first run) and the broker enforces the policy.
-    let policy = crate::commands::broker::load_policy(args.broker_policy.as_deref())?;
+    let policy = crate::commands::broker::load_policy(args.broker_policy.as_deref())?
+        .in_namespace(&args.unit.broker.namespace);
     args.unit
         .web_units
         .get_or_insert_with(|| policy.web_accounts().map(String::from).collect());

@@ -124,6 +124,13 @@ pub fn is_reply_topic(topic: &str) -> bool {
         .is_some_and(|(client, rest)| !client.is_empty() && !rest.is_empty())
 }
 
+/// `$share/{group}/{filter}`: `filter` as an MQTT 5 shared subscription of `group`, whose
+/// members the broker hands each matching message to one of.
+pub fn shared(group: &str, filter: &TopicFilter) -> Result<TopicFilter, TopicError> {
+    check_level(group)?;
+    TopicFilter::new(format!("$share/{group}/{filter}"))
+}
+
 /// Encodes any string as one topic level: `%`, `/`, `+`, `#` and NUL become `%XX`.
 pub fn encode_level(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -252,6 +259,15 @@ mod tests {
             hub_response("viewer").unwrap().as_str(),
             "modt/viewer/response"
         );
+    }
+
+    #[test]
+    fn shared_subscriptions_name_their_group() {
+        let f = shared("echo", &ECHO.to_filter()).unwrap();
+        assert_eq!(f.as_str(), "$share/echo/modt/echo");
+        assert!(f.matches("modt/echo"));
+        assert!(shared("a/b", &ECHO.to_filter()).is_err());
+        assert!(shared("+", &ECHO.to_filter()).is_err());
     }
 
     #[test]

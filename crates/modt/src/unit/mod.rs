@@ -33,6 +33,7 @@ pub use service::{ServiceContext, ServiceError};
 pub use setup::{BuildError, Setup, WebSetup};
 
 use crate::directory::WebUnits;
+use crate::protocol::Namespace;
 use crate::{Message, Topic, TopicFilter};
 use handler::{BoxAccept, BoxHandler};
 use service::Service;
@@ -45,6 +46,8 @@ pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) struct Route {
     pub(crate) filter: TopicFilter,
     pub(crate) handler: RouteHandler,
+    /// Whether replicas of the unit share the subscription (`$share/{group}/{filter}`).
+    pub(crate) shared: bool,
 }
 
 pub(crate) enum RouteHandler {
@@ -58,6 +61,7 @@ impl std::fmt::Debug for Route {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Route")
             .field("filter", &self.filter)
+            .field("shared", &self.shared)
             .finish_non_exhaustive()
     }
 }
@@ -92,6 +96,10 @@ pub struct Unit {
     pub(crate) services: Vec<Service>,
     pub(crate) web_units: WebUnits,
     pub(crate) on_stop: Vec<Cleanup>,
+    /// The topic namespace the unit's client speaks; `None`: the client config's.
+    pub(crate) namespace: Option<Namespace>,
+    /// The `$share` group of shared routes; `None`: the unit's name.
+    pub(crate) share_group: Option<String>,
 }
 
 /// Blocking clean-up run after a unit stops (see [`Unit::on_stop`]).
@@ -126,6 +134,8 @@ impl Unit {
             services: Vec::new(),
             web_units: WebUnits::Any,
             on_stop: Vec::new(),
+            namespace: None,
+            share_group: None,
         }
     }
 
@@ -152,7 +162,29 @@ impl Unit {
         &self.name
     }
 
+    /// Runs the unit in topic namespace `namespace` (the first level of its topics on the wire,
+    /// in place of `modt`), whatever the client config given to [`Unit::run`] says. Without
+    /// it, the config's [`namespace`](crate::ClientConfig::namespace) holds.
+    ///
+    /// ```
+    /// use modt::{protocol::Namespace, Unit};
+    /// let unit = Unit::new("echo", "echo", "1.0").namespace(Namespace::new("tenant-a").unwrap());
+    /// ```
+    pub fn namespace(mut self, namespace: Namespace) -> Self {
+        self.namespace = Some(namespace);
+        self
+    }
+
+    /// Names the `$share` group of the unit's shared routes ([`Unit::route_shared`]); by
+    /// default the unit's name. Replicas in one group split the messages; replicas in
+    /// different groups each get every message.
+    pub fn share_group(mut self, group: impl Into<String>) -> Self {
+        self.share_group = Some(group.into());
+        self
+    }
+
     /// Sets the unit id (the level in `modt/units/{unit_id}/…`); defaults to the name.
+    /// Replicas of one unit need one each, so that presence and ping tell them apart.
     pub fn unit_id(mut self, unit_id: impl Into<String>) -> Self {
         self.unit_id = unit_id.into();
         self
@@ -213,6 +245,7 @@ impl Unit {
         self.routes.push(Route {
             filter,
             handler: RouteHandler::Concurrent(handler),
+            shared: false,
         });
         self
     }
@@ -243,7 +276,50 @@ impl Unit {
         self.routes.push(Route {
             filter,
             handler: RouteHandler::Ordered(Arc::new(accept)),
+            shared: false,
         });
         self
+    }
+
+    /// Like [`Unit::route`], but the subscription is shared by every replica of the unit
+    /// (MQTT 5 shared subscription `$share/{group}/{filter}`, group from
+    /// [`Unit::share_group`], default the unit's name): the broker hands each message to one
+    /// of them, so replicas split the work. Give each replica its own [`Unit::unit_id`].
+    ///
+    /// ```
+    /// use modt::{protocol::topics, Context, Message, Unit};
+    /// let replica = Unit::new("echo", "echo", "1.0")
+    ///     .unit_id("echo-2")
+    ///     .route_shared(topics::ECHO.to_filter(), |ctx: Context, msg: Message| async move {
+    ///         let body: serde_json::Value = ctx.decode(&msg)?;
+    ///         ctx.answer(&topics::ECHO_REPLY, &body).await
+    ///     });
+    /// assert_eq!(replica.serves(), ["modt/echo"]);
+    /// ```
+    pub fn route_shared<F, Fut>(mut self, filter: TopicFilter, handler: F) -> Self
+    where
+        F: Fn(Context, Message) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + Send + 'static,
+    {
+        self = self.route(filter, handler);
+        self.share_last();
+        self
+    }
+
+    /// Like [`Unit::route_ordered`], with the subscription shared by the unit's replicas as
+    /// in [`Unit::route_shared`] (each replica keeps the order of the messages it gets).
+    pub fn route_ordered_shared<F>(mut self, filter: TopicFilter, accept: F) -> Self
+    where
+        F: Fn(Context, Message) -> Result<HandlerFuture, HandlerError> + Send + Sync + 'static,
+    {
+        self = self.route_ordered(filter, accept);
+        self.share_last();
+        self
+    }
+
+    fn share_last(&mut self) {
+        if let Some(route) = self.routes.last_mut() {
+            route.shared = true;
+        }
     }
 }

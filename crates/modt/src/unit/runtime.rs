@@ -74,7 +74,18 @@ impl Unit {
             services,
             web_units,
             on_stop: _,
+            namespace,
+            share_group,
         } = self;
+        // Shared routes subscribe as one group of the unit's replicas.
+        let group = share_group.unwrap_or_else(|| name.clone());
+        let subscriptions = routes
+            .iter()
+            .map(|r| match r.shared {
+                true => topics::shared(&group, &r.filter),
+                false => Ok(r.filter.clone()),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let info = UnitInfo {
             unit_id: unit_id.clone(),
             name,
@@ -91,6 +102,9 @@ impl Unit {
         };
         let presence = Presence::new(info)?;
         config.client_id = ClientConfig::unique_client_id(&unit_id);
+        if let Some(namespace) = namespace {
+            config.namespace = namespace;
+        }
         // A unit that stops answering (stopped, hung, cut off) is marked offline by its last
         // will about 1.5 keep-alives later; requesters that watch presence then fail at once.
         config.keep_alive = config.keep_alive.min(super::UNIT_KEEP_ALIVE);
@@ -112,7 +126,7 @@ impl Unit {
         });
 
         let (inbox, mut rx) = client.inbox();
-        let mut filters: Vec<_> = shared.routes.iter().map(|r| r.filter.clone()).collect();
+        let mut filters = subscriptions;
         filters.push(shared.ping.to_filter());
         for filter in &filters {
             client
