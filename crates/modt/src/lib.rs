@@ -33,7 +33,7 @@ pub use ask::{Asker, LegacyAnswer};
 pub use client::{
     check_error_reply, Client, ClientConfig, ConnectionState, Credentials, Inbox, LastWill,
     Message, MqttVersion, Outgoing, QoS, RequestContext, RequestOptions, Secret, Subscription,
-    TlsConfig, DEFAULT_MAX_INFLIGHT, MAX_PACKET_BYTES,
+    TlsConfig, DEFAULT_MAX_UNACKED_PUBLISHES, MAX_PACKET_BYTES,
 };
 pub use directory::Directory;
 pub use error::Error;

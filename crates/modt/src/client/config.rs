@@ -11,9 +11,11 @@ pub const DEFAULT_BROKER_PORT: u16 = 1883;
 /// Largest MQTT packet the client sends or accepts: 1 MiB, well above the 256 KiB value limit.
 pub const MAX_PACKET_BYTES: usize = 1024 * 1024;
 
-/// Default window of unacknowledged QoS 1/2 publishes. rumqttc's own default (100) caps a
-/// pipelining client at 100 messages per broker round trip, which under load is the limit.
-pub const DEFAULT_MAX_INFLIGHT: u16 = 1024;
+/// Default number of QoS 1/2 publishes a client has sent and the broker has not yet
+/// acknowledged ([`ClientConfig::max_inflight`], MQTT's in-flight window); past it, publishing
+/// waits. rumqttc's own default (100) caps a pipelining client at 100 messages per broker
+/// round trip, which under load is the limit.
+pub const DEFAULT_MAX_UNACKED_PUBLISHES: u16 = 1024;
 
 /// Which MQTT protocol version to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -162,7 +164,7 @@ impl ClientConfig {
             reconnect_min: Duration::from_millis(100),
             reconnect_max: Duration::from_secs(5),
             queue_capacity: 1024,
-            max_inflight: DEFAULT_MAX_INFLIGHT,
+            max_inflight: DEFAULT_MAX_UNACKED_PUBLISHES,
             subscription_capacity: 1024,
             max_held_bytes: super::held::DEFAULT_MAX_HELD_BYTES,
             wait_for_broker: true,

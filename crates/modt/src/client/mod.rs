@@ -33,8 +33,8 @@ use held::{Delivery, Held};
 
 pub use backlog::MAX_BACKLOG;
 pub use config::{
-    ClientConfig, Credentials, LastWill, MqttVersion, Secret, TlsConfig, DEFAULT_MAX_INFLIGHT,
-    MAX_PACKET_BYTES,
+    ClientConfig, Credentials, LastWill, MqttVersion, Secret, TlsConfig,
+    DEFAULT_MAX_UNACKED_PUBLISHES, MAX_PACKET_BYTES,
 };
 pub use connection::ConnectionState;
 pub use exchange::{check_error_reply, RequestOptions};

@@ -38,8 +38,9 @@ use crate::{Message, Topic, TopicFilter};
 use handler::{BoxAccept, BoxHandler};
 use service::Service;
 
-/// Default number of messages a unit handles at once.
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
+/// Default number of messages a unit's handlers work on at once ([`Unit::max_in_flight`]);
+/// further messages wait in the unit's queue, then in the broker (not dropped).
+pub const DEFAULT_MAX_CONCURRENT_HANDLERS: usize = 64;
 /// Default time a stopping unit waits for in-flight handlers.
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -129,7 +130,7 @@ impl Unit {
             admins_only: false,
             publishes: Vec::new(),
             routes: Vec::new(),
-            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            max_in_flight: DEFAULT_MAX_CONCURRENT_HANDLERS,
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             services: Vec::new(),
             web_units: WebUnits::Any,

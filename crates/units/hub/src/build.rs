@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use modt::unit::{BuildError, Setup, DEFAULT_MAX_IN_FLIGHT};
+use modt::unit::{BuildError, Setup, DEFAULT_MAX_CONCURRENT_HANDLERS};
 use modt::Unit;
 
 use crate::{unit, Args, Defaults, HubConfig, HubStore, Limits, DB_FILE, NAME};
@@ -23,7 +23,7 @@ pub async fn build(args: Args, setup: &Setup) -> Result<Unit, BuildError> {
         })?,
         None => Defaults::none(),
     };
-    let in_flight = setup.max_in_flight_or(DEFAULT_MAX_IN_FLIGHT);
+    let in_flight = setup.max_in_flight_or(DEFAULT_MAX_CONCURRENT_HANDLERS);
     let store = open(setup.data_dir.join(DB_FILE), store_queue(in_flight)).await?;
     let closing = store.clone();
     let unit = unit(store, HubConfig { limits, defaults }).on_stop(move || closing.close());

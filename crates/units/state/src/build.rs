@@ -7,7 +7,7 @@ use std::sync::Arc;
 use modt::unit::{BuildError, Setup};
 use modt::Unit;
 
-use crate::{unit, Args, SqliteStore, StateConfig, DEFAULT_MAX_IN_FLIGHT, NAME};
+use crate::{unit, Args, SqliteStore, StateConfig, DEFAULT_MAX_CONCURRENT_REQUESTS, NAME};
 
 /// The state unit's database file in the data directory: the original db-unit's file name,
 /// so its data directory can be used as it is.
@@ -16,7 +16,7 @@ pub const DB_FILE: &str = "modt_state.db";
 /// Builds the state unit: opens its store, wires the handlers, and closes (flushes) the store
 /// once the unit has stopped.
 pub async fn build(args: Args, setup: &Setup) -> Result<Unit, BuildError> {
-    let in_flight = setup.max_in_flight_or(DEFAULT_MAX_IN_FLIGHT);
+    let in_flight = setup.max_in_flight_or(DEFAULT_MAX_CONCURRENT_REQUESTS);
     let path = setup.data_dir.join(DB_FILE);
     let store = open(path, write_queue(in_flight)).await?;
     let config = StateConfig {
@@ -49,7 +49,7 @@ mod tests {
 
     #[test]
     fn the_write_queue_follows_the_in_flight_limit() {
-        assert!(write_queue(DEFAULT_MAX_IN_FLIGHT) >= DEFAULT_MAX_IN_FLIGHT);
+        assert!(write_queue(DEFAULT_MAX_CONCURRENT_REQUESTS) >= DEFAULT_MAX_CONCURRENT_REQUESTS);
         assert!(write_queue(20_000) >= 20_000);
     }
 }

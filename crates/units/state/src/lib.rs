@@ -25,4 +25,4 @@ pub use build::{build, DB_FILE};
 pub use limits::Limits;
 pub use store::sqlite::SqliteStore;
 pub use store::{Committed, Entry, Store, StoreError, Write, WriteOutcome, REMEMBER_REQUESTS};
-pub use unit::{unit, StateConfig, DEFAULT_MAX_IN_FLIGHT, NAME};
+pub use unit::{unit, StateConfig, DEFAULT_MAX_CONCURRENT_REQUESTS, NAME};

@@ -13,9 +13,11 @@ use crate::Limits;
 /// The unit's name and default id.
 pub const NAME: &str = "state";
 
-/// Default messages in flight: high, because each in-flight write is only a queued row waiting
-/// for its group commit, and a bigger batch makes commits cheaper per write.
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 4096;
+/// Default number of state requests the unit handles at once (its handlers in flight, the
+/// SDK's [`Unit::max_in_flight`](modt::Unit::max_in_flight)); its store's write queue is sized
+/// from it. High, because each in-flight write is only a queued row waiting for its group
+/// commit, and a bigger batch makes commits cheaper per write. `--max-in-flight` overrides it.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 4096;
 
 /// How the state unit behaves.
 #[derive(Debug, Clone)]
@@ -57,7 +59,7 @@ pub fn unit(store: Arc<dyn Store>, config: StateConfig) -> Unit {
         (topics::STATE_BULK_SET, handlers::bulk::set),
     ];
     let mut unit = Unit::new(NAME, "state", env!("CARGO_PKG_VERSION"))
-        .max_in_flight(DEFAULT_MAX_IN_FLIGHT)
+        .max_in_flight(DEFAULT_MAX_CONCURRENT_REQUESTS)
         .publishes([
             topics::STATE_VALUE,
             topics::STATE_KEYS_LIST,

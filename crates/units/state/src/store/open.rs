@@ -39,7 +39,7 @@ enum Backend {
 /// ```no_run
 /// # async fn f() -> Result<(), modt_state::StoreError> {
 /// let at = modt_store::Location::sqlite("modt-data/modt_state.db");
-/// let opened = modt_state::store::open(&at, 2 * modt_state::DEFAULT_MAX_IN_FLIGHT).await?;
+/// let opened = modt_state::store::open(&at, 2 * modt_state::DEFAULT_MAX_CONCURRENT_REQUESTS).await?;
 /// let unit = modt_state::unit(opened.store.clone(), modt_state::StateConfig::default())
 ///     // After the unit stops, on a blocking thread: commit what is queued, stop the writer.
 ///     .on_stop(move || opened.close_blocking());
