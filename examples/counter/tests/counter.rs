@@ -29,8 +29,7 @@ async fn add(client: &Client, name: &str, by: Option<i64>) -> Result<Count, modt
         name: name.into(),
         by,
     };
-    let reply = client.request(&ADD, &add, RequestOptions::new()).await?;
-    Ok(reply.json().unwrap())
+    client.request_json(&ADD, &add, RequestOptions::new()).await
 }
 
 #[tokio::test]
@@ -41,11 +40,10 @@ async fn adds_and_reads_over_mqtt() {
     let get = Get {
         name: "visits".into(),
     };
-    let reply = client
-        .request(&GET, &get, RequestOptions::new())
+    let count: Count = client
+        .request_json(&GET, &get, RequestOptions::new())
         .await
         .unwrap();
-    let count: Count = reply.json().unwrap();
     assert_eq!(count.value, 42);
     unit.stop().await.unwrap();
 }
