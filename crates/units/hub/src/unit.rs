@@ -25,7 +25,7 @@ type Accept =
 
 /// Builds the hub unit over `store`. Routes are ordered, so requests reach the store in the
 /// order they arrived (a POST then a GET from one unit reads the POST).
-pub fn unit(store: HubStore, config: HubConfig) -> Unit {
+pub fn unit(store: Arc<dyn HubStore>, config: HubConfig) -> Unit {
     let shared = Arc::new(Shared {
         store,
         defaults: config.defaults,

@@ -12,16 +12,18 @@
 pub(crate) mod get;
 pub(crate) mod post_put;
 
+use std::sync::Arc;
+
 use modt::protocol::{topics, ErrorCode, HubRequest};
 use modt::{Context, HandlerError, Message, Topic};
 
-use crate::store::StoreError;
-use crate::{Defaults, HubStore, Limits};
+use crate::store::{HubStore, StoreError};
+use crate::{Defaults, Limits};
 
 /// What every handler shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub(crate) store: HubStore,
+    pub(crate) store: Arc<dyn HubStore>,
     pub(crate) defaults: Defaults,
     pub(crate) limits: Limits,
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use modt::protocol::{topics, DeadLetter, HubMethod, HubResponse};
@@ -16,14 +17,15 @@ pub(crate) const T: Duration = Duration::from_secs(5);
 /// A hub unit running against a broker, with its database in a temp dir.
 pub(crate) struct HubUnit {
     pub(crate) unit: RunningUnit,
-    pub(crate) store: HubStore,
+    pub(crate) store: Arc<dyn HubStore>,
+    pub(crate) path: PathBuf,
     pub(crate) unit_id: String,
     pub(crate) dir: tempfile::TempDir,
 }
 
 impl HubUnit {
     pub(crate) fn db_path(&self) -> PathBuf {
-        self.store.path().to_path_buf()
+        self.path.clone()
     }
 
     /// Stops the unit and closes its database; returns the data directory for a restart.
@@ -48,10 +50,8 @@ pub(crate) async fn start(
     modt_testkit::init_tracing();
     let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
     let path = dir.path().join(DB_FILE);
-    let store = tokio::task::spawn_blocking(move || HubStore::open(path, 1024))
-        .await
-        .unwrap()
-        .unwrap();
+    let at = modt_store::Location::sqlite(&path);
+    let store = modt_hub::store::open(&at, 1024).await.unwrap();
     let unit_id = client_id("hub");
     let config = HubConfig {
         defaults,
@@ -67,6 +67,7 @@ pub(crate) async fn start(
         HubUnit {
             unit,
             store,
+            path,
             unit_id,
             dir,
         },
