@@ -11,8 +11,8 @@
 //! The file speaks the canonical `modt/…` topics; [`BrokerPolicy::in_namespace`] moves every
 //! rule into a topic namespace (`modt up --namespace X`). A shared subscription
 //! (`$share/{group}/{filter}`) is allowed when its filter is, and on the embedded broker only
-//! in the group named after the account, so no account can join another's group and take
-//! its messages.
+//! in the group named after the account (or, for a replica's account `NAME-…`, after `NAME`),
+//! so no other account can join a unit's group and take its messages.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -186,11 +186,12 @@ impl BrokerPolicy {
     /// Whether `username` (connected as `client_id`) may subscribe to `filter`: it must lie
     /// within an allowed filter (its own wildcards count as literal levels, so `modt/#` is
     /// not within `modt/state/set`). A shared subscription `$share/{group}/{inner}` needs
-    /// `inner` allowed and the group named after the account.
+    /// `inner` allowed and the group named after the account, or after the unit an account
+    /// `{group}-…` is a replica of (account `state-2` may join group `state`).
     pub fn may_subscribe(&self, username: &str, client_id: &str, filter: &str) -> bool {
         let filter = match filter.strip_prefix("$share/") {
             Some(shared) => match shared.split_once('/') {
-                Some((group, inner)) if group == username => inner,
+                Some((group, inner)) if client_id_belongs(group, username) => inner,
                 _ => return false,
             },
             None => filter,
@@ -380,6 +381,12 @@ mod tests {
         assert!(!p.may_subscribe("cli", "cli-1", "$share/state/modt/state/set"));
         assert!(!p.may_subscribe("echo", "echo-1", "$share/echo/modt/state/set"));
         assert!(!p.may_subscribe("echo", "echo-1", "$share/echo"));
+        let mut replicas = p.clone();
+        let echo = replicas.accounts["echo"].clone();
+        replicas.accounts.insert("echo-2".into(), echo);
+        assert!(replicas.may_subscribe("echo-2", "echo-2-a", "$share/echo/modt/echo"));
+        assert!(replicas.may_subscribe("echo-2", "echo-2-a", "$share/echo-2/modt/echo"));
+        assert!(!replicas.may_subscribe("echo", "echo-1", "$share/echo-2/modt/echo"));
     }
 
     #[test]
