@@ -417,6 +417,8 @@ async fn failed_logins_are_throttled_per_user_name_and_per_address() {
         .unwrap();
     assert_eq!(api.status(), 429);
     assert!(api.headers().contains_key("retry-after"));
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_requests");
 }
 
 #[tokio::test]

@@ -1,23 +1,18 @@
 //! `GET /`: who is signed in and which apps are running; the login page when nobody is.
 
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use modt_web::pages::SeeOther;
 use modt_web::{Lang, Page, WebError};
 
-use super::{LangQuery, WebState};
+use super::signed_in::SignedIn;
+use super::WebState;
 
 /// `GET /`.
 pub async fn show(
     State(state): State<WebState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
+    lang: Lang,
+    SignedIn { user, .. }: SignedIn,
 ) -> Result<Response, WebError> {
-    let Some((_, user)) = state.session(&headers).await? else {
-        return Ok(SeeOther::to("/login").into_response());
-    };
-    let lang = Lang::choose(&headers, q.lang.as_deref());
     let html = state.render(
         "home.html",
         lang,

@@ -57,6 +57,7 @@ pub struct LoginForm {
 /// `GET /login`.
 pub async fn show(
     State(state): State<WebState>,
+    lang: Lang,
     Query(q): Query<LoginQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
@@ -64,7 +65,6 @@ pub async fn show(
     if state.session(&headers).await?.is_some() {
         return Ok(SeeOther::to(next.unwrap_or_else(|| "/".into())).into_response());
     }
-    let lang = Lang::choose(&headers, q.lang.as_deref());
     let notice = if q.registered.is_some() {
         Some("registered")
     } else if q.bye.is_some() {
@@ -127,11 +127,11 @@ fn form(
 pub async fn submit(
     State(state): State<WebState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    lang: Lang,
     Query(q): Query<LoginQuery>,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    let lang = Lang::choose(&headers, q.lang.as_deref());
     let next = state.next(q.next.as_deref());
     let refuse = |msg: String, status| {
         let shown = Shown {

@@ -4,7 +4,7 @@
 //! form; the CSRF-checked `POST` logs out. So no link, image or page elsewhere can log people
 //! out: older browsers send no `Sec-Fetch-Site`, and the site's other ports are other origins.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -14,7 +14,7 @@ use modt_web::{csrf, CsrfToken, Lang, Page, WebError};
 use serde::Deserialize;
 use tracing::{info, warn};
 
-use super::{LangQuery, WebState};
+use super::WebState;
 use crate::store::unix_now;
 
 /// The confirmation form's fields.
@@ -28,10 +28,9 @@ pub struct LogoutForm {
 /// `GET /logout`.
 pub async fn show(
     State(state): State<WebState>,
-    Query(q): Query<LangQuery>,
+    lang: Lang,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let lang = Lang::choose(&headers, q.lang.as_deref());
     let csrf = CsrfToken::for_request(&headers)?;
     let html = state.render(
         "logout.html",

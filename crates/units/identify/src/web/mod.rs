@@ -6,6 +6,7 @@
 //! - [`waiting`]: `GET /waiting` and its event stream `GET /waiting/events`.
 //! - [`home`]: `GET /`, the signed-in user's start page.
 //! - [`api`]: `POST /api/login` for non-browser clients.
+//! - [`signed_in`]: [`signed_in::SignedIn`], the extractor for this unit's own sessions.
 //! - [`messages`]: the pages' texts in English and Japanese.
 
 pub mod api;
@@ -14,12 +15,13 @@ pub mod login;
 pub mod logout;
 pub mod messages;
 pub mod register;
+pub mod signed_in;
 pub mod waiting;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Extension};
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
@@ -87,6 +89,7 @@ pub fn router(state: WebState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .merge(modt_web::assets::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(Extension(waiting::WaitingStreams::default()))
         .with_state(state);
     modt_web::headers::secure(routes)
 }
@@ -113,7 +116,7 @@ impl WebState {
         extra: minijinja::Value,
     ) -> Result<String, WebError> {
         let title = messages::CATALOG.text(lang, title_key);
-        let admin = user.map(|u| u.role == crate::accounts::Role::Admin);
+        let admin = user.map(|u| u.role.is_admin());
         let nav = Nav::build(&self.directory, lang, admin, &self.public_url);
         let extra = minijinja::context! { nav => nav, ..extra };
         self.templates
@@ -140,7 +143,7 @@ impl WebState {
     /// Apps with a web page that are online, except this unit, by their titles in `lang`;
     /// administrators' apps only for administrators.
     pub(crate) fn apps(&self, lang: Lang, user: &User) -> Vec<AppLink> {
-        let admin = user.role == crate::accounts::Role::Admin;
+        let admin = user.role.is_admin();
         let mut apps: Vec<AppLink> = self
             .directory
             .online_with_url()

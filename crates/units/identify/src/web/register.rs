@@ -47,10 +47,10 @@ pub struct RegisterQuery {
 /// `GET /register`.
 pub async fn show(
     State(state): State<WebState>,
+    lang: Lang,
     Query(q): Query<RegisterQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let lang = Lang::choose(&headers, q.lang.as_deref());
     let next = state.next(q.next.as_deref());
     let (error, status) = if state.identity.config.registration {
         (None, StatusCode::OK)
@@ -107,11 +107,11 @@ fn rule_message(lang: Lang, e: RuleError) -> String {
 pub async fn submit(
     State(state): State<WebState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    lang: Lang,
     Query(q): Query<RegisterQuery>,
     headers: HeaderMap,
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, WebError> {
-    let lang = Lang::choose(&headers, q.lang.as_deref());
     let next = state.next(q.next.as_deref());
     let typed = (f.username.as_str(), next.as_deref());
     let fail = |msg: String, status| form(&state, &headers, lang, typed, Some(msg), status);

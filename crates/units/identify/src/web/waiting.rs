@@ -6,21 +6,33 @@
 //! (meta refresh, plus a link). When no app answers in time, the page lists the apps online
 //! (from presence) instead.
 
-use std::convert::Infallible;
-use std::time::Duration;
-
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::extract::{Extension, Query, State};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use futures::stream;
 use modt_web::pages::SeeOther;
-use modt_web::{Lang, Page, WebError};
+use modt_web::push::{self, ClientLimit};
+use modt_web::{ApiError, Lang, Page, WebError};
 use serde::Deserialize;
 use tokio::time::Instant;
 
+use super::signed_in::SignedIn;
 use super::WebState;
 use crate::handshake::{ReadyApp, Watch};
+
+/// Waiting pages with an open event stream at once; one more gets 503 (and the page still
+/// refreshes itself).
+pub const MAX_WAITING_STREAMS: usize = 10_000;
+
+/// The cap on open waiting-page streams, shared by the router's handlers.
+#[derive(Debug, Clone)]
+pub struct WaitingStreams(pub ClientLimit);
+
+impl Default for WaitingStreams {
+    fn default() -> Self {
+        WaitingStreams(ClientLimit::new(MAX_WAITING_STREAMS))
+    }
+}
 
 /// Query flags of the waiting page.
 #[derive(Debug, Default, Deserialize)]
@@ -37,18 +49,15 @@ pub struct WaitingQuery {
 /// `GET /waiting`.
 pub async fn show(
     State(state): State<WebState>,
+    lang: Lang,
+    SignedIn { key, user }: SignedIn,
     Query(q): Query<WaitingQuery>,
-    headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let Some((key, user)) = state.session(&headers).await? else {
-        return Ok(SeeOther::to("/login").into_response());
-    };
     if q.again.is_some() {
         let handshake = state.identity.handshakes.begin(key.clone()).await;
         super::login::announce(&state, &user, handshake).await;
         return Ok(SeeOther::to("/waiting").into_response());
     }
-    let lang = Lang::choose(&headers, q.lang.as_deref());
     let watch = state.identity.handshakes.watch(&key).await;
     let back = state.next(q.next.as_deref()).map(|url| ReadyApp {
         app_name: state.title_of(&url, lang).unwrap_or_else(|| url.clone()),
@@ -82,32 +91,34 @@ pub async fn show(
     Ok(Page::new(html).into_response())
 }
 
-/// `GET /waiting/events`: one event, `ready` (with `redirect_url`) or `timeout`.
+/// `GET /waiting/events`: one event, `ready` (with `redirect_url`) or `timeout`, from the
+/// login's handshake; through [`push::sse`], so the stream ends when the unit stops (the
+/// browser's `EventSource` then reconnects, to the next instance). At most
+/// [`MAX_WAITING_STREAMS`] at once.
 pub async fn events(
     State(state): State<WebState>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let Some((key, _)) = state.session(&headers).await? else {
-        return Ok(StatusCode::UNAUTHORIZED.into_response());
+    Extension(streams): Extension<WaitingStreams>,
+    SignedIn { key, .. }: SignedIn,
+) -> Response {
+    let place = match streams.0.admit() {
+        Ok(place) => place,
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let watch = state.identity.handshakes.watch(&key).await;
-    let shutdown = state.shutdown.clone();
     let one = stream::once(async move {
-        let event = match watch {
-            Some(w) => wait(w, shutdown).await,
+        let _place = place;
+        let outcome = match watch {
+            Some(w) => wait(w).await,
             None => Outcome::Timeout,
         };
-        Ok::<_, Infallible>(event.into_event())
+        outcome.into_event()
     });
-    Ok(Sse::new(one)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response())
+    push::sse::stream(one, state.shutdown.clone())
 }
 
 enum Outcome {
     Ready(ReadyApp),
     Timeout,
-    Stopping,
 }
 
 impl Outcome {
@@ -118,13 +129,11 @@ impl Outcome {
                 .json_data(&app)
                 .unwrap_or_else(|_| Event::default().event("timeout").data("{}")),
             Outcome::Timeout => Event::default().event("timeout").data("{}"),
-            // The browser's EventSource reconnects by itself, to the next instance.
-            Outcome::Stopping => Event::default().comment("stopping"),
         }
     }
 }
 
-async fn wait(mut w: Watch, shutdown: tokio_util::sync::CancellationToken) -> Outcome {
+async fn wait(mut w: Watch) -> Outcome {
     loop {
         if let Some(app) = w.ready.borrow_and_update().clone() {
             return Outcome::Ready(app);
@@ -132,7 +141,6 @@ async fn wait(mut w: Watch, shutdown: tokio_util::sync::CancellationToken) -> Ou
         tokio::select! {
             changed = w.ready.changed() => if changed.is_err() { return Outcome::Timeout },
             _ = tokio::time::sleep_until(w.deadline) => return Outcome::Timeout,
-            _ = shutdown.cancelled() => return Outcome::Stopping,
         }
     }
 }
