@@ -38,6 +38,7 @@ pub const DEFAULT_MAX_NAMES: usize = 10_000;
 /// The unit's flags. In `modt up` every unit's flags sit side by side, so each starts with
 /// the unit's name.
 #[derive(Debug, Clone, clap::Args)]
+#[group(skip)]
 #[command(next_help_heading = "Counter unit")]
 pub struct Args {
     /// What `add` adds when the request gives no `by`.

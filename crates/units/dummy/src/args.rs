@@ -7,6 +7,8 @@ pub const ABOUT: &str = "The sample app: joins the login handshake and shows who
 
 /// Flags of the sample app (`modt unit dummy`, and `modt up`).
 #[derive(Debug, Clone, clap::Args)]
+// Every unit's `Args` is flattened into `modt up`: no clap group named after the struct.
+#[group(skip)]
 #[command(next_help_heading = "Sample app")]
 pub struct Args {
     /// The app's name, shown to users and sent in `modt/app/ready`.

@@ -15,6 +15,7 @@ pub const ABOUT: &str = "Replies to `modt/echo` with its payload.";
 
 /// The echo unit's flags: it has none of its own.
 #[derive(Debug, Clone, Default, clap::Args)]
+#[group(skip)]
 pub struct Args {}
 
 /// Builds the echo unit for a program (`modt up`, `modt unit echo`, or your own `main`).

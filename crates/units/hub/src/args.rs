@@ -8,6 +8,8 @@ pub const ABOUT: &str =
 
 /// Flags of the hub unit (`modt unit hub`, and `modt up`).
 #[derive(Debug, Clone, Default, clap::Args)]
+// Every unit's `Args` is flattened into `modt up`: no clap group named after the struct.
+#[group(skip)]
 #[command(next_help_heading = "Hub unit")]
 pub struct Args {
     /// Static defaults, a flat map of key → value in a `.yaml`/`.yml` or `.json` file

@@ -9,6 +9,8 @@ pub const ABOUT: &str = "Accounts, sessions and login pages; answers `modt/sessi
 
 /// Flags of the identify unit (`modt unit identify`, and `modt up`).
 #[derive(Debug, Clone, clap::Args)]
+// Every unit's `Args` is flattened into `modt up`: no clap group named after the struct.
+#[group(skip)]
 #[command(next_help_heading = "Identify unit")]
 pub struct Args {
     /// A session unused this long expires.

@@ -8,6 +8,8 @@ pub const ABOUT: &str =
 
 /// Flags of the monitor (`modt unit monitor`, and `modt up`).
 #[derive(Debug, Clone, clap::Args)]
+// Every unit's `Args` is flattened into `modt up`: no clap group named after the struct.
+#[group(skip)]
 #[command(next_help_heading = "Monitor unit")]
 pub struct Args {
     /// Recent messages kept in memory, so a page opened now shows them (at least 1).

@@ -8,11 +8,14 @@ pub const ABOUT: &str =
 
 /// Flags of the state unit (`modt unit state`, and `modt up`).
 #[derive(Debug, Clone, clap::Args)]
+// Every unit's `Args` is flattened into `modt up`: no clap group named after the struct.
+#[group(skip)]
 #[command(next_help_heading = "State unit")]
 pub struct Args {
     /// Publish change events on `modt/state/changed/{user_id}`.
     #[arg(
         long = "state-events",
+        value_name = "BOOL",
         env = "MODT_STATE_EVENTS",
         default_value_t = StateConfig::default().events,
         action = clap::ArgAction::Set

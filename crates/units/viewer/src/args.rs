@@ -6,4 +6,6 @@ pub const ABOUT: &str = "The web console for a user's keys in the state unit.";
 
 /// Flags of the viewer (`modt unit viewer`, and `modt up`).
 #[derive(Debug, Clone, Default, clap::Args)]
+// Every unit's `Args` is flattened into `modt up`: no clap group named after the struct.
+#[group(skip)]
 pub struct Args {}
