@@ -67,3 +67,43 @@ impl Live {
         self.fanout.clients()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modt::protocol::ChangeOp;
+    use modt_web::push::Delivery;
+
+    fn change(user_id: &str) -> Arc<StateChanged> {
+        Arc::new(StateChanged {
+            timestamp: None,
+            user_id: user_id.into(),
+            op: ChangeOp::Set,
+            key: Some("k".into()),
+            value: None,
+            version: Some(1),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_page_hears_only_its_user_and_pages_are_limited() {
+        let live = Live::new(FanoutConfig {
+            per_client: 4,
+            max_clients: 2,
+        });
+        let mut alice = live.follow("alice".into()).unwrap();
+        let _bob = live.follow("bob".into()).unwrap();
+        assert_eq!(
+            live.follow("carol".into()).unwrap_err(),
+            PushError::TooManyClients(2)
+        );
+        live.fanout.send(&change("bob"));
+        live.fanout.send(&change("alice"));
+        match alice.recv().await {
+            Some(Delivery::Item(c)) => assert_eq!(c.user_id, "alice"),
+            other => panic!("{other:?}"),
+        }
+        drop(alice);
+        assert_eq!(live.pages(), 1);
+    }
+}
