@@ -116,3 +116,84 @@ impl Identity {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::time::advance;
+
+    use super::*;
+    use crate::accounts::Role;
+    use crate::store::{NewSession, SqliteIdentityStore};
+
+    /// Sessions in a SQLite file of `dir`, the unit's shared parts on the runtime's clock.
+    fn identity(dir: &tempfile::TempDir, idle: Duration) -> Arc<Identity> {
+        let store = SqliteIdentityStore::open(&dir.path().join("id.db")).unwrap();
+        let config = IdentifyConfig {
+            session_idle: idle,
+            ..Default::default()
+        };
+        Identity::new(Arc::new(store), config)
+    }
+
+    /// Sessions stored in the file, used or not.
+    fn stored_sessions(dir: &tempfile::TempDir) -> i64 {
+        rusqlite::Connection::open(dir.path().join("id.db"))
+            .unwrap()
+            .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_clock_follows_paused_time() {
+        let clock = Clock::new();
+        let start = clock.now_ms();
+        advance(Duration::from_secs(3600)).await;
+        let moved = clock.now_ms() - start;
+        assert!((3_600_000..3_600_050).contains(&moved), "{moved}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sessions_go_idle_and_the_sweeper_deletes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = identity(&dir, Duration::from_secs(100));
+        let user = id.store.create_user("ana", "h", Role::User).await.unwrap();
+        let key = SessionKey::of("sid");
+        let now = id.now();
+        let session = NewSession {
+            key: key.clone(),
+            user_id: user.user_id,
+            now,
+            expires_at: now + 3600,
+        };
+        id.store.create_session(session).await.unwrap();
+        assert_eq!(
+            id.session_user(&key).await.unwrap().unwrap().username,
+            "ana"
+        );
+
+        advance(Duration::from_secs(101)).await;
+        assert_eq!(id.session_user(&key).await.unwrap(), None, "idle");
+        assert_eq!(stored_sessions(&dir), 1, "kept until swept");
+
+        let shutdown = CancellationToken::new();
+        let sweeper = {
+            let (id, shutdown) = (id.clone(), shutdown.clone());
+            tokio::spawn(async move { id.run_sweeper(Duration::from_secs(600), shutdown).await })
+        };
+        tokio::task::yield_now().await; // the sweeper starts its timer
+        advance(Duration::from_secs(599)).await;
+        assert_eq!(stored_sessions(&dir), 1, "not before its time");
+        advance(Duration::from_secs(1)).await;
+        // The sweep runs on a blocking thread; paused time does not move while it does.
+        for _ in 0..1000 {
+            if stored_sessions(&dir) == 0 {
+                break;
+            }
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(stored_sessions(&dir), 0, "swept");
+        shutdown.cancel();
+        sweeper.await.unwrap();
+    }
+}

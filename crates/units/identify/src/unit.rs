@@ -8,12 +8,12 @@ use modt::{ServiceContext, ServiceError, Unit};
 use modt_web::cookies::CookieScope;
 use modt_web::Templates;
 use tokio::net::TcpListener;
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::config::IdentifyConfig;
 use crate::core::Identity;
 use crate::mqtt;
-use crate::store::{unix_now, IdentityStore};
+use crate::store::IdentityStore;
 use crate::web::{self, WebState};
 
 /// The unit's name and default id.
@@ -77,19 +77,6 @@ pub fn unit(
 
 /// Deletes sessions that can no longer be used, every [`SWEEP_EVERY`].
 async fn sweep(identity: Arc<Identity>, ctx: ServiceContext) -> Result<(), ServiceError> {
-    loop {
-        tokio::select! {
-            _ = ctx.shutdown.cancelled() => return Ok(()),
-            _ = tokio::time::sleep(SWEEP_EVERY) => {}
-        }
-        match identity
-            .store
-            .sweep(unix_now(), identity.config.session_idle)
-            .await
-        {
-            Ok(n) if n > 0 => info!(sessions = n, "deleted ended sessions"),
-            Ok(_) => {}
-            Err(e) => warn!(error = %e, "could not sweep sessions"),
-        }
-    }
+    identity.run_sweeper(SWEEP_EVERY, ctx.shutdown).await;
+    Ok(())
 }

@@ -12,7 +12,7 @@ use futures::StreamExt as _;
 use modt::protocol::{topics, AppReady, AuthSuccess, UnitInfo};
 use modt::{Outgoing, QoS};
 use modt_identify::throttle::ThrottleConfig;
-use modt_identify::{IdentifyConfig, IdentityStore as _, Role};
+use modt_identify::{IdentifyConfig, Role};
 use modt_testkit::{recv_within, TestBroker};
 use support::{add_user, location, start, Browser};
 

@@ -1,12 +1,13 @@
-//! Starting an identify unit over a real SQLite file and a real HTTP listener, and talking
-//! to its pages like a browser (cookie jar, no automatic redirects).
+//! Starting an identify unit over a real SQLite file (opened as the unit's wiring does, through
+//! `modt_identify::store::open`) and a real HTTP listener, and talking to its pages like a
+//! browser (cookie jar, no automatic redirects).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 
 use modt::{Client, MqttVersion};
-use modt_identify::store::IdentityStore as _;
-use modt_identify::{IdentifyConfig, Role, SqliteIdentityStore};
+use modt_identify::store::IdentityStore;
+use modt_identify::{IdentifyConfig, Role};
 use modt_testkit::{client_id, wait_online, RunningUnit, TestBroker};
 use reqwest::cookie::CookieStore as _;
 
@@ -14,7 +15,7 @@ use reqwest::cookie::CookieStore as _;
 pub(crate) struct Identify {
     pub(crate) unit: RunningUnit,
     pub(crate) url: String,
-    pub(crate) store: SqliteIdentityStore,
+    pub(crate) store: Arc<dyn IdentityStore>,
     pub(crate) unit_id: String,
     pub(crate) dir: tempfile::TempDir,
 }
@@ -46,11 +47,12 @@ pub(crate) async fn start_trusting(
 ) -> (Identify, Client) {
     modt_testkit::init_tracing();
     let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
-    let store = SqliteIdentityStore::open(&dir.path().join("modt_identify.db")).unwrap();
+    let at = modt_store::Location::sqlite(dir.path().join(modt_identify::unit::DB_FILE));
+    let store = modt_identify::store::open(&at).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let unit_id = client_id("identify");
-    let unit = modt_identify::unit(Arc::new(store.clone()), config, listener)
+    let unit = modt_identify::unit(store.clone(), config, listener)
         .unwrap()
         .unit_id(&unit_id)
         .web_units(web_units);
@@ -73,7 +75,7 @@ pub(crate) async fn start_trusting(
 
 /// Creates an account directly in the store.
 pub(crate) async fn add_user(
-    store: &SqliteIdentityStore,
+    store: &Arc<dyn IdentityStore>,
     name: &str,
     password: &str,
     role: Role,
