@@ -138,6 +138,11 @@ pub(crate) struct UsersCmd {
         default_value = "./modt-data"
     )]
     pub(crate) data_dir: PathBuf,
+    /// Where the units' data lives, as for `modt up`: `postgres://…` (the identify unit's
+    /// accounts in its schema, modt_identify) or `sqlite://DIR` (its file inside DIR). Default:
+    /// the file in --data-dir.
+    #[arg(long, global = true, env = "MODT_DATABASE_URL", value_name = "URL")]
+    pub(crate) database_url: Option<modt_store::DatabaseUrl>,
     #[command(subcommand)]
     pub(crate) op: UsersOp,
 }

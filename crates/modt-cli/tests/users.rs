@@ -190,3 +190,53 @@ fn accounts_are_managed_from_the_command_line_with_clear_errors() {
         text(&out)
     );
 }
+
+/// With `--database-url postgres://…` the accounts live in the identify unit's schema of that
+/// database: added, listed and changed there, and nothing is written to the data directory.
+#[tokio::test]
+async fn accounts_on_postgresql_with_database_url() {
+    let Some(db) = modt_testkit::postgres::test_database().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let on_pg = |args: &'static [&'static str], password: Option<&'static str>| {
+        let (path, url) = (dir.path().to_path_buf(), db.url.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_modt"));
+            cmd.arg("users").args(args).arg("--data-dir").arg(&path);
+            cmd.env("MODT_DATABASE_URL", url);
+            match password {
+                Some(p) => cmd.env("MODT_USER_PASSWORD", p),
+                None => cmd.env_remove("MODT_USER_PASSWORD"),
+            };
+            cmd.output().expect("run modt users")
+        })
+    };
+    let out = on_pg(&["add", "pgroot", "--admin"], Some("a long password"))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = on_pg(&["role", "PGROOT", "user"], None).await.unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pgroot is now user (was admin)"));
+    let out = on_pg(&["list", "--jsonl"], None).await.unwrap();
+    let list = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(list.contains(r#""username":"pgroot""#), "{list}");
+    assert!(
+        !dir.path().join("modt_identify.db").exists(),
+        "nothing in the data directory"
+    );
+    let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM modt_identify.users", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1, "in the unit's schema");
+}

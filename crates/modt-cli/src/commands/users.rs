@@ -1,44 +1,60 @@
 //! `modt users add|list|delete|passwd|role`: the identify unit's accounts, straight from its
 //! database.
 //!
-//! Works on the SQLite file in the data directory (the unit may be running: SQLite's WAL
-//! lets both use it). Passwords never come from the command line, where `ps` and shell
-//! history would keep them.
+//! Works where the identify unit keeps its data: by default the SQLite file in the data
+//! directory (the unit may be running: SQLite's WAL lets both use it), or the database of
+//! `--database-url` / `MODT_DATABASE_URL` (PostgreSQL: the unit's schema), opened through
+//! `modt_identify::store::open`. Passwords never come from the command line, where `ps` and
+//! shell history would keep them.
 
 use std::io::IsTerminal as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
 use modt_identify::accounts::{check_password, check_username};
-use modt_identify::store::IdentityStore as _;
-use modt_identify::{Role, SqliteIdentityStore, StoreError, UserChange};
+use modt_identify::store::IdentityStore;
+use modt_identify::{Role, StoreError, UserChange};
+use modt_store::{Location, UnitStorage};
 
 use crate::cli::{RoleArg, UsersCmd, UsersOp};
 
 pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
-    let path = cmd.data_dir.join(modt_identify::unit::DB_FILE);
+    let at = modt_store::resolve(UnitStorage {
+        unit_url: None,
+        global_url: cmd.database_url.as_ref(),
+        data_dir: &cmd.data_dir,
+        sqlite_file: modt_identify::unit::DB_FILE,
+        schema: modt_identify::store::SCHEMA,
+    })?;
     match cmd.op {
-        UsersOp::List { jsonl } => return list(&path, jsonl).await,
+        UsersOp::List { jsonl } => return list(&at, jsonl).await,
         UsersOp::Add {
             name,
             admin,
             password_file,
-        } => return add(&cmd.data_dir, &path, &name, admin, password_file.as_deref()).await,
+        } => return add(&at, &name, admin, password_file.as_deref()).await,
         _ => {}
     }
-    // Everything else changes an account that must exist: no database means none does, and
-    // nothing is created to find that out.
-    if !path.exists() {
+    // Everything else changes an account that must exist: no database file means none does,
+    // and nothing is created to find that out.
+    if let Some(path) = missing_file(&at) {
         bail!(
             "no accounts: {} does not exist yet (`modt up` or `modt users add NAME` creates it)",
             path.display()
         );
     }
-    super::private_data_dir(&cmd.data_dir)?;
-    let store = SqliteIdentityStore::open(&path)?;
-    match cmd.op {
+    let store = open(&at).await?;
+    let done = change_account(store.as_ref(), cmd.op).await;
+    store.close();
+    done
+}
+
+/// `users delete|passwd|role`.
+async fn change_account(store: &dyn IdentityStore, op: UsersOp) -> anyhow::Result<()> {
+    match op {
         UsersOp::Delete { name } => {
-            let user = change(&store, &name, UserChange::Delete).await?;
+            let user = change(store, &name, UserChange::Delete).await?;
             println!(
                 "deleted {} (id {}); their sessions ended",
                 user.username, user.user_id
@@ -53,7 +69,7 @@ pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
                 bail!("there is no user {name:?} (see `modt users list`)");
             }
             let hash = new_password_hash(password_file.as_deref()).await?;
-            let user = change(&store, &name, UserChange::Password(hash)).await?;
+            let user = change(store, &name, UserChange::Password(hash)).await?;
             println!(
                 "changed the password of {}; their sessions ended",
                 user.username
@@ -64,7 +80,7 @@ pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
                 RoleArg::Admin => Role::Admin,
                 RoleArg::User => Role::User,
             };
-            let user = change(&store, &name, UserChange::Role(role)).await?;
+            let user = change(store, &name, UserChange::Role(role)).await?;
             println!(
                 "{} is now {} (was {})",
                 user.username,
@@ -77,20 +93,42 @@ pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The SQLite file `at` names, if it does not exist yet (a PostgreSQL schema is created on
+/// open, empty).
+fn missing_file(at: &Location) -> Option<&Path> {
+    match at {
+        Location::Sqlite { path } if !path.exists() => Some(path),
+        _ => None,
+    }
+}
+
+/// Opens the identify unit's store at `at`; a SQLite file's directory is made owner-only
+/// first (the file holds password hashes).
+async fn open(at: &Location) -> anyhow::Result<Arc<dyn IdentityStore>> {
+    if let Location::Sqlite { path } = at {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            super::private_data_dir(dir)?;
+        }
+    }
+    modt_identify::store::open(at)
+        .await
+        .with_context(|| format!("while opening the accounts at {at}"))
+}
+
 /// `users add`: the name and password are checked before anything is created on disk.
 async fn add(
-    data_dir: &Path,
-    path: &Path,
+    at: &Location,
     name: &str,
     admin: bool,
     password_file: Option<&Path>,
 ) -> anyhow::Result<()> {
     check_username(name).with_context(|| format!("user name {name:?}"))?;
     let hash = new_password_hash(password_file).await?;
-    super::private_data_dir(data_dir)?;
-    let store = SqliteIdentityStore::open(path)?;
+    let store = open(at).await?;
     let role = if admin { Role::Admin } else { Role::User };
-    match store.create_user(name, &hash, role).await {
+    let created = store.create_user(name, &hash, role).await;
+    store.close();
+    match created {
         Ok(user) => println!(
             "created {} ({}) with id {}",
             user.username,
@@ -107,15 +145,18 @@ async fn add(
 }
 
 /// Lists the accounts without creating anything: a data directory without a database has none.
-async fn list(path: &Path, jsonl: bool) -> anyhow::Result<()> {
-    if !path.exists() {
+async fn list(at: &Location, jsonl: bool) -> anyhow::Result<()> {
+    if let Some(path) = missing_file(at) {
         eprintln!(
             "no accounts: {} does not exist yet (`modt up` or `modt users add NAME` creates it)",
             path.display()
         );
         return Ok(());
     }
-    let users = SqliteIdentityStore::open(path)?.users().await?;
+    let store = open(at).await?;
+    let users = store.users().await;
+    store.close();
+    let users = users?;
     if jsonl {
         for u in &users {
             println!("{}", serde_json::to_string(u)?);
@@ -135,7 +176,7 @@ async fn list(path: &Path, jsonl: bool) -> anyhow::Result<()> {
 }
 
 async fn change(
-    store: &SqliteIdentityStore,
+    store: &dyn IdentityStore,
     name: &str,
     change: UserChange,
 ) -> anyhow::Result<modt_identify::User> {
