@@ -48,12 +48,10 @@ async fn login_as(port: u16, data_dir: &Path, account: &str) -> Client {
 async fn check_policy(port: u16, data_dir: &Path) {
     // No credentials, a wrong password, another account's client id: refused.
     let anon = Client::connect(ClientConfig::new("127.0.0.1", port, "anon-1")).await;
-    assert!(matches!(anon, Err(modt::Error::Refused { .. })), "{anon:?}");
+    let refused = modt::error::ConnectErrorKind::Refused;
+    assert!(matches!(&anon, Err(e) if e.kind() == refused), "{anon:?}");
     let wrong = Client::connect(config(port, "cli", "cli-x", "not-the-password")).await;
-    assert!(
-        matches!(wrong, Err(modt::Error::Refused { .. })),
-        "{wrong:?}"
-    );
+    assert!(matches!(&wrong, Err(e) if e.kind() == refused), "{wrong:?}");
 
     // The viewer cannot vouch for a session, and what it may not publish reaches nobody.
     let watcher = login_as(port, data_dir, "cli").await;
@@ -104,7 +102,7 @@ async fn check_policy(port: u16, data_dir: &Path) {
     let borrowed = config(port, "dummy", viewer.client_id(), &dummy_password);
     match Client::connect(borrowed).await {
         Ok(borrower) => assert_reads_no_replies_of(&borrower, &viewer, &watcher).await,
-        Err(e) => assert!(matches!(e, modt::Error::Refused { .. }), "{e}"),
+        Err(e) => assert_eq!(e.kind(), modt::error::ConnectErrorKind::Refused, "{e}"),
     }
 }
 
@@ -115,7 +113,7 @@ async fn assert_reads_no_replies_of(reader: &Client, victim: &Client, sender: &C
         .subscribe(&victim.reply_root().subtree(), QoS::AtLeastOnce)
         .await;
     if let Err(e) = &theirs {
-        assert!(matches!(e, modt::Error::SubscribeRefused { .. }), "{e}");
+        assert_eq!(e.kind(), modt::error::SubscribeErrorKind::Refused, "{e}");
     }
     let mut own = reader
         .subscribe(&topics::AUTH_SUCCESS.to_filter(), QoS::AtLeastOnce)

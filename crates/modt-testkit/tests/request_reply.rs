@@ -166,13 +166,13 @@ async fn a_request_nobody_answers_times_out_with_a_typed_error() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, modt::Error::Timeout { .. }), "{err:?}");
+    assert_eq!(err.kind(), modt::RequestErrorKind::TimedOut, "{err:?}");
     assert_eq!(err.code(), modt::protocol::ErrorCode::Timeout);
     let err = client
         .request(&nobody, &json!([1, 2]), modt::RequestOptions::new())
         .await
         .unwrap_err();
-    assert!(matches!(err, modt::Error::NotAnObject { .. }), "{err:?}");
+    assert_eq!(err.kind(), modt::RequestErrorKind::NotAnObject, "{err:?}");
 }
 
 /// `connect` returns only once the client's reply subscription is acknowledged, so a request

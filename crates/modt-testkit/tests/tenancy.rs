@@ -116,7 +116,7 @@ async fn two_systems_on_one_broker(kind: BrokerKind) {
         .request(&topics::ECHO, &json!({}), quick)
         .await
         .unwrap_err();
-    assert!(matches!(err, modt::Error::Timeout { .. }), "{err:?}");
+    assert_eq!(err.kind(), modt::RequestErrorKind::TimedOut, "{err:?}");
 
     in_default.shutdown().await;
     watcher.shutdown().await;

@@ -254,10 +254,10 @@ mod tests {
 
     #[tokio::test]
     async fn sdk_errors_keep_their_code_not_their_text() {
-        let e = modt::Error::Timeout {
-            topic: "modt/state/get".into(),
-            timeout: Duration::from_secs(3),
-        };
+        let e = modt::Error::from(modt::RequestError::new(
+            modt::RequestErrorKind::TimedOut,
+            "no reply to modt/state/get within 3s",
+        ));
         let res = ApiError::from(e).into_response();
         assert_eq!(res.status(), 504);
         let body = body_of(res).await.to_string();

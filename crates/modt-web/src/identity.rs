@@ -74,9 +74,15 @@ pub async fn resolve_session(
         .ask(&topics::SESSION_QUERY, &query, legacy, timeout)
         .await
         .map_err(|e| match e {
-            modt::Error::Timeout { .. } | modt::Error::Closed => WebError::Unavailable(format!(
-                "the identify unit did not answer a session query: {e}"
-            )),
+            _ if matches!(
+                e.code(),
+                modt::protocol::ErrorCode::Timeout | modt::protocol::ErrorCode::Unavailable
+            ) =>
+            {
+                WebError::Unavailable(format!(
+                    "the identify unit did not answer a session query: {e}"
+                ))
+            }
             other => WebError::Internal(format!("session query failed: {other}")),
         })?;
     Ok(match (info.status, info.user_id, info.role) {

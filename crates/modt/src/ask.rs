@@ -17,6 +17,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::error::{RequestError, RequestErrorKind, Waited};
 use crate::{Client, Directory, Error, QoS, RequestOptions, Topic};
 
 /// How to recognise the legacy answer to one request among everyone's broadcasts.
@@ -60,8 +61,9 @@ impl Asker {
     }
 
     /// Sends `request` to `topic` and returns the answer: the private reply (an error reply
-    /// becomes [`Error::Remote`]) when the unit answers privately, else the first broadcast on
-    /// `legacy.topic` that `legacy.matches`. [`Error::Timeout`] after `timeout` either way.
+    /// is a [`RequestErrorKind::ErrorReply`](crate::RequestErrorKind)) when the unit answers
+    /// privately, else the first broadcast on `legacy.topic` that `legacy.matches`. A
+    /// [`RequestErrorKind::TimedOut`](crate::RequestErrorKind) after `timeout` either way.
     pub async fn ask<Q, A>(
         &self,
         topic: &Topic,
@@ -74,10 +76,10 @@ impl Asker {
         A: DeserializeOwned,
     {
         if self.correlated(topic) {
-            return self
+            return Ok(self
                 .client
                 .request_json(topic, request, RequestOptions::new().timeout(timeout))
-                .await;
+                .await?);
         }
         legacy_request(&self.client, topic, request, legacy, timeout).await
     }
@@ -98,9 +100,14 @@ where
     A: DeserializeOwned,
 {
     let deadline = tokio::time::Instant::now() + timeout;
-    let timed_out = || Error::Timeout {
-        topic: topic.to_string(),
-        timeout,
+    let timed_out = || {
+        Error::from(
+            RequestError::new(
+                RequestErrorKind::TimedOut,
+                format!("no reply to {topic} within {timeout:?}"),
+            )
+            .with_source(Waited(timeout)),
+        )
     };
     // Subscribed before the request goes out, so the answer cannot come first.
     let mut answers = tokio::time::timeout_at(

@@ -112,19 +112,19 @@ impl BrokerArgs {
         cfg.namespace = self.namespace.clone();
         let password = match (&self.password, &self.password_file) {
             (Some(_), Some(_)) => {
-                return Err(Error::Config(
+                return Err(Error::config(
                     "give --broker-password (MODT_BROKER_PASSWORD) or --broker-password-file \
-                     (MODT_BROKER_PASSWORD_FILE), not both"
-                        .into(),
+                     (MODT_BROKER_PASSWORD_FILE), not both",
+                    None,
                 ))
             }
             (Some(p), None) => Some(p.clone()),
             (None, Some(path)) => {
                 let text = std::fs::read_to_string(path).map_err(|e| {
-                    Error::Config(format!(
-                        "cannot read --broker-password-file {}: {e}",
-                        path.display()
-                    ))
+                    Error::config(
+                        format!("cannot read --broker-password-file {}: {e}", path.display()),
+                        Some(e.into()),
+                    )
                 })?;
                 Some(text.lines().next().unwrap_or_default().to_owned())
             }
@@ -134,9 +134,9 @@ impl BrokerArgs {
             (Some(u), Some(p)) => cfg = cfg.with_credentials(u, p),
             (Some(u), None) => cfg = cfg.with_credentials(u, ""),
             (None, Some(_)) => {
-                return Err(Error::Config(
-                    "a broker password was given without --broker-username (MODT_BROKER_USERNAME)"
-                        .into(),
+                return Err(Error::config(
+                    "a broker password was given without --broker-username (MODT_BROKER_USERNAME)",
+                    None,
                 ))
             }
             (None, None) => {}

@@ -16,7 +16,8 @@
 //! - [`env`]: the standard `MODT_*` settings every unit shares.
 //! - [`limits`]: the size checks units share (docs/protocol.md §5).
 //! - [`files`]: owner-only data directories and database files.
-//! - [`error`]: the SDK's [`Error`].
+//! - [`error`]: the SDK's [`Error`], and an error kind per client operation (connect,
+//!   publish, subscribe, request: [`RequestError`] with [`RequestErrorKind`]).
 
 pub mod ask;
 pub mod client;
@@ -36,7 +37,7 @@ pub use client::{
     TlsConfig, DEFAULT_MAX_UNACKED_PUBLISHES, MAX_PACKET_BYTES,
 };
 pub use directory::Directory;
-pub use error::Error;
+pub use error::{Error, RequestError, RequestErrorKind};
 pub use hub::HubClient;
 pub use protocol::{Topic, TopicFilter};
 pub use unit::{Context, HandlerError, HandlerResult, ServiceContext, ServiceError, Unit};

@@ -24,7 +24,7 @@ fn args(max_names: usize) -> Args {
     Args { step: 1, max_names }
 }
 
-async fn add(client: &Client, name: &str, by: Option<i64>) -> Result<Count, modt::Error> {
+async fn add(client: &Client, name: &str, by: Option<i64>) -> Result<Count, modt::RequestError> {
     let add = Add {
         name: name.into(),
         by,

@@ -36,7 +36,7 @@ pub(crate) async fn subscribe_all(
 ) -> anyhow::Result<()> {
     for f in filters {
         if let Err(e) = client.subscribe_into(f, qos, inbox).await {
-            let refused = matches!(e, modt::Error::SubscribeRefused { .. });
+            let refused = e.kind() == modt::error::SubscribeErrorKind::Refused;
             let who = match client.account() {
                 Some(a) => format!("account {a:?}"),
                 None => "anonymous clients".to_string(),
@@ -57,20 +57,25 @@ pub(crate) async fn subscribe_all(
 }
 
 /// A connection failure with what to do about it.
-fn explain(e: modt::Error, args: &ClientArgs, account: Option<&str>) -> anyhow::Error {
-    let hint = match (&e, account) {
-        (modt::Error::Connect { .. }, _) => "no MQTT broker is reachable; start the whole system \
+fn explain(
+    e: modt::error::ConnectError,
+    args: &ClientArgs,
+    account: Option<&str>,
+) -> anyhow::Error {
+    use modt::error::ConnectErrorKind::{Refused, TimedOut, Unreachable};
+    let hint = match (e.kind(), account) {
+        (Unreachable | TimedOut, _) => "no MQTT broker is reachable; start the whole system \
              with `modt up`, or point --broker-host/--broker-port (MODT_BROKER_HOST/MODT_BROKER_PORT) \
              at a running broker"
             .to_string(),
-        (modt::Error::Refused { .. }, None) => format!(
+        (Refused, None) => format!(
             "the broker wants credentials, and none were given or found at {} (give --data-dir / \
              MODT_DATA_DIR where `modt up` keeps its data, or --broker-username with \
              --broker-password-file)",
             crate::credentials::password_path(&args.data_dir, crate::credentials::CLI_ACCOUNT)
                 .display()
         ),
-        (modt::Error::Refused { .. }, Some(account)) => format!(
+        (Refused, Some(account)) => format!(
             "the broker refused account {account:?}: check its password (a `modt up` data \
              directory keeps it in credentials/{account}.password)"
         ),

@@ -20,7 +20,7 @@ use tracing::{debug, error, info, warn};
 use super::backlog::{Backlog, Offer};
 use super::registry::{Registry, Sink};
 use super::transport::{correlation_text, Event, PollError, Poller, Sender};
-use crate::Error;
+use crate::error::{ConnectError, ConnectErrorKind};
 
 /// The connection's state as observers see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,7 +66,7 @@ pub(crate) struct Task {
     pub(crate) shared: Arc<Shared>,
     pub(crate) backoff: Backoff,
     pub(crate) addr: String,
-    pub(crate) first: Option<oneshot::Sender<Result<(), Error>>>,
+    pub(crate) first: Option<oneshot::Sender<Result<(), ConnectError>>>,
     /// Whether the first connection keeps trying while nothing listens at the address.
     pub(crate) wait_for_broker: bool,
     pub(crate) cancel: CancellationToken,
@@ -148,10 +148,10 @@ impl Task {
                     match (&e, first.is_some()) {
                         (PollError::Refused(reason), true) => {
                             if let Some(first) = first.take() {
-                                let _ = first.send(Err(Error::Refused {
-                                    addr: addr.clone(),
-                                    reason: reason.clone(),
-                                }));
+                                let _ = first.send(Err(ConnectError::new(
+                                    ConnectErrorKind::Refused,
+                                    format!("the MQTT broker at {addr} refused the connection: {reason}"),
+                                )));
                             }
                             break;
                         }
@@ -160,10 +160,12 @@ impl Task {
                         }
                         (PollError::Unreachable(reason), true) if !wait_for_broker => {
                             if let Some(first) = first.take() {
-                                let _ = first.send(Err(Error::Connect {
-                                    addr: addr.clone(),
-                                    reason: reason.clone(),
-                                }));
+                                let _ = first.send(Err(ConnectError::new(
+                                    ConnectErrorKind::Unreachable,
+                                    format!(
+                                        "could not connect to the MQTT broker at {addr}: {reason}"
+                                    ),
+                                )));
                             }
                             break;
                         }
@@ -224,7 +226,7 @@ fn route(shared: &Shared, msg: super::Message, backlog: &mut Backlog) -> Option<
 async fn resubscribe(
     shared: Arc<Shared>,
     sender: Sender,
-    first: Option<oneshot::Sender<Result<(), Error>>>,
+    first: Option<oneshot::Sender<Result<(), ConnectError>>>,
 ) {
     // On the first connection, wait for every SUBACK before `connect` returns: otherwise a
     // request sent at once could overtake the subscription of its own reply topic, and the

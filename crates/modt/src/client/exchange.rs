@@ -15,8 +15,12 @@ use tracing::debug;
 use super::message::{Message, Outgoing, QoS};
 use super::request::{self, RequestContext};
 use super::{Client, MqttVersion};
+use crate::error::{
+    OfflineUnits, PublishError, PublishErrorKind, RemoteError, RequestError, RequestErrorKind,
+    Waited,
+};
 use crate::protocol::{self, reply::ReplyProbe};
-use crate::{Error, Topic};
+use crate::Topic;
 
 /// How to send one request: how long to wait for the reply, at which QoS, with which headers.
 /// Every default is in its one `impl Default`.
@@ -104,6 +108,7 @@ impl Client {
     /// use modt::{protocol::topics, RequestOptions};
     /// let opts = RequestOptions::new().timeout(Duration::from_secs(1));
     /// let reply = client.request(&topics::ECHO, &serde_json::json!({"hi": 1}), opts).await?;
+    /// # let _ = reply;
     /// # Ok(()) }
     /// ```
     pub async fn request<T: Serialize + ?Sized>(
@@ -111,24 +116,29 @@ impl Client {
         topic: &Topic,
         payload: &T,
         options: RequestOptions,
-    ) -> Result<Message, Error> {
+    ) -> Result<Message, RequestError> {
         let timeout = options.timeout.unwrap_or(self.inner.request_timeout);
         let request_id = uuid::Uuid::new_v4().simple().to_string();
-        let reply_to = self.inner.reply_root.join(&request_id)?;
-        let mut value = serde_json::to_value(payload).map_err(|source| Error::Encode {
-            topic: topic.to_string(),
-            source,
+        let reply_to = self.inner.reply_root.join(&request_id).map_err(|e| {
+            RequestError::new(RequestErrorKind::Encode, format!("no reply topic: {e}"))
+                .with_source(e)
         })?;
+        let encode = |e: serde_json::Error| {
+            RequestError::new(
+                RequestErrorKind::Encode,
+                format!("could not encode the payload for {topic}: {e}"),
+            )
+            .with_source(e)
+        };
+        let mut value = serde_json::to_value(payload).map_err(encode)?;
         let Value::Object(obj) = &mut value else {
-            return Err(Error::NotAnObject {
-                topic: topic.to_string(),
-            });
+            return Err(RequestError::new(
+                RequestErrorKind::NotAnObject,
+                format!("a request payload for {topic} must be a JSON object"),
+            ));
         };
         request::stamp(obj, Some(&request_id), Some(reply_to.as_str()));
-        let bytes = protocol::encode(&value).map_err(|source| Error::Encode {
-            topic: topic.to_string(),
-            source,
-        })?;
+        let bytes = protocol::encode(&value).map_err(encode)?;
         let rx = self.inner.shared.registry.expect_reply(request_id.clone());
         let mut out = Outgoing::new(topic.clone(), bytes).qos(options.qos);
         if self.inner.version == MqttVersion::V5 {
@@ -139,7 +149,7 @@ impl Client {
         debug!(%topic, %request_id, "request");
         if let Err(e) = self.publish(out).await {
             self.inner.shared.registry.forget_reply(&request_id);
-            return Err(e);
+            return Err(e.into());
         }
         let gone = async {
             match self.inner.directory.get() {
@@ -150,22 +160,27 @@ impl Client {
         let result = tokio::select! {
             r = tokio::time::timeout(timeout, rx) => match r {
                 Ok(Ok(msg)) => return Ok(msg),
-                Ok(Err(_)) => return Err(Error::Closed),
-                Err(_) => Err(Error::Timeout {
-                    topic: topic.to_string(),
-                    timeout,
-                }),
+                Ok(Err(_)) => return Err(RequestError::new(
+                    RequestErrorKind::Closed,
+                    format!("the MQTT client shut down while {topic} was asked"),
+                )),
+                Err(_) => Err(RequestError::new(
+                    RequestErrorKind::TimedOut,
+                    format!("no reply to {topic} within {timeout:?}"),
+                )
+                .with_source(Waited(timeout))),
             },
-            units = gone => Err(Error::Offline {
-                topic: topic.to_string(),
-                units,
-            }),
+            units = gone => Err(RequestError::new(
+                RequestErrorKind::NoResponders,
+                format!("no unit serving {topic} is online (offline: {})", units.join(", ")),
+            )
+            .with_source(OfflineUnits(units))),
         };
         self.inner.shared.registry.forget_reply(&request_id);
         result
     }
 
-    /// Makes requests fail with [`Error::Offline`] as soon as every unit that announced
+    /// Makes requests fail ([`RequestErrorKind::NoResponders`]) as soon as every unit that announced
     /// serving their topic is offline (the broker publishes a unit's last will about 1.5 ×
     /// its keep-alive after it stops answering: under 8 s for units of this SDK), instead of
     /// waiting out their timeout. Requests to topics no known unit announces (the original
@@ -182,18 +197,21 @@ impl Client {
     }
 
     /// Like [`request`](Self::request), then decodes the reply as `R`, turning an error reply
-    /// into [`Error::Remote`].
+    /// into [`RequestErrorKind::ErrorReply`].
     pub async fn request_json<T: Serialize + ?Sized, R: DeserializeOwned>(
         &self,
         topic: &Topic,
         payload: &T,
         options: RequestOptions,
-    ) -> Result<R, Error> {
+    ) -> Result<R, RequestError> {
         let msg = self.request(topic, payload, options).await?;
         check_error_reply(topic, &msg)?;
-        msg.json().map_err(|source| Error::BadReply {
-            topic: topic.to_string(),
-            source,
+        msg.json().map_err(|e| {
+            RequestError::new(
+                RequestErrorKind::BadReply,
+                format!("bad reply to {topic}: {e}"),
+            )
+            .with_source(e)
         })
     }
 
@@ -204,21 +222,22 @@ impl Client {
         &self,
         ctx: &RequestContext,
         payload: &T,
-    ) -> Result<bool, Error> {
+    ) -> Result<bool, PublishError> {
         let Some(reply_to) = &ctx.reply_to else {
             return Ok(false);
         };
-        let mut value = serde_json::to_value(payload).map_err(|source| Error::Encode {
-            topic: reply_to.to_string(),
-            source,
-        })?;
+        let encode = |e: serde_json::Error| {
+            PublishError::new(
+                PublishErrorKind::Encode,
+                format!("could not encode the reply for {reply_to}: {e}"),
+            )
+            .with_source(e)
+        };
+        let mut value = serde_json::to_value(payload).map_err(encode)?;
         if let Value::Object(obj) = &mut value {
             request::stamp(obj, ctx.request_id.as_deref(), None);
         }
-        let bytes = protocol::encode(&value).map_err(|source| Error::Encode {
-            topic: reply_to.to_string(),
-            source,
-        })?;
+        let bytes = protocol::encode(&value).map_err(encode)?;
         let mut out = Outgoing::new(reply_to.clone(), bytes).qos(ctx.answer_qos);
         if self.inner.version == MqttVersion::V5 {
             out.correlation_data = ctx.correlation_data();
@@ -228,15 +247,17 @@ impl Client {
     }
 }
 
-/// Turns an error reply into [`Error::Remote`].
-pub fn check_error_reply(topic: &Topic, msg: &Message) -> Result<(), Error> {
+/// Turns an error reply into a [`RequestErrorKind::ErrorReply`] with its code, the reply's body
+/// kept ([`RequestError::error_reply`]).
+pub fn check_error_reply(topic: &Topic, msg: &Message) -> Result<(), RequestError> {
     if let Ok(probe) = protocol::decode::<ReplyProbe>(&msg.payload) {
         let is_error = probe.status.as_ref().and_then(Value::as_str) == Some("error");
         if let (true, Some(body)) = (is_error, probe.error) {
-            return Err(Error::Remote {
-                topic: topic.to_string(),
-                body,
-            });
+            return Err(RequestError::new(
+                RequestErrorKind::ErrorReply(body.code),
+                format!("{topic} answered {}: {}", body.code, body.message),
+            )
+            .with_source(RemoteError(body)));
         }
     }
     Ok(())

@@ -43,8 +43,12 @@ pub use request::RequestContext;
 
 use self::connection::{Backoff, Shared, Task};
 use self::registry::Sink;
+use crate::error::{
+    ConnectError, ConnectErrorKind, PublishError, PublishErrorKind, SubscribeError,
+    SubscribeErrorKind,
+};
 use crate::protocol::{self, topics, Namespace};
-use crate::{Error, Topic, TopicFilter};
+use crate::{Topic, TopicFilter};
 
 /// A connected MQTT client. Clone it freely: clones share one connection.
 ///
@@ -123,14 +127,18 @@ impl Subscription {
 impl Client {
     /// Connects to the broker and waits (up to `connect_timeout`, retrying with backoff) for the
     /// first connection. After that the client reconnects and re-subscribes by itself.
-    pub async fn connect(config: ClientConfig) -> Result<Client, Error> {
+    pub async fn connect(config: ClientConfig) -> Result<Client, ConnectError> {
         let addr = format!("{}:{}", config.host, config.port);
         let account = config.credentials.as_ref().map(|c| c.username.as_str());
         let reply_root = topics::reply_root(account, &config.client_id).map_err(|e| {
-            Error::Config(format!(
-                "client id {:?} (or username {account:?}) cannot be a topic level: {e}",
-                config.client_id
-            ))
+            ConnectError::new(
+                ConnectErrorKind::InvalidConfig,
+                format!(
+                    "client id {:?} (or username {account:?}) cannot be a topic level: {e}",
+                    config.client_id
+                ),
+            )
+            .with_source(e)
         })?;
         let gate = rumqttc::ReadGate::new();
         let (sender, poller) = transport::build(&config, &gate)?;
@@ -183,13 +191,19 @@ impl Client {
                 client.abort().await;
                 Err(e)
             }
-            Ok(Err(_)) => Err(Error::Closed),
+            Ok(Err(_)) => Err(ConnectError::new(
+                ConnectErrorKind::Closed,
+                "the MQTT client's connection task ended",
+            )),
             Err(_) => {
                 client.abort().await;
-                Err(Error::Connect {
-                    addr,
-                    reason: format!("no connection within {:?}", config.connect_timeout),
-                })
+                Err(ConnectError::new(
+                    ConnectErrorKind::TimedOut,
+                    format!(
+                        "could not connect to the MQTT broker at {addr}: no connection within {:?}",
+                        config.connect_timeout
+                    ),
+                ))
             }
         }
     }
@@ -225,7 +239,11 @@ impl Client {
     }
 
     /// Subscribes to `filter`, returning a bounded stream of matching messages.
-    pub async fn subscribe(&self, filter: &TopicFilter, qos: QoS) -> Result<Subscription, Error> {
+    pub async fn subscribe(
+        &self,
+        filter: &TopicFilter,
+        qos: QoS,
+    ) -> Result<Subscription, SubscribeError> {
         let (inbox, subscription) = self.inbox();
         self.subscribe_into(filter, qos, &inbox).await?;
         Ok(subscription)
@@ -247,7 +265,7 @@ impl Client {
         filter: &TopicFilter,
         qos: QoS,
         inbox: &Inbox,
-    ) -> Result<(), Error> {
+    ) -> Result<(), SubscribeError> {
         let shared = &self.inner.shared;
         let id = shared
             .registry
@@ -265,33 +283,42 @@ impl Client {
             Ok(Ok(true)) => Ok(()),
             Ok(Ok(false)) => {
                 shared.registry.remove(id);
-                Err(Error::SubscribeRefused {
-                    filter: filter.to_string(),
-                })
+                Err(SubscribeError::new(
+                    SubscribeErrorKind::Refused,
+                    format!("the broker refused the subscription to {filter}"),
+                ))
             }
-            Ok(Err(_)) => Err(Error::Closed),
-            Err(_) => Err(Error::Timeout {
-                topic: filter.to_string(),
-                timeout: self.inner.request_timeout,
-            }),
+            Ok(Err(_)) => Err(SubscribeError::new(
+                SubscribeErrorKind::Closed,
+                "the MQTT client is shut down",
+            )),
+            Err(_) => Err(SubscribeError::new(
+                SubscribeErrorKind::TimedOut,
+                format!(
+                    "no answer to the subscription to {filter} within {:?}",
+                    self.inner.request_timeout
+                ),
+            )),
         }
     }
 
     /// Publishes a message. Waits while the outgoing queue is full.
     ///
-    /// A message over [`MAX_PACKET_BYTES`] is refused here with [`Error::TooLarge`]: handed
+    /// A message over [`MAX_PACKET_BYTES`] is refused here ([`PublishErrorKind::TooLarge`]): handed
     /// to the connection, it would end it (the client refuses to send it, or the receiver
     /// refuses to read it), and take every unacknowledged message with it.
-    pub async fn publish(&self, msg: Outgoing) -> Result<(), Error> {
+    pub async fn publish(&self, msg: Outgoing) -> Result<(), PublishError> {
         // On the wire, the topic and response topic carry the namespace instead of `modt`.
         let longer = self.inner.namespace.extra_bytes().max(0).unsigned_abs();
         let bytes = msg.packet_bytes() + 2 * longer;
         if bytes > MAX_PACKET_BYTES {
-            return Err(Error::TooLarge {
-                topic: msg.topic.to_string(),
-                bytes,
-                limit: MAX_PACKET_BYTES,
-            });
+            return Err(PublishError::new(
+                PublishErrorKind::TooLarge,
+                format!(
+                    "a message for {} would be {bytes} bytes; the MQTT packet limit is {MAX_PACKET_BYTES}",
+                    msg.topic
+                ),
+            ));
         }
         self.inner.sender.publish(msg).await
     }
@@ -301,7 +328,7 @@ impl Client {
         &self,
         topic: &Topic,
         payload: &T,
-    ) -> Result<(), Error> {
+    ) -> Result<(), PublishError> {
         self.publish_json_qos(topic, payload, QoS::AtLeastOnce)
             .await
     }
@@ -312,10 +339,13 @@ impl Client {
         topic: &Topic,
         payload: &T,
         qos: QoS,
-    ) -> Result<(), Error> {
-        let bytes = protocol::encode(payload).map_err(|source| Error::Encode {
-            topic: topic.to_string(),
-            source,
+    ) -> Result<(), PublishError> {
+        let bytes = protocol::encode(payload).map_err(|e| {
+            PublishError::new(
+                PublishErrorKind::Encode,
+                format!("could not encode the payload for {topic}: {e}"),
+            )
+            .with_source(e)
         })?;
         self.publish(Outgoing::new(topic.clone(), bytes).qos(qos))
             .await

@@ -3,22 +3,27 @@
 use std::sync::Arc;
 
 use super::config::TlsConfig;
-use crate::Error;
+use crate::error::{ConnectError, ConnectErrorKind};
+
+fn invalid(message: String) -> ConnectError {
+    ConnectError::new(ConnectErrorKind::InvalidConfig, message)
+}
 
 /// The rumqttc transport for `tls`.
-pub(crate) fn transport(tls: &TlsConfig) -> Result<rumqttc::Transport, Error> {
+pub(crate) fn transport(tls: &TlsConfig) -> Result<rumqttc::Transport, ConnectError> {
     let mut roots = rustls::RootCertStore::empty();
     match &tls.ca_file {
         Some(path) => {
             let pem = std::fs::read(path).map_err(|e| {
-                Error::Config(format!("cannot read CA file {}: {e}", path.display()))
+                invalid(format!("cannot read CA file {}: {e}", path.display())).with_source(e)
             })?;
             for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
                 let cert = cert.map_err(|e| {
-                    Error::Config(format!("bad certificate in {}: {e}", path.display()))
+                    invalid(format!("bad certificate in {}: {e}", path.display())).with_source(e)
                 })?;
                 roots.add(cert).map_err(|e| {
-                    Error::Config(format!("unusable certificate in {}: {e}", path.display()))
+                    invalid(format!("unusable certificate in {}: {e}", path.display()))
+                        .with_source(e)
                 })?;
             }
         }
@@ -30,14 +35,14 @@ pub(crate) fn transport(tls: &TlsConfig) -> Result<rumqttc::Transport, Error> {
         }
     }
     if roots.is_empty() {
-        return Err(Error::Config(
-            "TLS is on but no CA certificate could be loaded".into(),
+        return Err(invalid(
+            "TLS is on but no CA certificate could be loaded".to_owned(),
         ));
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Config(format!("TLS setup failed: {e}")))?
+        .map_err(|e| invalid(format!("TLS setup failed: {e}")).with_source(e))?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(rumqttc::Transport::tls_with_config(

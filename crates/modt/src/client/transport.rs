@@ -9,8 +9,10 @@ use rumqttc::v5::mqttbytes::QoS as QoS5;
 
 use super::config::{ClientConfig, MqttVersion, MAX_PACKET_BYTES};
 use super::message::{Message, Outgoing, QoS};
+use crate::error::{
+    ConnectError, PublishError, PublishErrorKind, SubscribeError, SubscribeErrorKind,
+};
 use crate::protocol::Namespace;
-use crate::Error;
 
 /// A connection event, version-independent.
 #[derive(Debug)]
@@ -136,7 +138,7 @@ fn from_qos5(q: QoS5) -> QoS {
 pub(crate) fn build(
     cfg: &ClientConfig,
     gate: &rumqttc::ReadGate,
-) -> Result<(Sender, Poller), Error> {
+) -> Result<(Sender, Poller), ConnectError> {
     let transport = cfg.tls.as_ref().map(super::tls::transport).transpose()?;
     let mut net = rumqttc::NetworkOptions::new();
     // Without TCP_NODELAY, Nagle adds ~40 ms to every round trip (see shared/research).
@@ -217,13 +219,13 @@ pub(crate) fn build(
 
 impl Sender {
     /// Queues a publish. Waits while the request queue is full.
-    pub(crate) async fn publish(&self, m: Outgoing) -> Result<(), Error> {
+    pub(crate) async fn publish(&self, m: Outgoing) -> Result<(), PublishError> {
         let topic = self.namespace.to_wire(m.topic.as_str()).into_owned();
         match &self.mqtt {
             MqttSender::V4(c) => c
                 .publish_bytes(topic, qos4(m.qos), m.retain, m.payload)
                 .await
-                .map_err(|_| Error::Closed),
+                .map_err(|_| pub_closed()),
             MqttSender::V5(c) => {
                 let props = v5b::PublishProperties {
                     response_topic: m.response_topic.map(|t| self.wire(t)),
@@ -233,31 +235,31 @@ impl Sender {
                 };
                 c.publish_bytes_with_properties(topic, qos5(m.qos), m.retain, m.payload, props)
                     .await
-                    .map_err(|_| Error::Closed)
+                    .map_err(|_| pub_closed())
             }
         }
     }
 
     /// Queues a subscribe.
-    pub(crate) async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), Error> {
+    pub(crate) async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), SubscribeError> {
         let filter = self.namespace.to_wire(filter);
         match &self.mqtt {
             MqttSender::V4(c) => c
                 .subscribe(filter, qos4(qos))
                 .await
-                .map_err(|_| Error::Closed),
+                .map_err(|_| sub_closed()),
             MqttSender::V5(c) => c
                 .subscribe(filter, qos5(qos))
                 .await
-                .map_err(|_| Error::Closed),
+                .map_err(|_| sub_closed()),
         }
     }
 
     /// Queues a DISCONNECT.
-    pub(crate) async fn disconnect(&self) -> Result<(), Error> {
+    pub(crate) async fn disconnect(&self) -> Result<(), PublishError> {
         match &self.mqtt {
-            MqttSender::V4(c) => c.disconnect().await.map_err(|_| Error::Closed),
-            MqttSender::V5(c) => c.disconnect().await.map_err(|_| Error::Closed),
+            MqttSender::V4(c) => c.disconnect().await.map_err(|_| pub_closed()),
+            MqttSender::V5(c) => c.disconnect().await.map_err(|_| pub_closed()),
         }
     }
 
@@ -276,6 +278,14 @@ fn canonical(namespace: &Namespace, topic: String) -> String {
         std::borrow::Cow::Borrowed(_) => topic,
         std::borrow::Cow::Owned(t) => t,
     }
+}
+
+fn pub_closed() -> PublishError {
+    PublishError::new(PublishErrorKind::Closed, "the MQTT client is shut down")
+}
+
+fn sub_closed() -> SubscribeError {
+    SubscribeError::new(SubscribeErrorKind::Closed, "the MQTT client is shut down")
 }
 
 /// Most uninteresting events (outgoing packets, acknowledgements) [`Poller::poll`] passes over

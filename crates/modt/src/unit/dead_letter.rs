@@ -13,5 +13,5 @@ pub(crate) async fn publish(
     reason: &str,
 ) -> Result<(), Error> {
     let record = DeadLetter::new(unit_id, &msg.topic, &msg.payload, code, reason);
-    client.publish_json(topic, &record).await
+    Ok(client.publish_json(topic, &record).await?)
 }

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::metrics::Metrics;
+use crate::error::{PublishError, RequestError, SubscribeError};
 use crate::protocol::{DecodeError, ErrorCode};
 use crate::{Client, Error, Message, RequestContext, Topic};
 
@@ -51,6 +52,25 @@ impl From<DecodeError> for HandlerError {
 impl From<Error> for HandlerError {
     fn from(e: Error) -> Self {
         HandlerError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<RequestError> for HandlerError {
+    /// A failed request to another unit: its code (an error reply's own), its message.
+    fn from(e: RequestError) -> Self {
+        HandlerError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<PublishError> for HandlerError {
+    fn from(e: PublishError) -> Self {
+        Error::from(e).into()
+    }
+}
+
+impl From<SubscribeError> for HandlerError {
+    fn from(e: SubscribeError) -> Self {
+        Error::from(e).into()
     }
 }
 

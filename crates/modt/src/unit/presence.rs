@@ -1,6 +1,7 @@
 //! Presence of a running unit: retained `online`/`offline` status, retained info, and the
 //! last will that marks the unit `offline` if it vanishes (docs/protocol.md §4).
 
+use crate::error::{PublishError, PublishErrorKind};
 use crate::protocol::{presence_status, topics, PingReply, Timestamp, UnitInfo};
 use crate::{Client, Error, LastWill, Outgoing, Topic};
 
@@ -33,10 +34,13 @@ impl Presence {
     }
 
     /// Publishes retained info, then retained `online`.
-    pub(crate) async fn announce(&self, client: &Client) -> Result<(), Error> {
-        let info = crate::protocol::encode(&self.info).map_err(|source| Error::Encode {
-            topic: self.info_topic.to_string(),
-            source,
+    pub(crate) async fn announce(&self, client: &Client) -> Result<(), PublishError> {
+        let info = crate::protocol::encode(&self.info).map_err(|e| {
+            PublishError::new(
+                PublishErrorKind::Encode,
+                format!("could not encode the unit's info: {e}"),
+            )
+            .with_source(e)
         })?;
         client
             .publish(Outgoing::new(self.info_topic.clone(), info).retain(true))
@@ -53,7 +57,7 @@ impl Presence {
     }
 
     /// Publishes retained `offline` (on a clean stop).
-    pub(crate) async fn withdraw(&self, client: &Client) -> Result<(), Error> {
+    pub(crate) async fn withdraw(&self, client: &Client) -> Result<(), PublishError> {
         client
             .publish(
                 Outgoing::new(

@@ -7,7 +7,7 @@ mod support;
 use modt::protocol::{
     hub_status, topics, ErrorCode, HubAck, HubMethod, HubRequest, HubResponse, ReplyStatus,
 };
-use modt::{Client, Error, MqttVersion, QoS};
+use modt::{Client, MqttVersion, QoS, RequestError};
 use modt_hub::Defaults;
 use modt_testkit::{BrokerKind, TestBroker};
 use serde_json::{json, Value};
@@ -19,7 +19,7 @@ async fn correlated<R: serde::de::DeserializeOwned>(
     unit: &str,
     verb: HubMethod,
     req: &HubRequest,
-) -> Result<R, Error> {
+) -> Result<R, RequestError> {
     c.request_json(
         &topics::hub_request(unit, verb).unwrap(),
         req,
@@ -120,12 +120,12 @@ async fn private_replies(kind: BrokerKind, version: MqttVersion) {
     )
     .await
     .unwrap_err();
-    match e {
-        Error::Remote { body, .. } => {
+    match e.error_reply() {
+        Some(body) => {
             assert_eq!(body.code, ErrorCode::NotFound);
             assert!(body.message.contains("POST creates it"), "{}", body.message);
         }
-        other => panic!("expected a not_found reply, got {other}"),
+        other => panic!("expected a not_found reply, got {other:?}"),
     }
     assert_eq!(on_disk(&hub.db_path(), "ghost"), None);
 

@@ -16,7 +16,7 @@ pub const ALL: TopicFilter = TopicFilter::from_static("#");
 
 /// Subscribes to [`ALL`] with QoS 2, so each message arrives with its publisher's QoS.
 pub async fn subscribe(client: &Client) -> Result<Subscription, modt::Error> {
-    client.subscribe(&ALL, QoS::ExactlyOnce).await
+    Ok(client.subscribe(&ALL, QoS::ExactlyOnce).await?)
 }
 
 /// Feeds every message of `sub` to `live` (and through it to the open pages' fan-out) until

@@ -92,8 +92,8 @@ async fn if_version_conflicts_are_errors_and_change_nothing() {
         .request_json::<_, StateAck>(&topics::STATE_SET, &set, modt::RequestOptions::new())
         .await
         .unwrap_err();
-    match err {
-        modt::Error::Remote { body, .. } => {
+    match err.error_reply() {
+        Some(body) => {
             assert_eq!(body.code, ErrorCode::Conflict);
             assert!(
                 body.message.contains("expected version 0, found 1"),
@@ -217,8 +217,8 @@ async fn limits_give_clear_errors_and_bad_payloads_are_dead_lettered() {
             .request_json::<_, StateAck>(&topics::STATE_SET, &set, modt::RequestOptions::new())
             .await
             .unwrap_err();
-        match err {
-            modt::Error::Remote { body, .. } => {
+        match err.error_reply() {
+            Some(body) => {
                 assert_eq!(body.code, ErrorCode::TooLarge);
                 assert!(body.message.contains(want), "{} vs {want}", body.message);
             }
@@ -426,8 +426,8 @@ async fn replies_over_the_packet_limit_get_a_too_large_error_with_a_way_out() {
             .request_json::<_, Value>(&topic, &query, modt::RequestOptions::new())
             .await
             .unwrap_err();
-        match err {
-            modt::Error::Remote { body, .. } => {
+        match err.error_reply() {
+            Some(body) => {
                 assert_eq!(body.code, ErrorCode::TooLarge, "{topic}");
                 assert!(body.message.contains("packet limit"), "{}", body.message);
                 assert!(body.message.contains("prefix"), "{}", body.message);

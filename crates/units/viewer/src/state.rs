@@ -47,14 +47,17 @@ impl StateError {
         )
     }
 
-    fn from_sdk(e: modt::Error, timeout: Duration) -> StateError {
-        match e {
-            modt::Error::Timeout { .. } | modt::Error::Closed => StateError::Unavailable(timeout),
-            modt::Error::Remote { body, .. } => StateError::Refused {
+    fn from_sdk(e: impl Into<modt::Error>, timeout: Duration) -> StateError {
+        let e = e.into();
+        if let Some(body) = e.as_request().and_then(|r| r.error_reply()) {
+            return StateError::Refused {
                 code: body.code,
-                message: body.message,
-            },
-            other => StateError::Other(other.to_string()),
+                message: body.message.clone(),
+            };
+        }
+        match e.code() {
+            ErrorCode::Timeout | ErrorCode::Unavailable => StateError::Unavailable(timeout),
+            _ => StateError::Other(e.to_string()),
         }
     }
 }
