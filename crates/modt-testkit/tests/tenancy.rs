@@ -193,3 +193,68 @@ async fn replicas_split_a_shared_route_on_the_embedded_broker() {
 async fn replicas_split_a_shared_route_on_mosquitto() {
     replicas_split_a_shared_route(BrokerKind::Mosquitto).await;
 }
+
+/// `modt up --namespace acme`'s broker: the shipped least-privilege policy moved into `acme`.
+/// The echo account answers a cli request there (its MQTT 5 response topic checked in the
+/// namespace), a replica's account joins the unit's shared group, and the echo account can
+/// neither serve nor read the default namespace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_least_privilege_policy_follows_the_namespace() {
+    use modt_broker::{BrokerConfig, BrokerPolicy, EmbeddedBroker, Enforced};
+
+    init_tracing();
+    let acme = Namespace::new("acme").unwrap();
+    let mut policy = BrokerPolicy::builtin().unwrap().in_namespace(&acme);
+    let echo_rules = policy.accounts["echo"].clone();
+    policy.accounts.insert("echo-2".into(), echo_rules);
+    let hash = modt_broker::passwd::hash(b"pw").unwrap();
+    let passwords = ["echo", "echo-2", "cli"]
+        .map(|a| (a.to_string(), hash.clone()))
+        .into();
+    let broker = EmbeddedBroker::start(
+        BrokerConfig::listen(([127, 0, 0, 1], 0).into()),
+        Arc::new(Enforced::new(policy, passwords)),
+    )
+    .unwrap();
+    let port = broker.local_addr().port();
+    let config = |account: &str| {
+        modt::ClientConfig::new("127.0.0.1", port, modt_testkit::client_id(account))
+            .with_credentials(account, "pw")
+            .with_namespace(acme.clone())
+    };
+    let counts = [Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0))];
+    let replicas = [("echo", "echo"), ("echo-2", "echo-2")].map(|(account, unit_id)| {
+        let i = usize::from(account != "echo");
+        let unit = echo(unit_id, "acme", true, counts[i].clone());
+        RunningUnit::start(unit, config(account))
+    });
+    let cli = Client::connect(config("cli")).await.unwrap();
+    wait_online(&cli, "echo").await;
+    wait_online(&cli, "echo-2").await;
+    for i in 0..20 {
+        let reply: Value = cli
+            .request_json(&topics::ECHO, &json!({ "i": i }), RequestOptions::new())
+            .await
+            .unwrap();
+        assert_eq!(reply["system"], "acme");
+    }
+    let handled = counts.each_ref().map(|c| c.load(Ordering::SeqCst));
+    assert_eq!(handled[0] + handled[1], 20, "{handled:?}");
+
+    // Outside its namespace the echo account may not subscribe.
+    let mut outside = config("echo");
+    outside.namespace = Namespace::default();
+    let outside = Client::connect(outside).await.unwrap();
+    let err = outside
+        .subscribe(&topics::ECHO.to_filter(), QoS::AtLeastOnce)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), modt::error::SubscribeErrorKind::Refused);
+
+    outside.shutdown().await;
+    cli.shutdown().await;
+    for r in replicas {
+        r.stop().await.unwrap();
+    }
+    broker.stop();
+}
