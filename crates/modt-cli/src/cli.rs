@@ -358,6 +358,18 @@ pub(crate) struct UnitArgs {
         default_value = "./modt-data"
     )]
     pub(crate) data_dir: PathBuf,
+    /// Where the units with storage (state, identify, hub) keep their data: `postgres://…`
+    /// (each unit in a schema of its own: modt_state, modt_identify, modt_hub) or
+    /// `sqlite://DIR` (each unit its own file in DIR). Default: their files in --data-dir.
+    /// `--NAME-database-url` overrides it for one unit.
+    #[arg(
+        long,
+        global = true,
+        env = "MODT_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub(crate) database_url: Option<modt_store::DatabaseUrl>,
     /// Units whose announced web address other units link and redirect to, comma-separated
     /// (default: the broker policy's accounts marked `web = true`: dummy, identify, monitor,
     /// viewer).
@@ -378,6 +390,7 @@ impl UnitArgs {
     pub(crate) fn setup(&self) -> anyhow::Result<modt::unit::Setup> {
         let mut setup = modt::unit::Setup::new(&self.data_dir);
         setup.max_in_flight = self.max_in_flight;
+        setup.database_url = self.database_url.as_ref().map(modt_store::setup_text);
         setup.web.identify_url = self.identify_url.clone();
         setup.web_units = match &self.web_units {
             Some(ids) => modt::directory::WebUnits::only(ids.iter().map(|s| s.trim())),
@@ -591,4 +604,40 @@ pub(crate) struct RttArgs {
     /// MoDT did before it set TCP_QUICKACK: shows what quick ACKs are worth on this broker.
     #[arg(long)]
     pub(crate) no_quickack: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// clap's own consistency checks (unique flags and groups across every unit's `Args` in
+    /// `modt up`, valid defaults), which otherwise run only when a command is parsed.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn unit_flags_follow_the_unit_name() {
+        let cli = Cli::try_parse_from([
+            "modt",
+            "unit",
+            "monitor",
+            "--monitor-buffer",
+            "5",
+            "--data-dir",
+            "d",
+        ]);
+        let Ok(Cli {
+            command: Command::Unit(cmd),
+            ..
+        }) = cli
+        else {
+            panic!("does not parse: {cli:?}");
+        };
+        assert_eq!(cmd.which.name(), "monitor");
+        assert_eq!(cmd.unit.data_dir, PathBuf::from("d"));
+    }
 }

@@ -84,7 +84,7 @@ pub(crate) fn start_page(unit: &Unit) -> Option<String> {
 pub(crate) fn serves(unit: &Unit) -> String {
     let filters = unit.serves();
     if filters.is_empty() {
-        "its web side".to_owned()
+        "web only".to_owned()
     } else {
         filters.join(", ")
     }

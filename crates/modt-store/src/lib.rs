@@ -10,6 +10,8 @@
 //! - [`migrate`]: versioned migrations ([`Migration`]) for both backends with one tool (refinery).
 //! - [`postgres`]: [`PgPool`], connections confined to the unit's schema, migrated on open.
 //! - [`sqlite`]: opening a unit's SQLite file the same way everywhere, migrated on open.
+//! - [`unit`]: [`locate`] — the call a unit's `build` makes: its own flag, the program's
+//!   [`modt::unit::Setup`], and its file and schema names give its [`Location`].
 //!
 //! What a unit stores and how it drives its connections stay in the unit's crate.
 
@@ -17,6 +19,7 @@ pub mod location;
 pub mod migrate;
 pub mod postgres;
 pub mod sqlite;
+pub mod unit;
 pub mod url;
 
 use std::path::PathBuf;
@@ -24,6 +27,7 @@ use std::path::PathBuf;
 pub use location::{resolve, valid_schema, Location, UnitStorage};
 pub use migrate::{migrate_postgres, migrate_sqlite, Migration, HISTORY_TABLE};
 pub use postgres::{PgConnection, PgPool};
+pub use unit::{locate, setup_text, UnitData, DATABASE_URL_SETTING};
 pub use url::{DatabaseUrl, PostgresUrl, UrlError};
 
 /// What failed while locating, opening or migrating a unit's database. Messages never show a

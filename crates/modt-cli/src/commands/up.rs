@@ -81,6 +81,10 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
         );
     }
     println!("  data     {}", args.unit.data_dir.display());
+    if let Some(url) = &args.unit.database_url {
+        // Shown masked: the URL's Display never prints a password.
+        println!("  database {url}  (state, identify and hub, a schema each)");
+    }
 
     let unit_stop = CancellationToken::new();
     let mut tasks = JoinSet::new();

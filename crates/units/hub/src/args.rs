@@ -16,4 +16,15 @@ pub struct Args {
     /// (answered with status 203 when a key has no live value).
     #[arg(long = "hub-defaults", env = "MODT_HUB_DEFAULTS")]
     pub defaults: Option<PathBuf>,
+    /// Where this unit keeps its data, overriding --database-url: `sqlite://FILE` or
+    /// `postgres://…` (its schema there is `modt_hub`). Default: as --database-url, else
+    /// its file in --data-dir.
+    #[arg(
+        id = "hub_database_url",
+        long = "hub-database-url",
+        env = "MODT_HUB_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<modt_store::DatabaseUrl>,
 }

@@ -43,6 +43,17 @@ pub struct Args {
     /// Take client addresses from X-Forwarded-For (only behind your own proxy).
     #[arg(long, env = "MODT_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// Where this unit keeps its data, overriding --database-url: `sqlite://FILE` or
+    /// `postgres://…` (its schema there is `modt_identify`). Default: as --database-url, else
+    /// its file in --data-dir.
+    #[arg(
+        id = "identify_database_url",
+        long = "identify-database-url",
+        env = "MODT_IDENTIFY_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<modt_store::DatabaseUrl>,
 }
 
 fn defaults() -> IdentifyConfig {

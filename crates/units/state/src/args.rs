@@ -21,12 +21,24 @@ pub struct Args {
         action = clap::ArgAction::Set
     )]
     pub events: bool,
+    /// Where this unit keeps its data, overriding --database-url: `sqlite://FILE` or
+    /// `postgres://…` (its schema there is `modt_state`). Default: as --database-url, else
+    /// its file in --data-dir.
+    #[arg(
+        id = "state_database_url",
+        long = "state-database-url",
+        env = "MODT_STATE_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<modt_store::DatabaseUrl>,
 }
 
 impl Default for Args {
     fn default() -> Self {
         Args {
             events: StateConfig::default().events,
+            database_url: None,
         }
     }
 }

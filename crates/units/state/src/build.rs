@@ -1,30 +1,40 @@
-//! Building the state unit for a program: its store opened in the data directory, queues
-//! sized from the unit's real in-flight limit, the store closed after the unit stops.
-
-use std::path::PathBuf;
-use std::sync::Arc;
+//! Building the state unit for a program: its store opened where `--state-database-url` /
+//! `--database-url` say (default: `modt_state.db` in the data directory), queues sized from
+//! the unit's real in-flight limit, the store closed after the unit stops.
 
 use modt::unit::{BuildError, Setup};
 use modt::Unit;
+use modt_store::UnitData;
 
-use crate::{unit, Args, SqliteStore, StateConfig, DEFAULT_MAX_CONCURRENT_REQUESTS, NAME};
+use crate::store::{self, SCHEMA, SQLITE_FILE};
+use crate::{unit, Args, StateConfig, DEFAULT_MAX_CONCURRENT_REQUESTS, NAME};
 
 /// The state unit's database file in the data directory: the original db-unit's file name,
 /// so its data directory can be used as it is.
-pub const DB_FILE: &str = "modt_state.db";
+pub const DB_FILE: &str = SQLITE_FILE;
+
+/// What the state unit tells `modt_store::locate` about its data.
+pub const DATA: UnitData<'static> = UnitData {
+    unit: NAME,
+    setting: "--state-database-url / MODT_STATE_DATABASE_URL",
+    sqlite_file: SQLITE_FILE,
+    schema: SCHEMA,
+};
 
 /// Builds the state unit: opens its store, wires the handlers, and closes (flushes) the store
 /// once the unit has stopped.
 pub async fn build(args: Args, setup: &Setup) -> Result<Unit, BuildError> {
     let in_flight = setup.max_in_flight_or(DEFAULT_MAX_CONCURRENT_REQUESTS);
-    let path = setup.data_dir.join(DB_FILE);
-    let store = open(path, write_queue(in_flight)).await?;
+    let location = modt_store::locate(args.database_url.as_ref(), setup, DATA)?;
+    let opened = store::open(&location, write_queue(in_flight))
+        .await
+        .map_err(|e| BuildError::storage(NAME, e))?;
+    tracing::info!(unit = NAME, data = %location, "state store open");
     let config = StateConfig {
         events: args.events,
         ..Default::default()
     };
-    let closing = store.clone();
-    let unit = unit(Arc::new(store), config).on_stop(move || closing.close());
+    let unit = unit(opened.store.clone(), config).on_stop(move || opened.close_blocking());
     Ok(setup.apply(unit).max_in_flight(in_flight))
 }
 
@@ -33,14 +43,6 @@ pub async fn build(args: Args, setup: &Setup) -> Result<Unit, BuildError> {
 /// within its in-flight limit.
 pub fn write_queue(in_flight: usize) -> usize {
     in_flight.saturating_mul(2)
-}
-
-/// Opens the SQLite store off the async runtime (it creates and checks the file).
-async fn open(path: PathBuf, queue: usize) -> Result<SqliteStore, BuildError> {
-    tokio::task::spawn_blocking(move || SqliteStore::open(&path, queue))
-        .await
-        .map_err(|e| BuildError::other(NAME, e))?
-        .map_err(|e| BuildError::storage(NAME, e))
 }
 
 #[cfg(test)]
