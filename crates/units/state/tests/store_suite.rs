@@ -70,4 +70,5 @@ both!(
     a_barrier_sees_every_earlier_write,
     many_concurrent_writes_all_commit_in_order,
     data_and_remembered_requests_survive_a_reopen,
+    interleaved_writes_keep_their_order,
 );

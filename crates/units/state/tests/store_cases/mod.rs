@@ -408,3 +408,41 @@ pub(crate) async fn data_and_remembered_requests_survive_a_reopen(at: &Location)
     assert_eq!(value(s, "kept").await, Some((json!({"a": 1}), 1)));
     o.close().await;
 }
+
+pub(crate) async fn interleaved_writes_keep_their_order(at: &Location) {
+    let o = store(at).await;
+    let s = &o.store;
+    let del = |key: &str| Write::Delete {
+        user_id: U.into(),
+        key: key.into(),
+        if_version: None,
+    };
+    let c = write(
+        s,
+        None,
+        vec![
+            set("x", json!(1)),
+            set("y", json!(1)),
+            set("x", json!(2)),
+            del("x"),
+            set("x", json!(3)),
+            set("y", json!(2)),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        c.outcomes,
+        [
+            WriteOutcome::Set { version: 1 },
+            WriteOutcome::Set { version: 1 },
+            WriteOutcome::Set { version: 2 },
+            WriteOutcome::Deleted { version: Some(2) },
+            WriteOutcome::Set { version: 1 },
+            WriteOutcome::Set { version: 2 },
+        ]
+    );
+    assert_eq!(value(s, "x").await, Some((json!(3), 1)));
+    assert_eq!(value(s, "y").await, Some((json!(2), 2)));
+    o.close().await;
+}

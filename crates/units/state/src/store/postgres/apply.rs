@@ -1,10 +1,10 @@
-//! One group commit on PostgreSQL: the statements, and applying a gathered list of batches in
-//! one transaction with as few round trips as the semantics allow.
+//! One group commit on PostgreSQL: applying a gathered list of batches in one transaction
+//! with as few round trips as the semantics allow (the statements are in `writes`).
 //!
 //! 1. The retry keys of all batches are looked up in one query.
-//! 2. Batches without `if_version` cannot be refused, so their statements (one per write, each
-//!    returning its outcome) are sent back to back without waiting for answers (tokio-postgres
-//!    pipelines requests sent on one connection in the order they are first polled).
+//! 2. Batches without `if_version` cannot be refused, so their writes are sent back to back
+//!    without waiting for answers (tokio-postgres pipelines requests sent on one connection in
+//!    the order they are first polled), runs of sets on distinct keys as one multi-row upsert.
 //! 3. A batch with `if_version` waits for what was sent before it, then checks and writes one
 //!    statement at a time, in a savepoint when it has several writes, so a conflict undoes
 //!    only its own writes (as on SQLite).
@@ -13,41 +13,18 @@
 use std::collections::HashMap;
 
 use deadpool_postgres::Transaction;
-use futures::future::try_join_all;
-use tokio_postgres::Statement;
 
 use crate::store::queue::Job;
 use crate::store::remembered::{self, RequestId};
 use crate::store::{BatchResult, Committed, StoreError, Write, WriteOutcome};
 
 use super::pg;
+use super::writes::{apply_unconditional, exec, live_version, Params, Statements};
 
-const SET: &str = "INSERT INTO states (user_id, key, value, updated_at, version, expires_at)
-    VALUES ($1, $2, $3, $4, 1, $5)
-    ON CONFLICT (user_id, key) DO UPDATE SET
-        value = EXCLUDED.value, updated_at = EXCLUDED.updated_at,
-        version = states.version + 1, expires_at = EXCLUDED.expires_at
-    RETURNING version";
-/// Deletes the key and returns its version if it was live.
-const DELETE: &str = "WITH gone AS (
-        DELETE FROM states WHERE user_id = $1 AND key = $2 RETURNING version, expires_at)
-    SELECT version FROM gone WHERE expires_at IS NULL OR expires_at > $3";
-/// Deletes all of a user's keys and counts the live ones.
-const CLEAR: &str = "WITH gone AS (DELETE FROM states WHERE user_id = $1 RETURNING expires_at)
-    SELECT count(*) FROM gone WHERE expires_at IS NULL OR expires_at > $2";
-const LIVE_VERSION: &str = "SELECT version FROM states
-    WHERE user_id = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > $3)";
 const RECALL: &str = "SELECT id, answer FROM requests WHERE id = ANY($1)";
 const REMEMBER: &str = "INSERT INTO requests (id, answer, at_ms)
     SELECT id, answer, $3 FROM unnest($1::bytea[], $2::text[]) AS r(id, answer)
     ON CONFLICT (id) DO UPDATE SET answer = EXCLUDED.answer, at_ms = EXCLUDED.at_ms";
-
-struct Statements {
-    set: Statement,
-    delete: Statement,
-    clear: Statement,
-    live_version: Statement,
-}
 
 /// The clock of one group commit: every write in it has the same time.
 #[derive(Clone, Copy)]
@@ -63,12 +40,7 @@ pub(super) async fn commit_jobs(
     jobs: &[Job],
     now: Now<'_>,
 ) -> Result<Vec<BatchResult>, StoreError> {
-    let st = Statements {
-        set: tx.prepare_cached(SET).await.map_err(pg)?,
-        delete: tx.prepare_cached(DELETE).await.map_err(pg)?,
-        clear: tx.prepare_cached(CLEAR).await.map_err(pg)?,
-        live_version: tx.prepare_cached(LIVE_VERSION).await.map_err(pg)?,
-    };
+    let st = Statements::prepare(tx).await?;
     let mut results: Vec<Option<BatchResult>> = vec![None; jobs.len()];
     let recalled = recall(tx, jobs).await?;
     let mut first_of: HashMap<RequestId, usize> = HashMap::new();
@@ -192,8 +164,7 @@ async fn pipeline(
         .flat_map(|&i| jobs[i].writes.iter())
         .map(|w| Params::of(w, now))
         .collect::<Result<_, _>>()?;
-    let sent = params.iter().map(|p| exec(tx, st, p, now));
-    let mut outcomes = try_join_all(sent).await?.into_iter();
+    let mut outcomes = apply_unconditional(tx, st, &params, now).await?.into_iter();
     for &i in indices {
         let mine: Vec<WriteOutcome> = outcomes.by_ref().take(jobs[i].writes.len()).collect();
         results[i] = Some(committed(Ok(mine)));
@@ -246,14 +217,7 @@ async fn check(
     let Some(expected) = if_version(w) else {
         return Ok(Ok(()));
     };
-    let row = tx
-        .query_opt(&st.live_version, &[user_id, key, &now.ms])
-        .await
-        .map_err(pg)?;
-    let found = match row {
-        Some(row) => row.try_get::<_, i64>(0).map_err(pg)?.max(0) as u64,
-        None => 0,
-    };
+    let found = live_version(tx, st, user_id, key, now).await?;
     if found != expected {
         return Ok(Err(StoreError::Conflict {
             key: key.clone(),
@@ -262,93 +226,4 @@ async fn check(
         }));
     }
     Ok(Ok(()))
-}
-
-/// A write's statement parameters, owned where they are computed.
-enum Params<'a> {
-    Set {
-        user_id: &'a str,
-        key: &'a str,
-        text: String,
-        expires: Option<i64>,
-    },
-    Delete {
-        user_id: &'a str,
-        key: &'a str,
-    },
-    Clear {
-        user_id: &'a str,
-    },
-}
-
-impl<'a> Params<'a> {
-    fn of(w: &'a Write, now: Now<'_>) -> Result<Params<'a>, StoreError> {
-        Ok(match w {
-            Write::Set {
-                user_id,
-                key,
-                value,
-                ttl,
-                ..
-            } => Params::Set {
-                user_id,
-                key,
-                text: serde_json::to_string(value)
-                    .map_err(|e| StoreError::Storage(e.to_string()))?,
-                expires: ttl.map(|t| {
-                    now.ms
-                        .saturating_add(i64::try_from(t.as_millis()).unwrap_or(i64::MAX))
-                }),
-            },
-            Write::Delete { user_id, key, .. } => Params::Delete { user_id, key },
-            Write::Clear { user_id } => Params::Clear { user_id },
-        })
-    }
-}
-
-/// Runs one write's statement and returns what it did.
-async fn exec(
-    tx: &Transaction<'_>,
-    st: &Statements,
-    p: &Params<'_>,
-    now: Now<'_>,
-) -> Result<WriteOutcome, StoreError> {
-    match p {
-        Params::Set {
-            user_id,
-            key,
-            text,
-            expires,
-        } => {
-            let row = tx
-                .query_one(&st.set, &[user_id, key, text, &now.stamp, expires])
-                .await
-                .map_err(pg)?;
-            let version: i64 = row.try_get(0).map_err(pg)?;
-            Ok(WriteOutcome::Set {
-                version: version.max(0) as u64,
-            })
-        }
-        Params::Delete { user_id, key } => {
-            let row = tx
-                .query_opt(&st.delete, &[user_id, key, &now.ms])
-                .await
-                .map_err(pg)?;
-            let version = match row {
-                Some(row) => Some(row.try_get::<_, i64>(0).map_err(pg)?.max(0) as u64),
-                None => None,
-            };
-            Ok(WriteOutcome::Deleted { version })
-        }
-        Params::Clear { user_id } => {
-            let row = tx
-                .query_one(&st.clear, &[user_id, &now.ms])
-                .await
-                .map_err(pg)?;
-            let count: i64 = row.try_get(0).map_err(pg)?;
-            Ok(WriteOutcome::Removed {
-                count: count.max(0) as u64,
-            })
-        }
-    }
 }

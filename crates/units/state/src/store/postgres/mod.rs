@@ -3,13 +3,15 @@
 //!
 //! - `schema`: the migrations.
 //! - `writer`: the writer task (many batches per transaction, one commit per group).
-//! - `apply`: one group commit's statements, pipelined where no version check intervenes.
+//! - `apply`: one group commit: recalled requests, pipelined and checked batches, answers.
+//! - `writes`: the statements; runs of sets in one multi-row upsert.
 //!
 //! Semantics are the SQLite store's, checked by the same test suite (`tests/store_suite.rs`).
 
 mod apply;
 pub mod schema;
 mod writer;
+mod writes;
 
 use std::sync::Arc;
 
