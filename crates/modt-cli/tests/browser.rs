@@ -286,3 +286,63 @@ fn the_viewer_says_when_the_state_unit_or_the_broker_is_gone_in_chromium() {
         assert!(shots.join(format!("{name}.png")).exists(), "{name}.png");
     }
 }
+
+/// `modt up --database-url postgres://…`: state, identify and hub keep their data in
+/// PostgreSQL (a schema each, no SQLite file), and the browser walk — register, log in, open
+/// the app, log out; then the viewer's edits and live updates — passes on it.
+#[test]
+fn login_app_and_viewer_on_postgres_in_chromium() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = runtime.block_on(modt_testkit::postgres::test_database()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = support::free_port().to_string();
+    let (mut up, banner) = support::up_with_web_args(
+        dir.path(),
+        &["--broker-port", &port, "--database-url", &db.url],
+    );
+    assert!(
+        banner
+            .iter()
+            .any(|l| l.trim_start().starts_with("database")),
+        "the banner names the database: {banner:?}"
+    );
+    let login = support::banner_url(&banner, "open");
+    let viewer = support::unit_url(&banner, "viewer");
+    let env = [
+        ("MODT_LOGIN_URL", login.as_str()),
+        ("MODT_VIEWER_URL", viewer.as_str()),
+    ];
+    let Some(_) = support::run_browser_script("login-flow.mjs", "pg-login-flow", &env) else {
+        return;
+    };
+    let Some(_) = support::run_browser_script("viewer.mjs", "pg-viewer", &env) else {
+        return;
+    };
+    for file in ["modt_state.db", "modt_identify.db", "modt_hub.db"] {
+        assert!(!dir.path().join(file).exists(), "{file} was created");
+    }
+    let schemas = runtime.block_on(schemas(&db.url));
+    for schema in ["modt_state", "modt_identify", "modt_hub"] {
+        assert!(
+            schemas.iter().any(|s| s == schema),
+            "{schema} in {schemas:?}"
+        );
+    }
+    up.signal("INT");
+    assert!(up.wait_exit(20).success());
+}
+
+/// The schemas of the database at `url`.
+async fn schemas(url: &str) -> Vec<String> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let rows = client
+        .query("SELECT schema_name FROM information_schema.schemata", &[])
+        .await
+        .unwrap();
+    rows.iter().map(|r| r.get(0)).collect()
+}
