@@ -181,6 +181,7 @@ fn message(data: &[u8], properties: bool) -> Message {
         retain: false,
         response_topic: properties.then(|| String::from_utf8_lossy(data).into_owned()),
         correlation_data: properties.then(|| data.to_vec().into()),
+        user_properties: Vec::new(),
     }
 }
 

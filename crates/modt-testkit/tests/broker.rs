@@ -61,7 +61,11 @@ async fn auth_and_acl(version: MqttVersion) {
     let wrong = Client::connect(config(&broker, version).with_credentials("unit-a", "nope"))
         .await
         .unwrap_err();
-    assert_eq!(wrong.kind(), modt::error::ConnectErrorKind::Refused, "{wrong:?}");
+    assert_eq!(
+        wrong.kind(),
+        modt::error::ConnectErrorKind::Refused,
+        "{wrong:?}"
+    );
     assert!(
         !wrong.to_string().contains("nope"),
         "the password is not in the error: {wrong}"

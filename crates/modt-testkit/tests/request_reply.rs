@@ -209,3 +209,35 @@ async fn a_request_right_after_connect_gets_its_reply_embedded_v311() {
 async fn a_request_right_after_connect_gets_its_reply_mosquitto_v5() {
     request_right_after_connect(BrokerKind::Mosquitto, MqttVersion::V5).await;
 }
+
+/// A request's headers (MQTT 5 user properties) reach the handler; QoS is the one asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_headers_reach_the_handler_on_mqtt_5() {
+    init_tracing();
+    let broker = TestBroker::embedded();
+    let topic = modt::Topic::new("modt/test/headers").unwrap();
+    let unit = modt::Unit::new("headers", "test", "0").route(
+        topic.to_filter(),
+        |ctx: modt::Context, msg: modt::Message| async move {
+            let seen = json!({
+                "trace": msg.header("trace-id"),
+                "qos": msg.qos.level(),
+            });
+            ctx.reply(&seen).await?;
+            Ok(())
+        },
+    );
+    let running = RunningUnit::start(unit, broker.client_config("headers", MqttVersion::V5));
+    let client = Client::connect(broker.client_config("req", MqttVersion::V5))
+        .await
+        .unwrap();
+    modt_testkit::wait_online(&client, "headers").await;
+    let opts = modt::RequestOptions::new()
+        .header("trace-id", "4bf92f35")
+        .qos(QoS::AtMostOnce);
+    let reply: Value = client.request_json(&topic, &json!({}), opts).await.unwrap();
+    assert_eq!(reply["trace"], "4bf92f35");
+    assert_eq!(reply["qos"], 0);
+    client.shutdown().await;
+    running.stop().await.unwrap();
+}

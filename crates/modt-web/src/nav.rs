@@ -195,6 +195,7 @@ mod tests {
                 retain: true,
                 response_topic: None,
                 correlation_data: None,
+                user_properties: Vec::new(),
             });
         }
     }

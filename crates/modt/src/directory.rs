@@ -291,6 +291,7 @@ mod tests {
             retain: true,
             response_topic: None,
             correlation_data: None,
+            user_properties: Vec::new(),
         }
     }
 

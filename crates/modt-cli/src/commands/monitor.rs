@@ -179,6 +179,7 @@ mod tests {
             retain: true,
             response_topic: None,
             correlation_data: None,
+            user_properties: Vec::new(),
         };
         View::of(&msg, 1)
     }

@@ -161,6 +161,7 @@ mod tests {
             retain: false,
             response_topic: None,
             correlation_data: None,
+            user_properties: Vec::new(),
         };
         Delivery {
             msg,

@@ -116,6 +116,7 @@ mod tests {
             retain: false,
             response_topic: None,
             correlation_data: None,
+            user_properties: Vec::new(),
         }
     }
 

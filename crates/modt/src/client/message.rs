@@ -53,12 +53,31 @@ pub struct Message {
     pub response_topic: Option<String>,
     /// MQTT 5 correlation-data property.
     pub correlation_data: Option<Bytes>,
+    /// MQTT 5 user properties, name and value, in the order sent (a request's headers,
+    /// [`RequestOptions::header`](crate::RequestOptions::header)); empty on MQTT 3.1.1.
+    pub user_properties: Vec<(String, String)>,
 }
 
 impl Message {
     /// Decodes the payload as a JSON object of type `T`.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
         decode(&self.payload)
+    }
+
+    /// The first value of header (MQTT 5 user property) `name`.
+    ///
+    /// ```
+    /// # let msg = modt::Message { topic: "modt/echo".into(), payload: Default::default(),
+    /// #     qos: modt::QoS::AtLeastOnce, retain: false, response_topic: None,
+    /// #     correlation_data: None, user_properties: vec![("trace-id".into(), "4bf9".into())] };
+    /// assert_eq!(msg.header("trace-id"), Some("4bf9"));
+    /// assert_eq!(msg.header("other"), None);
+    /// ```
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.user_properties
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The payload as UTF-8 text, lossily.

@@ -169,6 +169,7 @@ mod tests {
             retain: false,
             response_topic: rt.map(str::to_owned),
             correlation_data: cd.map(|c| Bytes::from(c.to_owned())),
+            user_properties: Vec::new(),
         }
     }
 

@@ -366,6 +366,7 @@ fn from_packet4(p: rumqttc::Packet) -> Event {
             retain: p.retain,
             response_topic: None,
             correlation_data: None,
+            user_properties: Vec::new(),
         }),
         rumqttc::Packet::SubAck(s) => Event::SubAck {
             pkid: s.pkid,
@@ -382,9 +383,13 @@ fn from_packet5(p: v5b::Packet) -> Event {
     match p {
         v5b::Packet::ConnAck(_) => Event::ConnAck,
         v5b::Packet::Publish(p) => {
-            let (response_topic, correlation_data) = match p.properties {
-                Some(props) => (props.response_topic, props.correlation_data),
-                None => (None, None),
+            let (response_topic, correlation_data, user_properties) = match p.properties {
+                Some(props) => (
+                    props.response_topic,
+                    props.correlation_data,
+                    props.user_properties,
+                ),
+                None => (None, None, Vec::new()),
             };
             Event::Publish(Message {
                 topic: String::from_utf8_lossy(&p.topic).into_owned(),
@@ -393,6 +398,7 @@ fn from_packet5(p: v5b::Packet) -> Event {
                 retain: p.retain,
                 response_topic,
                 correlation_data,
+                user_properties,
             })
         }
         v5b::Packet::SubAck(s) => Event::SubAck {

@@ -264,6 +264,7 @@ mod tests {
             retain: false,
             response_topic: None,
             correlation_data: None,
+            user_properties: Vec::new(),
         }
     }
 
