@@ -2,15 +2,16 @@
 //! the logged-in user, and is friendly to everyone else, including when identify is down.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use modt::protocol::{topics, AppReady, AuthSuccess};
 use modt::{Client, MqttVersion, QoS};
 use modt_dummy::DummyConfig;
-use modt_identify::store::IdentityStore as _;
-use modt_identify::{IdentifyConfig, Role, SqliteIdentityStore};
+use modt_identify::{IdentifyConfig, Role};
 use modt_testkit::{client_id, recv_within, wait_online, RunningUnit, TestBroker};
+
+#[path = "../../identify/tests/support/identify.rs"]
+mod identify;
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -23,20 +24,6 @@ async fn start_app(broker: &TestBroker, config: DummyConfig) -> (RunningUnit, St
         .unit_id(&unit_id);
     let running = RunningUnit::start(unit, broker.client_config("dummy", MqttVersion::V5));
     (running, url, unit_id)
-}
-
-async fn start_identify(
-    broker: &TestBroker,
-    dir: &tempfile::TempDir,
-) -> (RunningUnit, String, SqliteIdentityStore) {
-    let store = SqliteIdentityStore::open(&dir.path().join("id.db")).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let unit = modt_identify::unit(Arc::new(store.clone()), IdentifyConfig::default(), listener)
-        .unwrap()
-        .unit_id(client_id("identify"));
-    let running = RunningUnit::start(unit, broker.client_config("identify", MqttVersion::V5));
-    (running, url, store)
 }
 
 fn get(url: &str, cookie: Option<&str>) -> reqwest::RequestBuilder {
@@ -79,17 +66,17 @@ async fn shows_the_user_and_is_friendly_to_everyone_else() {
     modt_testkit::init_tracing();
     let broker = TestBroker::embedded();
     let dir = tempfile::tempdir().unwrap();
-    let (identify, id_url, store) = start_identify(&broker, &dir).await;
+    let any = modt::directory::WebUnits::Any;
+    let db = dir.path().join("id.db");
+    let identify = identify::start_identify(&broker, &db, IdentifyConfig::default(), any).await;
+    let (identify, id_url, store) = (identify.unit, identify.url, identify.store);
     let (app, url, unit_id) = start_app(&broker, DummyConfig::default()).await;
     let client = Client::connect(broker.client_config("t", MqttVersion::V5))
         .await
         .unwrap();
     wait_online(&client, &unit_id).await;
 
-    let hash = modt_identify::password::hash("long-enough".into())
-        .await
-        .unwrap();
-    let user = store.create_user("nora", &hash, Role::Admin).await.unwrap();
+    let user_id = identify::add_user(&store, "nora", "long-enough", Role::Admin).await;
     let login = reqwest::Client::new()
         .post(format!("{id_url}/api/login"))
         .body(r#"{"username":"nora","password":"long-enough"}"#)
@@ -104,7 +91,7 @@ async fn shows_the_user_and_is_friendly_to_everyone_else() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains(">nora<"), "{html}");
-    assert!(html.contains(&user.user_id), "{html}");
+    assert!(html.contains(&user_id), "{html}");
     assert!(
         html.contains(">administrator<"),
         "the role, in words: {html}"

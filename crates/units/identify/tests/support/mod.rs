@@ -7,9 +7,13 @@ use std::sync::Arc;
 
 use modt::{Client, MqttVersion};
 use modt_identify::store::IdentityStore;
-use modt_identify::{IdentifyConfig, Role};
-use modt_testkit::{client_id, wait_online, RunningUnit, TestBroker};
+use modt_identify::IdentifyConfig;
+use modt_testkit::{wait_online, RunningUnit, TestBroker};
 use reqwest::cookie::CookieStore as _;
+
+mod identify;
+
+pub(crate) use identify::add_user;
 
 /// A running identify unit.
 pub(crate) struct Identify {
@@ -47,43 +51,20 @@ pub(crate) async fn start_trusting(
 ) -> (Identify, Client) {
     modt_testkit::init_tracing();
     let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
-    let at = modt_store::Location::sqlite(dir.path().join(modt_identify::unit::DB_FILE));
-    let store = modt_identify::store::open(&at).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let unit_id = client_id("identify");
-    let unit = modt_identify::unit(store.clone(), config, listener)
-        .unwrap()
-        .unit_id(&unit_id)
-        .web_units(web_units);
-    let unit = RunningUnit::start(unit, broker.client_config("identify", MqttVersion::V5));
+    let db = dir.path().join(modt_identify::unit::DB_FILE);
+    let running = identify::start_identify(broker, &db, config, web_units).await;
     let client = Client::connect(broker.client_config("test", MqttVersion::V5))
         .await
         .unwrap();
-    wait_online(&client, &unit_id).await;
-    (
-        Identify {
-            unit,
-            url,
-            store,
-            unit_id,
-            dir,
-        },
-        client,
-    )
-}
-
-/// Creates an account directly in the store.
-pub(crate) async fn add_user(
-    store: &Arc<dyn IdentityStore>,
-    name: &str,
-    password: &str,
-    role: Role,
-) -> String {
-    let hash = modt_identify::password::hash(password.to_string())
-        .await
-        .unwrap();
-    store.create_user(name, &hash, role).await.unwrap().user_id
+    wait_online(&client, &running.unit_id).await;
+    let identify = Identify {
+        unit: running.unit,
+        url: running.url,
+        store: running.store,
+        unit_id: running.unit_id,
+        dir,
+    };
+    (identify, client)
 }
 
 /// A browser-like HTTP client: keeps cookies, does not follow redirects.

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use futures::StreamExt as _;
 use modt::{Client, MqttVersion};
-use modt_identify::store::IdentityStore as _;
-use modt_identify::{IdentifyConfig, Role, SqliteIdentityStore};
+use modt_identify::{IdentifyConfig, Role};
 use modt_monitor::{Live, MonitorConfig};
 use modt_testkit::{client_id, wait_online, RunningUnit, TestBroker};
 use serde_json::Value;
@@ -16,6 +15,9 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+#[path = "../../../identify/tests/support/identify.rs"]
+mod identify;
 
 /// How long a test waits for anything.
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
@@ -48,20 +50,13 @@ pub(crate) async fn client(broker: &TestBroker) -> Client {
 pub(crate) async fn start_identify(broker: &TestBroker, client: &Client) -> Identify {
     modt_testkit::init_tracing();
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteIdentityStore::open(&dir.path().join("id.db")).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let unit_id = client_id("identify");
-    let unit = modt_identify::unit(Arc::new(store.clone()), IdentifyConfig::default(), listener)
-        .unwrap()
-        .unit_id(&unit_id);
-    let unit = RunningUnit::start(unit, broker.client_config("identify", MqttVersion::V5));
-    wait_online(client, &unit_id).await;
-    let hash = modt_identify::password::hash("long-enough".into())
-        .await
-        .unwrap();
-    store.create_user("ada", &hash, Role::Admin).await.unwrap();
-    store.create_user("bob", &hash, Role::User).await.unwrap();
+    let db = dir.path().join("id.db");
+    let any = modt::directory::WebUnits::Any;
+    let identify = identify::start_identify(broker, &db, IdentifyConfig::default(), any).await;
+    wait_online(client, &identify.unit_id).await;
+    identify::add_user(&identify.store, "ada", "long-enough", Role::Admin).await;
+    identify::add_user(&identify.store, "bob", "long-enough", Role::User).await;
+    let (unit, url) = (identify.unit, identify.url);
     let admin_session = login(&url, "ada").await;
     let user_session = login(&url, "bob").await;
     Identify {

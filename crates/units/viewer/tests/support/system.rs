@@ -7,13 +7,16 @@ use std::time::Duration;
 
 use futures::StreamExt as _;
 use modt::{Client, MqttVersion};
-use modt_identify::store::IdentityStore as _;
-use modt_identify::{IdentifyConfig, Role, SqliteIdentityStore};
+use modt_identify::store::IdentityStore;
+use modt_identify::{IdentifyConfig, Role};
 use modt_testkit::{client_id, wait_online, RunningUnit, TestBroker};
 use modt_viewer::ViewerConfig;
 use serde_json::json;
 
 use super::Browser;
+
+#[path = "../../../identify/tests/support/identify.rs"]
+mod identify;
 
 pub(crate) const WAIT: Duration = Duration::from_secs(5);
 
@@ -25,7 +28,7 @@ pub(crate) struct System {
     pub(crate) _viewer: RunningUnit,
     pub(crate) identify_url: String,
     pub(crate) url: String,
-    pub(crate) store: SqliteIdentityStore,
+    pub(crate) store: Arc<dyn IdentityStore>,
     pub(crate) client: Client,
 }
 
@@ -47,13 +50,15 @@ pub(crate) async fn system() -> System {
     let state = modt_state::unit(Arc::new(state_store), Default::default()).unit_id(&state_id);
     let state = RunningUnit::start(state, cfg("state"));
 
-    let store = SqliteIdentityStore::open(&dir.path().join("id.db")).unwrap();
-    let (l, identify_url) = listener().await;
-    let identify_id = client_id("identify");
-    let identify = modt_identify::unit(Arc::new(store.clone()), IdentifyConfig::default(), l)
-        .unwrap()
-        .unit_id(&identify_id);
-    let identify = RunningUnit::start(identify, cfg("identify"));
+    let identify = identify::start_identify(
+        &broker,
+        &dir.path().join("id.db"),
+        IdentifyConfig::default(),
+        modt::directory::WebUnits::Any,
+    )
+    .await;
+    let (identify_id, identify_url, store) = (identify.unit_id, identify.url, identify.store);
+    let identify = identify.unit;
 
     let (l, url) = listener().await;
     let viewer_id = client_id("viewer");
