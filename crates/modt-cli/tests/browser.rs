@@ -335,6 +335,7 @@ fn login_app_and_viewer_on_postgres_in_chromium() {
 }
 
 /// The schemas of the database at `url`.
+#[allow(clippy::unwrap_used)]
 async fn schemas(url: &str) -> Vec<String> {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
