@@ -98,6 +98,12 @@ async fn commit(pool: &PgPool, jobs: &[Job]) -> Result<Vec<BatchResult>, StoreEr
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
     let tx = conn.transaction().await.map_err(pg)?;
+    // Plan each statement for its arguments. A cached generic plan made while `requests` was
+    // empty kept scanning the whole table for the retry-key lookup as it grew (44 ms a batch
+    // at 20,000 remembered requests, measured with pg_stat_statements).
+    tx.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        .await
+        .map_err(pg)?;
     let stamp = now_text();
     let now = Now {
         ms: now_ms(),
