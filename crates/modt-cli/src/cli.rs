@@ -143,6 +143,15 @@ pub(crate) struct UsersCmd {
     /// the file in --data-dir.
     #[arg(long, global = true, env = "MODT_DATABASE_URL", value_name = "URL")]
     pub(crate) database_url: Option<modt_store::DatabaseUrl>,
+    /// The identify unit's own database, overriding --database-url, as for `modt up`:
+    /// `sqlite://FILE` or `postgres://…` (schema modt_identify).
+    #[arg(
+        long,
+        global = true,
+        env = "MODT_IDENTIFY_DATABASE_URL",
+        value_name = "URL"
+    )]
+    pub(crate) identify_database_url: Option<modt_store::DatabaseUrl>,
     #[command(subcommand)]
     pub(crate) op: UsersOp,
 }

@@ -239,4 +239,24 @@ async fn accounts_on_postgresql_with_database_url() {
         .unwrap()
         .get(0);
     assert_eq!(n, 1, "in the unit's schema");
+
+    // The unit's own URL wins over the shared one, as for `modt up`.
+    let own = dir.path().join("own.db");
+    let own_url = format!("sqlite://{}", own.display());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_modt"))
+            .args(["users", "add", "solo", "--identify-database-url", &own_url])
+            .env("MODT_DATABASE_URL", "postgres://127.0.0.1:1/unreachable")
+            .env("MODT_USER_PASSWORD", "a long password")
+            .output()
+            .expect("run modt users")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(own.exists(), "the account went to the unit's own file");
 }

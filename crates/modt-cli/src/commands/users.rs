@@ -1,10 +1,10 @@
 //! `modt users add|list|delete|passwd|role`: the identify unit's accounts, straight from its
 //! database.
 //!
-//! Works where the identify unit keeps its data: by default the SQLite file in the data
-//! directory (the unit may be running: SQLite's WAL lets both use it), or the database of
-//! `--database-url` / `MODT_DATABASE_URL` (PostgreSQL: the unit's schema), opened through
-//! `modt_identify::store::open`. Passwords never come from the command line, where `ps` and
+//! Works where the identify unit keeps its data, found as `modt up` finds it: the database of
+//! `--identify-database-url`, else of `--database-url` (PostgreSQL: the unit's schema), else
+//! the SQLite file in the data directory (the unit may be running: SQLite's WAL lets both use
+//! it); opened through `modt_identify::store::open`. Passwords never come from the command line, where `ps` and
 //! shell history would keep them.
 
 use std::io::IsTerminal as _;
@@ -21,11 +21,11 @@ use crate::cli::{RoleArg, UsersCmd, UsersOp};
 
 pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
     let at = modt_store::resolve(UnitStorage {
-        unit_url: None,
+        unit_url: cmd.identify_database_url.as_ref(),
         global_url: cmd.database_url.as_ref(),
         data_dir: &cmd.data_dir,
-        sqlite_file: modt_identify::unit::DB_FILE,
-        schema: modt_identify::store::SCHEMA,
+        sqlite_file: modt_identify::build::DATA.sqlite_file,
+        schema: modt_identify::build::DATA.schema,
     })?;
     match cmd.op {
         UsersOp::List { jsonl } => return list(&at, jsonl).await,
