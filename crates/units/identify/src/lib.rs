@@ -7,9 +7,10 @@
 //! - [`accounts`]: user name and password rules, roles.
 //! - [`password`]: argon2id hashing, off the async runtime.
 //! - [`sessions`]: session ids (random, 256 bits) and the keys they are stored under.
-//! - [`store`]: the [`IdentityStore`] trait and its SQLite implementation.
-//! - [`throttle`]: failed-login limits per user name and per client address.
-//! - [`handshake`]: which app answered which login, for the waiting page.
+//! - [`store`]: the backend-neutral [`IdentityStore`] trait (accounts, sessions, throttle
+//!   counters, login handshakes), its SQLite and PostgreSQL implementations, [`store::open`].
+//! - [`throttle`]: failed-login limits per user name and per client address (counts in the store).
+//! - [`handshake`]: which app answered which login, for the waiting page (records in the store).
 //! - [`mqtt`]: the handlers of `modt/session/query` and `modt/app/ready`.
 //! - [`web`]: the pages (`/login`, `/register`, `/logout`, `/waiting`) and `POST /api/login`.
 //! - [`unit`]: puts it together as a [`modt::Unit`].
@@ -33,5 +34,7 @@ pub use accounts::Role;
 pub use args::{Args, ABOUT};
 pub use build::build;
 pub use config::IdentifyConfig;
-pub use store::{IdentityStore, SqliteIdentityStore, StoreError, User, UserChange};
+pub use store::{
+    IdentityStore, PostgresIdentityStore, SqliteIdentityStore, StoreError, User, UserChange,
+};
 pub use unit::{unit, NAME};

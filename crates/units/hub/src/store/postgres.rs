@@ -93,6 +93,11 @@ fn storage(e: tokio_postgres::Error) -> StoreError {
     StoreError::Storage(modt_store::postgres::error("running a query", e).to_string())
 }
 
+/// Whether `key` can be stored: PostgreSQL text holds no NUL (SQLite's does).
+fn storable(key: &str) -> bool {
+    !key.contains('\0')
+}
+
 async fn connection(pool: &PgPool) -> Result<modt_store::PgConnection, StoreError> {
     pool.get()
         .await
@@ -100,6 +105,9 @@ async fn connection(pool: &PgPool) -> Result<modt_store::PgConnection, StoreErro
 }
 
 async fn get(pool: &PgPool, key: &str) -> Result<Option<Value>, StoreError> {
+    if !storable(key) {
+        return Ok(None);
+    }
     let conn = connection(pool).await?;
     let stmt = conn
         .prepare_cached("SELECT value FROM hub_values WHERE key = $1")
@@ -114,6 +122,11 @@ async fn get(pool: &PgPool, key: &str) -> Result<Option<Value>, StoreError> {
 }
 
 async fn put(pool: &PgPool, key: &str, value: &Value, mode: WriteMode) -> Result<bool, StoreError> {
+    if !storable(key) {
+        return Err(StoreError::Storage(
+            "PostgreSQL text cannot hold a key with a NUL character".into(),
+        ));
+    }
     let text = super::encode(value)?;
     let sql = match mode {
         WriteMode::Upsert => {
