@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{RequestError, RequestErrorKind, Waited};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::{Client, Directory, Error, QoS, RequestOptions, Topic};
 
 /// How to recognise the legacy answer to one request among everyone's broadcasts.
@@ -106,7 +106,7 @@ where
                 RequestErrorKind::TimedOut,
                 format!("no reply to {topic} within {timeout:?}"),
             )
-            .with_source(Waited(timeout)),
+            .with_timeout(timeout),
         )
     };
     // Subscribed before the request goes out, so the answer cannot come first.

@@ -15,10 +15,7 @@ use tracing::debug;
 use super::message::{Message, Outgoing, QoS};
 use super::request::{self, RequestContext};
 use super::{Client, MqttVersion};
-use crate::error::{
-    OfflineUnits, PublishError, PublishErrorKind, RemoteError, RequestError, RequestErrorKind,
-    Waited,
-};
+use crate::error::{PublishError, PublishErrorKind, RequestError, RequestErrorKind};
 use crate::protocol::{self, reply::ReplyProbe};
 use crate::Topic;
 
@@ -168,13 +165,9 @@ impl Client {
                     RequestErrorKind::TimedOut,
                     format!("no reply to {topic} within {timeout:?}"),
                 )
-                .with_source(Waited(timeout))),
+                .with_timeout(timeout)),
             },
-            units = gone => Err(RequestError::new(
-                RequestErrorKind::NoResponders,
-                format!("no unit serving {topic} is online (offline: {})", units.join(", ")),
-            )
-            .with_source(OfflineUnits(units))),
+            units = gone => Err(RequestError::offline(topic.as_str(), units)),
         };
         self.inner.shared.registry.forget_reply(&request_id);
         result
@@ -253,11 +246,7 @@ pub fn check_error_reply(topic: &Topic, msg: &Message) -> Result<(), RequestErro
     if let Ok(probe) = protocol::decode::<ReplyProbe>(&msg.payload) {
         let is_error = probe.status.as_ref().and_then(Value::as_str) == Some("error");
         if let (true, Some(body)) = (is_error, probe.error) {
-            return Err(RequestError::new(
-                RequestErrorKind::ErrorReply(body.code),
-                format!("{topic} answered {}: {}", body.code, body.message),
-            )
-            .with_source(RemoteError(body)));
+            return Err(RequestError::error_reply_from(topic.as_str(), body));
         }
     }
     Ok(())

@@ -6,9 +6,8 @@
 pub mod op;
 
 pub use op::{
-    BoxError, ConnectError, ConnectErrorKind, OfflineUnits, OpError, PublishError,
-    PublishErrorKind, RemoteError, RequestError, RequestErrorKind, SubscribeError,
-    SubscribeErrorKind, Waited,
+    BoxError, ConnectError, ConnectErrorKind, OpError, PublishError, PublishErrorKind,
+    RequestError, RequestErrorKind, SubscribeError, SubscribeErrorKind,
 };
 
 use crate::protocol::{DecodeError, ErrorCode, TopicError};

@@ -16,6 +16,18 @@ pub struct OpError<K> {
     kind: K,
     message: String,
     source: Option<BoxError>,
+    /// How long the operation waited, when it timed out.
+    waited: Option<Duration>,
+    /// What the other side said, when it said something (kept apart from the source: the
+    /// message already says it, and a cause chain would say it twice).
+    detail: Option<Detail>,
+}
+
+/// What a request's responders said, or did not.
+#[derive(Debug)]
+enum Detail {
+    Reply(ErrorBody),
+    Offline(Vec<String>),
 }
 
 impl<K: Copy> OpError<K> {
@@ -32,17 +44,21 @@ impl<K> OpError<K> {
             kind,
             message: message.into(),
             source: None,
+            waited: None,
+            detail: None,
         }
+    }
+
+    /// The same failure, after waiting `waited` (a timeout).
+    pub fn with_timeout(mut self, waited: Duration) -> Self {
+        self.waited = Some(waited);
+        self
     }
 
     /// The same failure, caused by `source`.
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
         self.source = Some(source.into());
         self
-    }
-
-    fn source_as<T: std::error::Error + 'static>(&self) -> Option<&T> {
-        self.source.as_deref().and_then(|s| s.downcast_ref::<T>())
     }
 }
 
@@ -52,6 +68,8 @@ impl<K: fmt::Debug> fmt::Debug for OpError<K> {
             .field("kind", &self.kind)
             .field("message", &self.message)
             .field("source", &self.source)
+            .field("waited", &self.waited)
+            .field("detail", &self.detail)
             .finish()
     }
 }
@@ -151,36 +169,45 @@ pub type SubscribeError = OpError<SubscribeErrorKind>;
 /// ```
 pub type RequestError = OpError<RequestErrorKind>;
 
-/// The error reply a responder sent (the source of a [`RequestErrorKind::ErrorReply`]).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}: {}", .0.code, .0.message)]
-pub struct RemoteError(pub ErrorBody);
-
-/// The units found offline (the source of a [`RequestErrorKind::NoResponders`]).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("offline: {}", .0.join(", "))]
-pub struct OfflineUnits(pub Vec<String>);
-
-/// How long a request waited (the source of a [`RequestErrorKind::TimedOut`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("waited {0:?}")]
-pub struct Waited(pub Duration);
-
 impl RequestError {
+    /// A [`RequestErrorKind::ErrorReply`] carrying the responder's error reply.
+    pub fn error_reply_from(topic: &str, body: ErrorBody) -> Self {
+        let message = format!("{topic} answered {}: {}", body.code, body.message);
+        let mut e = RequestError::new(RequestErrorKind::ErrorReply(body.code), message);
+        e.detail = Some(Detail::Reply(body));
+        e
+    }
+
+    /// A [`RequestErrorKind::NoResponders`] naming the units found offline.
+    pub fn offline(topic: &str, units: Vec<String>) -> Self {
+        let message = format!(
+            "no unit serving {topic} is online (offline: {})",
+            units.join(", ")
+        );
+        let mut e = RequestError::new(RequestErrorKind::NoResponders, message);
+        e.detail = Some(Detail::Offline(units));
+        e
+    }
+
     /// The responder's error reply, for [`RequestErrorKind::ErrorReply`].
     pub fn error_reply(&self) -> Option<&ErrorBody> {
-        self.source_as::<RemoteError>().map(|r| &r.0)
+        match &self.detail {
+            Some(Detail::Reply(body)) => Some(body),
+            _ => None,
+        }
     }
 
     /// The units found offline, for [`RequestErrorKind::NoResponders`].
     pub fn offline_units(&self) -> &[String] {
-        self.source_as::<OfflineUnits>()
-            .map_or(&[], |o| o.0.as_slice())
+        match &self.detail {
+            Some(Detail::Offline(units)) => units,
+            _ => &[],
+        }
     }
 
     /// How long the request waited, for [`RequestErrorKind::TimedOut`].
     pub fn timeout(&self) -> Option<Duration> {
-        self.source_as::<Waited>().map(|w| w.0)
+        self.waited
     }
 
     /// The stable wire code for this failure.
@@ -208,6 +235,8 @@ impl From<PublishError> for RequestError {
             kind,
             message: e.message,
             source: e.source,
+            waited: e.waited,
+            detail: e.detail,
         }
     }
 }
@@ -225,17 +254,16 @@ mod tests {
             code: ErrorCode::Conflict,
             message: "version 3 is current".into(),
         };
-        let e = RequestError::new(
-            RequestErrorKind::ErrorReply(ErrorCode::Conflict),
-            "modt/state/set answered conflict",
-        )
-        .with_source(RemoteError(body.clone()));
+        let e = RequestError::error_reply_from("modt/state/set", body.clone());
         assert_eq!(e.kind(), RequestErrorKind::ErrorReply(ErrorCode::Conflict));
         assert_eq!(e.code(), ErrorCode::Conflict);
         assert_eq!(e.error_reply(), Some(&body));
-        assert!(e.source().unwrap().to_string().contains("version 3"));
-        let off = RequestError::new(RequestErrorKind::NoResponders, "x")
-            .with_source(OfflineUnits(vec!["state".into()]));
+        assert!(e.to_string().contains("version 3"), "{e}");
+        assert!(
+            e.source().is_none(),
+            "said once, not twice in a cause chain"
+        );
+        let off = RequestError::offline("modt/state/set", vec!["state".into()]);
         assert_eq!(off.offline_units(), ["state"]);
         assert_eq!(off.code(), ErrorCode::Unavailable);
         let closed: RequestError = PublishError::new(PublishErrorKind::Closed, "shut").into();
