@@ -218,6 +218,25 @@ pub(crate) struct StateCmd {
     /// user name is otherwise resolved to the account's id).
     #[arg(long, global = true)]
     pub(crate) any_user: bool,
+    /// Where the accounts that user names resolve against live, as for `modt up`
+    /// (`postgres://…` or `sqlite://DIR`; default: identify's file in --data-dir).
+    #[arg(
+        long,
+        global = true,
+        env = "MODT_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub(crate) database_url: Option<modt_store::DatabaseUrl>,
+    /// The identify unit's own database, overriding --database-url.
+    #[arg(
+        long,
+        global = true,
+        env = "MODT_IDENTIFY_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub(crate) identify_database_url: Option<modt_store::DatabaseUrl>,
     #[command(subcommand)]
     pub(crate) op: StateOp,
 }

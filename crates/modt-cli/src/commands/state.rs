@@ -1,7 +1,7 @@
 //! `modt state …`: the state unit from the command line, through correlated requests.
 
 use modt::protocol::*;
-use modt_identify::IdentityStore as _;
+use modt_store::Location;
 use serde_json::Value;
 
 use super::connect_requester;
@@ -15,36 +15,53 @@ pub(crate) fn parse_value(text: &str, force_string: bool) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
-/// The user id to use for `given`: the id of the account named `given` in the data
-/// directory's accounts (said on stderr), or `given` itself when it is an account's id. Another
-/// value is refused with a hint, unless `any_user`, or the data directory has no accounts
-/// (another system's state unit: nothing to check against).
-async fn resolve_user(
-    data_dir: &std::path::Path,
-    given: &str,
-    any_user: bool,
-) -> anyhow::Result<String> {
-    let path = data_dir.join(modt_identify::unit::DB_FILE);
-    if any_user || !path.exists() {
+/// The user id to use for `given`: the id of the account named `given` among identify's
+/// accounts (said on stderr), or `given` itself when it is an account's id. Another value is
+/// refused with a hint, unless `any_user`, or there are no accounts to check against (no
+/// SQLite file: another system's state unit).
+async fn resolve_user(cmd: &StateCmd, given: &str) -> anyhow::Result<String> {
+    if cmd.any_user {
         return Ok(given.to_owned());
     }
-    let store = modt_identify::SqliteIdentityStore::open(&path)?;
+    let at = super::users::accounts_location(
+        &cmd.client.data_dir,
+        cmd.database_url.as_ref(),
+        cmd.identify_database_url.as_ref(),
+    )?;
+    if let Location::Sqlite { path } = &at {
+        if !path.exists() {
+            return Ok(given.to_owned());
+        }
+    }
+    let store = modt_identify::store::open(&at).await?;
+    let found = find_user(store.as_ref(), given).await;
+    store.close();
+    match found? {
+        Some(id) => Ok(id),
+        None => anyhow::bail!(
+            "no account is named {given:?} or has that id (see `modt users list`, or `modt users \
+             add {given}`); to use it as a user id anyway, add --any-user"
+        ),
+    }
+}
+
+/// The id of the account named or identified by `given`, if any.
+async fn find_user(
+    store: &dyn modt_identify::IdentityStore,
+    given: &str,
+) -> anyhow::Result<Option<String>> {
     if let Some(c) = store.credentials(given).await? {
         eprintln!("user {} is {}", c.user.username, c.user.user_id);
-        return Ok(c.user.user_id);
+        return Ok(Some(c.user.user_id));
     }
-    if store.users().await?.iter().any(|u| u.user_id == given) {
-        return Ok(given.to_owned());
-    }
-    anyhow::bail!(
-        "no account is named {given:?} or has that id (see `modt users list`, or `modt users \
-         add {given}`); to use it as a user id anyway, add --any-user"
-    )
+    let known = store.users().await?.iter().any(|u| u.user_id == given);
+    Ok(known.then(|| given.to_owned()))
 }
 
 pub(crate) async fn run(mut cmd: StateCmd) -> anyhow::Result<()> {
-    let user = cmd.op.user_id_mut();
-    *user = resolve_user(&cmd.client.data_dir, user, cmd.any_user).await?;
+    let given = cmd.op.user_id_mut().clone();
+    let id = resolve_user(&cmd, &given).await?;
+    *cmd.op.user_id_mut() = id;
     let client = connect_requester(&cmd.client, "modt-state").await?;
     let t = modt::RequestOptions::new().timeout(cmd.timeout);
     let result: anyhow::Result<Value> = async {

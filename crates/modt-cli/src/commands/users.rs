@@ -19,14 +19,27 @@ use modt_store::{Location, UnitStorage};
 
 use crate::cli::{RoleArg, UsersCmd, UsersOp};
 
-pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
-    let at = modt_store::resolve(UnitStorage {
-        unit_url: cmd.identify_database_url.as_ref(),
-        global_url: cmd.database_url.as_ref(),
-        data_dir: &cmd.data_dir,
+/// Where the identify unit keeps its accounts, resolved as `modt up` resolves it.
+pub(crate) fn accounts_location(
+    data_dir: &Path,
+    database_url: Option<&modt_store::DatabaseUrl>,
+    identify_url: Option<&modt_store::DatabaseUrl>,
+) -> Result<Location, modt_store::Error> {
+    modt_store::resolve(UnitStorage {
+        unit_url: identify_url,
+        global_url: database_url,
+        data_dir,
         sqlite_file: modt_identify::build::DATA.sqlite_file,
         schema: modt_identify::build::DATA.schema,
-    })?;
+    })
+}
+
+pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
+    let at = accounts_location(
+        &cmd.data_dir,
+        cmd.database_url.as_ref(),
+        cmd.identify_database_url.as_ref(),
+    )?;
     match cmd.op {
         UsersOp::List { jsonl } => return list(&at, jsonl).await,
         UsersOp::Add {
