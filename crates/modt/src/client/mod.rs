@@ -8,6 +8,7 @@
 //! - [`request`]: request/reply correlation ([`RequestContext`]).
 //! - `exchange`: [`Client::request`] with its [`RequestOptions`], and [`Client::reply`].
 //! - `tls`: TLS roots for the broker connection.
+//! - `packet`: rumqttc's packets as the SDK's events and messages.
 //! - [`held`]: bytes held for subscribers, bounded by pausing reads from the broker.
 
 pub(crate) mod backlog;
@@ -16,6 +17,7 @@ pub(crate) mod connection;
 mod exchange;
 pub mod held;
 pub mod message;
+mod packet;
 pub(crate) mod registry;
 pub mod request;
 mod tls;

@@ -9,6 +9,7 @@ use rumqttc::v5::mqttbytes::QoS as QoS5;
 
 use super::config::{ClientConfig, MqttVersion, MAX_PACKET_BYTES};
 use super::message::{Message, Outgoing, QoS};
+use super::packet::{from_outgoing, from_packet4, from_packet5, qos4, qos5};
 use crate::error::{
     ConnectError, PublishError, PublishErrorKind, SubscribeError, SubscribeErrorKind,
 };
@@ -100,38 +101,6 @@ pub(crate) struct Poller {
 enum MqttPoller {
     V4(Box<rumqttc::EventLoop>),
     V5(Box<rumqttc::v5::EventLoop>),
-}
-
-fn qos4(q: QoS) -> rumqttc::QoS {
-    match q {
-        QoS::AtMostOnce => rumqttc::QoS::AtMostOnce,
-        QoS::AtLeastOnce => rumqttc::QoS::AtLeastOnce,
-        QoS::ExactlyOnce => rumqttc::QoS::ExactlyOnce,
-    }
-}
-
-fn qos5(q: QoS) -> QoS5 {
-    match q {
-        QoS::AtMostOnce => QoS5::AtMostOnce,
-        QoS::AtLeastOnce => QoS5::AtLeastOnce,
-        QoS::ExactlyOnce => QoS5::ExactlyOnce,
-    }
-}
-
-fn from_qos4(q: rumqttc::QoS) -> QoS {
-    match q {
-        rumqttc::QoS::AtMostOnce => QoS::AtMostOnce,
-        rumqttc::QoS::AtLeastOnce => QoS::AtLeastOnce,
-        rumqttc::QoS::ExactlyOnce => QoS::ExactlyOnce,
-    }
-}
-
-fn from_qos5(q: QoS5) -> QoS {
-    match q {
-        QoS5::AtMostOnce => QoS::AtMostOnce,
-        QoS5::AtLeastOnce => QoS::AtLeastOnce,
-        QoS5::ExactlyOnce => QoS::ExactlyOnce,
-    }
 }
 
 /// Builds the rumqttc client pair for `cfg`.
@@ -345,70 +314,6 @@ impl Poller {
                 Err(e) => Err(PollError::Lost(e.to_string())),
             },
         }
-    }
-}
-
-fn from_outgoing(o: rumqttc::Outgoing) -> Event {
-    match o {
-        rumqttc::Outgoing::Subscribe(pkid) => Event::SubscribeSent(pkid),
-        rumqttc::Outgoing::Disconnect => Event::DisconnectSent,
-        _ => Event::Other,
-    }
-}
-
-fn from_packet4(p: rumqttc::Packet) -> Event {
-    match p {
-        rumqttc::Packet::ConnAck(_) => Event::ConnAck,
-        rumqttc::Packet::Publish(p) => Event::Publish(Message {
-            topic: p.topic,
-            payload: p.payload,
-            qos: from_qos4(p.qos),
-            retain: p.retain,
-            response_topic: None,
-            correlation_data: None,
-            user_properties: Vec::new(),
-        }),
-        rumqttc::Packet::SubAck(s) => Event::SubAck {
-            pkid: s.pkid,
-            granted: s
-                .return_codes
-                .iter()
-                .all(|c| matches!(c, rumqttc::SubscribeReasonCode::Success(_))),
-        },
-        _ => Event::Other,
-    }
-}
-
-fn from_packet5(p: v5b::Packet) -> Event {
-    match p {
-        v5b::Packet::ConnAck(_) => Event::ConnAck,
-        v5b::Packet::Publish(p) => {
-            let (response_topic, correlation_data, user_properties) = match p.properties {
-                Some(props) => (
-                    props.response_topic,
-                    props.correlation_data,
-                    props.user_properties,
-                ),
-                None => (None, None, Vec::new()),
-            };
-            Event::Publish(Message {
-                topic: String::from_utf8_lossy(&p.topic).into_owned(),
-                payload: p.payload,
-                qos: from_qos5(p.qos),
-                retain: p.retain,
-                response_topic,
-                correlation_data,
-                user_properties,
-            })
-        }
-        v5b::Packet::SubAck(s) => Event::SubAck {
-            pkid: s.pkid,
-            granted: s
-                .return_codes
-                .iter()
-                .all(|c| matches!(c, v5b::SubscribeReasonCode::Success(_))),
-        },
-        _ => Event::Other,
     }
 }
 
