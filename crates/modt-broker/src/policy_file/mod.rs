@@ -134,7 +134,11 @@ impl BrokerPolicy {
         let moved = |filters: &Vec<String>| -> Vec<String> {
             filters
                 .iter()
-                .map(|f| namespace.to_wire(f).into_owned())
+                .map(|f| match f.as_str() {
+                    // The whole bus of a namespaced system is its namespace's subtree.
+                    "#" if !namespace.is_default() => format!("{}/#", namespace.as_str()),
+                    _ => namespace.to_wire(f).into_owned(),
+                })
                 .collect()
         };
         let rules = |r: &Rules| Rules {

@@ -77,7 +77,12 @@ fn a_namespace_moves_every_modt_rule_and_nothing_else() {
     assert!(!acme.may_publish("state", "state-1", "modt/state/value"));
     assert!(acme.may_subscribe("dummy", "dummy-ab", "acme/reply/dummy/dummy-ab/#"));
     assert!(!acme.may_subscribe("dummy", "dummy-ab", "modt/reply/dummy/dummy-ab/#"));
-    assert!(acme.may_subscribe("monitor", "monitor-1", "#"), "# stays #");
+    // A whole-bus rule covers the namespace's bus only: a tenant's monitor never sees another's.
+    assert!(acme.may_subscribe("monitor", "monitor-1", "acme/#"));
+    assert!(
+        !acme.may_subscribe("monitor", "monitor-1", "#"),
+        "# becomes acme/#"
+    );
     let enforced = Enforced::new(acme, HashMap::new());
     let who = ClientIdentity {
         client_id: "dummy-ab",

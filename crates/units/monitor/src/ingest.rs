@@ -13,10 +13,25 @@ use crate::live::Live;
 /// Everything: `#` (MQTT does not let it match `$SYS/…`). Not a `$share` subscription, so
 /// every monitor instance sees every message.
 pub const ALL: TopicFilter = TopicFilter::from_static("#");
+/// The monitor's subscription in a namespace: the system's own bus.
+pub const NAMESPACE_BUS: TopicFilter = TopicFilter::from_static("modt/#");
 
-/// Subscribes to [`ALL`] with QoS 2, so each message arrives with its publisher's QoS.
+/// Subscribes to the whole bus ([`ALL`], or [`NAMESPACE_BUS`] in a namespace) with QoS 2, so each message arrives with its publisher's QoS.
 pub async fn subscribe(client: &Client) -> Result<Subscription, modt::Error> {
-    Ok(client.subscribe(&ALL, QoS::ExactlyOnce).await?)
+    Ok(client
+        .subscribe(&whole_bus(client), QoS::ExactlyOnce)
+        .await?)
+}
+
+/// `#` in the default namespace (every topic on the broker, as the original monitor shows);
+/// in a namespace, only that system's bus (`modt/#`, `{namespace}/#` on the wire), so one
+/// tenant's monitor never shows another's messages.
+fn whole_bus(client: &Client) -> TopicFilter {
+    if client.namespace().is_default() {
+        ALL
+    } else {
+        NAMESPACE_BUS
+    }
 }
 
 /// Feeds every message of `sub` to `live` (and through it to the open pages' fan-out) until
