@@ -108,7 +108,8 @@ async fn postgres_label(pool: &PgPool) -> anyhow::Result<String> {
 /// Runs the in-process state unit with its store at `at` while [`measure`] runs, then stops
 /// it and closes the store.
 async fn with_unit(args: &StateBenchArgs, at: &Location, label: &str) -> anyhow::Result<()> {
-    let opened = modt_state::store::open(at, modt_state::DEFAULT_MAX_CONCURRENT_REQUESTS * 2).await?;
+    let opened =
+        modt_state::store::open(at, modt_state::DEFAULT_MAX_CONCURRENT_REQUESTS * 2).await?;
     let config = modt_state::StateConfig {
         events: args.events,
         ..Default::default()
