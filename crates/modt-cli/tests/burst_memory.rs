@@ -14,7 +14,7 @@ use modt_testkit::{client_id, wait_online, TestBroker};
 /// Writes in the burst, and the size of each value.
 const WRITES: usize = 600;
 const VALUE_BYTES: usize = 250 * 1024;
-/// The peak RSS the state unit must stay under (docs: README, "Memory under a burst").
+/// The peak RSS the state unit must stay under (docs/benchmarks.md, "Memory under a burst").
 const CEILING_MIB: u64 = 128;
 
 fn peak_rss_mib(pid: u32) -> u64 {
