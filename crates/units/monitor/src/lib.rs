@@ -22,8 +22,8 @@
 
 pub mod access;
 pub mod args;
-pub mod build;
 pub mod buffer;
+pub mod build;
 pub mod config;
 pub mod feed;
 pub mod ingest;
