@@ -12,13 +12,14 @@
 //! go first when full), so replicas sharing a database see each other's. Waking a waiting
 //! page is local: the replica that records an answer wakes its own watchers at once; a page
 //! waiting on another replica finds the answer in the store when it next loads `/waiting`.
+//! Wake-ups go through the web toolkit's one push mechanism, a bounded
+//! [`Fanout`](modt_web::push::Fanout): each waiting page is a client filtered on its session.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use modt_web::push::{Delivery, Fanout, FanoutConfig, Receiver};
 use serde::Serialize;
-use tokio::sync::watch;
 use tokio::time::Instant;
 use tracing::warn;
 
@@ -40,13 +41,48 @@ pub struct ReadyApp {
     pub redirect_url: String,
 }
 
-/// What the waiting page watches.
+/// What the waiting page watches: the answer already recorded, else the wake-ups to come.
 #[derive(Debug)]
 pub struct Watch {
-    /// Becomes `Some` when an app answers.
-    pub ready: watch::Receiver<Option<ReadyApp>>,
+    /// The app, if one had answered when the watch began.
+    pub answered: Option<ReadyApp>,
+    /// Wake-ups for this session (`None` when [`MAX_HANDSHAKES`] pages already wait here:
+    /// such a page is not woken, times out, and reads the store when reloaded).
+    answers: Option<Receiver<Answer>>,
     /// When to stop waiting.
     pub deadline: Instant,
+}
+
+impl Watch {
+    /// The app that accepted the login: at once if known, else when one answers; `None` when
+    /// the deadline passes, the login is forgotten (logout) or the unit stops.
+    pub async fn ready(self) -> Option<ReadyApp> {
+        if self.answered.is_some() {
+            return self.answered;
+        }
+        let Some(mut answers) = self.answers else {
+            tokio::time::sleep_until(self.deadline).await;
+            return None;
+        };
+        loop {
+            tokio::select! {
+                next = answers.recv() => match next {
+                    Some(Delivery::Item(answer)) => return answer.app,
+                    // Another session's answers filled the queue: only this one's count.
+                    Some(Delivery::Skipped(_)) => continue,
+                    None => return None,
+                },
+                _ = tokio::time::sleep_until(self.deadline) => return None,
+            }
+        }
+    }
+}
+
+/// A wake-up: session `key`'s login was answered by `app`, or forgotten (`None`).
+#[derive(Debug, Clone)]
+struct Answer {
+    key: SessionKey,
+    app: Option<ReadyApp>,
 }
 
 /// Logins awaiting an app: records in the store, wake-ups in this process.
@@ -56,8 +92,18 @@ pub struct Handshakes {
     timeout: Duration,
     clock: Clock,
     max: usize,
-    /// Per session being watched here, what its watchers see.
-    waiters: Mutex<HashMap<SessionKey, watch::Sender<Option<ReadyApp>>>>,
+    /// The pages waiting here, each filtered on its session.
+    answers: Fanout<Answer>,
+}
+
+/// Wake-ups queued per waiting page: one answer, or a logout, is all a page waits for.
+const PER_PAGE: usize = 2;
+
+fn answers(max: usize) -> Fanout<Answer> {
+    Fanout::new(FanoutConfig {
+        per_client: PER_PAGE,
+        max_clients: max,
+    })
 }
 
 fn millis(d: Duration) -> i64 {
@@ -72,13 +118,14 @@ impl Handshakes {
             timeout,
             clock,
             max: MAX_HANDSHAKES,
-            waiters: Mutex::new(HashMap::new()),
+            answers: answers(MAX_HANDSHAKES),
         }
     }
 
     /// The same with another bound on entries (tests of the bound).
     pub fn with_max(mut self, max: usize) -> Handshakes {
         self.max = max;
+        self.answers = answers(max);
         self
     }
 
@@ -99,13 +146,6 @@ impl Handshakes {
         if let Err(e) = self.store.begin_handshake(record).await {
             warn!(error = %e, "could not record a login handshake");
             return None;
-        }
-        // A new handshake: nothing has answered it yet.
-        if let Ok(mut waiters) = self.waiters.lock() {
-            waiters.retain(|_, tx| tx.receiver_count() > 0);
-            if let Some(tx) = waiters.get(&key) {
-                tx.send_replace(None);
-            }
         }
         Some(id)
     }
@@ -131,19 +171,12 @@ impl Handshakes {
         }
     }
 
-    /// Shows `app` to this process's watchers of `key` (never takes an answer back).
+    /// Shows `app` to this process's pages waiting on `key`.
     fn wake(&self, key: &SessionKey, app: ReadyApp) {
-        if let Ok(waiters) = self.waiters.lock() {
-            if let Some(tx) = waiters.get(key) {
-                tx.send_if_modified(|slot| {
-                    let first = slot.is_none();
-                    if first {
-                        *slot = Some(app);
-                    }
-                    first
-                });
-            }
-        }
+        self.answers.send(&Answer {
+            key: key.clone(),
+            app: Some(app),
+        });
     }
 
     /// The entry for session `key`, if its login is recent. A store failure is logged and
@@ -151,7 +184,8 @@ impl Handshakes {
     pub async fn watch(&self, key: &SessionKey) -> Option<Watch> {
         // Subscribed before the store is read: an answer recorded in between is seen either
         // in the record or as a wake-up.
-        let ready = self.subscribe(key)?;
+        let watched = key.clone();
+        let answers = self.answers.subscribe(move |a| a.key == watched).ok();
         let record = match self.store.handshake(key).await {
             Ok(record) => record?,
             Err(e) => {
@@ -159,33 +193,16 @@ impl Handshakes {
                 return None;
             }
         };
-        if let Some(app) = record.app {
-            self.wake(key, app);
-        }
         let left = record
             .deadline_ms
             .saturating_sub(self.clock.now_ms())
             .max(0);
         let left = Duration::from_millis(u64::try_from(left).unwrap_or(0));
         Some(Watch {
-            ready,
+            answered: record.app,
+            answers,
             deadline: Instant::now() + left,
         })
-    }
-
-    fn subscribe(&self, key: &SessionKey) -> Option<watch::Receiver<Option<ReadyApp>>> {
-        let mut waiters = self.waiters.lock().ok()?;
-        if let Some(tx) = waiters.get(key) {
-            return Some(tx.subscribe());
-        }
-        waiters.retain(|_, tx| tx.receiver_count() > 0);
-        let (tx, rx) = watch::channel(None);
-        // Beyond the bound, the watcher is not woken here; it still times out and the page
-        // reads the store.
-        if waiters.len() < self.max {
-            waiters.insert(key.clone(), tx);
-        }
-        Some(rx)
     }
 
     /// Forgets session `key` (at logout): its watchers here stop waiting. A store failure is
@@ -194,9 +211,10 @@ impl Handshakes {
         if let Err(e) = self.store.forget_handshake(key).await {
             warn!(error = %e, "could not forget a login handshake");
         }
-        if let Ok(mut waiters) = self.waiters.lock() {
-            waiters.remove(key);
-        }
+        self.answers.send(&Answer {
+            key: key.clone(),
+            app: None,
+        });
     }
 
     /// Entries held (for tests; 0 when the store fails).
@@ -235,7 +253,7 @@ mod tests {
         let key = SessionKey::of("s1");
         let id = h.begin(key.clone()).await.unwrap();
         assert_eq!(id.len(), 64);
-        let mut w = h.watch(&key).await.unwrap();
+        let w = h.watch(&key).await.unwrap();
         let left = w.deadline - Instant::now();
         assert!(left > Duration::from_millis(9_990) && left <= Duration::from_secs(10));
         assert!(
@@ -244,12 +262,14 @@ mod tests {
         );
         assert!(h.ready(&id, app("one")).await);
         assert!(!h.ready(&id, app("two")).await);
-        w.ready.changed().await.unwrap();
-        assert_eq!(w.ready.borrow().as_ref().unwrap().app_name, "one");
-        drop(w);
+        assert_eq!(
+            w.ready().await,
+            Some(app("one")),
+            "woken with the first app"
+        );
         // A watcher that comes later reads the answer from the store.
         let later = h.watch(&key).await.unwrap();
-        assert_eq!(later.ready.borrow().clone(), Some(app("one")));
+        assert_eq!(later.answered, Some(app("one")));
     }
 
     #[tokio::test(start_paused = true)]
@@ -296,11 +316,42 @@ mod tests {
         assert!(!h.ready(&old, app("late")).await);
         assert!(h.ready(&new, app("now")).await);
         let w = h.watch(&key).await.unwrap();
+        assert_eq!(w.answered, Some(app("now")));
+        let waiting = h.watch(&SessionKey::of("s2")).await;
+        assert!(waiting.is_none(), "no login for s2");
         h.forget(&key).await;
         assert!(h.is_empty().await);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_forgotten_login_stops_its_watchers_before_the_deadline() {
+        let (_d, h) = handshakes();
+        let key = SessionKey::of("s1");
+        h.begin(key.clone()).await.unwrap();
+        let w = h.watch(&key).await.unwrap();
+        let deadline = w.deadline;
+        let waiting = tokio::spawn(w.ready());
+        tokio::task::yield_now().await;
+        h.forget(&key).await;
+        assert_eq!(waiting.await.unwrap(), None);
         assert!(
-            w.ready.has_changed().is_err(),
-            "a forgotten login's watchers stop"
+            Instant::now() < deadline,
+            "stopped by the logout, not the deadline"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn another_sessions_answer_does_not_wake_a_page() {
+        let (_d, h) = handshakes();
+        let (mine, theirs) = (SessionKey::of("mine"), SessionKey::of("theirs"));
+        h.begin(mine.clone()).await.unwrap();
+        let their_id = h.begin(theirs.clone()).await.unwrap();
+        let w = h.watch(&mine).await.unwrap();
+        let deadline = w.deadline;
+        let waiting = tokio::spawn(w.ready());
+        tokio::task::yield_now().await;
+        assert!(h.ready(&their_id, app("theirs")).await);
+        assert_eq!(waiting.await.unwrap(), None, "timed out, not woken");
+        assert!(Instant::now() >= deadline);
     }
 }

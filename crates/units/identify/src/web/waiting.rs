@@ -67,7 +67,7 @@ pub async fn show(
     // form's redirect chain, and CSP `form-action 'self'` forbids that chain from leaving
     // the site.
     let ready = back.or_else(|| {
-        let app = watch.as_ref().and_then(|w| w.ready.borrow().clone())?;
+        let app = watch.as_ref().and_then(|w| w.answered.clone())?;
         // Its announced title, in the visitor's language, rather than its app name.
         Some(ReadyApp {
             app_name: state
@@ -133,14 +133,9 @@ impl Outcome {
     }
 }
 
-async fn wait(mut w: Watch) -> Outcome {
-    loop {
-        if let Some(app) = w.ready.borrow_and_update().clone() {
-            return Outcome::Ready(app);
-        }
-        tokio::select! {
-            changed = w.ready.changed() => if changed.is_err() { return Outcome::Timeout },
-            _ = tokio::time::sleep_until(w.deadline) => return Outcome::Timeout,
-        }
+async fn wait(w: Watch) -> Outcome {
+    match w.ready().await {
+        Some(app) => Outcome::Ready(app),
+        None => Outcome::Timeout,
     }
 }
