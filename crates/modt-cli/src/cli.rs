@@ -435,8 +435,6 @@ impl UnitArgs {
 pub(crate) struct UpArgs {
     #[command(flatten)]
     pub(crate) unit: UnitArgs,
-    #[command(flatten)]
-    pub(crate) units: crate::units::AllUnits,
     /// Address the embedded broker listens on (its port is --broker-port).
     #[arg(long, env = "MODT_BROKER_BIND", default_value = "127.0.0.1")]
     pub(crate) broker_bind: String,
@@ -459,6 +457,10 @@ pub(crate) struct UpArgs {
     /// 0 picks free ports.
     #[arg(long, env = "MODT_WEB_PORT", default_value_t = 8080)]
     pub(crate) web_port: u16,
+    /// Every unit's own flags, each under its unit's heading: last, so that `up`'s own
+    /// flags above are not listed under a unit's heading.
+    #[command(flatten)]
+    pub(crate) units: crate::units::AllUnits,
 }
 
 #[derive(Debug, Args)]

@@ -161,3 +161,40 @@ async fn errors_say_their_cause_once_and_logs_have_no_colour_codes_off_a_termina
     assert!(!stderr.contains('\u{1b}'), "no ANSI escapes: {stderr:?}");
     client.shutdown().await;
 }
+
+/// A unit without a broker account in the policy (a new unit registered but not yet given
+/// one): `modt up` refuses before its banner, naming the unit and the way out.
+#[test]
+fn up_refuses_a_unit_the_policy_has_no_account_for() {
+    let policy =
+        std::fs::read_to_string(support::workspace_root().join("config/broker-policy.toml"))
+            .unwrap();
+    let echo = "[accounts.echo]\ndescription = \"the echo unit\"\nsubscribe = [\"modt/echo\"]\npublish = [\"modt/echo/reply\"]\n";
+    assert!(
+        policy.contains(echo),
+        "the shipped policy's echo account changed"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policy.toml");
+    std::fs::write(&file, policy.replace(echo, "")).unwrap();
+    let port = support::free_port().to_string();
+    let out = support::run(&[
+        "up",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--broker-port",
+        &port,
+        "--web-port",
+        "0",
+        "--broker-policy",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains("MoDT is starting"), "no banner: {stdout}");
+    assert!(
+        stderr.contains("no account for the echo unit") && stderr.contains("--broker-policy"),
+        "{stderr}"
+    );
+}

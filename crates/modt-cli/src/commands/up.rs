@@ -52,6 +52,17 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
     setup.web.first_port = Some(args.web_port);
     let built = args.units.clone().build(&setup).await?;
 
+    if !args.allow_anonymous {
+        // Before anything is printed: a unit without a broker account cannot log in.
+        if let Some(unit) = built.iter().find(|u| !passwords.contains_key(u.name())) {
+            anyhow::bail!(
+                "the broker policy has no account for the {0} unit: add [accounts.{0}] with what \
+                 it may publish and subscribe to, to a copy of config/broker-policy.toml, and pass \
+                 it with --broker-policy (or run with --allow-anonymous for local development)",
+                unit.name()
+            );
+        }
+    }
     println!("MoDT is starting");
     if let Some(login) = built
         .iter()
