@@ -128,6 +128,49 @@ pub(crate) struct BrokerConfigArgs {
     pub(crate) namespace: modt::protocol::Namespace,
 }
 
+/// Where the identify unit keeps its accounts, for the commands that read them (`users`,
+/// `state`): resolved as `modt up` resolves it.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct AccountsArgs {
+    /// Where the units' data lives, as for `modt up`: `postgres://…` (the identify unit's
+    /// accounts in its schema, modt_identify) or `sqlite://DIR` (its file inside DIR).
+    /// Default: the file in --data-dir.
+    #[arg(
+        long,
+        global = true,
+        env = "MODT_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub(crate) database_url: Option<modt_store::DatabaseUrl>,
+    /// The identify unit's own database, overriding --database-url: `sqlite://FILE` or
+    /// `postgres://…` (schema modt_identify).
+    #[arg(
+        long,
+        global = true,
+        env = "MODT_IDENTIFY_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub(crate) identify_database_url: Option<modt_store::DatabaseUrl>,
+}
+
+impl AccountsArgs {
+    /// Where the accounts are, with `data_dir` as the default's directory.
+    pub(crate) fn location(
+        &self,
+        data_dir: &std::path::Path,
+    ) -> Result<modt_store::Location, modt_store::Error> {
+        modt_store::resolve(modt_store::UnitStorage {
+            unit_url: self.identify_database_url.as_ref(),
+            global_url: self.database_url.as_ref(),
+            data_dir,
+            sqlite_file: modt_identify::build::DATA.sqlite_file,
+            schema: modt_identify::build::DATA.schema,
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct UsersCmd {
     /// Directory holding the identify unit's database.
@@ -138,20 +181,9 @@ pub(crate) struct UsersCmd {
         default_value = "./modt-data"
     )]
     pub(crate) data_dir: PathBuf,
-    /// Where the units' data lives, as for `modt up`: `postgres://…` (the identify unit's
-    /// accounts in its schema, modt_identify) or `sqlite://DIR` (its file inside DIR). Default:
-    /// the file in --data-dir.
-    #[arg(long, global = true, env = "MODT_DATABASE_URL", value_name = "URL")]
-    pub(crate) database_url: Option<modt_store::DatabaseUrl>,
-    /// The identify unit's own database, overriding --database-url, as for `modt up`:
-    /// `sqlite://FILE` or `postgres://…` (schema modt_identify).
-    #[arg(
-        long,
-        global = true,
-        env = "MODT_IDENTIFY_DATABASE_URL",
-        value_name = "URL"
-    )]
-    pub(crate) identify_database_url: Option<modt_store::DatabaseUrl>,
+    /// Where the accounts live.
+    #[command(flatten)]
+    pub(crate) accounts: AccountsArgs,
     #[command(subcommand)]
     pub(crate) op: UsersOp,
 }
@@ -218,25 +250,9 @@ pub(crate) struct StateCmd {
     /// user name is otherwise resolved to the account's id).
     #[arg(long, global = true)]
     pub(crate) any_user: bool,
-    /// Where the accounts that user names resolve against live, as for `modt up`
-    /// (`postgres://…` or `sqlite://DIR`; default: identify's file in --data-dir).
-    #[arg(
-        long,
-        global = true,
-        env = "MODT_DATABASE_URL",
-        value_name = "URL",
-        hide_env_values = true
-    )]
-    pub(crate) database_url: Option<modt_store::DatabaseUrl>,
-    /// The identify unit's own database, overriding --database-url.
-    #[arg(
-        long,
-        global = true,
-        env = "MODT_IDENTIFY_DATABASE_URL",
-        value_name = "URL",
-        hide_env_values = true
-    )]
-    pub(crate) identify_database_url: Option<modt_store::DatabaseUrl>,
+    /// Where the accounts that user names resolve against live.
+    #[command(flatten)]
+    pub(crate) accounts: AccountsArgs,
     #[command(subcommand)]
     pub(crate) op: StateOp,
 }

@@ -1,7 +1,6 @@
 //! `modt state …`: the state unit from the command line, through correlated requests.
 
 use modt::protocol::*;
-use modt_store::Location;
 use serde_json::Value;
 
 use super::connect_requester;
@@ -23,15 +22,9 @@ async fn resolve_user(cmd: &StateCmd, given: &str) -> anyhow::Result<String> {
     if cmd.any_user {
         return Ok(given.to_owned());
     }
-    let at = super::users::accounts_location(
-        &cmd.client.data_dir,
-        cmd.database_url.as_ref(),
-        cmd.identify_database_url.as_ref(),
-    )?;
-    if let Location::Sqlite { path } = &at {
-        if !path.exists() {
-            return Ok(given.to_owned());
-        }
+    let at = cmd.accounts.location(&cmd.client.data_dir)?;
+    if super::users::missing_file(&at).is_some() {
+        return Ok(given.to_owned());
     }
     let store = modt_identify::store::open(&at).await?;
     let found = find_user(store.as_ref(), given).await;

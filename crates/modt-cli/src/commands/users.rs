@@ -15,31 +15,12 @@ use anyhow::{bail, Context as _};
 use modt_identify::accounts::{check_password, check_username};
 use modt_identify::store::IdentityStore;
 use modt_identify::{Role, StoreError, UserChange};
-use modt_store::{Location, UnitStorage};
+use modt_store::Location;
 
 use crate::cli::{RoleArg, UsersCmd, UsersOp};
 
-/// Where the identify unit keeps its accounts, resolved as `modt up` resolves it.
-pub(crate) fn accounts_location(
-    data_dir: &Path,
-    database_url: Option<&modt_store::DatabaseUrl>,
-    identify_url: Option<&modt_store::DatabaseUrl>,
-) -> Result<Location, modt_store::Error> {
-    modt_store::resolve(UnitStorage {
-        unit_url: identify_url,
-        global_url: database_url,
-        data_dir,
-        sqlite_file: modt_identify::build::DATA.sqlite_file,
-        schema: modt_identify::build::DATA.schema,
-    })
-}
-
 pub(crate) async fn run(cmd: UsersCmd) -> anyhow::Result<()> {
-    let at = accounts_location(
-        &cmd.data_dir,
-        cmd.database_url.as_ref(),
-        cmd.identify_database_url.as_ref(),
-    )?;
+    let at = cmd.accounts.location(&cmd.data_dir)?;
     match cmd.op {
         UsersOp::List { jsonl } => return list(&at, jsonl).await,
         UsersOp::Add {
@@ -108,7 +89,7 @@ async fn change_account(store: &dyn IdentityStore, op: UsersOp) -> anyhow::Resul
 
 /// The SQLite file `at` names, if it does not exist yet (a PostgreSQL schema is created on
 /// open, empty).
-fn missing_file(at: &Location) -> Option<&Path> {
+pub(crate) fn missing_file(at: &Location) -> Option<&Path> {
     match at {
         Location::Sqlite { path } if !path.exists() => Some(path),
         _ => None,
