@@ -44,6 +44,19 @@ pub struct User {
     pub created_at: i64,
 }
 
+impl User {
+    /// A new account named `username`: a fresh id, created now. Every backend's
+    /// `create_user` makes its account here.
+    pub fn new(username: &str, role: Role) -> User {
+        User {
+            user_id: uuid::Uuid::new_v4().to_string(),
+            username: username.to_string(),
+            role,
+            created_at: unix_now(),
+        }
+    }
+}
+
 /// An account with its password hash, for checking a login.
 #[derive(Clone)]
 pub struct Credentials {

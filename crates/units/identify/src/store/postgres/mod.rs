@@ -76,12 +76,7 @@ impl IdentityStore for PostgresIdentityStore {
         password_hash: &str,
         role: Role,
     ) -> Result<User, StoreError> {
-        let user = User {
-            user_id: uuid::Uuid::new_v4().to_string(),
-            username: username.to_string(),
-            role,
-            created_at: super::unix_now(),
-        };
+        let user = User::new(username, role);
         accounts::create_user(&**self.conn().await?, user, password_hash).await
     }
 

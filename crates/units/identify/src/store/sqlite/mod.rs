@@ -80,12 +80,7 @@ impl IdentityStore for SqliteIdentityStore {
         password_hash: &str,
         role: Role,
     ) -> Result<User, StoreError> {
-        let user = User {
-            user_id: uuid::Uuid::new_v4().to_string(),
-            username: username.to_string(),
-            role,
-            created_at: super::unix_now(),
-        };
+        let user = User::new(username, role);
         let hash = password_hash.to_string();
         self.call(move |c| accounts::create_user(c, user, &hash))
             .await
