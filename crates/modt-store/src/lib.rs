@@ -25,7 +25,7 @@ pub mod url;
 use std::path::PathBuf;
 
 pub use location::{resolve, valid_schema, Location, UnitStorage};
-pub use migrate::{migrate_postgres, migrate_sqlite, Migration, HISTORY_TABLE};
+pub use migrate::{migrate_postgres, migrate_sqlite, sqlite_history, Migration, HISTORY_TABLE};
 pub use postgres::{PgConnection, PgPool};
 pub use unit::{locate, setup_text, UnitData, DATABASE_URL_SETTING};
 pub use url::{DatabaseUrl, PostgresUrl, UrlError};

@@ -97,6 +97,16 @@ pub fn migrate_sqlite(
     Ok(applied(&report))
 }
 
+/// The migration versions recorded in a SQLite database's history, in order (what a unit's
+/// file has been brought up to). Blocking.
+pub fn sqlite_history(conn: &rusqlite::Connection) -> Result<Vec<u32>, rusqlite::Error> {
+    conn.prepare(&format!(
+        "SELECT version FROM {HISTORY_TABLE} ORDER BY version"
+    ))?
+    .query_map([], |r| r.get(0))?
+    .collect()
+}
+
 /// Applies to a PostgreSQL connection the migrations it has not seen; returns their versions.
 /// The connection's `search_path` must name the unit's schema (connections of
 /// [`PgPool`](crate::PgPool) do). Concurrent callers on one schema (replicas starting together)

@@ -72,17 +72,7 @@ async fn a_file_from_before_migrations_keeps_its_values() {
         .await
         .unwrap());
     close(&store).await;
-    let versions: Vec<i64> = Connection::open(&path)
-        .unwrap()
-        .prepare(&format!(
-            "SELECT version FROM {}",
-            modt_store::HISTORY_TABLE
-        ))
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let versions = modt_store::sqlite_history(&Connection::open(&path).unwrap()).unwrap();
     assert_eq!(versions, vec![1]);
 }
 

@@ -151,16 +151,6 @@ async fn a_sqlite_file_from_before_migrations_keeps_its_accounts_and_sessions() 
         .unwrap();
     assert_eq!(store.throttle_tracked().await.unwrap(), 0);
     drop(store);
-    let versions: Vec<i64> = rusqlite::Connection::open(&path)
-        .unwrap()
-        .prepare(&format!(
-            "SELECT version FROM {} ORDER BY version",
-            modt_store::HISTORY_TABLE
-        ))
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let versions = modt_store::sqlite_history(&rusqlite::Connection::open(&path).unwrap()).unwrap();
     assert_eq!(versions, vec![1, 2]);
 }
