@@ -67,6 +67,8 @@ registry! {
     dummy: Dummy => modt_dummy, threads 1;
     viewer: Viewer => modt_viewer, threads 2;
     monitor: Monitor => modt_monitor, threads 2;
+    todo: Todo => modt_todo, threads 2;
+    gateway: Gateway => modt_gateway, threads 2;
 }
 
 /// Where people start: the page a unit's web side opens at (the login page for identify).

@@ -24,7 +24,7 @@ use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use modt::protocol::{ErrorBody, ErrorCode, ReplyStatus};
+use modt::protocol::{ErrorBody, ErrorCode, FieldError, ReplyStatus};
 use serde::{Deserialize, Serialize};
 use tracing::{debug, error, warn};
 
@@ -37,6 +37,7 @@ use tracing::{debug, error, warn};
 /// | `forbidden` | 403 |
 /// | `not_found` | 404 |
 /// | `conflict` | 409 |
+/// | `precondition_failed` | 412 |
 /// | `too_large` | 413 |
 /// | `unprocessable` | 422 |
 /// | `too_many_requests` | 429 |
@@ -50,6 +51,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
         ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
@@ -77,6 +79,7 @@ pub struct ApiError {
     message: String,
     cause: Option<String>,
     retry_after: Option<Duration>,
+    details: Vec<FieldError>,
 }
 
 impl ApiError {
@@ -87,7 +90,20 @@ impl ApiError {
             message: message.into(),
             cause: None,
             retry_after: None,
+            details: Vec::new(),
         }
+    }
+
+    /// The error of a body (an error reply from a unit, or one of ours): its code, message and
+    /// field details.
+    pub fn from_body(body: ErrorBody) -> ApiError {
+        ApiError::new(body.code, body.message).with_details(body.details)
+    }
+
+    /// Says which fields broke which rule (sent as `error.details`).
+    pub fn with_details(mut self, details: Vec<FieldError>) -> ApiError {
+        self.details = details;
+        self
     }
 
     /// A fault on our side: the client reads only "internal error"; `cause` is logged.
@@ -133,6 +149,7 @@ impl ApiError {
             error: ErrorBody {
                 code: self.code,
                 message: self.message.clone(),
+                details: self.details.clone(),
             },
         }
     }

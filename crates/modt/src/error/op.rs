@@ -250,10 +250,7 @@ mod tests {
 
     #[test]
     fn kinds_and_sources_survive() {
-        let body = ErrorBody {
-            code: ErrorCode::Conflict,
-            message: "version 3 is current".into(),
-        };
+        let body = ErrorBody::new(ErrorCode::Conflict, "version 3 is current");
         let e = RequestError::error_reply_from("modt/state/set", body.clone());
         assert_eq!(e.kind(), RequestErrorKind::ErrorReply(ErrorCode::Conflict));
         assert_eq!(e.code(), ErrorCode::Conflict);

@@ -11,8 +11,12 @@
 //! - [`presence`]: unit status, info and ping of §4.
 //! - [`role`]: [`Role`], a user's role (`user` or `admin`).
 //! - [`dead_letter`]: what a unit could not handle.
+//! - [`api`]: HTTP calls carried over MQTT (what the gateway sends units, what they answer).
+//! - [`todo`]: the todo unit's items, pages and change events.
+//! - [`token`]: access-token claims and the bodies of the token API.
 //! - [`codec`]: bytes ↔ types with clear errors.
 
+pub mod api;
 pub mod auth;
 pub mod codec;
 pub mod correlation;
@@ -26,9 +30,12 @@ pub mod session;
 pub mod state;
 pub mod state_ext;
 pub mod timestamp;
+pub mod todo;
+pub mod token;
 pub mod topic;
 pub mod topics;
 
+pub use api::{ApiReply, ApiRequest, Caller};
 pub use auth::{AppReady, AuthSuccess};
 pub use codec::{decode, decode_object, encode, DecodeError, MAX_PAYLOAD_BYTES};
 pub use correlation::{Correlation, MAX_REQUEST_ID_CHARS};
@@ -36,7 +43,7 @@ pub use dead_letter::{DeadLetter, MAX_DEAD_LETTER_PAYLOAD, MAX_DEAD_LETTER_TOPIC
 pub use hub::{hub_status, HubAck, HubMethod, HubRequest, HubResponse};
 pub use namespace::Namespace;
 pub use presence::{presence_status, Ping, PingReply, UnitInfo};
-pub use reply::{Ack, ErrorBody, ErrorCode, ErrorReply, ReplyStatus};
+pub use reply::{Ack, ErrorBody, ErrorCode, ErrorReply, FieldError, ReplyStatus};
 pub use role::{Role, UnknownRole};
 pub use session::{SessionInfo, SessionQuery, SessionStatus};
 pub use state::{
@@ -48,6 +55,8 @@ pub use state_ext::{
     StateBulkValue, StateChanged,
 };
 pub use timestamp::Timestamp;
+pub use todo::{Todo, TodoChanged, TodoDraft, TodoOp, TodoPage, TodoPatch};
+pub use token::{AccessClaims, Credentials, RefreshRequest, TokenPair};
 pub use topic::{Topic, TopicError, TopicFilter};
 
 #[cfg(test)]

@@ -19,8 +19,11 @@ pub enum ErrorCode {
     NotFound,
     /// A key, user id, value or payload exceeds its limit.
     TooLarge,
-    /// A version check (`if_version`) failed.
+    /// A version check (`if_version`) failed, or the thing already exists.
     Conflict,
+    /// A precondition the requester set (HTTP `If-Match`) does not hold: the thing changed
+    /// since the requester read it.
+    PreconditionFailed,
     /// The requester is not known or not allowed (broker refusal, ACL, no valid session).
     Unauthorized,
     /// The requester is known but may not do this (e.g. a user asking for an
@@ -46,6 +49,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::Unprocessable => "unprocessable",
@@ -80,6 +84,41 @@ pub struct ErrorBody {
     pub code: ErrorCode,
     /// A human-readable explanation (never holds secrets).
     pub message: String,
+    /// Which fields broke which rule (with `unprocessable` or `bad_request`); absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<FieldError>,
+}
+
+impl ErrorBody {
+    /// A body with `code` and `message` and no field details.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorBody {
+            code,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+}
+
+/// One field that broke a rule, in an error's `details`.
+///
+/// Wire: `{"field": "/title", "reason": "must not be empty"}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The field, as a JSON pointer into the request body (`/title`), or a parameter's name.
+    pub field: String,
+    /// The rule it broke, for people.
+    pub reason: String,
+}
+
+impl FieldError {
+    /// `field` broke the rule `reason`.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// An error reply.
@@ -106,10 +145,7 @@ impl ErrorReply {
             timestamp: Some(Timestamp::now()),
             status: ReplyStatus::Error,
             request_id,
-            error: ErrorBody {
-                code,
-                message: message.into(),
-            },
+            error: ErrorBody::new(code, message),
         }
     }
 }

@@ -52,6 +52,32 @@ pub const ALL_HUB_POST: TopicFilter = TopicFilter::from_static("modt/+/POST");
 /// `modt/+/PUT`: hub replaces on behalf of any unit.
 pub const ALL_HUB_PUT: TopicFilter = TopicFilter::from_static("modt/+/PUT");
 
+/// The todo unit: a page of the caller's todos (an `ApiRequest`, answered with a `TodoPage`).
+pub const TODO_LIST: Topic = Topic::from_static("modt/todo/list");
+/// The todo unit: create a todo.
+pub const TODO_CREATE: Topic = Topic::from_static("modt/todo/create");
+/// The todo unit: one todo.
+pub const TODO_GET: Topic = Topic::from_static("modt/todo/get");
+/// The todo unit: change a todo.
+pub const TODO_UPDATE: Topic = Topic::from_static("modt/todo/update");
+/// The todo unit: delete a todo.
+pub const TODO_DELETE: Topic = Topic::from_static("modt/todo/delete");
+/// Every user's todo change events.
+pub const ALL_TODO_CHANGED: TopicFilter = TopicFilter::from_static("modt/todo/changed/+");
+
+/// The identify unit's public signing keys, a JWK Set (retained).
+pub const AUTH_JWKS: Topic = Topic::from_static("modt/auth/jwks");
+/// The identify unit's token API: register (an `ApiRequest` with `Credentials`).
+pub const AUTH_TOKEN_REGISTER: Topic = Topic::from_static("modt/auth/token/register");
+/// Log in: `Credentials` → `TokenPair`.
+pub const AUTH_TOKEN_LOGIN: Topic = Topic::from_static("modt/auth/token/login");
+/// Refresh: `RefreshRequest` → a new `TokenPair` (the old refresh token is spent).
+pub const AUTH_TOKEN_REFRESH: Topic = Topic::from_static("modt/auth/token/refresh");
+/// Log out: revoke one refresh token's family.
+pub const AUTH_TOKEN_LOGOUT: Topic = Topic::from_static("modt/auth/token/logout");
+/// Log out everywhere: revoke every refresh token of the caller.
+pub const AUTH_TOKEN_LOGOUT_ALL: Topic = Topic::from_static("modt/auth/token/logout-all");
+
 /// `modt/units/+/status`: every unit's presence.
 pub const ALL_UNIT_STATUS: TopicFilter = TopicFilter::from_static("modt/units/+/status");
 /// `modt/units/+/info`: every unit's retained info.
@@ -147,6 +173,12 @@ pub fn encode_level(s: &str) -> String {
 /// [`encode_level`], so any user id has a topic.
 pub fn state_changed(user_id: &str) -> Result<Topic, TopicError> {
     build("modt/state/changed", &encode_level(user_id), None)
+}
+
+/// `modt/todo/changed/{user_id}`: the todo unit's change events for one user (the user id
+/// encoded with [`encode_level`]).
+pub fn todo_changed(user_id: &str) -> Result<Topic, TopicError> {
+    build("modt/todo/changed", &encode_level(user_id), None)
 }
 
 /// `modt/bench/{client_id}`: a benchmark client's own topic for the bare broker echo.

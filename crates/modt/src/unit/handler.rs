@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::metrics::Metrics;
 use crate::error::{PublishError, RequestError, SubscribeError};
-use crate::protocol::{DecodeError, ErrorCode};
+use crate::protocol::{DecodeError, ErrorCode, FieldError};
 use crate::{Client, Error, Message, RequestContext, Topic};
 
 /// A handler's failure: a stable code and a message safe to show the requester.
@@ -20,6 +20,8 @@ pub struct HandlerError {
     pub code: ErrorCode,
     /// What went wrong, without secrets.
     pub message: String,
+    /// Which fields broke which rule (sent as the error's `details`).
+    pub details: Vec<FieldError>,
 }
 
 impl HandlerError {
@@ -28,6 +30,21 @@ impl HandlerError {
         HandlerError {
             code,
             message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// `unprocessable`: well-formed, but these fields break a rule. The message names the
+    /// first; `details` lists them all.
+    pub fn unprocessable(details: Vec<FieldError>) -> Self {
+        let message = match details.first() {
+            Some(first) => format!("{}: {}", first.field, first.reason),
+            None => "the request breaks a rule".to_owned(),
+        };
+        HandlerError {
+            code: ErrorCode::Unprocessable,
+            message,
+            details,
         }
     }
 

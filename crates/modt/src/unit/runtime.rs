@@ -356,7 +356,8 @@ async fn refuse(shared: &Shared, ctx: &Context, msg: &Message, e: HandlerError) 
             warn!(error = %err, "could not publish to the dead-letter topic");
         }
     }
-    let reply = ErrorReply::new(ctx.request.request_id.clone(), e.code, e.message);
+    let mut reply = ErrorReply::new(ctx.request.request_id.clone(), e.code, e.message);
+    reply.error.details = e.details;
     if let Err(err) = shared.client.reply(&ctx.request, &reply).await {
         warn!(error = %err, "could not send the error reply");
     }
