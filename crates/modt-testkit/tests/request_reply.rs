@@ -241,3 +241,34 @@ async fn request_headers_reach_the_handler_on_mqtt_5() {
     client.shutdown().await;
     running.stop().await.unwrap();
 }
+
+/// A request sent with `RequestOptions::request_id` reaches the handler under that id; an id
+/// that cannot be a topic level is replaced by a fresh one instead of failing the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chosen_request_id_reaches_the_handler() {
+    init_tracing();
+    let broker = TestBroker::embedded();
+    let topic = modt::Topic::new("modt/test/request-id").unwrap();
+    let unit = modt::Unit::new("ids", "test", "0").route(
+        topic.to_filter(),
+        |ctx: modt::Context, _msg: modt::Message| async move {
+            let id = ctx.request().request_id.clone();
+            ctx.reply(&json!({ "id": id })).await?;
+            Ok(())
+        },
+    );
+    let running = RunningUnit::start(unit, broker.client_config("ids", MqttVersion::V5));
+    let client = Client::connect(broker.client_config("req", MqttVersion::V5))
+        .await
+        .unwrap();
+    modt_testkit::wait_online(&client, "ids").await;
+    let opts = modt::RequestOptions::new().request_id("req-7f3a");
+    let reply: Value = client.request_json(&topic, &json!({}), opts).await.unwrap();
+    assert_eq!(reply["id"], "req-7f3a");
+    let opts = modt::RequestOptions::new().request_id("a/b#");
+    let reply: Value = client.request_json(&topic, &json!({}), opts).await.unwrap();
+    let fresh = reply["id"].as_str().unwrap();
+    assert!(!fresh.is_empty() && fresh != "a/b#", "{fresh}");
+    client.shutdown().await;
+    running.stop().await.unwrap();
+}

@@ -19,8 +19,8 @@ use crate::error::{PublishError, PublishErrorKind, RequestError, RequestErrorKin
 use crate::protocol::{self, reply::ReplyProbe};
 use crate::Topic;
 
-/// How to send one request: how long to wait for the reply, at which QoS, with which headers.
-/// Every default is in its one `impl Default`.
+/// How to send one request: how long to wait for the reply, at which QoS, with which headers
+/// and request id. Every default is in its one `impl Default`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -28,8 +28,10 @@ use crate::Topic;
 /// let opts = RequestOptions::new()
 ///     .timeout(Duration::from_secs(2))
 ///     .qos(QoS::AtMostOnce)
-///     .header("trace-id", "4bf92f35");
+///     .header("trace-id", "4bf92f35")
+///     .request_id("req-7f3a");
 /// assert_eq!(opts.get_timeout(), Some(Duration::from_secs(2)));
+/// assert_eq!(opts.get_request_id(), Some("req-7f3a"));
 /// assert_eq!(RequestOptions::default().get_timeout(), None); // the client's request_timeout
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,16 +39,18 @@ pub struct RequestOptions {
     timeout: Option<Duration>,
     qos: QoS,
     headers: Vec<(String, String)>,
+    request_id: Option<String>,
 }
 
 impl Default for RequestOptions {
     /// Wait the client's [`request_timeout`](crate::ClientConfig::request_timeout), publish at
-    /// QoS 1, no headers.
+    /// QoS 1, no headers, a fresh request id.
     fn default() -> Self {
         RequestOptions {
             timeout: None,
             qos: QoS::AtLeastOnce,
             headers: Vec::new(),
+            request_id: None,
         }
     }
 }
@@ -75,6 +79,22 @@ impl RequestOptions {
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
+    }
+
+    /// Sends the request under `id` (its `request_id` and MQTT 5 correlation data) instead of
+    /// a fresh one, so that the responder's logs name an id the caller already knows (the
+    /// gateway passes an HTTP request's `x-request-id`). The id must be a topic level (no `/`,
+    /// `+`, `#`), at most [`MAX_REQUEST_ID_CHARS`](crate::protocol::MAX_REQUEST_ID_CHARS)
+    /// characters and not the id of another request of this client still waiting; otherwise
+    /// the request goes out under a fresh id (logged at debug level), never failing for it.
+    pub fn request_id(mut self, id: impl Into<String>) -> Self {
+        self.request_id = Some(id.into());
+        self
+    }
+
+    /// The request id asked for, if any (`None`: a fresh one).
+    pub fn get_request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     /// The timeout set, if any (`None`: the client's `request_timeout`).
@@ -115,11 +135,7 @@ impl Client {
         options: RequestOptions,
     ) -> Result<Message, RequestError> {
         let timeout = options.timeout.unwrap_or(self.inner.request_timeout);
-        let request_id = uuid::Uuid::new_v4().simple().to_string();
-        let reply_to = self.inner.reply_root.join(&request_id).map_err(|e| {
-            RequestError::new(RequestErrorKind::Encode, format!("no reply topic: {e}"))
-                .with_source(e)
-        })?;
+        let (request_id, reply_to, rx) = self.claim_request_id(options.request_id.as_deref())?;
         let encode = |e: serde_json::Error| {
             RequestError::new(
                 RequestErrorKind::Encode,
@@ -127,21 +143,35 @@ impl Client {
             )
             .with_source(e)
         };
-        let mut value = serde_json::to_value(payload).map_err(encode)?;
+        let mut value = match serde_json::to_value(payload) {
+            Ok(value) => value,
+            Err(e) => {
+                self.inner.shared.registry.forget_reply(&request_id);
+                return Err(encode(e));
+            }
+        };
         let Value::Object(obj) = &mut value else {
+            self.inner.shared.registry.forget_reply(&request_id);
             return Err(RequestError::new(
                 RequestErrorKind::NotAnObject,
                 format!("a request payload for {topic} must be a JSON object"),
             ));
         };
         request::stamp(obj, Some(&request_id), Some(reply_to.as_str()));
-        let bytes = protocol::encode(&value).map_err(encode)?;
-        let rx = self.inner.shared.registry.expect_reply(request_id.clone());
+        let bytes = match protocol::encode(&value) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.inner.shared.registry.forget_reply(&request_id);
+                return Err(encode(e));
+            }
+        };
         let mut out = Outgoing::new(topic.clone(), bytes).qos(options.qos);
         if self.inner.version == MqttVersion::V5 {
             out.response_topic = Some(reply_to.to_string());
             out.correlation_data = Some(Bytes::from(request_id.clone().into_bytes()));
             out.user_properties = options.headers;
+            // Inside a handler: the trace it works on goes on (crate::trace).
+            crate::trace::stamp(&mut out.user_properties);
         }
         debug!(%topic, %request_id, "request");
         if let Err(e) = self.publish(out).await {
@@ -171,6 +201,35 @@ impl Client {
         };
         self.inner.shared.registry.forget_reply(&request_id);
         result
+    }
+
+    /// The id, reply topic and reply receiver of a new request: `wanted` when it is usable
+    /// (see [`RequestOptions::request_id`]), else a fresh id.
+    #[allow(clippy::type_complexity)]
+    fn claim_request_id(
+        &self,
+        wanted: Option<&str>,
+    ) -> Result<(String, Topic, tokio::sync::oneshot::Receiver<Message>), RequestError> {
+        let registry = &self.inner.shared.registry;
+        if let Some(id) = wanted {
+            let fits = !id.is_empty() && id.chars().count() <= protocol::MAX_REQUEST_ID_CHARS;
+            match self.inner.reply_root.join(id) {
+                Ok(reply_to) if fits => {
+                    if let Some(rx) = registry.expect_new_reply(id) {
+                        return Ok((id.to_owned(), reply_to, rx));
+                    }
+                    debug!(request_id = %id, "request id already waiting; using a fresh one");
+                }
+                _ => debug!("request id unusable as a topic level; using a fresh one"),
+            }
+        }
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let reply_to = self.inner.reply_root.join(&id).map_err(|e| {
+            RequestError::new(RequestErrorKind::Encode, format!("no reply topic: {e}"))
+                .with_source(e)
+        })?;
+        let rx = registry.expect_reply(id.clone());
+        Ok((id, reply_to, rx))
     }
 
     /// Makes requests fail ([`RequestErrorKind::NoResponders`]) as soon as every unit that announced

@@ -89,6 +89,18 @@ impl Registry {
         rx
     }
 
+    /// Like [`expect_reply`](Self::expect_reply), but only when no request with this id is
+    /// waiting: `None` when one is (its reply must not go to the new one).
+    pub(crate) fn expect_new_reply(&self, request_id: &str) -> Option<oneshot::Receiver<Message>> {
+        let mut pending = lock(&self.pending);
+        if pending.contains_key(request_id) {
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        pending.insert(request_id.to_owned(), tx);
+        Some(rx)
+    }
+
     pub(crate) fn forget_reply(&self, request_id: &str) {
         lock(&self.pending).remove(request_id);
     }
