@@ -16,6 +16,8 @@
 //! - [`env`]: the standard `MODT_*` settings every unit shares.
 //! - [`limits`]: the size checks units share (docs/protocol.md §5).
 //! - [`files`]: owner-only data directories and database files.
+//! - [`trace`]: the trace context of the request a handler works on (`traceparent`,
+//!   `x-request-id`), logged with its lines and passed on with its requests.
 //! - [`error`]: the SDK's [`Error`], and an error kind per client operation (connect,
 //!   publish, subscribe, request: [`RequestError`] with [`RequestErrorKind`]).
 
@@ -28,6 +30,7 @@ pub mod files;
 pub mod hub;
 pub mod limits;
 pub mod protocol;
+pub mod trace;
 pub mod unit;
 
 pub use ask::{Asker, LegacyAnswer};

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::metrics::Metrics;
 use crate::error::{PublishError, RequestError, SubscribeError};
 use crate::protocol::{DecodeError, ErrorCode, FieldError};
+use crate::trace::TraceContext;
 use crate::{Client, Error, Message, RequestContext, Topic};
 
 /// A handler's failure: a stable code and a message safe to show the requester.
@@ -111,6 +112,7 @@ pub struct Context {
     pub(crate) request: RequestContext,
     pub(crate) unit_id: Arc<str>,
     pub(crate) metrics: Arc<Metrics>,
+    pub(crate) trace: TraceContext,
 }
 
 impl Context {
@@ -122,6 +124,13 @@ impl Context {
     /// The message's correlation: request id and private reply topic, if any.
     pub fn request(&self) -> &RequestContext {
         &self.request
+    }
+
+    /// The trace this message belongs to (`traceparent`, `x-request-id`; see [`crate::trace`]).
+    /// It is also the handler task's current one, which requests sent from the task carry on;
+    /// a task the handler spawns gets it with [`TraceContext::scope`].
+    pub fn trace(&self) -> &TraceContext {
+        &self.trace
     }
 
     /// The unit's id.

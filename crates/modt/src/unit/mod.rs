@@ -6,7 +6,8 @@
 //! - [`runtime`]: the receive → dispatch → reply loop.
 //! - [`presence`]: status/info/last will.
 //! - [`dead_letter`]: refused payloads.
-//! - [`metrics`]: counters reported by ping.
+//! - [`metrics`]: counters reported by ping and recorded as Prometheus series.
+//! - [`scope`]: which unit a task (a service) works for.
 //! - [`service`]: long-running tasks a unit owns (a web server, a presence watcher).
 //! - [`setup`]: what a program gives every unit it builds ([`Setup`]), and [`BuildError`].
 
@@ -15,6 +16,7 @@ pub mod handler;
 pub mod metrics;
 pub(crate) mod presence;
 pub mod runtime;
+pub mod scope;
 pub mod service;
 pub mod setup;
 
@@ -29,6 +31,7 @@ pub const UNIT_KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 pub use handler::{Context, HandlerError, HandlerFuture, HandlerResult};
 pub use metrics::{Metrics, MetricsSnapshot};
+pub use scope::UnitScope;
 pub use service::{ServiceContext, ServiceError};
 pub use setup::{BuildError, Setup, WebSetup};
 

@@ -5,18 +5,20 @@
 //! (back-pressure to the broker) instead of dropping messages.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use tokio::sync::{Semaphore, TryAcquireError};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug_span, info, warn, Instrument};
+use tracing::{info, info_span, warn, Instrument};
 
 use super::handler::{Context, HandlerError, HandlerFuture};
-use super::metrics::Metrics;
+use super::metrics::{self, Metrics};
 use super::presence::Presence;
 use super::service::{ServiceContext, ServiceError};
 use super::{dead_letter, Route, RouteHandler, Unit};
 use crate::protocol::{topics, ErrorCode, ErrorReply, Timestamp, UnitInfo};
+use crate::trace::TraceContext;
 use crate::{Client, ClientConfig, Error, Message, QoS, RequestContext, Topic};
 
 /// What the running loop shares with each handler task.
@@ -25,6 +27,8 @@ struct Shared {
     unit_id: Arc<str>,
     metrics: Arc<Metrics>,
     routes: Vec<Route>,
+    /// Each route's handling-time histogram, in route order.
+    latency: Vec<::metrics::Histogram>,
     presence: Presence,
     ping: Topic,
     pong: Topic,
@@ -120,7 +124,11 @@ impl Unit {
             dead_letter: topics::dead_letter(&unit_id)?,
             unit_id: unit_id.clone().into(),
             client: client.clone(),
-            metrics: Arc::new(Metrics::default()),
+            metrics: Arc::new(Metrics::for_unit(&unit_id)),
+            latency: routes
+                .iter()
+                .map(|r| metrics::route_latency(&unit_id, r.filter.as_str()))
+                .collect(),
             routes,
             presence,
         });
@@ -150,7 +158,9 @@ impl Unit {
                 web_units: web_units.clone(),
             };
             let name = service.name;
-            let fut = (service.start)(ctx);
+            // In the unit's scope: what the service serves is labelled with the unit
+            // (e.g. modt-web's HTTP metrics).
+            let fut = super::scope::UnitScope::new(&unit_id).run((service.start)(ctx));
             running.spawn(async move { (name, fut.await) });
         }
         let mut failure: Option<Error> = None;
@@ -247,15 +257,18 @@ fn service_failure(
 }
 
 /// After every reconnect, announce presence again: a restarted broker has lost retained state.
+/// Also keeps the unit's `modt_broker_connected` gauge current.
 async fn reannounce(shared: Arc<Shared>, shutdown: CancellationToken) {
     let mut conn = shared.client.connection();
     let mut seen = conn.borrow().generation;
+    shared.metrics.connected(conn.borrow().connected);
     loop {
         tokio::select! {
-            _ = shutdown.cancelled() => return,
-            changed = conn.changed() => if changed.is_err() { return },
+            _ = shutdown.cancelled() => break,
+            changed = conn.changed() => if changed.is_err() { break },
         }
         let state = *conn.borrow();
+        shared.metrics.connected(state.connected);
         if state.connected && state.generation != seen {
             seen = state.generation;
             if let Err(e) = shared.presence.announce(&shared.client).await {
@@ -263,71 +276,99 @@ async fn reannounce(shared: Arc<Shared>, shutdown: CancellationToken) {
             }
         }
     }
+    // The unit disconnects next.
+    shared.metrics.connected(false);
 }
 
-/// Starts handling `msg`: resolves its correlation and route, runs an ordered route's accept
-/// step now, and returns the rest as a future to run concurrently.
+/// Starts handling `msg`: resolves its correlation, trace and route, runs an ordered route's
+/// accept step now, and returns the rest as a future to run concurrently, inside the message's
+/// span and with its trace as the task's current one (crate::trace).
 fn prepare(
     shared: Arc<Shared>,
     msg: Message,
 ) -> impl std::future::Future<Output = ()> + Send + 'static {
     let request = RequestContext::from_message(&msg);
-    // Debug level: at the default `info`, making a span per message was ~10 % of a busy
-    // unit's time (profiled). Refusals log their topic and request id themselves.
-    let span = debug_span!(
+    let trace = TraceContext::from_message(&msg, &request);
+    // Info level, so that every line a handler logs names its request and trace. The span
+    // costs a few percent of a busy unit's time; `--log warn` turns it off with the lines.
+    let span = info_span!(
         "handle",
         unit = %shared.unit_id,
         topic = %msg.topic,
-        request_id = request.request_id.as_deref().unwrap_or(""),
+        request_id = trace.request_id().unwrap_or(""),
+        trace_id = trace.trace_id(),
     );
+    let began = Instant::now();
     shared.metrics.begin();
     let ctx = Context {
         client: shared.client.clone(),
         request,
         unit_id: shared.unit_id.clone(),
         metrics: shared.metrics.clone(),
+        trace: trace.clone(),
     };
-    let work: Result<HandlerFuture, HandlerError> = match &ctx.request.problem {
-        Some(problem) => Err(HandlerError::bad_request(problem.clone())),
+    let (route, work) = match &ctx.request.problem {
+        Some(problem) => (None, Err(HandlerError::bad_request(problem.clone()))),
         None => span.in_scope(|| start(&shared, &ctx, &msg)),
     };
-    async move {
+    let handling = async move {
         let result = match work {
             Ok(fut) => fut.await,
             Err(e) => Err(e),
         };
+        if let Some(histogram) = route.and_then(|i| shared.latency.get(i)) {
+            metrics::record_latency(histogram, began.elapsed());
+        }
         shared.metrics.end(result.is_ok());
         if let Err(e) = result {
             // Boxed: the refusal's publishes are large futures, and inline they would
             // enlarge every handler task, which is moved at spawn and at completion.
             Box::pin(refuse(&shared, &ctx, &msg, e)).await;
         }
-    }
-    .instrument(span)
+    };
+    trace.scope(handling).instrument(span)
 }
 
-/// Picks the handler for `msg` and starts it.
+/// Picks the handler for `msg` and starts it; returns the index of its route, if it has one.
 fn start(
     shared: &Arc<Shared>,
     ctx: &Context,
     msg: &Message,
-) -> Result<HandlerFuture, HandlerError> {
+) -> (Option<usize>, Result<HandlerFuture, HandlerError>) {
     if msg.topic == shared.ping.as_str() {
         let reply = shared
             .presence
             .ping_reply(&shared.metrics, ctx.request.request_id.clone());
         let (ctx, pong) = (ctx.clone(), shared.pong.clone());
-        return Ok(Box::pin(async move { ctx.answer(&pong, &reply).await }));
+        return (
+            None,
+            Ok(Box::pin(async move { ctx.answer(&pong, &reply).await })),
+        );
     }
-    match shared.routes.iter().find(|r| r.filter.matches(&msg.topic)) {
-        Some(route) => match &route.handler {
-            RouteHandler::Concurrent(h) => Ok(h(ctx.clone(), msg.clone())),
-            RouteHandler::Ordered(accept) => accept(ctx.clone(), msg.clone()),
-        },
-        None => Err(HandlerError::new(
-            ErrorCode::NotFound,
-            format!("no handler for topic {}", msg.topic),
-        )),
+    let found = shared
+        .routes
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.filter.matches(&msg.topic));
+    match found {
+        Some((i, route)) => {
+            let work = match &route.handler {
+                RouteHandler::Concurrent(h) => Ok(h(ctx.clone(), msg.clone())),
+                // The accept step runs here, so it gets the trace here too.
+                RouteHandler::Ordered(accept) => ctx
+                    .trace
+                    .clone()
+                    .sync_scope(|| accept(ctx.clone(), msg.clone())),
+            };
+            (Some(i), work)
+        }
+        None => (
+            None,
+            Err(HandlerError::new(
+                ErrorCode::NotFound,
+                format!("no handler for topic {}", msg.topic),
+            )),
+        ),
     }
 }
 
