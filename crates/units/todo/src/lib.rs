@@ -1,20 +1,30 @@
-//! The todo unit (work in progress): a TODO service that owns its database.
+//! # modt-todo — the todo unit
+//!
+//! A TODO service that owns its database: SQLite (`modt_todo.db`) by default, or its own
+//! schema (`modt_todo`) of a PostgreSQL database. Clients reach it only through the API
+//! gateway, which forwards each HTTP call as an [`ApiRequest`](modt::protocol::ApiRequest)
+//! with the verified caller on `modt/todo/{list,create,get,update,delete}`; every commit is
+//! announced on `modt/todo/changed/{user_id}`. Its web page lists and edits the visitor's
+//! todos by calling that REST API through the gateway, live across tabs.
+//!
+//! - [`store`]: the [`TodoStore`](store::TodoStore) trait on SQLite or PostgreSQL, with
+//!   remembered request keys (a retried request is never applied twice).
+//! - `api`: one file per topic — decode the `ApiRequest` → check → apply → reply → announce.
+//! - [`rules`]: the validation of bodies, queries and `If-Match`, as field errors.
+//! - [`cursor`]: opaque page cursors (sort key and id).
+//! - [`web`]: the page and its live-update stream.
+//! - [`unit`]: wiring it into a [`modt::Unit`]; [`args`]: its flags ([`Args`]);
+//!   [`build`]: the unit for a program ([`build()`]).
 
-use modt::unit::{BuildError, Setup};
-use modt::Unit;
+mod api;
+pub mod args;
+pub mod build;
+pub mod cursor;
+pub mod rules;
+pub mod store;
+pub mod unit;
+pub mod web;
 
-/// The unit's name and default id.
-pub const NAME: &str = "todo";
-
-/// What `modt unit todo` says it is.
-pub const ABOUT: &str = "The todo service: owns its database, reached through the gateway.";
-
-/// The todo unit's flags.
-#[derive(Debug, Clone, Default, clap::Args)]
-#[group(skip)]
-pub struct Args {}
-
-/// Builds the todo unit.
-pub async fn build(_args: Args, setup: &Setup) -> Result<Unit, BuildError> {
-    Ok(setup.apply(Unit::new(NAME, "todo", env!("CARGO_PKG_VERSION"))))
-}
+pub use args::{Args, ABOUT};
+pub use build::{build, DATA, DEFAULT_PORT};
+pub use unit::{unit, TodoConfig, KIND, NAME};
