@@ -30,18 +30,22 @@ async fn a_namespaced_monitor_sees_only_its_namespace() {
     let running = RunningUnit::start(unit, in_acme("monitor"));
     wait_online(&client, &unit_id).await;
 
-    // One publisher, one QoS: the broker delivers in this order, so once the second message
-    // is in, the first would be too had the monitor subscribed to everything.
+    // The monitor's service subscribes after the unit announces itself online, so publish
+    // the pair until the inside message is seen. One publisher, one QoS: the broker delivers
+    // in order, so every outside message sent once the monitor listens arrives before the
+    // inside one that follows it, had the monitor subscribed to everything.
     let outside = Topic::new("other/outside").unwrap();
     let inside = Topic::new("modt/test/inside").unwrap();
-    for topic in [&outside, &inside] {
-        let msg = Outgoing::new(topic.clone(), b"{}".to_vec()).qos(QoS::AtLeastOnce);
-        client.publish(msg).await.unwrap();
-    }
     wait_until(
         WAIT,
         "the monitor took in its namespace's message",
-        || async { live.count_of(inside.as_str()) == 1 },
+        || async {
+            for topic in [&outside, &inside] {
+                let msg = Outgoing::new(topic.clone(), b"{}".to_vec()).qos(QoS::AtLeastOnce);
+                client.publish(msg).await.unwrap();
+            }
+            live.count_of(inside.as_str()) >= 1
+        },
     )
     .await;
     assert_eq!(live.count_of(outside.as_str()), 0, "outside the namespace");
