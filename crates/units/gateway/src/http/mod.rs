@@ -1,0 +1,61 @@
+//! The gateway's HTTP side: one catch-all handler for the route table ([`api`]), the
+//! gateway's own endpoints ([`health`], [`docs`]), CORS ([`cors`]) and the security headers
+//! every MoDT web side sends.
+
+pub(crate) mod api;
+pub(crate) mod cors;
+pub(crate) mod docs;
+pub(crate) mod health;
+
+use std::sync::Arc;
+
+use axum::routing::{any, get};
+use axum::Router;
+use modt::Client;
+
+use crate::auth::jwks::KeyRing;
+use crate::auth::Authenticator;
+use crate::limit::RateLimits;
+use crate::presence::Presence;
+use crate::routes::RouteTable;
+
+/// The gateway's own paths; a route file may not use them.
+pub(crate) const RESERVED_PATHS: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/openapi.json",
+    "/docs",
+    "/docs/docs.js",
+    "/docs/docs.css",
+    "/.well-known/jwks.json",
+];
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub(crate) struct Gateway {
+    pub(crate) table: Arc<RouteTable>,
+    pub(crate) client: Client,
+    pub(crate) auth: Authenticator,
+    pub(crate) limits: Arc<RateLimits>,
+    pub(crate) presence: Presence,
+    pub(crate) ring: Arc<KeyRing>,
+    /// The OpenAPI document, rendered once.
+    pub(crate) openapi: Arc<str>,
+}
+
+/// The router: the gateway's own endpoints, then every other path through the route table.
+pub(crate) fn router(gateway: Gateway) -> Router {
+    let cors = cors::layer(gateway.presence.clone());
+    let router = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/openapi.json", get(docs::openapi))
+        .route("/docs", get(docs::page))
+        .route("/docs/docs.js", get(docs::script))
+        .route("/docs/docs.css", get(docs::style))
+        .route("/.well-known/jwks.json", get(docs::jwks))
+        .route("/", any(api::handle))
+        .route("/{*path}", any(api::handle))
+        .with_state(gateway);
+    modt_web::headers::secure(router).layer(cors)
+}
