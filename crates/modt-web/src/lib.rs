@@ -19,6 +19,8 @@
 //! - [`identity`]: "who is this browser?": the session cookie resolved by a session query.
 //! - [`random`]: unguessable tokens from the OS random source.
 //! - [`serve`]: binding and serving a router until shutdown.
+//! - [`metrics`]: the process's Prometheus recorder, `GET /metrics` on every listener, per-route
+//!   HTTP series.
 //! - [`error_pages`]: the styled, translated 404 and 413 pages every listener answers with.
 //! - [`error`]: [`WebError`], shown to people as a plain page, logged in full.
 
@@ -32,6 +34,7 @@ pub mod extract;
 pub mod headers;
 pub mod identity;
 pub mod lang;
+pub mod metrics;
 pub mod nav;
 pub mod pages;
 pub mod push;

@@ -8,6 +8,10 @@
 //! between the chunks of a request body, a cap per listener and per client address, and a
 //! share of the process's file descriptors ([`fds`]). A connection past a cap gets a short
 //! 503 or 429 with `Retry-After` ([`refuse`]) instead of waiting or being dropped silently.
+//!
+//! Every listener also answers `GET /metrics` (the process's Prometheus series) and records
+//! each request in the per-route HTTP series ([`crate::metrics`]), labelled with the unit whose
+//! service serves it: a unit gets both without a line of its own.
 
 pub mod fds;
 mod limits;
@@ -91,7 +95,9 @@ pub async fn serve(
 
 /// [`serve`] with the given limits. Addresses no route serves get the
 /// [`not_found`](crate::error_pages::not_found) page (so `router` must not set a fallback), and
-/// a bare 413 becomes a [styled page](crate::error_pages::styled_too_large).
+/// a bare 413 becomes a [styled page](crate::error_pages::styled_too_large). `GET /metrics` is
+/// [`metrics::render`](crate::metrics::render) (so `router` must not route it), and every
+/// request is counted per route ([`metrics::record`](crate::metrics::record)).
 pub async fn serve_with(
     listener: TcpListener,
     router: Router,
@@ -99,12 +105,20 @@ pub async fn serve_with(
     limits: ServeLimits,
 ) -> std::io::Result<()> {
     let fallback = crate::headers::secure(Router::new().fallback(crate::error_pages::not_found));
+    crate::metrics::install();
+    let http_metrics = crate::metrics::HttpMetrics::for_current_unit();
     let router = router
+        .merge(crate::metrics::router())
         .merge(fallback)
         .layer(axum::middleware::from_fn(
             crate::error_pages::styled_too_large,
         ))
         .layer(axum::middleware::from_fn(crate::lang::remember_choice))
+        // Outside the others: it sees the response as the client gets it.
+        .layer(axum::middleware::from_fn_with_state(
+            http_metrics,
+            crate::metrics::record,
+        ))
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout));
     let gate = Gate::new(&limits, fds::web_budget());
     let refusing = Arc::new(Semaphore::new(refuse::MAX_REFUSING));
