@@ -3,6 +3,7 @@
 
 use crate::config::IdentifyConfig;
 use crate::throttle::ThrottleConfig;
+use crate::tokens::TokenConfig;
 
 /// What `modt unit identify` says it is.
 pub const ABOUT: &str = "Accounts, sessions and login pages; answers `modt/session/query`.";
@@ -43,6 +44,18 @@ pub struct Args {
     /// Take client addresses from X-Forwarded-For (only behind your own proxy).
     #[arg(long, env = "MODT_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// How long an access token (JWT) of the token API is valid.
+    #[arg(long, env = "MODT_ACCESS_TOKEN_TTL", default_value_t = tokens().access_ttl.into())]
+    pub access_token_ttl: humantime::Duration,
+    /// How long a refresh token is valid (each use issues a new one, valid this long again).
+    #[arg(long, env = "MODT_REFRESH_TOKEN_TTL", default_value_t = tokens().refresh_ttl.into())]
+    pub refresh_token_ttl: humantime::Duration,
+    /// The `iss` of access tokens.
+    #[arg(long, env = "MODT_TOKEN_ISSUER", default_value_t = tokens().issuer)]
+    pub token_issuer: String,
+    /// The `aud` of access tokens.
+    #[arg(long, env = "MODT_TOKEN_AUDIENCE", default_value_t = tokens().audience)]
+    pub token_audience: String,
     /// Where this unit keeps its data, overriding --database-url: `sqlite://FILE` or
     /// `postgres://…` (its schema there is `modt_identify`). Default: as --database-url, else
     /// its file in --data-dir.
@@ -64,6 +77,10 @@ fn throttle() -> ThrottleConfig {
     ThrottleConfig::default()
 }
 
+fn tokens() -> TokenConfig {
+    TokenConfig::default()
+}
+
 impl Args {
     /// The unit's settings these flags describe, for pages reached at `public_url`.
     pub fn config(&self, public_url: String) -> IdentifyConfig {
@@ -81,6 +98,13 @@ impl Args {
             },
             registration: self.registration,
             trust_proxy: self.trust_proxy,
+            tokens: TokenConfig {
+                access_ttl: self.access_token_ttl.into(),
+                refresh_ttl: self.refresh_token_ttl.into(),
+                issuer: self.token_issuer.clone(),
+                audience: self.token_audience.clone(),
+                ..TokenConfig::default()
+            },
         }
     }
 }
@@ -108,5 +132,22 @@ mod tests {
         assert_eq!(config.throttle.window, d.throttle.window);
         assert_eq!(config.throttle.per_user, d.throttle.per_user);
         assert_eq!(config.throttle.per_address, d.throttle.per_address);
+        assert_eq!(config.tokens, d.tokens);
+    }
+
+    #[test]
+    fn token_lifetimes_read_like_the_other_durations() {
+        let args = Cli::parse_from([
+            "identify",
+            "--access-token-ttl",
+            "2m",
+            "--refresh-token-ttl",
+            "1day",
+        ])
+        .args;
+        let tokens = args.config("http://x".into()).tokens;
+        assert_eq!(tokens.access_ttl, std::time::Duration::from_secs(120));
+        assert_eq!(tokens.refresh_ttl, std::time::Duration::from_secs(86_400));
+        assert_eq!(tokens.key_reload_every, crate::tokens::KEY_RELOAD_EVERY);
     }
 }

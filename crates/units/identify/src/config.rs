@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::throttle::ThrottleConfig;
+use crate::tokens::TokenConfig;
 
 /// The identify unit's settings.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub struct IdentifyConfig {
     pub registration: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_proxy: bool,
+    /// The token API's lifetimes, issuer and audience.
+    pub tokens: TokenConfig,
 }
 
 impl Default for IdentifyConfig {
@@ -38,6 +41,7 @@ impl Default for IdentifyConfig {
             throttle: ThrottleConfig::default(),
             registration: true,
             trust_proxy: false,
+            tokens: TokenConfig::default(),
         }
     }
 }

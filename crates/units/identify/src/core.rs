@@ -1,5 +1,6 @@
 //! What the identify unit's MQTT handlers and pages share: [`Identity`] (the store, the
-//! settings, the login handshakes and the login throttle) and the unit's [`Clock`].
+//! settings, the login handshakes, the login throttle and the token signing keys) and the
+//! unit's [`Clock`].
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -12,6 +13,7 @@ use crate::handshake::Handshakes;
 use crate::sessions::SessionKey;
 use crate::store::{IdentityStore, StoreError, User};
 use crate::throttle::Throttle;
+use crate::tokens::KeyRing;
 
 /// The unit's clock, in Unix time: the system clock, plus however far tokio's clock was
 /// advanced while paused. Outside paused tests it is the system clock, so replicas sharing a
@@ -67,8 +69,10 @@ pub struct Identity {
     pub handshakes: Handshakes,
     /// Failed-login counters.
     pub throttle: Throttle,
-    /// What "now" is for sessions, the throttle and the handshakes.
+    /// What "now" is for sessions, the throttle, the handshakes and tokens.
     pub clock: Clock,
+    /// The access-token signing key and the published JWK Set.
+    pub keys: KeyRing,
 }
 
 impl Identity {
@@ -81,6 +85,7 @@ impl Identity {
             store,
             config,
             clock,
+            keys: KeyRing::new(),
         })
     }
 
@@ -101,6 +106,11 @@ impl Identity {
         self.store.sweep(self.now(), self.config.session_idle).await
     }
 
+    /// Deletes the refresh tokens expired now; returns how many.
+    pub async fn sweep_refresh_tokens(&self) -> Result<usize, StoreError> {
+        self.store.sweep_refresh_tokens(self.now()).await
+    }
+
     /// Sweeps ended sessions every `every` until `shutdown` fires (the unit's sweeper).
     pub async fn run_sweeper(&self, every: Duration, shutdown: CancellationToken) {
         loop {
@@ -112,6 +122,11 @@ impl Identity {
                 Ok(n) if n > 0 => info!(sessions = n, "deleted ended sessions"),
                 Ok(_) => {}
                 Err(e) => warn!(error = %e, "could not sweep sessions"),
+            }
+            match self.sweep_refresh_tokens().await {
+                Ok(n) if n > 0 => info!(tokens = n, "deleted expired refresh tokens"),
+                Ok(_) => {}
+                Err(e) => warn!(error = %e, "could not sweep refresh tokens"),
             }
         }
     }

@@ -11,8 +11,11 @@
 //!   counters, login handshakes), its SQLite and PostgreSQL implementations, [`store::open`].
 //! - [`throttle`]: failed-login limits per user name and per client address (counts in the store).
 //! - [`handshake`]: which app answered which login, for the waiting page (records in the store).
-//! - [`mqtt`]: the handlers of `modt/session/query` and `modt/app/ready`.
-//! - [`web`]: the pages (`/login`, `/register`, `/logout`, `/waiting`) and `POST /api/login`.
+//! - [`login`]: checking a login and making an account, shared by the pages and the token API.
+//! - [`tokens`]: the token API's signing keys, JWK Set, access and refresh tokens.
+//! - [`mqtt`]: the handlers of `modt/session/query`, `modt/app/ready` and `modt/auth/token/*`.
+//! - [`web`]: the pages (`/login`, `/register`, `/logout`, `/waiting`), `POST /api/login` and
+//!   `GET /.well-known/jwks.json`.
 //! - [`unit`]: puts it together as a [`modt::Unit`].
 //! - [`args`]: the unit's flags ([`Args`]); [`build`]: the unit for a program ([`build()`]).
 
@@ -22,11 +25,13 @@ pub mod build;
 pub mod config;
 pub mod core;
 pub mod handshake;
+pub mod login;
 pub mod mqtt;
 pub mod password;
 pub mod sessions;
 pub mod store;
 pub mod throttle;
+pub mod tokens;
 pub mod unit;
 pub mod web;
 

@@ -1,4 +1,5 @@
-//! The identify unit as a [`Unit`]: its MQTT routes, its web server and its session sweeper.
+//! The identify unit as a [`Unit`]: its MQTT routes, its web server, its session sweeper and
+//! its token-key keeper.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,9 @@ use tracing::info;
 use crate::config::IdentifyConfig;
 use crate::core::Identity;
 use crate::mqtt;
+use crate::mqtt::token;
 use crate::store::IdentityStore;
+use crate::tokens::keeper;
 use crate::web::{self, WebState};
 
 /// The unit's name and default id.
@@ -43,8 +46,14 @@ pub fn unit(
     let scope = CookieScope::for_url(&public_url, config.cookie_domain.clone());
     let templates = Arc::new(Templates::new(web::TEMPLATES)?);
     let identity = Identity::new(store, config);
+    let identity_for_routes = identity.clone();
 
-    let (q, r, s) = (identity.clone(), identity.clone(), identity.clone());
+    let (q, r, s, k) = (
+        identity.clone(),
+        identity.clone(),
+        identity.clone(),
+        identity.clone(),
+    );
     let unit = Unit::new(NAME, KIND, env!("CARGO_PKG_VERSION"))
         .http_url(public_url.clone())
         .title("en", "Account")
@@ -55,7 +64,11 @@ pub fn unit(
         .route(topics::APP_READY.to_filter(), move |ctx, msg| {
             mqtt::app_ready::handle(r.clone(), ctx, msg)
         })
-        .publishes([topics::SESSION_INFO, topics::AUTH_SUCCESS])
+        .publishes([
+            topics::SESSION_INFO,
+            topics::AUTH_SUCCESS,
+            topics::AUTH_JWKS,
+        ])
         .service("web", move |ctx: ServiceContext| async move {
             let directory = ctx.directory().await?;
             let state = WebState {
@@ -71,8 +84,40 @@ pub fn unit(
             modt_web::serve::serve(listener, web::router(state), ctx.shutdown).await?;
             Ok::<(), ServiceError>(())
         })
-        .service("session-sweeper", move |ctx: ServiceContext| sweep(s, ctx));
-    Ok(unit)
+        .service("session-sweeper", move |ctx: ServiceContext| sweep(s, ctx))
+        .service("token-keys", move |ctx: ServiceContext| async move {
+            keeper::run(k, ctx.client.clone(), ctx.shutdown.clone()).await;
+            Ok::<(), ServiceError>(())
+        });
+    Ok(token_routes(unit, &identity_for_routes))
+}
+
+/// The token API's routes (docs/protocol.md, "Tokens"), shared by the unit's replicas: each
+/// request is answered once.
+fn token_routes(unit: Unit, identity: &Arc<Identity>) -> Unit {
+    let (a, b, c, d, e) = (
+        identity.clone(),
+        identity.clone(),
+        identity.clone(),
+        identity.clone(),
+        identity.clone(),
+    );
+    unit.route_shared(topics::AUTH_TOKEN_REGISTER.to_filter(), move |ctx, msg| {
+        token::register::handle(a.clone(), ctx, msg)
+    })
+    .route_shared(topics::AUTH_TOKEN_LOGIN.to_filter(), move |ctx, msg| {
+        token::login::handle(b.clone(), ctx, msg)
+    })
+    .route_shared(topics::AUTH_TOKEN_REFRESH.to_filter(), move |ctx, msg| {
+        token::refresh::handle(c.clone(), ctx, msg)
+    })
+    .route_shared(topics::AUTH_TOKEN_LOGOUT.to_filter(), move |ctx, msg| {
+        token::logout::handle(d.clone(), ctx, msg)
+    })
+    .route_shared(
+        topics::AUTH_TOKEN_LOGOUT_ALL.to_filter(),
+        move |ctx, msg| token::logout::handle_all(e.clone(), ctx, msg),
+    )
 }
 
 /// Deletes sessions that can no longer be used, every [`SWEEP_EVERY`].

@@ -8,12 +8,14 @@
 //! the browser holds. No backend type (rusqlite, tokio-postgres) appears in this API.
 //!
 //! - [`records`]: the throttle and handshake records, and the rules both backends apply to them.
+//! - [`tokens`]: the signing keys and refresh tokens of the token API.
 //! - `sqlite`: the SQLite store (one connection, queries on blocking threads).
 //! - `postgres`: the PostgreSQL store (the unit's schema, a small pool).
 
 mod postgres;
 pub mod records;
 mod sqlite;
+pub mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +29,7 @@ use crate::sessions::SessionKey;
 pub use postgres::PostgresIdentityStore;
 pub use records::{HandshakeRecord, NewHandshake, ThrottleTake};
 pub use sqlite::SqliteIdentityStore;
+pub use tokens::{NewRefreshToken, RefreshRotation, RefreshUse, SigningKeyRecord};
 
 /// A session's last use is written at most this often (reads stay reads).
 pub const TOUCH_EVERY_SECS: i64 = 60;
@@ -94,7 +97,7 @@ pub struct NewSession {
 pub enum UserChange {
     /// Delete the account and its sessions.
     Delete,
-    /// Set a new password hash; the account's sessions end (log in again).
+    /// Set a new password hash; the account's sessions and refresh tokens end (log in again).
     Password(String),
     /// Grant or revoke administrator rights; live sessions see the new role at once.
     Role(Role),
@@ -236,6 +239,46 @@ pub trait IdentityStore: Send + Sync + std::fmt::Debug + 'static {
 
     /// How many handshakes are kept.
     async fn handshakes_kept(&self) -> Result<usize, StoreError>;
+
+    /// Every signing key, oldest first.
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+
+    /// Stores `key` as the active signing key if there is none (a new store); returns whether
+    /// it was stored. Of replicas starting together, one key wins.
+    async fn add_first_signing_key(&self, key: SigningKeyRecord) -> Result<bool, StoreError>;
+
+    /// Makes `key` the active signing key: the active one is marked replaced at
+    /// `key.created_at`, in the same step.
+    async fn rotate_signing_key(&self, key: SigningKeyRecord) -> Result<(), StoreError>;
+
+    /// Deletes the keys replaced before `rotated_before` (Unix seconds); returns how many.
+    async fn drop_signing_keys(&self, rotated_before: i64) -> Result<usize, StoreError>;
+
+    /// Stores the first refresh token of a new family.
+    async fn create_refresh_token(&self, token: NewRefreshToken) -> Result<(), StoreError>;
+
+    /// Uses a refresh token (see [`RefreshUse`]): a live one is marked used and replaced by
+    /// `rotation.next` in its family; a used one revokes its whole family (reuse detection).
+    async fn use_refresh_token(&self, rotation: RefreshRotation) -> Result<RefreshUse, StoreError>;
+
+    /// Revokes the family of the refresh token whose hash is `hash` (logout); returns its
+    /// user's id, or `None` for an unknown token.
+    async fn revoke_refresh_family(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// Revokes every refresh token of `user_id` (logout everywhere); returns how many it
+    /// revoked.
+    async fn revoke_user_refresh_tokens(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> Result<usize, StoreError>;
+
+    /// Deletes refresh tokens expired at `now`; returns how many.
+    async fn sweep_refresh_tokens(&self, now: i64) -> Result<usize, StoreError>;
 
     /// Lets go of the database (a pool's idle connections close now). Queries afterwards may
     /// fail with [`StoreError::Unavailable`]. Never blocks; the default does nothing.

@@ -1,9 +1,8 @@
 //! `GET /login` shows the form; `POST /login` checks it, opens a session, announces the login
 //! on `modt/auth/success` and sends the browser to the waiting page.
 //!
-//! [`attempt`] is the login itself, shared with `POST /api/login`: throttle check first (no
-//! hashing for a locked name or address), then the password, the same answer for an unknown
-//! name and a wrong password.
+//! [`attempt`] is the login itself, shared with `POST /api/login`: the check of
+//! [`crate::login::check`] (throttle first, then the password), then a session.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -21,11 +20,9 @@ use tracing::{info, warn};
 
 use super::messages::CATALOG;
 use super::WebState;
-use crate::accounts::MAX_PASSWORD_BYTES;
-use crate::password;
+use crate::login::{self, Checked};
 use crate::sessions::{new_session_id, SessionKey};
 use crate::store::{NewSession, User};
-use crate::throttle::ThrottleError;
 
 /// Query flags the login page understands.
 #[derive(Debug, Default, Deserialize)]
@@ -224,8 +221,8 @@ pub(crate) enum Outcome {
     Busy,
 }
 
-/// Checks a user name and password; on success opens a session, starts its handshake and
-/// announces it on `modt/auth/success`.
+/// Checks a user name and password ([`crate::login::check`]); on success opens a session,
+/// starts its handshake and announces it on `modt/auth/success`.
 pub(crate) async fn attempt(
     state: &WebState,
     username: &str,
@@ -233,51 +230,15 @@ pub(crate) async fn attempt(
     address: &str,
 ) -> Result<Outcome, WebError> {
     let identity = &state.identity;
-    // Counted before the password is checked, in one step with the check: concurrent guesses
-    // cannot all pass it.
-    let attempt = match identity.throttle.begin_login(username, address).await {
-        Ok(a) => a,
-        Err(ThrottleError::Wait(wait)) => {
-            warn!(%address, "login throttled");
-            return Ok(Outcome::Throttled(wait));
-        }
-        Err(e) => return Err(WebError::Internal(e.to_string())),
+    let checked = login::check(identity, username, password, address)
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let user = match checked {
+        Checked::Valid(user) => user,
+        Checked::Wrong => return Ok(Outcome::Wrong),
+        Checked::Throttled(wait) => return Ok(Outcome::Throttled(wait)),
+        Checked::Busy => return Ok(Outcome::Busy),
     };
-    let plausible =
-        !username.is_empty() && username.len() <= 64 && password.len() <= MAX_PASSWORD_BYTES;
-    let stored = if plausible {
-        identity
-            .store
-            .credentials(username)
-            .await
-            .map_err(|e| WebError::Internal(e.to_string()))?
-    } else {
-        None
-    };
-    let hash = stored.as_ref().map(|c| c.password_hash.clone());
-    let matches = match plausible {
-        false => false,
-        true => match password::verify(password, hash).await {
-            Ok(m) => m,
-            Err(password::HashError::Busy) => {
-                identity
-                    .throttle
-                    .login_withdrawn(username, address, attempt)
-                    .await;
-                warn!(%address, "login refused: every password-hashing slot is busy");
-                return Ok(Outcome::Busy);
-            }
-            Err(e) => return Err(WebError::Internal(e.to_string())),
-        },
-    };
-    let Some(user) = stored.filter(|_| matches).map(|c| c.user) else {
-        info!(%address, "login failed");
-        return Ok(Outcome::Wrong);
-    };
-    identity
-        .throttle
-        .login_succeeded(username, address, attempt)
-        .await;
 
     let session_id = new_session_id()?;
     let key = SessionKey::of(&session_id);

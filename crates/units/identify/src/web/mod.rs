@@ -6,11 +6,13 @@
 //! - [`waiting`]: `GET /waiting` and its event stream `GET /waiting/events`.
 //! - [`home`]: `GET /`, the signed-in user's start page.
 //! - [`api`]: `POST /api/login` for non-browser clients.
+//! - [`jwks`]: `GET /.well-known/jwks.json`, the keys access tokens are signed with.
 //! - [`signed_in`]: [`signed_in::SignedIn`], the extractor for this unit's own sessions.
 //! - [`messages`]: the pages' texts in English and Japanese.
 
 pub mod api;
 pub mod home;
+pub mod jwks;
 pub mod login;
 pub mod logout;
 pub mod messages;
@@ -86,6 +88,7 @@ pub fn router(state: WebState) -> Router {
             get(|| async { modt_web::assets::script(include_str!("../../assets/waiting.js")) }),
         )
         .route("/api/login", axum::routing::post(api::login))
+        .route(jwks::PATH, get(jwks::show))
         .route("/healthz", get(|| async { "ok" }))
         .merge(modt_web::assets::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -12,14 +12,12 @@ use modt_web::nav::with_next;
 use modt_web::pages::SeeOther;
 use modt_web::{csrf, CsrfToken, Lang, Page, WebError};
 use serde::Deserialize;
-use tracing::{info, warn};
+use tracing::warn;
 
 use super::messages::CATALOG;
 use super::WebState;
-use crate::accounts::{check_password, check_username, Role, RuleError};
-use crate::password;
-use crate::store::StoreError;
-use crate::throttle::ThrottleError;
+use crate::accounts::RuleError;
+use crate::login::{self, Registered};
 
 /// The registration form's fields (`username` and `password` as in the original).
 #[derive(Debug, Default, Deserialize)]
@@ -128,52 +126,37 @@ pub async fn submit(
             StatusCode::FORBIDDEN,
         );
     }
-    let checked = check_username(&f.username)
-        .and_then(|()| check_password(&f.password))
-        .and_then(|()| match &f.password_confirm {
-            Some(c) if *c != f.password => Err(RuleError::PasswordMismatch),
-            _ => Ok(()),
-        });
-    if let Err(e) = checked {
-        return fail(rule_message(lang, e), StatusCode::BAD_REQUEST);
+    if matches!(&f.password_confirm, Some(c) if *c != f.password) {
+        return fail(
+            rule_message(lang, RuleError::PasswordMismatch),
+            StatusCode::BAD_REQUEST,
+        );
     }
-    // Checked before hashing, counted once hashing is due: a flood costs no hashes.
     let address = state.client_address(peer, &headers);
-    let throttle = &state.identity.throttle;
-    match throttle.begin_registration(&address).await {
-        Ok(()) => {}
-        Err(ThrottleError::Wait(wait)) => {
-            warn!(%address, "registration throttled");
-            let msg = super::login::wait_message(lang, "register_throttled", wait);
-            return fail(msg, StatusCode::TOO_MANY_REQUESTS);
-        }
-        Err(e) => return Err(WebError::Internal(e.to_string())),
-    }
-    let hash = match password::hash(f.password.clone()).await {
-        Ok(h) => h,
-        Err(password::HashError::Busy) => {
-            warn!(%address, "registration refused: every password-hashing slot is busy");
-            let msg = CATALOG.text(lang, "busy").to_string();
-            return fail(msg, StatusCode::SERVICE_UNAVAILABLE)
-                .map(super::login::retry_after_a_moment);
-        }
-        Err(e) => return Err(WebError::Internal(e.to_string())),
-    };
-    match state
-        .identity
-        .store
-        .create_user(&f.username, &hash, Role::User)
+    let registered = login::register(&state.identity, &f.username, f.password.clone(), &address)
         .await
-    {
-        Ok(user) => {
-            info!(user_id = %user.user_id, "account created");
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    match registered {
+        Registered::Created(_) => {
             let login = with_next("/login?registered=1", next.as_deref());
             Ok(SeeOther::to(login).into_response())
         }
-        Err(StoreError::UsernameTaken(_)) => fail(
+        Registered::Closed => fail(
+            CATALOG.text(lang, "registration_closed").to_string(),
+            StatusCode::FORBIDDEN,
+        ),
+        Registered::Rule(_, e) => fail(rule_message(lang, e), StatusCode::BAD_REQUEST),
+        Registered::Throttled(wait) => {
+            let msg = super::login::wait_message(lang, "register_throttled", wait);
+            fail(msg, StatusCode::TOO_MANY_REQUESTS)
+        }
+        Registered::Busy => {
+            let msg = CATALOG.text(lang, "busy").to_string();
+            fail(msg, StatusCode::SERVICE_UNAVAILABLE).map(super::login::retry_after_a_moment)
+        }
+        Registered::Taken => fail(
             CATALOG.text(lang, "taken").to_string(),
             StatusCode::CONFLICT,
         ),
-        Err(e) => Err(WebError::Internal(e.to_string())),
     }
 }

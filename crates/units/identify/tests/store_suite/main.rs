@@ -8,6 +8,7 @@
 
 mod cases;
 mod records;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -75,6 +76,10 @@ on_every_backend!(
     records::the_first_app_answers_a_handshake,
     records::a_new_handshake_replaces_the_old_one,
     records::handshakes_are_kept_a_while_and_bounded,
+    tokens::one_key_is_active_and_rotation_replaces_it,
+    tokens::refresh_tokens_rotate_and_a_reuse_revokes_the_family,
+    tokens::logout_revokes_a_family_and_logout_all_every_token,
+    tokens::refresh_tokens_end_with_a_password_change_and_are_swept,
 );
 
 /// The schema identify's SQLite files had before migrations existed, frozen here.
@@ -98,7 +103,7 @@ CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions(expires_at);
 ";
 
 /// A file written by the identify unit before migrations (no history table) opens with its
-/// accounts and sessions, gets the new tables, and is recorded at versions 1 and 2.
+/// accounts and sessions, gets the new tables, and is recorded at every version.
 #[tokio::test]
 async fn a_sqlite_file_from_before_migrations_keeps_its_accounts_and_sessions() {
     use modt_identify::sessions::SessionKey;
@@ -152,5 +157,5 @@ async fn a_sqlite_file_from_before_migrations_keeps_its_accounts_and_sessions() 
     assert_eq!(store.throttle_tracked().await.unwrap(), 0);
     drop(store);
     let versions = modt_store::sqlite_history(&rusqlite::Connection::open(&path).unwrap()).unwrap();
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
 }

@@ -67,6 +67,21 @@ pub(super) async fn credentials(c: &Client, name: &str) -> Result<Option<Credent
     .map_err(db("reading a user"))
 }
 
+/// The account `user_id`, read with `c` (a client or a transaction).
+pub(super) async fn user_by_id(
+    c: &impl tokio_postgres::GenericClient,
+    user_id: &str,
+) -> Result<Option<User>, StoreError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = $1");
+    let row = c
+        .query_opt(&sql, &[&user_id])
+        .await
+        .map_err(db("reading a user"))?;
+    row.map(|r| user_from_row(&r))
+        .transpose()
+        .map_err(db("reading a user"))
+}
+
 pub(super) async fn users(c: &Client) -> Result<Vec<User>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY lower(username)");
     let rows = c.query(&sql, &[]).await.map_err(db("listing users"))?;
@@ -116,6 +131,9 @@ pub(super) async fn change_user(
             .await
             .map_err(db(context))?;
             tx.execute(end_sessions, &[id]).await.map_err(db(context))?;
+            tx.execute("DELETE FROM refresh_tokens WHERE user_id = $1", &[id])
+                .await
+                .map_err(db(context))?;
         }
         UserChange::Role(role) => {
             tx.execute(

@@ -7,10 +7,12 @@
 //! - `schema`: the versioned migrations.
 //! - `accounts`: users and sessions.
 //! - `records`: throttle counters and login handshakes.
+//! - `tokens`: the token API's signing keys and refresh tokens.
 
 mod accounts;
 mod records;
 mod schema;
+mod tokens;
 
 use std::time::Duration;
 
@@ -18,8 +20,8 @@ use async_trait::async_trait;
 use modt_store::{PgConnection, PgPool, PostgresUrl};
 
 use super::{
-    Credentials, HandshakeRecord, IdentityStore, NewHandshake, NewSession, StoreError,
-    ThrottleTake, User, UserChange,
+    Credentials, HandshakeRecord, IdentityStore, NewHandshake, NewRefreshToken, NewSession,
+    RefreshRotation, RefreshUse, SigningKeyRecord, StoreError, ThrottleTake, User, UserChange,
 };
 use crate::accounts::Role;
 use crate::sessions::SessionKey;
@@ -157,6 +159,50 @@ impl IdentityStore for PostgresIdentityStore {
 
     async fn handshakes_kept(&self) -> Result<usize, StoreError> {
         records::count(&**self.conn().await?, "SELECT count(*) FROM handshakes").await
+    }
+
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError> {
+        tokens::signing_keys(&**self.conn().await?).await
+    }
+
+    async fn add_first_signing_key(&self, key: SigningKeyRecord) -> Result<bool, StoreError> {
+        tokens::add_first_signing_key(&**self.conn().await?, &key).await
+    }
+
+    async fn rotate_signing_key(&self, key: SigningKeyRecord) -> Result<(), StoreError> {
+        tokens::rotate_signing_key(&mut **self.conn().await?, &key).await
+    }
+
+    async fn drop_signing_keys(&self, rotated_before: i64) -> Result<usize, StoreError> {
+        tokens::drop_signing_keys(&**self.conn().await?, rotated_before).await
+    }
+
+    async fn create_refresh_token(&self, token: NewRefreshToken) -> Result<(), StoreError> {
+        tokens::create_refresh_token(&**self.conn().await?, &token).await
+    }
+
+    async fn use_refresh_token(&self, rotation: RefreshRotation) -> Result<RefreshUse, StoreError> {
+        tokens::use_refresh_token(&mut **self.conn().await?, &rotation).await
+    }
+
+    async fn revoke_refresh_family(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        tokens::revoke_refresh_family(&**self.conn().await?, hash, now).await
+    }
+
+    async fn revoke_user_refresh_tokens(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> Result<usize, StoreError> {
+        tokens::revoke_user_refresh_tokens(&**self.conn().await?, user_id, now).await
+    }
+
+    async fn sweep_refresh_tokens(&self, now: i64) -> Result<usize, StoreError> {
+        tokens::sweep_refresh_tokens(&**self.conn().await?, now).await
     }
 
     fn close(&self) {

@@ -49,6 +49,16 @@ pub(super) fn credentials(c: &Connection, name: &str) -> Result<Option<Credentia
     .map_err(db("reading a user"))
 }
 
+pub(super) fn user_by_id(c: &Connection, user_id: &str) -> Result<Option<User>, StoreError> {
+    c.query_row(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = ?1"),
+        params![user_id],
+        user_from_row,
+    )
+    .optional()
+    .map_err(db("reading a user"))
+}
+
 pub(super) fn users(c: &Connection) -> Result<Vec<User>, StoreError> {
     let mut stmt = c
         .prepare(&format!(
@@ -82,7 +92,8 @@ pub(super) fn change_user(
     };
     let id = &user.user_id;
     let end_sessions = |tx: &rusqlite::Transaction<'_>| {
-        tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![id])
+        tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![id])?;
+        tx.execute("DELETE FROM refresh_tokens WHERE user_id = ?1", params![id])
     };
     let done = match change {
         UserChange::Delete => end_sessions(&tx)

@@ -6,10 +6,12 @@
 //! - `schema`: the versioned migrations (files from before migrations open as version 1).
 //! - `accounts`: users and sessions.
 //! - `records`: throttle counters and login handshakes.
+//! - `tokens`: the token API's signing keys and refresh tokens.
 
 mod accounts;
 mod records;
 mod schema;
+mod tokens;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -19,8 +21,8 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 
 use super::{
-    Credentials, HandshakeRecord, IdentityStore, NewHandshake, NewSession, StoreError,
-    ThrottleTake, User, UserChange,
+    Credentials, HandshakeRecord, IdentityStore, NewHandshake, NewRefreshToken, NewSession,
+    RefreshRotation, RefreshUse, SigningKeyRecord, StoreError, ThrottleTake, User, UserChange,
 };
 use crate::accounts::Role;
 use crate::sessions::SessionKey;
@@ -181,6 +183,60 @@ impl IdentityStore for SqliteIdentityStore {
 
     async fn handshakes_kept(&self) -> Result<usize, StoreError> {
         self.call(|c| records::count(c, "SELECT count(*) FROM handshakes"))
+            .await
+    }
+
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError> {
+        self.call(|c| tokens::signing_keys(c)).await
+    }
+
+    async fn add_first_signing_key(&self, key: SigningKeyRecord) -> Result<bool, StoreError> {
+        self.call(move |c| tokens::add_first_signing_key(c, &key))
+            .await
+    }
+
+    async fn rotate_signing_key(&self, key: SigningKeyRecord) -> Result<(), StoreError> {
+        self.call(move |c| tokens::rotate_signing_key(c, &key))
+            .await
+    }
+
+    async fn drop_signing_keys(&self, rotated_before: i64) -> Result<usize, StoreError> {
+        self.call(move |c| tokens::drop_signing_keys(c, rotated_before))
+            .await
+    }
+
+    async fn create_refresh_token(&self, token: NewRefreshToken) -> Result<(), StoreError> {
+        self.call(move |c| tokens::create_refresh_token(c, &token))
+            .await
+    }
+
+    async fn use_refresh_token(&self, rotation: RefreshRotation) -> Result<RefreshUse, StoreError> {
+        self.call(move |c| tokens::use_refresh_token(c, &rotation))
+            .await
+    }
+
+    async fn revoke_refresh_family(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let hash = hash.to_string();
+        self.call(move |c| tokens::revoke_refresh_family(c, &hash, now))
+            .await
+    }
+
+    async fn revoke_user_refresh_tokens(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> Result<usize, StoreError> {
+        let user_id = user_id.to_string();
+        self.call(move |c| tokens::revoke_user_refresh_tokens(c, &user_id, now))
+            .await
+    }
+
+    async fn sweep_refresh_tokens(&self, now: i64) -> Result<usize, StoreError> {
+        self.call(move |c| tokens::sweep_refresh_tokens(c, now))
             .await
     }
 }

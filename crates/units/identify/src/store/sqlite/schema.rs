@@ -4,6 +4,7 @@
 //! Version 1 is the schema files had before migrations existed, written with `IF NOT EXISTS`,
 //! so such a file opens with its accounts and sessions and is recorded at version 1. Version 2
 //! adds the login throttle's counters and the login handshakes, which were kept in memory.
+//! Version 3 adds the token API's signing keys and refresh tokens.
 
 use modt_store::Migration;
 
@@ -45,8 +46,35 @@ CREATE TABLE handshakes (
 CREATE INDEX handshakes_by_deadline ON handshakes(deadline_ms);
 ";
 
+/// Signing keys (at most one active: the unique index over the rows not yet replaced) and
+/// refresh tokens (their SHA-256 only), which end with their account.
+const V3_TOKENS: &str = "
+CREATE TABLE signing_keys (
+    kid           TEXT PRIMARY KEY,
+    private_pkcs8 BLOB NOT NULL,
+    public_key    BLOB NOT NULL,
+    created_at    INTEGER NOT NULL,
+    rotated_at    INTEGER
+);
+CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys((rotated_at IS NULL))
+    WHERE rotated_at IS NULL;
+CREATE TABLE refresh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    family_id  TEXT NOT NULL,
+    user_id    TEXT NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER,
+    revoked_at INTEGER
+);
+CREATE INDEX refresh_tokens_by_family ON refresh_tokens(family_id);
+CREATE INDEX refresh_tokens_by_user ON refresh_tokens(user_id);
+CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens(expires_at);
+";
+
 /// Every migration, in order.
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration::new(1, "accounts", V1_ACCOUNTS),
     Migration::new(2, "login_records", V2_LOGIN_RECORDS),
+    Migration::new(3, "tokens", V3_TOKENS),
 ];
