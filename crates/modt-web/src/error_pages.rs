@@ -35,7 +35,8 @@ pub async fn not_found(lang: Lang) -> Response {
 }
 
 /// Turns a `413 Payload Too Large` that is not already a page into one that says nothing
-/// was saved and how to get the typed text back (the browser's Back button keeps it).
+/// was saved and how to get the typed text back (the browser's Back button keeps it). A JSON
+/// 413 (an API's [`ApiError`](crate::ApiError)) is left as it is: its client reads JSON.
 pub async fn styled_too_large(request: Request, next: Next) -> Response {
     let query = Query::<LangQuery>::try_from_uri(request.uri()).map(|q| q.0);
     let lang = Lang::choose(
@@ -43,12 +44,12 @@ pub async fn styled_too_large(request: Request, next: Next) -> Response {
         query.as_ref().ok().and_then(|q| q.lang.as_deref()),
     );
     let response = next.run(request).await;
-    let is_page = response
+    let is_page_or_json = response
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_page {
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_page_or_json {
         return response;
     }
     let texts = match lang {
