@@ -135,3 +135,145 @@ impl KeyRing {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use jsonwebtoken::errors::ErrorKind;
+    use jsonwebtoken::{DecodingKey, Validation};
+
+    use super::*;
+    use crate::accounts::Role;
+    use crate::store::SqliteIdentityStore;
+    use crate::tokens::VERIFY_LEEWAY;
+
+    fn claims(exp: u64) -> AccessClaims {
+        AccessClaims {
+            iss: "i".into(),
+            aud: "a".into(),
+            sub: "u1".into(),
+            name: "ann".into(),
+            role: Role::User,
+            tenant: None,
+            iat: exp.saturating_sub(300),
+            exp,
+            jti: "j".into(),
+        }
+    }
+
+    fn in_five_minutes() -> u64 {
+        jsonwebtoken::get_current_timestamp() + 300
+    }
+
+    /// Verifies `token` against `set` as a gateway does: the key of its `kid`, EdDSA only.
+    fn verify(token: &str, set: &JwkSet) -> Result<AccessClaims, ErrorKind> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| e.into_kind())?;
+        let kid = header
+            .kid
+            .ok_or(ErrorKind::MissingRequiredClaim("kid".into()))?;
+        let jwk = set.find(&kid).ok_or(ErrorKind::InvalidKeyFormat)?;
+        let key = DecodingKey::from_jwk(jwk).map_err(|e| e.into_kind())?;
+        let mut v = Validation::new(Algorithm::EdDSA);
+        v.set_audience(&["a"]);
+        v.set_issuer(&["i"]);
+        jsonwebtoken::decode::<AccessClaims>(token, &key, &v)
+            .map(|d| d.claims)
+            .map_err(|e| e.into_kind())
+    }
+
+    fn kid_of(token: &str) -> String {
+        jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_new_key_signs_only_once_published_and_an_old_one_verifies_until_it_retires() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteIdentityStore::open(&dir.path().join("id.db")).unwrap();
+        let config = TokenConfig::default();
+        let ring = KeyRing::new();
+
+        // A new store gets its first key; nothing signs before its set is installed.
+        let first = ring.prepare(&store, &config, 1000).await.unwrap().unwrap();
+        assert_eq!(first.set.keys.len(), 1);
+        let a = first.active_kid().unwrap().to_string();
+        assert!(matches!(
+            ring.sign(&claims(in_five_minutes())),
+            Err(TokenError::NoKey)
+        ));
+        ring.install(first);
+        let t1 = ring.sign(&claims(in_five_minutes())).unwrap();
+        assert_eq!(kid_of(&t1), a);
+        assert!(ring.prepare(&store, &config, 1001).await.unwrap().is_none());
+
+        // Rotated elsewhere (modt auth rotate-key): the reload offers both keys, and the old
+        // one signs until the set holding the new one is installed.
+        let b = crate::tokens::rotate_key(&store, 1100).await.unwrap();
+        let update = ring.prepare(&store, &config, 1101).await.unwrap().unwrap();
+        assert_eq!(update.active_kid(), Some(b.as_str()));
+        let published = update.set.clone();
+        assert!(published.find(&a).is_some() && published.find(&b).is_some());
+        assert_eq!(kid_of(&ring.sign(&claims(in_five_minutes())).unwrap()), a);
+        ring.install(update);
+        let t2 = ring.sign(&claims(in_five_minutes())).unwrap();
+        assert_eq!(kid_of(&t2), b);
+        assert_eq!(
+            verify(&t1, &published).unwrap().sub,
+            "u1",
+            "old tokens verify"
+        );
+        assert_eq!(verify(&t2, &published).unwrap().sub, "u1");
+
+        // The old key stays until what it signed has expired (plus a reload and the leeway).
+        let retire = crate::store::secs(config.key_retire_after());
+        assert_eq!(retire, 30 + 300 + 60);
+        let kept = ring.prepare(&store, &config, 1100 + retire).await.unwrap();
+        assert!(kept.is_none(), "not retired yet");
+        let gone = ring
+            .prepare(&store, &config, 1101 + retire)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(gone.set.find(&a).is_none() && gone.set.find(&b).is_some());
+        assert_eq!(gone.active_kid(), Some(b.as_str()));
+        ring.install(gone);
+        assert!(verify(&t1, &ring.jwks()).is_err(), "its key is gone");
+        assert!(verify(&t2, &ring.jwks()).is_ok());
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteIdentityStore::open(&dir.path().join("id.db")).unwrap();
+        let ring = KeyRing::new();
+        let update = ring
+            .prepare(&store, &TokenConfig::default(), 1000)
+            .await
+            .unwrap()
+            .unwrap();
+        ring.install(update);
+        // Past `exp` by more than the verifier's leeway.
+        let past = jsonwebtoken::get_current_timestamp() - VERIFY_LEEWAY.as_secs() - 5;
+        let token = ring.sign(&claims(past)).unwrap();
+        assert_eq!(
+            verify(&token, &ring.jwks()).unwrap_err(),
+            ErrorKind::ExpiredSignature
+        );
+        let fresh = ring.sign(&claims(in_five_minutes())).unwrap();
+        assert!(verify(&fresh, &ring.jwks()).is_ok());
+    }
+
+    #[test]
+    fn the_signing_key_stays_out_of_debug_output() {
+        let key = keys::generate(1).unwrap();
+        let ring = KeyRing::new();
+        ring.install(KeyUpdate {
+            set: keys::jwk_set(std::slice::from_ref(&key)),
+            signer: Some(Signer {
+                kid: key.kid.clone(),
+                key: keys::encoding_key(&key),
+            }),
+        });
+        let shown = format!("{ring:?}");
+        assert!(shown.contains(&key.kid), "{shown}");
+        assert!(!shown.contains("content"), "{shown}");
+    }
+}
