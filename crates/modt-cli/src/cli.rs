@@ -67,6 +67,9 @@ pub(crate) enum LogFormat {
     Json,
 }
 
+// `up` carries every unit's flags, so it outweighs the rest; the command is parsed once per
+// process, so its size costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the whole system: the embedded broker plus every unit.
@@ -429,6 +432,10 @@ pub(crate) struct UnitArgs {
     pub(crate) identify_url: Option<String>,
 }
 
+    /// Serve the process's Prometheus metrics at http://ADDR/metrics (`host:port`), for
+    /// scraping units without a web side; web sides serve them at their own /metrics too.
+    #[arg(long, global = true, env = "MODT_METRICS_ADDR", value_name = "ADDR")]
+    pub(crate) metrics_addr: Option<String>,
 impl UnitArgs {
     /// The [`Setup`](modt::unit::Setup) these settings describe.
     pub(crate) fn setup(&self) -> anyhow::Result<modt::unit::Setup> {
@@ -438,6 +445,7 @@ impl UnitArgs {
         setup.web.identify_url = self.identify_url.clone();
         setup.web_units = match &self.web_units {
             Some(ids) => modt::directory::WebUnits::only(ids.iter().map(|s| s.trim())),
+        setup.metrics_addr = self.metrics_addr.clone();
             None => {
                 let policy = modt_broker::BrokerPolicy::builtin()?;
                 modt::directory::WebUnits::only(policy.web_accounts())

@@ -5,12 +5,14 @@
 //! - `units`: the units this binary can run, by name.
 //! - `credentials`: local broker passwords, one per account, made on first use.
 //! - `logging`: tracing setup (text or JSON).
+//! - `metrics`: the Prometheus recorder and the `--metrics-addr` listener of `up` and `unit`.
 //! - `shutdown`: SIGTERM / Ctrl-C → cancellation.
 
 mod cli;
 mod commands;
 mod credentials;
 mod logging;
+mod metrics;
 mod shutdown;
 mod units;
 

@@ -12,9 +12,14 @@ pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Re
     let mut setup = cmd.unit.setup()?;
     setup.web.http_addr = cmd.http_addr.clone();
     setup.web.public_url = cmd.public_url.clone();
+    // Before the unit is built: its series record from the start.
+    let metrics = crate::metrics::start(&setup).await?;
     let mut unit = cmd.which.build(&setup).await?;
     if let Some(url) = units::start_page(&unit) {
         println!("{name} unit: open {url}");
+    }
+    if let Some(m) = &metrics {
+        println!("{name} unit: metrics at {}", m.url());
     }
     if let Some(id) = cmd.unit_id {
         unit = unit.unit_id(id);
@@ -25,7 +30,12 @@ pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Re
     let config = broker.client_config("unused")?;
     // (Already on a runtime worker, see `main`: the receive loop hands messages to handler
     // tasks on the same pool, without a cross-thread wake-up for each.)
-    unit.run(config, shutdown)
+    let ran = unit
+        .run(config, shutdown)
         .await
-        .with_context(|| format!("while running the {name} unit"))
+        .with_context(|| format!("while running the {name} unit"));
+    if let Some(m) = metrics {
+        m.stop().await;
+    }
+    ran
 }

@@ -50,6 +50,8 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
     let mut setup = args.unit.setup()?;
     setup.web.host = args.web_host.clone();
     setup.web.first_port = Some(args.web_port);
+    // Before the units are built: their series record from the start.
+    let metrics = crate::metrics::start(&setup).await?;
     let built = args.units.clone().build(&setup).await?;
 
     if !args.allow_anonymous {
@@ -92,6 +94,9 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
         );
     }
     println!("  data     {}", args.unit.data_dir.display());
+    if let Some(m) = &metrics {
+        println!("  metrics  {}  (and at every web side's /metrics)", m.url());
+    }
     if let Some(url) = &args.unit.database_url {
         // Shown masked: the URL's Display never prints a password.
         println!("  database {url}  (state, identify and hub, a schema each)");
@@ -137,6 +142,9 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
         if let Some(err) = describe_err(done) {
             failure.get_or_insert(err);
         }
+    }
+    if let Some(m) = metrics {
+        m.stop().await;
     }
     if let Some(b) = broker {
         tokio::task::spawn_blocking(move || b.stop())

@@ -377,7 +377,7 @@ async fn refuse(shared: &Shared, ctx: &Context, msg: &Message, e: HandlerError) 
     warn!(
         unit = %shared.unit_id,
         topic = %msg.topic,
-        request_id = ctx.request.request_id.as_deref().unwrap_or(""),
+        request_id = ctx.trace.request_id().unwrap_or(""),
         code = %e.code,
         error = %e.message,
         "message refused"

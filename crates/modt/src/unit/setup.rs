@@ -38,6 +38,11 @@ pub struct Setup {
     pub web: WebSetup,
     /// Whose announced web addresses units link and redirect to.
     pub web_units: WebUnits,
+    /// Where the program serves the process's Prometheus metrics alone (`--metrics-addr`,
+    /// `MODT_METRICS_ADDR`), for units without a web side; `None`: only at the `/metrics` of
+    /// web sides. The SDK only carries it: the program opens the listener (modt-web's
+    /// `metrics::serve_listener`).
+    pub metrics_addr: Option<String>,
 }
 
 impl Setup {
@@ -50,6 +55,7 @@ impl Setup {
             max_in_flight: None,
             web: WebSetup::default(),
             web_units: WebUnits::Any,
+            metrics_addr: None,
         }
     }
 

@@ -1,0 +1,56 @@
+//! The metrics listener of `modt up` and `modt unit` (`--metrics-addr`): the process's
+//! Prometheus series at `http://ADDR/metrics`, for units without a web side
+//! (docs/operations.md, "Metrics and traces").
+//!
+//! Not here: the recorder and the exposition (modt_web::metrics), the units' series (the SDK).
+
+use anyhow::Context as _;
+use modt::unit::Setup;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// A running metrics listener; [`MetricsListener::stop`] ends it.
+#[derive(Debug)]
+pub(crate) struct MetricsListener {
+    url: String,
+    stop: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// Installs the process's recorder (before any unit is built, so every unit's series record),
+/// and opens the listener if `setup` asks for one. A taken address is a start-up error naming
+/// the flag.
+pub(crate) async fn start(setup: &Setup) -> anyhow::Result<Option<MetricsListener>> {
+    modt_web::metrics::install();
+    let Some(addr) = &setup.metrics_addr else {
+        return Ok(None);
+    };
+    let listener = modt_web::serve::bind(addr)
+        .await
+        .with_context(|| format!("--metrics-addr / MODT_METRICS_ADDR {addr:?}"))?;
+    let url = format!(
+        "{}{}",
+        modt_web::serve::public_url(&listener, None),
+        modt_web::metrics::METRICS_PATH
+    );
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(modt_web::metrics::serve_listener(listener, stop.clone()));
+    Ok(Some(MetricsListener { url, stop, task }))
+}
+
+impl MetricsListener {
+    /// Where Prometheus scrapes.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Stops serving and waits for the listener to close.
+    pub(crate) async fn stop(self) {
+        self.stop.cancel();
+        match self.task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "the metrics listener failed"),
+            Err(e) => tracing::warn!(error = %e, "the metrics listener's task failed"),
+        }
+    }
+}
