@@ -17,6 +17,7 @@ const EN: &[(&str, &str)] = &[
     ("role", "Role"),
     ("open_viewer", "Open your settings in the viewer"),
     ("no_viewer", "The viewer is not running."),
+    ("open_todos", "Open your todos"),
     ("logout", "Log out"),
     ("signed_out_title", "You are not logged in"),
     ("signed_out_lead", "This app needs to know who you are."),
@@ -43,6 +44,7 @@ const JA: &[(&str, &str)] = &[
     ("role", "ロール"),
     ("open_viewer", "ビューアーで設定を開く"),
     ("no_viewer", "ビューアーは起動していません。"),
+    ("open_todos", "TODOを開く"),
     ("logout", "ログアウト"),
     ("signed_out_title", "ログインしていません"),
     (

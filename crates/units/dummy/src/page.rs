@@ -66,6 +66,7 @@ pub async fn show(
         },
         minijinja::context! {
             viewer_url => viewer,
+            todo_url => s.gate.directory().url_of_kind("todo"),
             logout_url => s.gate.logout_url(),
         },
     )?;
