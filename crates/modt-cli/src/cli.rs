@@ -93,6 +93,8 @@ pub(crate) enum Command {
     Bench(BenchCmd),
     /// Manage the identify unit's accounts (works on its database in the data directory).
     Users(UsersCmd),
+    /// Token signing keys of the identify unit: rotate, list (works on its database).
+    Auth(crate::commands::auth::AuthCmd),
     /// Broker configuration for running MoDT on an external Mosquitto.
     #[command(subcommand)]
     Broker(BrokerCmd),

@@ -1,7 +1,7 @@
 //! `modt`: run the whole MoDT system, one unit, or talk to the bus.
 //!
 //! - `cli`: commands, flags and environment variables.
-//! - `commands`: one module per command (`up`, `unit`, `pub`, `sub`, `monitor`, `req`, `state`, `users`, `hub`, `bench`).
+//! - `commands`: one module per command (`up`, `unit`, `pub`, `sub`, `monitor`, `req`, `state`, `users`, `auth`, `hub`, `bench`).
 //! - `units`: the units this binary can run, by name.
 //! - `credentials`: local broker passwords, one per account, made on first use.
 //! - `logging`: tracing setup (text or JSON).
@@ -90,6 +90,7 @@ async fn run(
         Command::Bench(BenchCmd::Footprint(args)) => commands::bench::footprint(args).await,
         Command::State(cmd) => commands::state::run(cmd).await,
         Command::Users(cmd) => commands::users::run(cmd).await,
+        Command::Auth(cmd) => commands::auth::run(cmd).await,
         Command::Broker(BrokerCmd::Config(args)) => commands::broker::config(args),
         Command::Hub(cmd) => commands::hub::run(cmd).await,
     }

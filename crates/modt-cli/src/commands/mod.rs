@@ -1,5 +1,6 @@
 //! One module per `modt` command.
 
+pub(crate) mod auth;
 pub(crate) mod bench;
 pub(crate) mod broker;
 pub(crate) mod hub;
