@@ -89,6 +89,22 @@ mod tests {
     }
 
     #[test]
+    fn the_token_api_s_secrets_are_masked() {
+        // What modt/auth/token/* carry: ApiRequest bodies and the TokenPair replies.
+        let mut v = json!({
+            "body": {"username": "ann", "password": "p", "refresh_token": "r"},
+            "status": 200,
+            "reply": {"access_token": "a.b.c", "token_type": "Bearer", "refresh_token": "r"},
+        });
+        // `token_type` ("Bearer") is masked too: a name with `token` in it is never shown.
+        assert_eq!(mask(&mut v), 5);
+        assert_eq!(v["body"]["username"], "ann");
+        assert_eq!(v["body"]["password"], MASK);
+        assert_eq!(v["reply"]["access_token"], MASK);
+        assert_eq!(v["reply"]["refresh_token"], MASK);
+    }
+
+    #[test]
     fn keeps_null_and_harmless_fields() {
         let mut v = json!({"session_id": null, "user_id": null, "role": "admin", "n": [1, 2]});
         let before = v.clone();
@@ -116,6 +132,8 @@ mod tests {
             "new_Password",
             "token",
             "csrfToken",
+            "access_token",
+            "refresh_token",
             "secret",
             "Authorization",
             "set-cookie",
