@@ -6,7 +6,8 @@ use crate::throttle::ThrottleConfig;
 use crate::tokens::TokenConfig;
 
 /// What `modt unit identify` says it is.
-pub const ABOUT: &str = "Accounts, sessions and login pages; answers `modt/session/query`.";
+pub const ABOUT: &str =
+    "Accounts, sessions, login pages and API tokens; answers `modt/session/query` and `modt/auth/token/*`.";
 
 /// Flags of the identify unit (`modt unit identify`, and `modt up`).
 #[derive(Debug, Clone, clap::Args)]

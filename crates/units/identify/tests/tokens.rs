@@ -178,6 +178,20 @@ async fn a_login_gets_a_token_the_published_jwk_set_verifies() {
         ErrorCode::Unprocessable,
         "never bad_request, whose payload would go to the dead-letter topic"
     );
+    let wrong_type = call(
+        &client,
+        &topics::AUTH_TOKEN_LOGIN,
+        serde_json::json!({"username": "ann", "password": ["hunter22"]}),
+        "10.0.0.2",
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(wrong_type.code, ErrorCode::Unprocessable);
+    assert!(
+        !format!("{wrong_type:?}").contains("hunter22"),
+        "{wrong_type:?}"
+    );
     id.stop().await;
 }
 

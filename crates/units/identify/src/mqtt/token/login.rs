@@ -10,6 +10,7 @@ use tracing::info;
 
 use super::{
     address, busy, decode, login_failed, pair_json, throttled, token_failed, unauthorized,
+    CREDENTIALS,
 };
 use crate::core::Identity;
 use crate::login::{self, Checked};
@@ -17,7 +18,7 @@ use crate::tokens::issue;
 
 /// Answers one token login.
 pub async fn handle(identity: Arc<Identity>, ctx: Context, msg: Message) -> HandlerResult {
-    let (req, creds): (_, Credentials) = decode(&msg)?;
+    let (req, creds): (_, Credentials) = decode(&msg, CREDENTIALS)?;
     let address = address(&req);
     let checked = login::check(&identity, &creds.username, creds.password, address)
         .await

@@ -12,13 +12,13 @@ use modt::protocol::{ApiReply, RefreshRequest};
 use modt::{Context, HandlerResult, Message};
 use tracing::info;
 
-use super::{decode, decode_request, token_failed, unauthorized};
+use super::{decode, decode_request, token_failed, unauthorized, REFRESH_REQUEST};
 use crate::core::Identity;
 use crate::tokens::issue;
 
 /// Answers one logout.
 pub async fn handle(identity: Arc<Identity>, ctx: Context, msg: Message) -> HandlerResult {
-    let (_, body): (_, RefreshRequest) = decode(&msg)?;
+    let (_, body): (_, RefreshRequest) = decode(&msg, REFRESH_REQUEST)?;
     issue::logout(&identity, &body.refresh_token)
         .await
         .map_err(token_failed)?;

@@ -30,19 +30,18 @@ use crate::tokens::TokenError;
 /// come through the gateway, e.g. from `modt req`).
 pub const UNKNOWN_ADDRESS: &str = "unknown";
 
-/// The forwarded request of `msg` and its body as `T`.
-pub(crate) fn decode<T: DeserializeOwned>(msg: &Message) -> Result<(ApiRequest, T), HandlerError> {
-    let req: ApiRequest = msg
-        .json()
-        .map_err(|_| unreadable("", "the payload is not an API request"))?;
+/// The forwarded request of `msg` and its body as `T`, which has the fields `expected` says
+/// (the refusal names them; it never repeats what was sent, which may be a password).
+pub(crate) fn decode<T: DeserializeOwned>(
+    msg: &Message,
+    expected: &'static str,
+) -> Result<(ApiRequest, T), HandlerError> {
+    let req = decode_request(msg)?;
     let body = req
         .body
         .clone()
-        .ok_or_else(|| unreadable("/", "a JSON body is required"))?;
-    let body = serde_json::from_value(body).map_err(|e| {
-        // serde's message names the field, never its value.
-        unreadable("/", &e.to_string())
-    })?;
+        .and_then(|body| serde_json::from_value(body).ok())
+        .ok_or_else(|| unreadable("/", &format!("the body must be {expected}")))?;
     Ok((req, body))
 }
 
@@ -51,6 +50,12 @@ pub(crate) fn decode_request(msg: &Message) -> Result<ApiRequest, HandlerError> 
     msg.json()
         .map_err(|_| unreadable("", "the payload is not an API request"))
 }
+
+/// The JSON a body of [`Credentials`](modt::protocol::Credentials) is.
+pub(crate) const CREDENTIALS: &str = r#"{"username": "…", "password": "…"}"#;
+
+/// The JSON a body of [`RefreshRequest`](modt::protocol::RefreshRequest) is.
+pub(crate) const REFRESH_REQUEST: &str = r#"{"refresh_token": "…"}"#;
 
 fn unreadable(field: &str, reason: &str) -> HandlerError {
     HandlerError::unprocessable(vec![FieldError::new(field, reason)])

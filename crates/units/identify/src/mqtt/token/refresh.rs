@@ -8,13 +8,13 @@ use std::sync::Arc;
 use modt::protocol::{ApiReply, RefreshRequest};
 use modt::{Context, HandlerResult, Message};
 
-use super::{decode, pair_json, token_failed, unauthorized};
+use super::{decode, pair_json, token_failed, unauthorized, REFRESH_REQUEST};
 use crate::core::Identity;
 use crate::tokens::issue::{self, Refreshed};
 
 /// Answers one refresh.
 pub async fn handle(identity: Arc<Identity>, ctx: Context, msg: Message) -> HandlerResult {
-    let (_, body): (_, RefreshRequest) = decode(&msg)?;
+    let (_, body): (_, RefreshRequest) = decode(&msg, REFRESH_REQUEST)?;
     let refreshed = issue::refresh(&identity, &body.refresh_token)
         .await
         .map_err(token_failed)?;

@@ -8,14 +8,14 @@ use std::sync::Arc;
 use modt::protocol::{ApiReply, Credentials, ErrorCode, FieldError};
 use modt::{Context, HandlerError, HandlerResult, Message};
 
-use super::{address, busy, decode, login_failed, pair_json, throttled, token_failed};
+use super::{address, busy, decode, login_failed, pair_json, throttled, token_failed, CREDENTIALS};
 use crate::core::Identity;
 use crate::login::{self, Registered};
 use crate::tokens::issue;
 
 /// Answers one registration.
 pub async fn handle(identity: Arc<Identity>, ctx: Context, msg: Message) -> HandlerResult {
-    let (req, creds): (_, Credentials) = decode(&msg)?;
+    let (req, creds): (_, Credentials) = decode(&msg, CREDENTIALS)?;
     let address = address(&req);
     let registered = login::register(&identity, &creds.username, creds.password, address)
         .await
