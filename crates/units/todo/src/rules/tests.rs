@@ -115,3 +115,26 @@ fn only_uuids_are_plausible_ids() {
     assert!(!plausible_id("1"));
     assert!(!plausible_id("a\0b"));
 }
+
+#[test]
+fn an_owner_at_its_limit_passes_and_one_more_character_fails() {
+    let q = |o: String| list_query(&BTreeMap::from([("owner".to_string(), o)]));
+    let at = "u".repeat(MAX_OWNER_CHARS);
+    assert_eq!(q(at.clone()).unwrap().owner, Some(at));
+    assert_eq!(
+        fields(q("u".repeat(MAX_OWNER_CHARS + 1)).unwrap_err()),
+        ["owner"]
+    );
+    assert_eq!(fields(q(String::new()).unwrap_err()), ["owner"]);
+    assert_eq!(fields(q("a\0b".into()).unwrap_err()), ["owner"]);
+}
+
+#[test]
+fn every_sort_round_trips_by_its_name() {
+    for (name, sort) in Sort::ALL {
+        assert_eq!(Sort::parse(name), Some(sort));
+        assert_eq!(sort.as_str(), name);
+        assert_eq!(sort.descending(), name.starts_with('-'));
+    }
+    assert_eq!(Sort::parse("Title"), None);
+}
