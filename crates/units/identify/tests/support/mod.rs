@@ -12,6 +12,7 @@ use modt_testkit::{wait_online, RunningUnit, TestBroker};
 use reqwest::cookie::CookieStore as _;
 
 mod identify;
+pub(crate) mod tokens;
 
 pub(crate) use identify::add_user;
 
