@@ -13,8 +13,8 @@
 //! - [`rules`]: the validation of bodies, queries and `If-Match`, as field errors.
 //! - [`cursor`]: opaque page cursors (sort key and id).
 //! - [`web`]: the page and its live-update stream.
-//! - [`unit`]: wiring it into a [`modt::Unit`]; [`args`]: its flags ([`Args`]);
-//!   [`build`]: the unit for a program ([`build()`]).
+//! - [`mod@unit`]: wiring it into a [`modt::Unit`]; [`args`]: its flags ([`Args`]);
+//!   [`mod@build`]: the unit for a program ([`build()`]).
 
 mod api;
 pub mod args;
