@@ -105,7 +105,8 @@ impl KeyRing {
             store.add_first_signing_key(keys::generate(now)?).await?;
             stored = store.signing_keys().await?;
         }
-        let set = keys::jwk_set(&stored);
+        // Newest first: a verifier that reads only so many keys keeps the active one.
+        let set = keys::jwk_set(stored.iter().rev());
         let active: Option<&SigningKeyRecord> =
             stored.iter().rev().find(|k| k.rotated_at.is_none());
         let unchanged = {
@@ -211,6 +212,11 @@ mod tests {
         assert_eq!(update.active_kid(), Some(b.as_str()));
         let published = update.set.clone();
         assert!(published.find(&a).is_some() && published.find(&b).is_some());
+        assert_eq!(
+            published.keys[0].common.key_id.as_deref(),
+            Some(b.as_str()),
+            "newest first"
+        );
         assert_eq!(kid_of(&ring.sign(&claims(in_five_minutes())).unwrap()), a);
         ring.install(update);
         let t2 = ring.sign(&claims(in_five_minutes())).unwrap();

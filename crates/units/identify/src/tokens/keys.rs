@@ -65,9 +65,9 @@ pub fn jwk(key: &SigningKeyRecord) -> Jwk {
 }
 
 /// The JWK Set of `keys`, in their order.
-pub fn jwk_set(keys: &[SigningKeyRecord]) -> JwkSet {
+pub fn jwk_set<'a>(keys: impl IntoIterator<Item = &'a SigningKeyRecord>) -> JwkSet {
     JwkSet {
-        keys: keys.iter().map(jwk).collect(),
+        keys: keys.into_iter().map(jwk).collect(),
     }
 }
 

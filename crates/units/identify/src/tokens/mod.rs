@@ -35,8 +35,9 @@ pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
 /// `modt auth rotate-key` or another replica) and drops retired ones.
 pub const KEY_RELOAD_EVERY: Duration = Duration::from_secs(30);
 
-/// The clock skew a verifier allows past `exp` (jsonwebtoken's default `Validation::leeway`,
-/// which the gateway keeps).
+/// The most clock skew a verifier is assumed to allow past `exp` (jsonwebtoken's default
+/// `Validation::leeway`; the gateway allows less): a replaced key stays published this much
+/// longer than the tokens it signed.
 pub const VERIFY_LEEWAY: Duration = Duration::from_secs(60);
 
 /// The settings of the token API.
