@@ -24,18 +24,23 @@ pub struct Live {
 }
 
 impl Live {
+    /// A feed nothing feeds yet (pages may follow it).
+    pub fn new(config: FanoutConfig) -> Live {
+        Live {
+            fanout: Fanout::new(config),
+        }
+    }
+
     /// Subscribes to every user's change events and feeds them to pages until `shutdown`
     /// fires; the returned task is the feed's owner (await it after shutdown).
     pub async fn watch(
         client: &Client,
         shutdown: CancellationToken,
     ) -> Result<(Live, JoinHandle<()>), modt::Error> {
-        let live = Live {
-            fanout: Fanout::new(FanoutConfig {
-                per_client: LIVE_QUEUE,
-                max_clients: MAX_LIVE_PAGES,
-            }),
-        };
+        let live = Live::new(FanoutConfig {
+            per_client: LIVE_QUEUE,
+            max_clients: MAX_LIVE_PAGES,
+        });
         let sub = client
             .subscribe(&topics::ALL_TODO_CHANGED, QoS::AtMostOnce)
             .await?;
@@ -52,5 +57,54 @@ impl Live {
     pub fn follow(&self, user_id: String) -> Result<Receiver<Arc<TodoChanged>>, PushError> {
         self.fanout
             .subscribe(move |change: &Arc<TodoChanged>| change.user_id == user_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modt::protocol::TodoOp;
+    use modt_web::push::Delivery;
+
+    fn change(user_id: &str, version: u64) -> Arc<TodoChanged> {
+        Arc::new(TodoChanged {
+            user_id: user_id.into(),
+            op: TodoOp::Updated,
+            id: "t".into(),
+            version,
+            todo: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_page_hears_only_its_user_pages_are_limited_and_a_slow_one_skips() {
+        let live = Live::new(FanoutConfig {
+            per_client: 2,
+            max_clients: 2,
+        });
+        let mut ann = live.follow("ann".into()).unwrap();
+        let _bob = live.follow("bob".into()).unwrap();
+        assert_eq!(
+            live.follow("cy".into()).unwrap_err(),
+            PushError::TooManyClients(2)
+        );
+        live.fanout.send(&change("bob", 1));
+        for v in 1..=3 {
+            live.fanout.send(&change("ann", v));
+        }
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            got.push(match ann.recv().await {
+                Some(Delivery::Item(c)) => format!("{}:{}", c.user_id, c.version),
+                Some(Delivery::Skipped(n)) => format!("skipped {n}"),
+                None => "closed".into(),
+            });
+        }
+        // A queue of 2: the third change is skipped and the page told so (it reloads).
+        assert_eq!(
+            got,
+            ["skipped 1", "ann:1", "ann:2"],
+            "bob's never reaches ann"
+        );
     }
 }
