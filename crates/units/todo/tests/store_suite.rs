@@ -582,3 +582,43 @@ async fn todos_survive_a_reopen_and_a_closed_store_refuses(at: &Location) {
     assert_eq!(s.get(Some("ann"), &t.id).await.unwrap().unwrap().todo, t);
     close(&s).await;
 }
+
+/// Remembered answers past their window are removed (the first write after opening sweeps,
+/// then at most every `FORGET_EVERY`); live ones stay.
+#[tokio::test]
+async fn expired_request_keys_are_forgotten_on_sqlite() {
+    let fresh = sqlite().await;
+    let Location::Sqlite { path } = &fresh.at else {
+        unreachable!()
+    };
+    let rows = |path: &std::path::Path| {
+        let c = rusqlite::Connection::open(path).unwrap();
+        c.query_row("SELECT count(*) FROM requests", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    let s = open(&fresh.at).await;
+    let short = Duration::from_secs(1);
+    let long = Duration::from_secs(3600);
+    write_keyed(
+        &s,
+        WriteOp::Create(new("ann", "a", T0)),
+        vec![key("short", "a", short)],
+        T0,
+    )
+    .await
+    .unwrap();
+    write_keyed(
+        &s,
+        WriteOp::Create(new("ann", "b", T0)),
+        vec![key("long", "b", long)],
+        T0,
+    )
+    .await
+    .unwrap();
+    close(&s).await;
+    assert_eq!(rows(path), 2);
+    let s = open(&fresh.at).await;
+    create(&s, new("ann", "c", T0 + 2_000)).await;
+    close(&s).await;
+    assert_eq!(rows(path), 1, "the expired one is gone, the live one stays");
+}
