@@ -1,6 +1,7 @@
 //! The token API's keys and throttle over MQTT on the embedded broker: a key rotation made on
 //! the unit's database while it runs is published before the new key signs, and token logins
-//! count against the same throttle as the web login.
+//! count against the same throttle as the web login; the set is published again after the
+//! broker restarts.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,7 +10,7 @@ mod support;
 use std::time::Duration;
 
 use modt::protocol::{topics, ErrorCode};
-use modt::QoS;
+use modt::{Client, MqttVersion, QoS};
 use modt_identify::throttle::ThrottleConfig;
 use modt_identify::tokens::TokenConfig;
 use modt_identify::{IdentifyConfig, Role};
@@ -127,6 +128,33 @@ async fn token_logins_share_the_web_login_throttle() {
     assert_eq!(
         elsewhere.status, 200,
         "the user on another device is not locked out"
+    );
+    id.stop().await;
+}
+
+#[tokio::test]
+async fn the_jwk_set_is_published_again_after_the_broker_restarts() {
+    let mut broker = broker();
+    let (id, client) = start(&broker, None, IdentifyConfig::default()).await;
+    let mut jwks = client
+        .subscribe(&topics::AUTH_JWKS.to_filter(), QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    let before = next_jwks(&mut jwks).await;
+
+    // The embedded broker keeps retained messages in memory: a restart loses them.
+    broker.restart();
+    let late = Client::connect(broker.client_config("late", MqttVersion::V5))
+        .await
+        .unwrap();
+    let mut again = late
+        .subscribe(&topics::AUTH_JWKS.to_filter(), QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    assert_eq!(
+        next_jwks(&mut again).await,
+        before,
+        "long before the next reload"
     );
     id.stop().await;
 }

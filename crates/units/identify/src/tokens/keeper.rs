@@ -4,14 +4,16 @@
 //! new set retained on `modt/auth/jwks` (QoS 1) and only then lets a new key sign.
 //!
 //! A set that could not be published is not installed: the old key keeps signing and the
-//! next round tries again.
+//! next round tries again. After every reconnection the keeper publishes the current set
+//! again, since a broker that restarted without persistence lost its retained messages.
 //!
 //! [`TokenConfig::key_retire_after`]: super::TokenConfig::key_retire_after
 
 use std::sync::Arc;
 
 use modt::protocol::topics;
-use modt::{Client, Outgoing, QoS};
+use modt::{Client, ConnectionState, Outgoing, QoS};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -61,10 +63,40 @@ pub async fn reload(identity: &Identity, client: &Client) -> Result<bool, Keeper
     Ok(true)
 }
 
-/// Reloads at once and then every reload period until `shutdown` fires (the unit's
-/// `token-keys` service).
+/// Publishes the set in use again (retained), if there is one.
+pub async fn republish(identity: &Identity, client: &Client) -> Result<(), KeeperError> {
+    let set = identity.keys.jwks();
+    if set.keys.is_empty() {
+        return Ok(());
+    }
+    let msg = Outgoing::new(topics::AUTH_JWKS, serde_json::to_vec(&set)?)
+        .qos(QoS::AtLeastOnce)
+        .retain(true);
+    client.publish(msg).await?;
+    Ok(())
+}
+
+/// Waits until the client connects again after `seen` (a connection generation); never
+/// returns once the client is gone.
+async fn reconnected(connection: &mut watch::Receiver<ConnectionState>, seen: &mut u64) {
+    loop {
+        if connection.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+        let now = *connection.borrow_and_update();
+        if now.connected && now.generation != *seen {
+            *seen = now.generation;
+            return;
+        }
+    }
+}
+
+/// Reloads at once and then every reload period, and republishes after every reconnection,
+/// until `shutdown` fires (the unit's `token-keys` service).
 pub async fn run(identity: Arc<Identity>, client: Client, shutdown: CancellationToken) {
     let every = identity.config.tokens.key_reload_every;
+    let mut connection = client.connection();
+    let mut seen = connection.borrow_and_update().generation;
     loop {
         if let Err(e) = reload(&identity, &client).await {
             warn!(error = %e, "could not reload the token signing keys");
@@ -72,6 +104,12 @@ pub async fn run(identity: Arc<Identity>, client: Client, shutdown: Cancellation
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(every) => {}
+            _ = reconnected(&mut connection, &mut seen) => {
+                match republish(&identity, &client).await {
+                    Ok(()) => info!("published the JWK Set again after reconnecting"),
+                    Err(e) => warn!(error = %e, "could not publish the JWK Set after reconnecting"),
+                }
+            }
         }
     }
 }
