@@ -80,6 +80,7 @@ on_every_backend!(
     a_key_with_another_request_is_refused,
     a_key_past_its_window_applies_again,
     concurrent_duplicates_create_once,
+    concurrent_edits_of_one_version_let_one_through,
     pages_walk_every_order_without_gaps_or_repeats_while_todos_are_added,
     done_filters_and_titles_sort_bytewise,
     todos_survive_a_reopen_and_a_closed_store_refuses,
@@ -427,7 +428,7 @@ async fn concurrent_duplicates_create_once(at: &Location) {
     let s = open(at).await;
     let keep = Duration::from_secs(600);
     let mut tasks = Vec::new();
-    for i in 0..8 {
+    for i in 0..32 {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
             let op = WriteOp::Create(new("ann", "once", T0 + i));
@@ -446,9 +447,47 @@ async fn concurrent_duplicates_create_once(at: &Location) {
     assert_eq!(
         (fresh, ids.len()),
         (1, 1),
-        "one applied, seven answered with it"
+        "one applied, the others answered with it"
     );
     assert_eq!(count(&s, "ann").await, 1);
+    close(&s).await;
+}
+
+async fn concurrent_edits_of_one_version_let_one_through(at: &Location) {
+    const EDITORS: usize = 32;
+    let s = open(at).await;
+    let t = create(&s, new("ann", "v1", T0)).await;
+    let mut tasks = Vec::new();
+    for i in 0..EDITORS {
+        let s = s.clone();
+        let id = t.id.clone();
+        tasks.push(tokio::spawn(async move {
+            s.write(update(
+                &id,
+                Some("ann"),
+                Some(vec![1]),
+                title(&format!("edit {i}")),
+            ))
+            .await
+        }));
+    }
+    let (mut ok, mut refused) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(applied) => {
+                ok += 1;
+                assert_eq!(applied.outcome.todo().version, 2);
+            }
+            Err(StoreError::PreconditionFailed { current: 2 }) => refused += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(
+        (ok, refused),
+        (1, EDITORS - 1),
+        "If-Match \"1\" lets exactly one edit through"
+    );
+    assert_eq!(s.get(None, &t.id).await.unwrap().unwrap().todo.version, 2);
     close(&s).await;
 }
 
