@@ -142,3 +142,16 @@ pub(crate) fn fields(e: &ErrorBody) -> Vec<String> {
     assert_eq!(e.code, modt::protocol::ErrorCode::Unprocessable, "{e:?}");
     e.details.iter().map(|d| d.field.clone()).collect()
 }
+
+/// Creates a todo titled `title` for `who` (must succeed).
+pub(crate) async fn create(c: &Client, who: &Caller, title: &str) -> modt::protocol::Todo {
+    let req = with_body(
+        request("POST", "/todos", Some(who)),
+        serde_json::json!({ "title": title }),
+    );
+    body(
+        &call(c, &modt::protocol::topics::TODO_CREATE, &req)
+            .await
+            .unwrap(),
+    )
+}
