@@ -8,7 +8,8 @@
 //! all or nothing, so a committed todo always has its keys remembered with it.
 //!
 //! - `model`: what goes in and out ([`Write`], [`Outcome`], [`ListSpec`], [`Stored`]).
-//! - `remembered`: request keys and remembered answers, as both backends store them.
+//! - `remembered`: request keys ([`RequestKey`]) and remembered answers, as both backends
+//!   store them.
 //! - `list_sql`: the one list query (filter, keyset after a cursor, order), for both.
 //! - [`sqlite`]: a writer thread and read connections from `spawn_blocking`.
 //! - [`postgres`]: transactions on a deadpool of connections.
@@ -25,10 +26,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use model::{
-    hash, hash_request, Applied, ListSpec, NewTodo, Outcome, Position, RequestKey, Sort, SortKey,
-    Stored, Write, WriteOp,
+    Applied, ListSpec, NewTodo, Outcome, Position, Sort, SortKey, Stored, Write, WriteOp,
 };
 pub use postgres::PostgresTodoStore;
+pub use remembered::{hash, hash_request, RequestKey};
 pub use sqlite::SqliteTodoStore;
 
 /// The database's file name in the data directory.

@@ -1,10 +1,9 @@
 //! What goes into the store and comes out of it, the same for both backends.
 
-use std::time::Duration;
-
 use modt::protocol::{Timestamp, Todo, TodoPatch};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+
+use super::RequestKey;
 
 /// A todo as stored: the todo, and its times in milliseconds (the sort keys; the todo's
 /// timestamps show seconds).
@@ -173,59 +172,6 @@ pub struct Applied {
     pub replayed: bool,
 }
 
-/// A key a write's answer is remembered under: the SHA-256 of the key and of the request,
-/// and for how long.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestKey {
-    /// SHA-256 of the key's kind and text (never stored in the clear).
-    pub id: [u8; 32],
-    /// SHA-256 of the request it came with; the same key with another request is refused.
-    pub fingerprint: [u8; 32],
-    /// How long the answer is remembered.
-    pub keep: std::time::Duration,
-}
-
-impl RequestKey {
-    /// A request's retry key (`RequestContext::retry_key`), remembered for `keep`.
-    pub fn retry(retry_key: &str, fingerprint: [u8; 32], keep: Duration) -> RequestKey {
-        RequestKey {
-            id: hash(&["retry", retry_key]),
-            fingerprint,
-            keep,
-        }
-    }
-
-    /// An `Idempotency-Key` of `owner` (keys are per user), remembered for `keep`.
-    pub fn idempotency(
-        owner: &str,
-        key: &str,
-        fingerprint: [u8; 32],
-        keep: Duration,
-    ) -> RequestKey {
-        RequestKey {
-            id: hash(&["idempotency-key", owner, key]),
-            fingerprint,
-            keep,
-        }
-    }
-
-    /// When the remembered answer expires, for a write at `now_ms`.
-    pub(crate) fn expires_ms(&self, now_ms: i64) -> i64 {
-        let keep = i64::try_from(self.keep.as_millis()).unwrap_or(i64::MAX);
-        now_ms.saturating_add(keep)
-    }
-}
-
-/// SHA-256 of `parts`, each length-prefixed (so no two lists of parts collide).
-pub fn hash(parts: &[&str]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update((p.len() as u64).to_be_bytes());
-        h.update(p.as_bytes());
-    }
-    h.finalize().into()
-}
-
 /// The order of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {
@@ -348,57 +294,5 @@ impl Stored {
             }
             _ => Ok(()),
         }
-    }
-}
-
-/// The fingerprint of an API request: its method, route, path parameters and body (object
-/// keys sorted, so the same JSON written in another key order is the same request).
-pub fn hash_request(req: &modt::protocol::ApiRequest) -> [u8; 32] {
-    let params = serde_json::to_string(&req.params).unwrap_or_default();
-    let body = req
-        .body
-        .as_ref()
-        .map(|b| canonical(b).to_string())
-        .unwrap_or_default();
-    hash(&[&req.method, &req.route, &params, &body])
-}
-
-/// `v` with every object's keys in sorted order.
-fn canonical(v: &serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            Value::Object(
-                keys.into_iter()
-                    .map(|k| (k.clone(), canonical(&map[k])))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
-        other => other.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use modt::protocol::ApiRequest;
-
-    #[test]
-    fn the_same_body_in_another_key_order_is_the_same_request() {
-        let mut a = ApiRequest::new("POST", "/todos");
-        a.body = serde_json::from_str(r#"{"title":"x","done":true}"#).ok();
-        let mut b = a.clone();
-        b.body = serde_json::from_str(r#"{"done":true,"title":"x"}"#).ok();
-        assert_eq!(hash_request(&a), hash_request(&b));
-        b.body = serde_json::from_str(r#"{"done":false,"title":"x"}"#).ok();
-        assert_ne!(hash_request(&a), hash_request(&b));
-    }
-
-    #[test]
-    fn hashed_parts_do_not_run_into_each_other() {
-        assert_ne!(hash(&["ab", "c"]), hash(&["a", "bc"]));
     }
 }
