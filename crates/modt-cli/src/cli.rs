@@ -580,6 +580,9 @@ pub(crate) enum BenchCmd {
     /// What each process costs at rest (RSS, anonymous memory, threads; Linux), the state
     /// unit's memory after a load, and the binary's size.
     Footprint(FootprintArgs),
+    /// HTTP calls through the gateway to the todo unit beside the same calls as direct MQTT
+    /// request/reply: latency and throughput, on an embedded broker.
+    Gateway(crate::commands::bench::GatewayBenchArgs),
 }
 
 #[derive(Debug, Args)]

@@ -88,6 +88,7 @@ async fn run(
         Command::Bench(BenchCmd::Rtt(args)) => commands::bench::rtt(args).await,
         Command::Bench(BenchCmd::State(args)) => commands::bench::state(args).await,
         Command::Bench(BenchCmd::Footprint(args)) => commands::bench::footprint(args).await,
+        Command::Bench(BenchCmd::Gateway(args)) => commands::bench::gateway(args).await,
         Command::State(cmd) => commands::state::run(cmd).await,
         Command::Users(cmd) => commands::users::run(cmd).await,
         Command::Auth(cmd) => commands::auth::run(cmd).await,

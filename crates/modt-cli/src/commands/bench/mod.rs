@@ -1,6 +1,7 @@
 //! `modt bench`: measurements against a running broker (or an embedded one).
 //!
 //! - `rtt`: request/reply to the echo unit beside a bare broker echo.
+//! - `gateway`: HTTP calls through the gateway to the todo unit beside direct MQTT requests.
 //! - `state`: the state protocol: get round trips, pipelined and acknowledged set throughput.
 //! - `footprint`: memory and threads of each process at rest, after a load, and binary size.
 //! - `stats`: percentiles and formatting.
@@ -11,11 +12,13 @@
 
 mod broker_probe;
 mod footprint;
+mod gateway;
 mod rtt;
 mod state;
 mod stats;
 
 pub(crate) use footprint::footprint;
+pub(crate) use gateway::{gateway, GatewayBenchArgs};
 pub(crate) use rtt::rtt;
 pub(crate) use state::state;
 
