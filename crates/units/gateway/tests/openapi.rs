@@ -20,7 +20,7 @@ fn the_checked_in_document_matches_the_shipped_routes() {
     let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         checked_in == generated,
-        "docs/openapi/gateway.json is out of date with config/gateway-routes.toml; regenerate it with\n  MODT_UPDATE_OPENAPI=1 cargo test -p modt-gateway --test openapi\n(or `modt gateway openapi > docs/openapi/gateway.json`)"
+        "docs/openapi/gateway.json is out of date with config/gateway-routes.toml; regenerate it with\n  MODT_UPDATE_OPENAPI=1 cargo test -p modt-gateway --test openapi"
     );
     let doc: serde_json::Value = serde_json::from_str(&generated).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
