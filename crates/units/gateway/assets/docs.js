@@ -28,7 +28,7 @@ function operation(path, method, op, doc) {
   const m = method.toUpperCase();
   const summary = el("summary", {}, el("span", { class: "method " + m }, m), el("code", {}, path),
     " — " + (op.summary || op.operationId || ""));
-  if (op.security && op.security.length) summary.append(el("span", { class: "lock" }, "🔒 login"));
+  if (op.security && op.security.length) summary.append(el("span", { class: "lock" }, "login required"));
   const body = el("div", { class: "op-body" });
   if (op.operationId) body.append(el("p", {}, "operationId: ", el("code", {}, op.operationId)));
   if (op.parameters && op.parameters.length) {

@@ -197,3 +197,76 @@ pub(crate) async fn watch(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use bytes::Bytes;
+
+    fn jwks_message(kid: &str) -> Message {
+        // An Ed25519 public key (RFC 8037's example), under `kid`.
+        let set = serde_json::json!({"keys": [{
+            "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "kid": kid,
+            "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+        }, {
+            "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+        }]});
+        Message {
+            topic: topics::AUTH_JWKS.to_string(),
+            payload: Bytes::from(set.to_string()),
+            qos: QoS::AtLeastOnce,
+            retain: true,
+            response_topic: None,
+            correlation_data: None,
+            user_properties: Vec::new(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unknown_kid_asks_for_the_set_again_at_most_once_per_interval() {
+        let (ring, mut refetch) = KeyRing::new();
+        ring.apply(&jwks_message("k1"));
+        assert!(ring.key("k1").is_some());
+        assert_eq!(
+            ring.set().keys.len(),
+            1,
+            "the key without a kid is not kept"
+        );
+
+        assert!(
+            ring.key_or_refetch("k2").await.is_none(),
+            "waited REFETCH_WAIT"
+        );
+        assert!(refetch.try_recv().is_ok(), "one refetch asked for");
+        assert!(ring.key_or_refetch("k3").await.is_none());
+        assert!(refetch.try_recv().is_err(), "not again within the interval");
+
+        tokio::time::advance(REFETCH_INTERVAL).await;
+        let ring = std::sync::Arc::new(ring);
+        let waiting = {
+            let ring = ring.clone();
+            tokio::spawn(async move { ring.key_or_refetch("k2").await.is_some() })
+        };
+        // The refetched set arrives while the request waits: it is used.
+        refetch.recv().await.unwrap();
+        ring.apply(&jwks_message("k2"));
+        assert!(waiting.await.unwrap());
+        assert!(ring.key("k1").is_none(), "a new set replaces the old");
+    }
+
+    #[test]
+    fn an_empty_message_clears_the_set_and_garbage_is_ignored() {
+        let (ring, _refetch) = KeyRing::new();
+        ring.apply(&jwks_message("k1"));
+        let mut garbage = jwks_message("k1");
+        garbage.payload = Bytes::from_static(b"{not json");
+        ring.apply(&garbage);
+        assert!(ring.key("k1").is_some());
+        let mut cleared = jwks_message("k1");
+        cleared.payload = Bytes::new();
+        ring.apply(&cleared);
+        assert!(ring.key("k1").is_none());
+    }
+}
