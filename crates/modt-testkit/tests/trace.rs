@@ -4,9 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use modt::trace::{TraceContext, REQUEST_ID_HEADER, TRACEPARENT};
-use modt::{
-    Client, Context, HandlerError, Message, MqttVersion, RequestOptions, Topic, TopicFilter, Unit,
-};
+use modt::{Client, Context, Message, MqttVersion, RequestOptions, Topic, TopicFilter, Unit};
 use modt_testkit::{client_id, init_tracing, wait_online, RunningUnit, TestBroker};
 use serde_json::{json, Value};
 
@@ -25,7 +23,7 @@ async fn start(broker: &TestBroker) -> (RunningUnit, RunningUnit, Client, Topic)
             ctx.reply(&json!({
                 "traceparent": msg.header(TRACEPARENT),
                 "x_request_id": msg.header(REQUEST_ID_HEADER),
-                "trace_id": ctx.trace().trace_id(),
+                "trace_id": ctx.trace().map(TraceContext::trace_id),
                 "current": TraceContext::current().map(|t| t.trace_id().to_owned()),
             }))
             .await?;
@@ -44,9 +42,9 @@ async fn start(broker: &TestBroker) -> (RunningUnit, RunningUnit, Client, Topic)
                         .request(&asked, &json!({}), RequestOptions::new())
                         .await?;
                     let mut answer: Value = ctx.decode(&answer)?;
-                    answer["front_trace_id"] = json!(ctx.trace().trace_id());
+                    answer["front_trace_id"] = json!(ctx.trace().map(TraceContext::trace_id));
                     answer.as_object_mut().unwrap().remove("request_id");
-                    ctx.reply(&answer).await.map_err(HandlerError::from)?;
+                    ctx.reply(&answer).await?;
                     Ok(())
                 }
             },

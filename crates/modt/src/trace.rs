@@ -64,7 +64,10 @@ impl TraceContext {
     ///   ASCII, at most [`MAX_REQUEST_ID_CHARS`]), else the correlation's `request_id`;
     /// - the trace id is the valid `traceparent`'s, else the request id when it has the form
     ///   of a trace id (the SDK's request ids do: 32 lower-case hex digits), else a new one.
-    pub fn from_message(msg: &Message, request: &RequestContext) -> Self {
+    ///
+    /// `None` for a message with neither a request id nor a valid `traceparent`: the original
+    /// units' broadcast messages, which belong to no request.
+    pub fn from_message(msg: &Message, request: &RequestContext) -> Option<Self> {
         let request_id = msg
             .header(REQUEST_ID_HEADER)
             .filter(|id| valid_request_id(id))
@@ -74,9 +77,9 @@ impl TraceContext {
             .header(TRACEPARENT)
             .and_then(|tp| TraceContext::parsed(tp, request_id.clone()))
         {
-            return t;
+            return Some(t);
         }
-        TraceContext::started(request_id)
+        request_id.map(|id| TraceContext::started(Some(id)))
     }
 
     /// The context a valid `traceparent` names, with `request_id`; `None` when it is malformed
@@ -202,15 +205,13 @@ fn valid_request_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_REQUEST_ID_CHARS && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// `digits` random lower-case hex digits, never all zero.
+/// `digits` (16 or 32) random lower-case hex digits, never all zero.
 fn random_hex(digits: usize) -> String {
-    loop {
-        let s: String = (0..digits)
-            .map(|_| char::from(b"0123456789abcdef"[fastrand::usize(..16)]))
-            .collect();
-        if s.bytes().any(|b| b != b'0') {
-            return s;
-        }
+    // Non-zero halves: a trace id or span id of zeros is invalid.
+    let half = || fastrand::u64(1..);
+    match digits {
+        SPAN_ID_HEX => format!("{:016x}", half()),
+        _ => format!("{:016x}{:016x}", half(), half()),
     }
 }
 
@@ -248,7 +249,8 @@ mod tests {
         let t = TraceContext::from_message(
             &msg(&[(TRACEPARENT, TP), (REQUEST_ID_HEADER, "r-1")]),
             &request("c"),
-        );
+        )
+        .unwrap();
         assert_eq!(t.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
         assert_eq!(t.request_id(), Some("r-1"));
         let child = t.child_traceparent();
@@ -284,12 +286,23 @@ mod tests {
     fn without_traceparent_the_request_id_is_the_trace_id_when_it_can_be() {
         let sdk_id = "0af7651916cd43dd8448eb211c80319c";
         let t = TraceContext::from_message(&msg(&[(TRACEPARENT, "junk")]), &request(sdk_id));
+        let t = t.unwrap();
         assert_eq!(t.trace_id(), sdk_id);
         assert_eq!(t.request_id(), Some(sdk_id));
 
-        let t = TraceContext::from_message(&msg(&[]), &request("legacy-7"));
+        let t = TraceContext::from_message(&msg(&[]), &request("legacy-7")).unwrap();
         assert_eq!(t.request_id(), Some("legacy-7"));
         assert!(is_nonzero_hex(t.trace_id(), TRACE_ID_HEX), "a new trace id");
+        assert!(is_nonzero_hex(&random_hex(SPAN_ID_HEX), SPAN_ID_HEX));
+    }
+
+    #[test]
+    fn a_broadcast_message_belongs_to_no_trace() {
+        let none = RequestContext::default();
+        assert_eq!(TraceContext::from_message(&msg(&[]), &none), None);
+        let traced = TraceContext::from_message(&msg(&[(TRACEPARENT, TP)]), &none).unwrap();
+        assert_eq!(traced.request_id(), None);
+        assert_eq!(traced.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
     }
 
     #[test]
@@ -297,7 +310,7 @@ mod tests {
         let long = "x".repeat(MAX_REQUEST_ID_CHARS + 1);
         for bad in ["", "a b", "line\nbreak", long.as_str()] {
             let t = TraceContext::from_message(&msg(&[(REQUEST_ID_HEADER, bad)]), &request("c"));
-            assert_eq!(t.request_id(), Some("c"), "{bad:?}");
+            assert_eq!(t.unwrap().request_id(), Some("c"), "{bad:?}");
         }
     }
 

@@ -112,7 +112,7 @@ pub struct Context {
     pub(crate) request: RequestContext,
     pub(crate) unit_id: Arc<str>,
     pub(crate) metrics: Arc<Metrics>,
-    pub(crate) trace: TraceContext,
+    pub(crate) trace: Option<TraceContext>,
 }
 
 impl Context {
@@ -126,11 +126,12 @@ impl Context {
         &self.request
     }
 
-    /// The trace this message belongs to (`traceparent`, `x-request-id`; see [`crate::trace`]).
-    /// It is also the handler task's current one, which requests sent from the task carry on;
-    /// a task the handler spawns gets it with [`TraceContext::scope`].
-    pub fn trace(&self) -> &TraceContext {
-        &self.trace
+    /// The trace this message belongs to (`traceparent`, `x-request-id`; see [`crate::trace`]);
+    /// `None` for a broadcast message with neither a request id nor a trace. It is also the
+    /// handler task's current one, which requests sent from the task carry on; a task the
+    /// handler spawns gets it with [`TraceContext::scope`].
+    pub fn trace(&self) -> Option<&TraceContext> {
+        self.trace.as_ref()
     }
 
     /// The unit's id.
