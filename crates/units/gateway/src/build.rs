@@ -100,6 +100,7 @@ fn unit(config: Config, listener: TcpListener) -> Unit {
         .map(|r| r.topic.clone())
         .collect();
     publishes.push(topics::SESSION_QUERY);
+    publishes.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     publishes.dedup();
     Unit::new(NAME, KIND, env!("CARGO_PKG_VERSION"))
         .http_url(config.public_url.clone())
