@@ -432,12 +432,12 @@ pub(crate) struct UnitArgs {
     /// presence).
     #[arg(long, global = true, env = "MODT_IDENTIFY_URL")]
     pub(crate) identify_url: Option<String>,
-}
-
     /// Serve the process's Prometheus metrics at http://ADDR/metrics (`host:port`), for
     /// scraping units without a web side; web sides serve them at their own /metrics too.
     #[arg(long, global = true, env = "MODT_METRICS_ADDR", value_name = "ADDR")]
     pub(crate) metrics_addr: Option<String>,
+}
+
 impl UnitArgs {
     /// The [`Setup`](modt::unit::Setup) these settings describe.
     pub(crate) fn setup(&self) -> anyhow::Result<modt::unit::Setup> {
@@ -445,9 +445,9 @@ impl UnitArgs {
         setup.max_in_flight = self.max_in_flight;
         setup.database_url = self.database_url.as_ref().map(modt_store::setup_text);
         setup.web.identify_url = self.identify_url.clone();
+        setup.metrics_addr = self.metrics_addr.clone();
         setup.web_units = match &self.web_units {
             Some(ids) => modt::directory::WebUnits::only(ids.iter().map(|s| s.trim())),
-        setup.metrics_addr = self.metrics_addr.clone();
             None => {
                 let policy = modt_broker::BrokerPolicy::builtin()?;
                 modt::directory::WebUnits::only(policy.web_accounts())
