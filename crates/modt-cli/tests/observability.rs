@@ -90,3 +90,27 @@ async fn a_unit_without_web_side_is_scraped_and_logs_its_trace() {
     assert_eq!(line["request_id"], "req-obs-1", "{line}");
     client.shutdown().await;
 }
+
+#[test]
+fn a_taken_metrics_address_is_named_at_start() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::run_in(
+        Some(dir.path()),
+        &[
+            "unit",
+            "echo",
+            "--broker-port",
+            "1",
+            "--metrics-addr",
+            &addr,
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--metrics-addr / MODT_METRICS_ADDR") && stderr.contains(&addr),
+        "{stderr}"
+    );
+}
