@@ -205,3 +205,32 @@ fn the_footprint_benchmark_measures_every_process_it_starts() {
         assert!(!line.contains(" 0.0 MB"), "{line}");
     }
 }
+
+#[test]
+fn the_gateway_benchmark_times_http_beside_direct_mqtt() {
+    let out = support::run_ok(&[
+        "bench",
+        "gateway",
+        "-n",
+        "20",
+        "--warmup",
+        "5",
+        "--load",
+        "200",
+        "--concurrency",
+        "4",
+    ]);
+    let text = stdout(&out);
+    assert_mentions(
+        &text,
+        &[
+            "machine: ",
+            "method: embedded broker",
+            "GET /todos/{id} via gateway",
+            "POST /todos via gateway",
+            "same, direct MQTT req/reply",
+            "gateway adds at p50",
+            "calls/s",
+        ],
+    );
+}
