@@ -1,24 +1,35 @@
-//! The ids that tie one HTTP call to the unit's log lines: the request id (the client's
-//! `x-request-id` when it is sane, else a new one), sent as the MQTT request id and as the
-//! `x-request-id` user property; and the W3C `traceparent` (the client's when valid, else a new
-//! trace), continued with a new span id for the gateway's hop.
+//! The ids that tie one HTTP call to the unit's log lines: the request id (always the
+//! gateway's own, new for every call), sent as the MQTT request id and as the `x-request-id`
+//! user property and returned in the response's `x-request-id`; the client's own
+//! `x-request-id`, when sane, logged beside it; and the W3C `traceparent` (the client's when
+//! valid, else a new trace), continued with a new span id for the gateway's hop.
+//!
+//! The request id is never the client's: units remember a write's answer under its request id
+//! (docs/protocol.md §3, "Retried requests"), so a client's id reused by another request, or
+//! by another client, would be taken for a retry. Clients that want their retries recognised
+//! send `Idempotency-Key`; clients that want their own id in the logs send `x-request-id` or a
+//! `traceparent`.
 
 use axum::http::HeaderMap;
 use modt::protocol::api::{REQUEST_ID_HEADER, TRACEPARENT};
 use modt::trace::TraceContext;
 
-/// Longest client request id taken as it is.
+/// Longest client request id that is logged.
 pub(crate) const MAX_REQUEST_ID_CHARS: usize = 64;
 
-/// The request's id: the client's `x-request-id` when it has 1–[`MAX_REQUEST_ID_CHARS`]
-/// characters of `A-Z a-z 0-9 . _ : -` (safe in logs and as a topic level), else a new one.
-pub(crate) fn request_id(headers: &HeaderMap) -> String {
+/// A new request id (32 hex digits, the form of a trace id).
+pub(crate) fn new_request_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// The client's `x-request-id` when it has 1–[`MAX_REQUEST_ID_CHARS`] characters of
+/// `A-Z a-z 0-9 . _ : -` (safe in logs), for the access log.
+pub(crate) fn client_request_id(headers: &HeaderMap) -> Option<String> {
     headers
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
         .filter(|id| is_sane(id))
         .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
 }
 
 fn is_sane(id: &str) -> bool {
@@ -52,10 +63,10 @@ mod tests {
     }
 
     #[test]
-    fn a_sane_request_id_is_kept_and_others_replaced() {
+    fn a_sane_client_request_id_is_logged_and_ours_is_always_new() {
         assert_eq!(
-            request_id(&headers(&[("x-request-id", "req-1.a:b_c")])),
-            "req-1.a:b_c"
+            client_request_id(&headers(&[("x-request-id", "req-1.a:b_c")])).as_deref(),
+            Some("req-1.a:b_c")
         );
         for bad in [
             "a/b",
@@ -64,10 +75,10 @@ mod tests {
             "#",
             &"x".repeat(MAX_REQUEST_ID_CHARS + 1),
         ] {
-            let id = request_id(&headers(&[("x-request-id", bad)]));
-            assert_ne!(id, bad);
-            assert_eq!(id.len(), 32, "a fresh id: {id}");
+            assert_eq!(client_request_id(&headers(&[("x-request-id", bad)])), None);
         }
+        let (a, b) = (new_request_id(), new_request_id());
+        assert!(a.len() == 32 && a != b, "{a} {b}");
     }
 
     #[test]

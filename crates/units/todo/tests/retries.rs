@@ -38,6 +38,15 @@ async fn a_retried_request_is_answered_again_and_never_applied_twice() {
         .await
         .unwrap();
     assert_eq!(first, again, "the same answer, etag and location included");
+    // The same request id and body from another caller is not a retry of ann's: it never
+    // gets ann's todo back.
+    let bobs_copy = with_body(
+        request("POST", "/todos", Some(&user("bob"))),
+        json!({ "title": "once" }),
+    );
+    if let Ok(reply) = call_with(&c, &topics::TODO_CREATE, &bobs_copy, once()).await {
+        assert_ne!(body::<Todo>(&reply).id, body::<Todo>(&first).id);
+    }
 
     // The same Idempotency-Key on two distinct requests (a client's retry over HTTP).
     let keyed = with_header(

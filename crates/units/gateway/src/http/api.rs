@@ -36,7 +36,8 @@ pub(crate) async fn handle(
     body: Body,
 ) -> Response {
     let started = Instant::now();
-    let request_id = crate::trace::request_id(&headers);
+    let request_id = crate::trace::new_request_id();
+    let client_request_id = crate::trace::client_request_id(&headers);
     let trace = crate::trace::trace(&headers, &request_id);
     let (mut response, route) = match gw.table.find(&method, uri.path()) {
         Found::Route(route, params) => {
@@ -71,6 +72,7 @@ pub(crate) async fn handle(
         status = response.status().as_u16(),
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
         %request_id,
+        client_request_id = client_request_id.as_deref().unwrap_or("-"),
         trace_id = %trace.trace_id(),
         route = route.as_deref().unwrap_or("-"),
         client = %peer.ip(),

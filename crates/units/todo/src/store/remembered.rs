@@ -96,7 +96,14 @@ pub fn hash_request(req: &modt::protocol::ApiRequest) -> [u8; 32] {
         .as_ref()
         .map(|b| canonical(b).to_string())
         .unwrap_or_default();
-    hash(&[&req.method, &req.route, &params, &body])
+    // The caller is part of the request: a retry key that reached the unit from another caller
+    // (a reused request id) must never be answered with the first caller's todo.
+    let caller = req
+        .caller
+        .as_ref()
+        .map(|c| c.user_id.as_str())
+        .unwrap_or("");
+    hash(&[&req.method, &req.route, &params, &body, caller])
 }
 
 /// `v` with every object's keys in sorted order.
