@@ -194,7 +194,7 @@ fn the_footprint_benchmark_measures_every_process_it_starts() {
             "modt unit echo",
             "modt unit hub",
             "modt unit state",
-            "modt up (broker + 7 units)",
+            "modt up (broker + every unit)",
             "state unit under load: 300 acknowledged sets and 30 gets",
             "state unit after the load:",
             "binary ",

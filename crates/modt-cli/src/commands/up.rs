@@ -44,7 +44,10 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
             )
         })?;
         let config = BrokerConfig::listen(SocketAddr::new(ip, args.unit.broker.port));
-        Some(EmbeddedBroker::start(config, access)?)
+        let broker = EmbeddedBroker::start(config, access)?;
+        // `--broker-port 0` asks for any free port: the units connect to the one it got.
+        args.unit.broker.port = broker.local_addr().port();
+        Some(broker)
     };
 
     let mut setup = args.unit.setup()?;

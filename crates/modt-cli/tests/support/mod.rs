@@ -181,9 +181,9 @@ pub(crate) fn wait_for_port(port: u16) {
 
 /// `modt up` on a free broker port and free web ports, with its data in `dir`; returns once
 /// it has printed its banner, with the banner's lines.
+/// The broker takes any free port (`--broker-port 0`); [`broker_port`] reads the one it got.
 pub(crate) fn up_with_web(dir: &std::path::Path) -> (ModtProcess, Vec<String>) {
-    let port = free_port().to_string();
-    up_with_web_args(dir, &["--broker-port", &port])
+    up_with_web_args(dir, &["--broker-port", "0"])
 }
 
 /// `modt up` on free web ports with its data in `dir` and `extra` arguments; returns once it

@@ -114,7 +114,7 @@ pub(crate) async fn footprint(args: FootprintArgs) -> anyhow::Result<()> {
         }
     }
     let up = measure_up(&exe, &args).await?;
-    print_row("modt up (broker + 7 units)", up, "≤ 30 MB");
+    print_row("modt up (broker + every unit)", up, "≤ 30 MB");
     if let Some((child, idle)) = state {
         after_load(&watcher, &child, idle, &args).await?;
         drop(child);
