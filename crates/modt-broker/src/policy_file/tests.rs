@@ -114,7 +114,37 @@ fn shared_subscriptions_only_in_the_accounts_own_group() {
 fn only_the_shipped_web_units_may_announce_a_web_side() {
     let policy = builtin();
     let web: Vec<&str> = policy.web_accounts().collect();
-    assert_eq!(web, ["dummy", "identify", "monitor", "viewer"]);
+    assert_eq!(
+        web,
+        ["dummy", "gateway", "identify", "monitor", "todo", "viewer"]
+    );
+}
+
+#[test]
+fn only_the_gateway_and_the_operator_may_send_api_calls_and_only_identify_signs() {
+    // Units trust an ApiRequest's `caller` because of these rules (docs/protocol.md §7).
+    let p = builtin();
+    for topic in [
+        "modt/todo/create",
+        "modt/todo/delete",
+        "modt/auth/token/login",
+    ] {
+        assert!(p.may_publish("gateway", "gateway", topic), "{topic}");
+        assert!(p.may_publish("cli", "cli-1", topic), "{topic}");
+        for other in ["dummy", "viewer", "state", "echo", "hub", "monitor", "todo"] {
+            assert!(!p.may_publish(other, other, topic), "{other} on {topic}");
+        }
+    }
+    assert!(p.may_subscribe("todo", "todo", "modt/todo/create"));
+    assert!(!p.may_subscribe("viewer", "viewer", "modt/todo/create"));
+    assert!(p.may_subscribe("identify", "identify", "modt/auth/token/login"));
+    assert!(!p.may_subscribe("gateway", "gateway", "modt/auth/token/login"));
+    // The JWK Set the gateway trusts comes from identify alone.
+    assert!(p.may_publish("identify", "identify", "modt/auth/jwks"));
+    for other in ["gateway", "todo", "dummy", "viewer", "state"] {
+        assert!(!p.may_publish(other, other, "modt/auth/jwks"), "{other}");
+    }
+    assert!(p.may_subscribe("gateway", "gateway", "modt/auth/jwks"));
 }
 
 #[test]
