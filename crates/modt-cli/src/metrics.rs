@@ -17,11 +17,18 @@ pub(crate) struct MetricsListener {
     task: JoinHandle<std::io::Result<()>>,
 }
 
-/// Installs the process's recorder (before any unit is built, so every unit's series record),
-/// and opens the listener if `setup` asks for one. A taken address is a start-up error naming
-/// the flag.
-pub(crate) async fn start(setup: &Setup) -> anyhow::Result<Option<MetricsListener>> {
-    modt_web::metrics::install();
+/// Installs the process's recorder when anything will read it — a web side's `/metrics`
+/// (`has_web_side`) or the listener `setup` asks for — and opens that listener. Call it before
+/// units run: their series are made when they start. A process nobody can scrape (a unit
+/// without a web side or `--metrics-addr`) keeps no recorder and no upkeep thread. A taken
+/// address is a start-up error naming the flag.
+pub(crate) async fn start(
+    setup: &Setup,
+    has_web_side: bool,
+) -> anyhow::Result<Option<MetricsListener>> {
+    if has_web_side || setup.metrics_addr.is_some() {
+        modt_web::metrics::install();
+    }
     let Some(addr) = &setup.metrics_addr else {
         return Ok(None);
     };

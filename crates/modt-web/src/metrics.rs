@@ -58,7 +58,7 @@ static RECORDER: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 /// Installs the process's Prometheus recorder, once; later calls return the same handle.
 /// `None` when another recorder was installed first (then `/metrics` answers 503).
 ///
-/// Call it before building units: series a unit resolves before any recorder is installed
+/// Call it before running units: series a unit resolves before any recorder is installed
 /// record nothing. `modt up` and `modt unit` do; serving a web side does too, for programs
 /// that forgot.
 ///

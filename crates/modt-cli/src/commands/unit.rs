@@ -12,9 +12,9 @@ pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Re
     let mut setup = cmd.unit.setup()?;
     setup.web.http_addr = cmd.http_addr.clone();
     setup.web.public_url = cmd.public_url.clone();
-    // Before the unit is built: its series record from the start.
-    let metrics = crate::metrics::start(&setup).await?;
     let mut unit = cmd.which.build(&setup).await?;
+    // Before the unit runs: its series are made when it starts.
+    let metrics = crate::metrics::start(&setup, unit.web_address().is_some()).await?;
     if let Some(url) = units::start_page(&unit) {
         println!("{name} unit: open {url}");
     }

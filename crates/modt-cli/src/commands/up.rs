@@ -53,9 +53,10 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
     let mut setup = args.unit.setup()?;
     setup.web.host = args.web_host.clone();
     setup.web.first_port = Some(args.web_port);
-    // Before the units are built: their series record from the start.
-    let metrics = crate::metrics::start(&setup).await?;
     let built = args.units.clone().build(&setup).await?;
+    // Before the units run: their series are made when they start.
+    let has_web_side = built.iter().any(|u| u.web_address().is_some());
+    let metrics = crate::metrics::start(&setup, has_web_side).await?;
 
     if !args.allow_anonymous {
         // Before anything is printed: a unit without a broker account cannot log in.
