@@ -240,7 +240,8 @@ pub trait IdentityStore: Send + Sync + std::fmt::Debug + 'static {
     /// How many handshakes are kept.
     async fn handshakes_kept(&self) -> Result<usize, StoreError>;
 
-    /// Every signing key, oldest first.
+    /// Every signing key: those replaced, oldest first, then the active one (last, even when
+    /// made in the same second as the one it replaced).
     async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
 
     /// Stores `key` as the active signing key if there is none (a new store); returns whether

@@ -24,7 +24,9 @@ fn count(n: u64) -> usize {
 }
 
 pub(super) async fn signing_keys(c: &Client) -> Result<Vec<SigningKeyRecord>, StoreError> {
-    let sql = format!("SELECT {KEY_COLUMNS} FROM signing_keys ORDER BY created_at, kid");
+    let sql = format!(
+        "SELECT {KEY_COLUMNS} FROM signing_keys ORDER BY (rotated_at IS NULL), created_at, kid"
+    );
     let rows = c
         .query(&sql, &[])
         .await

@@ -23,7 +23,7 @@ fn key_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SigningKeyRecord> {
 pub(super) fn signing_keys(c: &Connection) -> Result<Vec<SigningKeyRecord>, StoreError> {
     let mut stmt = c
         .prepare(&format!(
-            "SELECT {KEY_COLUMNS} FROM signing_keys ORDER BY created_at, kid"
+            "SELECT {KEY_COLUMNS} FROM signing_keys ORDER BY (rotated_at IS NULL), created_at, kid"
         ))
         .map_err(db("listing signing keys"))?;
     let keys = stmt
