@@ -73,7 +73,8 @@ await run(async () => {
     await page.waitForFunction((n) => {
       const groups = [...document.querySelectorAll("[data-testid=reply-group]")];
       const replies = groups.reduce((sum, g) => sum + Number(g.dataset.replies), 0);
-      return replies >= 3 * n && groups.some((g) => g.dataset.path === "modt/reply/cli/e2e-requester");
+      // Wait for the last reply to the one requester too: the checks below count them all.
+      return replies >= 3 * n && groups.some((g) => g.dataset.path === "modt/reply/cli/e2e-requester" && Number(g.dataset.replies) >= n);
     }, REQUESTS, { timeout: 5000 });
     const groups = await page.evaluate(() => [...document.querySelectorAll("[data-testid=reply-group]")].map((g) => ({
       path: g.dataset.path,
