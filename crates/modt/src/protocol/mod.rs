@@ -14,6 +14,7 @@
 //! - [`api`]: HTTP calls carried over MQTT (what the gateway sends units, what they answer).
 //! - [`todo`]: the todo unit's items, pages and change events.
 //! - [`token`]: access-token claims and the bodies of the token API.
+//! - [`ingest`]: the ingest unit's connections, discovered topics, device model and parse log.
 //! - [`codec`]: bytes ↔ types with clear errors.
 
 pub mod api;
@@ -22,6 +23,7 @@ pub mod codec;
 pub mod correlation;
 pub mod dead_letter;
 pub mod hub;
+pub mod ingest;
 pub mod namespace;
 pub mod presence;
 pub mod reply;

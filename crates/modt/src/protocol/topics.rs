@@ -65,6 +65,35 @@ pub const TODO_DELETE: Topic = Topic::from_static("modt/todo/delete");
 /// Every user's todo change events.
 pub const ALL_TODO_CHANGED: TopicFilter = TopicFilter::from_static("modt/todo/changed/+");
 
+/// The ingest unit (docs/protocol.md, "The ingest unit"): the connections with their status
+/// (an `ApiRequest`, answered with an `ingest::ConnectionList`).
+pub const INGEST_CONNECTIONS_LIST: Topic = Topic::from_static("modt/ingest/connections/list");
+/// The ingest unit: create a connection (administrators; body `ingest::ConnectionDraft`).
+pub const INGEST_CONNECTIONS_CREATE: Topic = Topic::from_static("modt/ingest/connections/create");
+/// The ingest unit: one connection with its status (`params.id`).
+pub const INGEST_CONNECTIONS_GET: Topic = Topic::from_static("modt/ingest/connections/get");
+/// The ingest unit: change, start or stop a connection (administrators; `ingest::ConnectionPatch`).
+pub const INGEST_CONNECTIONS_UPDATE: Topic = Topic::from_static("modt/ingest/connections/update");
+/// The ingest unit: delete a connection (administrators).
+pub const INGEST_CONNECTIONS_DELETE: Topic = Topic::from_static("modt/ingest/connections/delete");
+/// The ingest unit: a connection's log, newest first (`ingest::ConnectionLog`).
+pub const INGEST_CONNECTIONS_LOG: Topic = Topic::from_static("modt/ingest/connections/log");
+/// The ingest unit: the topics it has seen (`ingest::DiscoveredPage`).
+pub const INGEST_TOPICS_LIST: Topic = Topic::from_static("modt/ingest/topics/list");
+/// The ingest unit: the device tree with latest values (`ingest::DeviceTree`).
+pub const INGEST_DEVICES_LIST: Topic = Topic::from_static("modt/ingest/devices/list");
+/// The ingest unit: one sensor's recent values (`ingest::SensorHistory`).
+pub const INGEST_SENSOR_HISTORY: Topic = Topic::from_static("modt/ingest/sensors/history");
+/// The ingest unit: the parse log, newest first, with filters (`ingest::ParseLogPage`).
+pub const INGEST_PARSE_LOG: Topic = Topic::from_static("modt/ingest/parse-log/list");
+/// Every connection's retained status (`ingest::ConnectionStatus`).
+pub const ALL_INGEST_STATUS: TopicFilter = TopicFilter::from_static("modt/ingest/status/+");
+/// Every site's live device events (`ingest::DeviceEvent`).
+pub const ALL_INGEST_DEVICES_CHANGED: TopicFilter =
+    TopicFilter::from_static("modt/ingest/devices/changed/+");
+/// Every connection's dead letters (`ingest::IngestDeadLetter`).
+pub const ALL_INGEST_DEAD: TopicFilter = TopicFilter::from_static("modt/ingest/dead/+");
+
 /// The identify unit's public signing keys, a JWK Set (retained).
 pub const AUTH_JWKS: Topic = Topic::from_static("modt/auth/jwks");
 /// The identify unit's token API: register (an `ApiRequest` with `Credentials`).
@@ -179,6 +208,21 @@ pub fn state_changed(user_id: &str) -> Result<Topic, TopicError> {
 /// encoded with [`encode_level`]).
 pub fn todo_changed(user_id: &str) -> Result<Topic, TopicError> {
     build("modt/todo/changed", &encode_level(user_id), None)
+}
+
+/// `modt/ingest/status/{connection_id}`: a connection's retained status.
+pub fn ingest_status(connection_id: &str) -> Result<Topic, TopicError> {
+    build("modt/ingest/status", &encode_level(connection_id), None)
+}
+
+/// `modt/ingest/devices/changed/{site}`: live device events of one site.
+pub fn ingest_devices_changed(site: &str) -> Result<Topic, TopicError> {
+    build("modt/ingest/devices/changed", &encode_level(site), None)
+}
+
+/// `modt/ingest/dead/{connection_id}`: what a connection's parsers refused, whole.
+pub fn ingest_dead(connection_id: &str) -> Result<Topic, TopicError> {
+    build("modt/ingest/dead", &encode_level(connection_id), None)
 }
 
 /// `modt/bench/{client_id}`: a benchmark client's own topic for the bare broker echo.
