@@ -225,6 +225,27 @@ pub fn ingest_dead(connection_id: &str) -> Result<Topic, TopicError> {
     build("modt/ingest/dead", &encode_level(connection_id), None)
 }
 
+/// `{site}/gateway/{n}/…`: every device message on an external broker (docs/ingest.md).
+pub const ALL_DEVICE_MESSAGES: TopicFilter = TopicFilter::from_static("+/gateway/#");
+
+/// `{site}/gateway/{n}/status`: a gateway's status, on the external broker its devices
+/// publish to (docs/ingest.md). Each id is one topic level, as it is (not encoded).
+pub fn device_gateway_status(site: &str, gateway: &str) -> Result<Topic, TopicError> {
+    check_level(site)?;
+    build(&format!("{site}/gateway"), gateway, Some("status"))
+}
+
+/// `{site}/gateway/{n}/datalogger/{serial}`: one datalogger's readings (docs/ingest.md).
+pub fn device_readings(site: &str, gateway: &str, serial: &str) -> Result<Topic, TopicError> {
+    check_level(site)?;
+    check_level(serial)?;
+    build(
+        &format!("{site}/gateway"),
+        gateway,
+        Some(&format!("datalogger/{serial}")),
+    )
+}
+
 /// `modt/bench/{client_id}`: a benchmark client's own topic for the bare broker echo.
 pub fn bench_bare(client_id: &str) -> Result<Topic, TopicError> {
     build("modt/bench", client_id, None)
@@ -359,5 +380,18 @@ mod tests {
         assert_eq!(hub_request_parts("modt/a/b/GET"), None);
         assert_eq!(hub_request_parts("modt//GET"), None);
         assert_eq!(hub_request_parts("other/viewer/GET"), None);
+    }
+
+    #[test]
+    fn device_topics_have_one_level_per_id() {
+        let status = device_gateway_status("milano", "2").unwrap();
+        assert_eq!(status.as_str(), "milano/gateway/2/status");
+        let readings = device_readings("milano", "2", "TX40-0001").unwrap();
+        assert_eq!(readings.as_str(), "milano/gateway/2/datalogger/TX40-0001");
+        assert!(ALL_DEVICE_MESSAGES.matches(status.as_str()));
+        assert!(ALL_DEVICE_MESSAGES.matches(readings.as_str()));
+        assert!(device_gateway_status("a/b", "1").is_err());
+        assert!(device_readings("s", "1", "+").is_err());
+        assert!(device_readings("s", "", "x").is_err());
     }
 }
