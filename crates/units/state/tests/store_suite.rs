@@ -71,4 +71,7 @@ both!(
     many_concurrent_writes_all_commit_in_order,
     data_and_remembered_requests_survive_a_reopen,
     interleaved_writes_keep_their_order,
+    a_request_raced_on_two_replicas_is_applied_once,
+    a_write_acked_by_one_replica_is_read_by_the_other,
+    replicas_writing_keys_in_opposite_orders_both_commit,
 );

@@ -1,6 +1,10 @@
 //! The cases of the store suite (`store_suite.rs`), each against a store it opens at a given
 //! location, whatever the backend.
 
+mod replicas;
+
+pub(crate) use replicas::*;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,13 +13,13 @@ use modt_state::{Committed, Store, StoreError, Write, WriteOutcome};
 use modt_store::Location;
 use serde_json::{json, Value};
 
-const U: &str = "user-1";
+pub(crate) const U: &str = "user-1";
 
-async fn store(at: &Location) -> OpenedStore {
+pub(crate) async fn store(at: &Location) -> OpenedStore {
     open(at, 8192).await.expect("the store opens")
 }
 
-fn set(key: &str, value: Value) -> Write {
+pub(crate) fn set(key: &str, value: Value) -> Write {
     Write::Set {
         user_id: U.into(),
         key: key.into(),
@@ -43,7 +47,7 @@ async fn write(
     s.submit(retry, writes).unwrap().committed().await
 }
 
-fn versions(c: &Committed) -> Vec<u64> {
+pub(crate) fn versions(c: &Committed) -> Vec<u64> {
     c.outcomes
         .iter()
         .map(|o| match o {
@@ -53,7 +57,7 @@ fn versions(c: &Committed) -> Vec<u64> {
         .collect()
 }
 
-async fn value(s: &Arc<dyn Store>, key: &str) -> Option<(Value, u64)> {
+pub(crate) async fn value(s: &Arc<dyn Store>, key: &str) -> Option<(Value, u64)> {
     s.get(U, key).await.unwrap().map(|e| (e.value, e.version))
 }
 

@@ -1,7 +1,12 @@
 //! One group commit on PostgreSQL: applying a gathered list of batches in one transaction
 //! with as few round trips as the semantics allow (the statements are in `writes`).
 //!
-//! 1. The retry keys of all batches are looked up in one query.
+//! 1. The retry keys of all batches are claimed in one statement (a placeholder row each,
+//!    `ON CONFLICT DO NOTHING`), then the answers to the keys not claimed are read. Replicas
+//!    of the unit share the table: when two of them get the same request at once, the second
+//!    one's claim waits for the first's transaction and, once it commits, finds the key taken
+//!    and reads its answer, so it replays the winner's answer instead of applying the batch
+//!    again (a plain lookup would have seen nothing in both and applied twice).
 //! 2. Batches without `if_version` cannot be refused, so their writes are sent back to back
 //!    without waiting for answers (tokio-postgres pipelines requests sent on one connection in
 //!    the order they are first polled), runs of sets on distinct keys as one multi-row upsert.
@@ -21,6 +26,11 @@ use crate::store::{BatchResult, Committed, StoreError, Write, WriteOutcome};
 use super::pg;
 use super::writes::{apply_unconditional, exec, live_version, Params, Statements};
 
+/// Takes the keys not taken yet (sorted, so concurrent claims lock rows in one order), with an
+/// empty answer that `REMEMBER` fills in before the commit; returns the keys taken now.
+const CLAIM: &str = "INSERT INTO requests (id, answer, at_ms)
+    SELECT id, '', $2 FROM unnest($1::bytea[]) AS r(id) ORDER BY id
+    ON CONFLICT (id) DO NOTHING RETURNING id";
 const RECALL: &str = "SELECT id, answer FROM requests WHERE id = ANY($1)";
 const REMEMBER: &str = "INSERT INTO requests (id, answer, at_ms)
     SELECT id, answer, $3 FROM unnest($1::bytea[], $2::text[]) AS r(id, answer)
@@ -42,7 +52,7 @@ pub(super) async fn commit_jobs(
 ) -> Result<Vec<BatchResult>, StoreError> {
     let st = Statements::prepare(tx).await?;
     let mut results: Vec<Option<BatchResult>> = vec![None; jobs.len()];
-    let recalled = recall(tx, jobs).await?;
+    let recalled = claim_or_recall(tx, jobs, now).await?;
     let mut first_of: HashMap<RequestId, usize> = HashMap::new();
     let mut duplicates = Vec::new();
     let mut segment = Vec::new();
@@ -91,16 +101,32 @@ fn if_version(w: &Write) -> Option<u64> {
     }
 }
 
-/// The remembered answers to the retry keys among `jobs`.
-async fn recall(
+/// Claims the retry keys among `jobs` for this transaction and returns the remembered
+/// answers to those another transaction (this replica's earlier commit, or another replica's)
+/// has committed. A key held by a transaction still running makes the claim wait for it.
+async fn claim_or_recall(
     tx: &Transaction<'_>,
     jobs: &[Job],
+    now: Now<'_>,
 ) -> Result<HashMap<RequestId, BatchResult>, StoreError> {
-    let ids: Vec<&[u8]> = jobs
+    let mut ids: Vec<&[u8]> = jobs
         .iter()
         .filter_map(|j| j.request.as_ref())
         .map(|id| &id[..])
         .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let stmt = tx.prepare_cached(CLAIM).await.map_err(pg)?;
+    let rows = tx.query(&stmt, &[&ids, &now.ms]).await.map_err(pg)?;
+    let mut claimed = std::collections::HashSet::with_capacity(rows.len());
+    for row in &rows {
+        let id: &[u8] = row.try_get(0).map_err(pg)?;
+        claimed.insert(id.to_vec());
+    }
+    ids.retain(|id| !claimed.contains(*id));
     if ids.is_empty() {
         return Ok(HashMap::new());
     }

@@ -86,6 +86,13 @@ pub(crate) fn pg(e: tokio_postgres::Error) -> StoreError {
     StoreError::Storage(message)
 }
 
+/// Whether `e` (made by [`pg`], which puts the SQLSTATE first) is PostgreSQL aborting a
+/// transaction for contention with another: `40P01` deadlock detected, `40001`
+/// serialization failure. Such a transaction wrote nothing and may run again.
+pub(crate) fn is_contention(e: &StoreError) -> bool {
+    matches!(e, StoreError::Storage(m) if m.starts_with("40P01:") || m.starts_with("40001:"))
+}
+
 fn entry(row: &Row, at: usize) -> Result<Entry, StoreError> {
     let version: i64 = row.try_get(at + 1).map_err(pg)?;
     Ok(Entry {

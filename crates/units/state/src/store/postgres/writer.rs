@@ -91,8 +91,28 @@ async fn run(pool: PgPool, drain: Drain) {
     }
 }
 
-/// One transaction for all `jobs`; nothing is committed if the database fails.
+/// Times a group commit is tried when PostgreSQL aborts it for a deadlock or a serialization
+/// failure: replicas writing the same keys in different orders can deadlock, and PostgreSQL
+/// then aborts one of the transactions, which wrote nothing and can simply run again.
+const COMMIT_ATTEMPTS: usize = 4;
+
+/// One transaction for all `jobs`; nothing is committed if the database fails. Run again
+/// (up to [`COMMIT_ATTEMPTS`] times) when PostgreSQL aborted it for contention.
 async fn commit(pool: &PgPool, jobs: &[Job]) -> Result<Vec<BatchResult>, StoreError> {
+    let mut attempt = 1;
+    loop {
+        match commit_once(pool, jobs).await {
+            Err(e) if attempt < COMMIT_ATTEMPTS && super::is_contention(&e) => {
+                tracing::debug!(error = %e, attempt, "state commit aborted for contention; again");
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// [`commit`], once.
+async fn commit_once(pool: &PgPool, jobs: &[Job]) -> Result<Vec<BatchResult>, StoreError> {
     let mut conn = pool
         .get()
         .await

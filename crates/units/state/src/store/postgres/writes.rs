@@ -29,9 +29,11 @@ const CLEAR: &str = "WITH gone AS (DELETE FROM states WHERE user_id = $1 RETURNI
 const LIVE_VERSION: &str = "SELECT version FROM states
     WHERE user_id = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > $3)";
 /// Many sets on distinct keys (an upsert cannot touch one row twice), returning each key's
-/// new version.
+/// new version. Rows are written in key order, so replicas' upserts of the same keys lock
+/// them in one order instead of deadlocking.
 const SET_MANY: &str = "INSERT INTO states (user_id, key, value, updated_at, version, expires_at)
     SELECT u, k, v, $4, 1, e FROM unnest($1::text[], $2::text[], $3::text[], $5::bigint[]) AS r(u, k, v, e)
+    ORDER BY u, k
     ON CONFLICT (user_id, key) DO UPDATE SET
         value = EXCLUDED.value, updated_at = EXCLUDED.updated_at,
         version = states.version + 1, expires_at = EXCLUDED.expires_at

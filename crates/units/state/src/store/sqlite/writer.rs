@@ -124,8 +124,14 @@ fn sweep(conn: &mut Connection) {
 }
 
 /// One transaction for all jobs; each job in a savepoint, so a conflict undoes only its own batch.
+/// `IMMEDIATE`: the write lock is taken before the retry keys are looked up, so several writers
+/// on one file (replicas of the unit on one machine, `modt up --replicas state=N`) take turns,
+/// and each sees the requests the others committed; a deferred transaction could read, then
+/// fail to upgrade to writing (`SQLITE_BUSY`) when another writer committed in between.
 fn commit(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<BatchResult>, StoreError> {
-    let mut tx = conn.transaction().map_err(storage)?;
+    let mut tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(storage)?;
     let mut results = Vec::with_capacity(jobs.len());
     let now = now_ms();
     let stamp = now_text();
