@@ -69,6 +69,7 @@ registry! {
     monitor: Monitor => modt_monitor, threads 2;
     todo: Todo => modt_todo, threads 2;
     gateway: Gateway => modt_gateway, threads 2;
+    ingest: Ingest => modt_ingest, threads 2;
 }
 
 /// Where people start: the page a unit's web side opens at (the login page for identify).

@@ -116,7 +116,7 @@ fn only_the_shipped_web_units_may_announce_a_web_side() {
     let web: Vec<&str> = policy.web_accounts().collect();
     assert_eq!(
         web,
-        ["dummy", "gateway", "identify", "monitor", "todo", "viewer"]
+        ["dummy", "gateway", "identify", "ingest", "monitor", "todo", "viewer"]
     );
 }
 
@@ -128,15 +128,21 @@ fn only_the_gateway_and_the_operator_may_send_api_calls_and_only_identify_signs(
         "modt/todo/create",
         "modt/todo/delete",
         "modt/auth/token/login",
+        "modt/ingest/connections/create",
+        "modt/ingest/connections/update",
     ] {
         assert!(p.may_publish("gateway", "gateway", topic), "{topic}");
         assert!(p.may_publish("cli", "cli-1", topic), "{topic}");
-        for other in ["dummy", "viewer", "state", "echo", "hub", "monitor", "todo"] {
+        for other in [
+            "dummy", "viewer", "state", "echo", "hub", "monitor", "todo", "ingest",
+        ] {
             assert!(!p.may_publish(other, other, topic), "{other} on {topic}");
         }
     }
     assert!(p.may_subscribe("todo", "todo", "modt/todo/create"));
     assert!(!p.may_subscribe("viewer", "viewer", "modt/todo/create"));
+    assert!(p.may_subscribe("ingest", "ingest", "modt/ingest/connections/update"));
+    assert!(!p.may_subscribe("todo", "todo", "modt/ingest/connections/update"));
     assert!(p.may_subscribe("identify", "identify", "modt/auth/token/login"));
     assert!(!p.may_subscribe("gateway", "gateway", "modt/auth/token/login"));
     // The JWK Set the gateway trusts comes from identify alone.
