@@ -13,16 +13,22 @@
 //! - [`mosquitto`]: the policy as Mosquitto's `acl_file` and `mosquitto.conf`.
 //! - `hooks`: the bridge from rmqtt's hook system to the policy.
 //! - [`server`]: [`EmbeddedBroker`], start and stop.
+//!
+//! Feature `embedded` (default): the broker (rmqtt), `hooks` and [`server`]. Without it, the
+//! policy, the password format and Mosquitto's configuration only.
 
 pub mod config;
+#[cfg(feature = "embedded")]
 mod hooks;
 pub mod mosquitto;
 pub mod passwd;
 pub mod policy;
 pub mod policy_file;
+#[cfg(feature = "embedded")]
 pub mod server;
 
 pub use config::BrokerConfig;
 pub use policy::{AccessPolicy, ClientIdentity, OpenPolicy};
 pub use policy_file::{BrokerPolicy, Enforced, PolicyError};
+#[cfg(feature = "embedded")]
 pub use server::{BrokerError, EmbeddedBroker};

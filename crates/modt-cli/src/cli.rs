@@ -32,7 +32,9 @@ impl Cli {
     pub(crate) fn log_filter(&self) -> &str {
         match (&self.log, &self.command) {
             (Some(filter), _) => filter,
-            (None, Command::Up(_) | Command::Unit(_)) => "info",
+            #[cfg(feature = "up")]
+            (None, Command::Up(_)) => "info",
+            (None, Command::Unit(_)) => "info",
             (None, _) => "warn",
         }
     }
@@ -51,7 +53,10 @@ impl Command {
     /// so a slow page or a commit never holds up the rest.
     pub(crate) fn worker_threads(&self, cores: usize) -> usize {
         match self {
-            Command::Up(_) | Command::Bench(_) => cores,
+            #[cfg(feature = "up")]
+            Command::Up(_) => cores,
+            #[cfg(feature = "bench")]
+            Command::Bench(_) => cores,
             Command::Unit(u) => u.which.threads(cores),
             _ => 1,
         }
@@ -73,6 +78,7 @@ pub(crate) enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the whole system: the embedded broker plus every unit.
+    #[cfg(feature = "up")]
     Up(UpArgs),
     /// Run one unit against a broker (embedded or external, e.g. Mosquitto or EMQX).
     Unit(UnitCmd),
@@ -81,19 +87,25 @@ pub(crate) enum Command {
     /// Print messages matching topic filters (pretty JSON).
     Sub(SubArgs),
     /// Watch every message on the bus, colored, with secrets masked (like the monitor page).
+    #[cfg(feature = "tools")]
     Monitor(MonitorArgs),
     /// Send a correlated request and print its reply.
     Req(ReqArgs),
     /// Read and write the state unit's per-user keys (correlated requests, acked writes).
+    #[cfg(feature = "tools")]
     State(StateCmd),
     /// Ask the hub registry, as a unit does (legacy requests, answers matched by id).
+    #[cfg(feature = "tools")]
     Hub(HubCmd),
     /// Benchmarks against a running broker.
+    #[cfg(feature = "bench")]
     #[command(subcommand)]
     Bench(BenchCmd),
     /// Manage the identify unit's accounts (works on its database in the data directory).
+    #[cfg(feature = "tools")]
     Users(UsersCmd),
     /// Token signing keys of the identify unit: rotate, list (works on its database).
+    #[cfg(feature = "tools")]
     Auth(crate::commands::auth::AuthCmd),
     /// Broker configuration for running MoDT on an external Mosquitto.
     #[command(subcommand)]
@@ -135,6 +147,7 @@ pub(crate) struct BrokerConfigArgs {
 
 /// Where the identify unit keeps its accounts, for the commands that read them (`users`,
 /// `state`): resolved as `modt up` resolves it.
+#[cfg(feature = "tools")]
 #[derive(Debug, Clone, Args)]
 pub(crate) struct AccountsArgs {
     /// Where the units' data lives, as for `modt up`: `postgres://…` (the identify unit's
@@ -160,6 +173,7 @@ pub(crate) struct AccountsArgs {
     pub(crate) identify_database_url: Option<modt_store::DatabaseUrl>,
 }
 
+#[cfg(feature = "tools")]
 impl AccountsArgs {
     /// Where the accounts are, with `data_dir` as the default's directory.
     pub(crate) fn location(
@@ -176,6 +190,7 @@ impl AccountsArgs {
     }
 }
 
+#[cfg(feature = "tools")]
 #[derive(Debug, Args)]
 pub(crate) struct UsersCmd {
     /// Directory holding the identify unit's database.
@@ -193,6 +208,7 @@ pub(crate) struct UsersCmd {
     pub(crate) op: UsersOp,
 }
 
+#[cfg(feature = "tools")]
 #[derive(Debug, Subcommand)]
 pub(crate) enum UsersOp {
     /// Create an account. The password is read from --password-file, from
@@ -236,6 +252,7 @@ pub(crate) enum UsersOp {
 }
 
 /// A role on the command line.
+#[cfg(feature = "tools")]
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub(crate) enum RoleArg {
     /// Administrator: may open the monitor.
@@ -244,6 +261,7 @@ pub(crate) enum RoleArg {
     User,
 }
 
+#[cfg(feature = "tools")]
 #[derive(Debug, Args)]
 pub(crate) struct StateCmd {
     #[command(flatten)]
@@ -262,6 +280,7 @@ pub(crate) struct StateCmd {
     pub(crate) op: StateOp,
 }
 
+#[cfg(feature = "tools")]
 #[derive(Debug, Subcommand)]
 pub(crate) enum StateOp {
     /// Print one key's value, version and last write time.
@@ -319,6 +338,7 @@ pub(crate) enum StateOp {
     },
 }
 
+#[cfg(feature = "tools")]
 impl StateOp {
     /// The user every operation names.
     pub(crate) fn user_id_mut(&mut self) -> &mut String {
@@ -333,6 +353,7 @@ impl StateOp {
     }
 }
 
+#[cfg(feature = "tools")]
 #[derive(Debug, Args)]
 pub(crate) struct HubCmd {
     #[command(flatten)]
@@ -347,6 +368,7 @@ pub(crate) struct HubCmd {
     pub(crate) op: HubOp,
 }
 
+#[cfg(feature = "tools")]
 #[derive(Debug, Subcommand)]
 pub(crate) enum HubOp {
     /// Print a key's answer: 200 live, 203 default, 404 unknown.
@@ -411,6 +433,7 @@ pub(crate) struct UnitArgs {
     /// (each unit in a schema of its own: modt_state, modt_identify, modt_hub) or
     /// `sqlite://DIR` (each unit its own file in DIR). Default: their files in --data-dir.
     /// `--NAME-database-url` overrides it for one unit.
+    #[cfg(feature = "store")]
     #[arg(
         long,
         global = true,
@@ -443,7 +466,10 @@ impl UnitArgs {
     pub(crate) fn setup(&self) -> anyhow::Result<modt::unit::Setup> {
         let mut setup = modt::unit::Setup::new(&self.data_dir);
         setup.max_in_flight = self.max_in_flight;
-        setup.database_url = self.database_url.as_ref().map(modt_store::setup_text);
+        #[cfg(feature = "store")]
+        {
+            setup.database_url = self.database_url.as_ref().map(modt_store::setup_text);
+        }
         setup.web.identify_url = self.identify_url.clone();
         setup.metrics_addr = self.metrics_addr.clone();
         setup.web_units = match &self.web_units {
@@ -457,6 +483,7 @@ impl UnitArgs {
     }
 }
 
+#[cfg(feature = "up")]
 #[derive(Debug, Args)]
 pub(crate) struct UpArgs {
     #[command(flatten)]
@@ -542,6 +569,7 @@ pub(crate) struct SubArgs {
     pub(crate) jsonl: bool,
 }
 
+#[cfg(feature = "tools")]
 #[derive(Debug, Args)]
 pub(crate) struct MonitorArgs {
     #[command(flatten)]
@@ -571,6 +599,7 @@ pub(crate) struct ReqArgs {
     pub(crate) timeout: Duration,
 }
 
+#[cfg(feature = "bench")]
 #[derive(Debug, Subcommand)]
 pub(crate) enum BenchCmd {
     /// Request/reply round trips to the echo unit beside a bare broker echo, in one run.
@@ -585,6 +614,7 @@ pub(crate) enum BenchCmd {
     Gateway(crate::commands::bench::GatewayBenchArgs),
 }
 
+#[cfg(feature = "bench")]
 #[derive(Debug, Args)]
 pub(crate) struct FootprintArgs {
     #[command(flatten)]
@@ -600,6 +630,7 @@ pub(crate) struct FootprintArgs {
     pub(crate) after: Duration,
 }
 
+#[cfg(feature = "bench")]
 #[derive(Debug, Args)]
 pub(crate) struct StateBenchArgs {
     #[command(flatten)]
@@ -636,6 +667,7 @@ pub(crate) struct StateBenchArgs {
     pub(crate) database_url: Option<modt_store::DatabaseUrl>,
 }
 
+#[cfg(feature = "bench")]
 #[derive(Debug, Args)]
 pub(crate) struct RttArgs {
     #[command(flatten)]
@@ -678,6 +710,7 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    #[cfg(feature = "unit-monitor")]
     #[test]
     fn unit_flags_follow_the_unit_name() {
         let cli = Cli::try_parse_from([

@@ -43,14 +43,20 @@ pub(crate) fn ensure(
         let password = if path.exists() {
             read(&path)?
         } else {
-            let p = modt_web::random::token(PASSWORD_BYTES)
-                .map_err(|e| anyhow::anyhow!("the OS random source failed: {e}"))?;
+            let p = random_password()?;
             write_private(&path, &format!("{p}\n"))?;
             p
         };
         out.insert(account.to_string(), Secret::new(password));
     }
     Ok(out)
+}
+
+/// [`PASSWORD_BYTES`] from the OS's random source, hex-encoded.
+fn random_password() -> anyhow::Result<String> {
+    let mut bytes = [0u8; PASSWORD_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("the OS random source failed: {e}"))?;
+    Ok(hex::encode(bytes))
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {

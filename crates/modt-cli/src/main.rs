@@ -18,7 +18,9 @@ mod units;
 
 use clap::Parser;
 
-use cli::{BenchCmd, BrokerCmd, Cli, Command};
+#[cfg(feature = "bench")]
+use cli::BenchCmd;
+use cli::{BrokerCmd, Cli, Command};
 
 /// mimalloc instead of glibc's allocator: a message's life is many small allocations across
 /// threads, where glibc's arenas showed up as ~12 % of the state unit's time under load.
@@ -51,8 +53,9 @@ async fn start(cli: Cli) -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     }
     // More open files where the system allows it: web clients, units and the broker share
-    // them, and the web side keeps to its share (modt_web::serve::fds).
-    match modt_web::serve::fds::raise_limit() {
+    // them, and the web side keeps to its share (modt_web::serve::fds reads the limit).
+    #[cfg(unix)]
+    match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => tracing::debug!(limit, "open files limit"),
         Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
     }
@@ -79,20 +82,30 @@ async fn run(
     shutdown: tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<()> {
     match command {
+        #[cfg(feature = "up")]
         Command::Up(args) => commands::up::run(args, shutdown).await,
         Command::Unit(args) => commands::unit::run(args, shutdown).await,
         Command::Pub(args) => commands::publish::run(args).await,
         Command::Sub(args) => commands::subscribe::run(args, shutdown).await,
+        #[cfg(feature = "tools")]
         Command::Monitor(args) => commands::monitor::run(args, shutdown).await,
         Command::Req(args) => commands::request::run(args).await,
+        #[cfg(feature = "bench")]
         Command::Bench(BenchCmd::Rtt(args)) => commands::bench::rtt(args).await,
+        #[cfg(feature = "bench")]
         Command::Bench(BenchCmd::State(args)) => commands::bench::state(args).await,
+        #[cfg(feature = "bench")]
         Command::Bench(BenchCmd::Footprint(args)) => commands::bench::footprint(args).await,
+        #[cfg(feature = "bench")]
         Command::Bench(BenchCmd::Gateway(args)) => commands::bench::gateway(args).await,
+        #[cfg(feature = "tools")]
         Command::State(cmd) => commands::state::run(cmd).await,
+        #[cfg(feature = "tools")]
         Command::Users(cmd) => commands::users::run(cmd).await,
+        #[cfg(feature = "tools")]
         Command::Auth(cmd) => commands::auth::run(cmd).await,
         Command::Broker(BrokerCmd::Config(args)) => commands::broker::config(args),
+        #[cfg(feature = "tools")]
         Command::Hub(cmd) => commands::hub::run(cmd).await,
     }
 }

@@ -4,6 +4,7 @@
 //!
 //! Not here: the recorder and the exposition (modt_web::metrics), the units' series (the SDK).
 
+#[cfg(feature = "web")]
 use anyhow::Context as _;
 use modt::unit::Setup;
 use tokio::task::JoinHandle;
@@ -22,6 +23,7 @@ pub(crate) struct MetricsListener {
 /// units run: their series are made when they start. A process nobody can scrape (a unit
 /// without a web side or `--metrics-addr`) keeps no recorder and no upkeep thread. A taken
 /// address is a start-up error naming the flag.
+#[cfg(feature = "web")]
 pub(crate) async fn start(
     setup: &Setup,
     has_web_side: bool,
@@ -43,6 +45,22 @@ pub(crate) async fn start(
     let stop = CancellationToken::new();
     let task = tokio::spawn(modt_web::metrics::serve_listener(listener, stop.clone()));
     Ok(Some(MetricsListener { url, stop, task }))
+}
+
+/// [`start`] in a build without the web stack (no unit with a web side, feature `web` off):
+/// nothing can serve the series, so `--metrics-addr` is refused at start.
+#[cfg(not(feature = "web"))]
+pub(crate) async fn start(
+    setup: &Setup,
+    _has_web_side: bool,
+) -> anyhow::Result<Option<MetricsListener>> {
+    match &setup.metrics_addr {
+        None => Ok(None),
+        Some(addr) => anyhow::bail!(
+            "--metrics-addr / MODT_METRICS_ADDR {addr:?}: this modt was built without the web \
+             stack (cargo feature `web`), which serves the metrics"
+        ),
+    }
 }
 
 impl MetricsListener {

@@ -1,16 +1,26 @@
 //! One module per `modt` command.
+//!
+//! Which commands a build holds follows its features (crates/modt-cli/Cargo.toml): `up`,
+//! `bench`, `tools` (state, hub, monitor, users, auth); the rest are always there.
 
+#[cfg(feature = "tools")]
 pub(crate) mod auth;
+#[cfg(feature = "bench")]
 pub(crate) mod bench;
 pub(crate) mod broker;
+#[cfg(feature = "tools")]
 pub(crate) mod hub;
+#[cfg(feature = "tools")]
 pub(crate) mod monitor;
 pub(crate) mod publish;
 pub(crate) mod request;
+#[cfg(feature = "tools")]
 pub(crate) mod state;
 pub(crate) mod subscribe;
 pub(crate) mod unit;
+#[cfg(feature = "up")]
 pub(crate) mod up;
+#[cfg(feature = "tools")]
 pub(crate) mod users;
 
 use modt::Client;

@@ -70,6 +70,7 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
         }
     }
     println!("MoDT is starting");
+    #[cfg(feature = "unit-identify")]
     if let Some(login) = built
         .iter()
         .find(|u| u.name() == modt_identify::NAME)
@@ -101,6 +102,7 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
     if let Some(m) = &metrics {
         println!("  metrics  {}  (and at every web side's /metrics)", m.url());
     }
+    #[cfg(feature = "store")]
     if let Some(url) = &args.unit.database_url {
         // Shown masked: the URL's Display never prints a password.
         println!("  database {url}  (state, identify and hub, a schema each)");

@@ -3,6 +3,11 @@
 //!
 //! Not here: reading a request's correlation ([`super::request`]) or routing replies to their
 //! waiting requests (the connection task and the registry).
+//!
+//! - `retry`: waiting for one attempt, and the pause before the next
+//!   ([`RequestOptions::retries`]).
+
+mod retry;
 
 use std::time::Duration;
 
@@ -40,22 +45,35 @@ pub struct RequestOptions {
     qos: QoS,
     headers: Vec<(String, String)>,
     request_id: Option<String>,
+    retries: u32,
+    retry_backoff: (Duration, Duration),
 }
 
 impl Default for RequestOptions {
     /// Wait the client's [`request_timeout`](crate::ClientConfig::request_timeout), publish at
-    /// QoS 1, no headers, a fresh request id.
+    /// QoS 1, no headers, a fresh request id, no retries (pauses between retries, once asked
+    /// for: [`RETRY_BACKOFF_MIN`](Self::RETRY_BACKOFF_MIN) doubling up to
+    /// [`RETRY_BACKOFF_MAX`](Self::RETRY_BACKOFF_MAX)).
     fn default() -> Self {
         RequestOptions {
             timeout: None,
             qos: QoS::AtLeastOnce,
             headers: Vec::new(),
             request_id: None,
+            retries: 0,
+            retry_backoff: (Self::RETRY_BACKOFF_MIN, Self::RETRY_BACKOFF_MAX),
         }
     }
 }
 
 impl RequestOptions {
+    /// Most retries one request may ask for ([`RequestOptions::retries`]); more are capped.
+    pub const MAX_RETRIES: u32 = 16;
+    /// The default pause before the first retry; it doubles for each further one.
+    pub const RETRY_BACKOFF_MIN: Duration = Duration::from_millis(100);
+    /// The default longest pause between retries.
+    pub const RETRY_BACKOFF_MAX: Duration = Duration::from_secs(2);
+
     /// The defaults (see [`RequestOptions::default`]).
     pub fn new() -> Self {
         Self::default()
@@ -90,6 +108,39 @@ impl RequestOptions {
     pub fn request_id(mut self, id: impl Into<String>) -> Self {
         self.request_id = Some(id.into());
         self
+    }
+
+    /// Sends the request again, up to `retries` more times (at most
+    /// [`MAX_RETRIES`](Self::MAX_RETRIES)), when its fate is unknown: no reply within the
+    /// timeout, the client reconnected while it waited, or every unit serving the topic went
+    /// offline. Each retry is the same request — same payload, `request_id` and reply topic —
+    /// so a unit that remembers requests (the state unit's writes, the todo unit's) applies it
+    /// once and answers every copy with the first answer, whichever replica gets it
+    /// (docs/protocol.md §3, docs/scaling.md). Each attempt waits the whole timeout; between
+    /// attempts the request pauses (see [`retry_backoff`](Self::retry_backoff)). Only use it on
+    /// requests that are safe to repeat: reads, and writes to units that remember requests.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use modt::RequestOptions;
+    /// let opts = RequestOptions::new().timeout(Duration::from_secs(1)).retries(3);
+    /// assert_eq!(opts.get_retries(), 3);
+    /// assert_eq!(RequestOptions::new().retries(99).get_retries(), RequestOptions::MAX_RETRIES);
+    /// ```
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = retries.min(Self::MAX_RETRIES);
+        self
+    }
+
+    /// Pauses `min` before the first retry, doubling for each further one up to `max`.
+    pub fn retry_backoff(mut self, min: Duration, max: Duration) -> Self {
+        self.retry_backoff = (min, max);
+        self
+    }
+
+    /// How many times the request may be sent again.
+    pub fn get_retries(&self) -> u32 {
+        self.retries
     }
 
     /// The request id asked for, if any (`None`: a fresh one).
@@ -132,7 +183,7 @@ impl Client {
         &self,
         topic: &Topic,
         payload: &T,
-        options: RequestOptions,
+        mut options: RequestOptions,
     ) -> Result<Message, RequestError> {
         let timeout = options.timeout.unwrap_or(self.inner.request_timeout);
         let (request_id, reply_to, rx) = self.claim_request_id(options.request_id.as_deref())?;
@@ -169,38 +220,59 @@ impl Client {
         if self.inner.version == MqttVersion::V5 {
             out.response_topic = Some(reply_to.to_string());
             out.correlation_data = Some(Bytes::from(request_id.clone().into_bytes()));
-            out.user_properties = options.headers;
+            out.user_properties = std::mem::take(&mut options.headers);
             // Inside a handler: the trace it works on goes on (crate::trace).
             crate::trace::stamp(&mut out.user_properties);
         }
         debug!(%topic, %request_id, "request");
-        if let Err(e) = self.publish(out).await {
+        let result = self.send_and_wait(topic, out, rx, timeout, &options).await;
+        if result.is_err() {
             self.inner.shared.registry.forget_reply(&request_id);
-            return Err(e.into());
         }
-        let gone = async {
-            match self.inner.directory.get() {
-                Some(directory) => directory.servers_gone(topic.as_str()).await,
-                None => std::future::pending().await,
-            }
-        };
-        let result = tokio::select! {
-            r = tokio::time::timeout(timeout, rx) => match r {
-                Ok(Ok(msg)) => return Ok(msg),
-                Ok(Err(_)) => return Err(RequestError::new(
-                    RequestErrorKind::Closed,
-                    format!("the MQTT client shut down while {topic} was asked"),
-                )),
-                Err(_) => Err(RequestError::new(
-                    RequestErrorKind::TimedOut,
-                    format!("no reply to {topic} within {timeout:?}"),
-                )
-                .with_timeout(timeout)),
-            },
-            units = gone => Err(RequestError::offline(topic.as_str(), units)),
-        };
-        self.inner.shared.registry.forget_reply(&request_id);
         result
+    }
+
+    /// Publishes `out` and waits for its reply on `rx`, sending it again as
+    /// [`RequestOptions::retries`] allows.
+    async fn send_and_wait(
+        &self,
+        topic: &Topic,
+        out: Outgoing,
+        mut rx: tokio::sync::oneshot::Receiver<Message>,
+        timeout: Duration,
+        options: &RequestOptions,
+    ) -> Result<Message, RequestError> {
+        let mut watch = retry::Watch {
+            topic: topic.as_str(),
+            timeout,
+            connection: (options.retries > 0).then(|| self.connection()),
+            directory: self.inner.directory.get(),
+        };
+        let (min, max) = options.retry_backoff;
+        let mut retry = 0;
+        loop {
+            self.publish(out.clone()).await?;
+            match watch.attempt(&mut rx).await {
+                Ok(msg) => return Ok(msg),
+                Err(retry::Missed::Retry(e)) if retry < options.retries => {
+                    retry += 1;
+                    debug!(%topic, error = %e, retry, "request sent again");
+                    // A reply to an earlier attempt that arrives meanwhile is taken.
+                    let pause = retry::backoff(retry, min, max);
+                    match tokio::time::timeout(pause, &mut rx).await {
+                        Ok(Ok(msg)) => return Ok(msg),
+                        Ok(Err(_)) => {
+                            return Err(RequestError::new(
+                                RequestErrorKind::Closed,
+                                format!("the MQTT client shut down while {topic} was asked"),
+                            ))
+                        }
+                        Err(_pause_over) => {}
+                    }
+                }
+                Err(retry::Missed::Retry(e) | retry::Missed::Fatal(e)) => return Err(e),
+            }
+        }
     }
 
     /// The id, reply topic and reply receiver of a new request: `wanted` when it is usable

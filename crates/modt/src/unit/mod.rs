@@ -187,6 +187,45 @@ impl Unit {
         self
     }
 
+    /// Runs the unit as one replica of `group`: its shared routes subscribe as
+    /// `$share/{group}/{filter}`, and a unit that declares no shared route (it was not written
+    /// with replicas in mind) has every route shared, so N processes started with the same
+    /// group split its requests (`modt unit NAME --replicas-group GROUP`). Do not use it on a
+    /// unit whose routes take broadcasts that every instance must see. Give each replica its
+    /// own [`Unit::unit_id`].
+    ///
+    /// ```
+    /// use modt::{protocol::topics, Context, Message, Unit};
+    /// let echo = Unit::new("echo", "echo", "1.0")
+    ///     .route(topics::ECHO.to_filter(), |ctx: Context, msg: Message| async move {
+    ///         let body: serde_json::Value = ctx.decode(&msg)?;
+    ///         ctx.answer(&topics::ECHO_REPLY, &body).await
+    ///     })
+    ///     .unit_id("echo-2")
+    ///     .replicas_group("echo");
+    /// assert_eq!(echo.shared_filters(), ["$share/echo/modt/echo"]);
+    /// ```
+    pub fn replicas_group(mut self, group: impl Into<String>) -> Self {
+        if !self.routes.iter().any(|r| r.shared) {
+            for route in &mut self.routes {
+                route.shared = true;
+            }
+        }
+        self.share_group(group)
+    }
+
+    /// The filters of the shared routes as subscribed (`$share/{group}/{filter}`), in route
+    /// order: what replicas of the unit split between them.
+    pub fn shared_filters(&self) -> Vec<String> {
+        let group = self.share_group.as_deref().unwrap_or(&self.name);
+        self.routes
+            .iter()
+            .filter(|r| r.shared)
+            .filter_map(|r| crate::protocol::topics::shared(group, &r.filter).ok())
+            .map(String::from)
+            .collect()
+    }
+
     /// Sets the unit id (the level in `modt/units/{unit_id}/…`); defaults to the name.
     /// Replicas of one unit need one each, so that presence and ping tell them apart.
     pub fn unit_id(mut self, unit_id: impl Into<String>) -> Self {
