@@ -524,6 +524,13 @@ pub(crate) struct UnitCmd {
     /// The unit's id in `modt/units/{id}/…` (default: its name); give each instance its own.
     #[arg(long, global = true, env = "MODT_UNIT_ID")]
     pub(crate) unit_id: Option<String>,
+    /// Run as one replica of GROUP: requests are split between the processes started with the
+    /// same group (`$share/GROUP/…`). State, identify and todo are shared by default in a group
+    /// named after the unit; this names another (the embedded broker allows only the unit's
+    /// name, or its account's). A unit not written for replicas has all its routes shared.
+    /// Give each replica its own --unit-id. See docs/scaling.md.
+    #[arg(long, global = true, env = "MODT_REPLICAS_GROUP", value_name = "GROUP")]
+    pub(crate) replicas_group: Option<String>,
     /// Listen address of the unit's web side (default: 127.0.0.1 and the unit's own port:
     /// 8080 identify, 8081 the sample app, 8082 the viewer, 8083 the monitor).
     #[arg(long, global = true, env = "MODT_HTTP_ADDR")]

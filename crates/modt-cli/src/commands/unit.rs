@@ -24,6 +24,9 @@ pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Re
     if let Some(id) = cmd.unit_id {
         unit = unit.unit_id(id);
     }
+    if let Some(group) = cmd.replicas_group {
+        unit = unit.replicas_group(group);
+    }
     // Without credentials, the unit's own account from the data directory, if `modt up` or
     // `modt broker config` made one there.
     let broker = crate::credentials::local_account(&cmd.unit.broker, &cmd.unit.data_dir, name);

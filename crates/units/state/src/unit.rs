@@ -40,7 +40,8 @@ impl Default for StateConfig {
 type Accept =
     fn(&Arc<Shared>, Context, Message) -> Result<modt::unit::HandlerFuture, modt::HandlerError>;
 
-/// Builds the state unit over `store`.
+/// Builds the state unit over `store`. Its request routes are shared (`$share/state/…`), so
+/// replicas on one database split the requests.
 pub fn unit(store: Arc<dyn Store>, config: StateConfig) -> Unit {
     let (sink, source) = events::channel();
     let shared = Arc::new(Shared {
@@ -70,7 +71,10 @@ pub fn unit(store: Arc<dyn Store>, config: StateConfig) -> Unit {
     }
     for (topic, accept) in routes {
         let shared = shared.clone();
-        unit = unit.route_ordered(topic.to_filter(), move |ctx, msg| accept(&shared, ctx, msg));
+        // Shared: replicas of the unit (group `state`) split the requests; each keeps the
+        // arrival order of the messages it gets (docs/scaling.md).
+        unit =
+            unit.route_ordered_shared(topic.to_filter(), move |ctx, msg| accept(&shared, ctx, msg));
     }
     unit
 }
