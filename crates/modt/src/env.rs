@@ -19,6 +19,20 @@ pub struct BrokerArgs {
     /// Broker port.
     #[cfg_attr(feature = "cli", arg(global = true, long = "broker-port", env = "MODT_BROKER_PORT", default_value_t = crate::client::config::DEFAULT_BROKER_PORT))]
     pub port: u16,
+    /// Brokers as `host:port`, comma-separated or the flag repeated: the nodes of a broker
+    /// cluster. The client connects to the first and, when a connection fails or is lost,
+    /// moves on to the next. Given, it replaces --broker-host/--broker-port.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            global = true,
+            long = "broker",
+            env = "MODT_BROKERS",
+            value_name = "HOST:PORT",
+            value_delimiter = ','
+        )
+    )]
+    pub brokers: Vec<crate::BrokerAddress>,
     /// Broker username.
     #[cfg_attr(
         feature = "cli",
@@ -85,6 +99,7 @@ impl Default for BrokerArgs {
         BrokerArgs {
             host: crate::client::config::DEFAULT_BROKER_HOST.to_owned(),
             port: crate::client::config::DEFAULT_BROKER_PORT,
+            brokers: Vec::new(),
             username: None,
             password: None,
             password_file: None,
@@ -106,8 +121,19 @@ impl BrokerArgs {
     /// assert_eq!((cfg.port, cfg.namespace.as_str()), (1883, "modt"));
     /// ```
     pub fn client_config(&self, client_id: impl Into<String>) -> Result<ClientConfig, Error> {
-        let mut cfg =
-            ClientConfig::new(&self.host, self.port, client_id).with_version(self.mqtt_version);
+        if self.brokers.len() > crate::client::config::MAX_BROKER_ADDRESSES {
+            return Err(Error::config(
+                format!(
+                    "{} addresses in --broker (MODT_BROKERS): at most {}",
+                    self.brokers.len(),
+                    crate::client::config::MAX_BROKER_ADDRESSES
+                ),
+                None,
+            ));
+        }
+        let mut cfg = ClientConfig::new(&self.host, self.port, client_id)
+            .with_version(self.mqtt_version)
+            .with_brokers(self.brokers.clone());
         cfg.max_held_bytes = self.max_held_bytes;
         cfg.namespace = self.namespace.clone();
         let password = match (&self.password, &self.password_file) {
@@ -179,6 +205,27 @@ mod tests {
         assert!(cfg.namespace.is_default());
         let flags = format!("{:?}", parse(&[]));
         assert_eq!(flags, format!("{:?}", BrokerArgs::default()));
+    }
+
+    #[test]
+    fn several_brokers_replace_host_and_port_in_order() {
+        let cfg = parse(&[
+            "--broker",
+            "a:1,b:2",
+            "--broker",
+            "c:3",
+            "--broker-port",
+            "9",
+        ])
+        .client_config("c1")
+        .unwrap();
+        assert_eq!((cfg.host.as_str(), cfg.port), ("a", 1));
+        assert_eq!(cfg.fallback_brokers.len(), 2);
+        assert_eq!(cfg.fallback_brokers[1].to_string(), "c:3");
+        assert!(Cmd::try_parse_from(["t", "--broker", "nohost"]).is_err());
+        let many = vec!["h:1"; crate::client::config::MAX_BROKER_ADDRESSES + 1].join(",");
+        let err = parse(&["--broker", &many]).client_config("c").unwrap_err();
+        assert!(err.to_string().contains("--broker"), "{err}");
     }
 
     #[test]

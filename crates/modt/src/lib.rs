@@ -35,9 +35,9 @@ pub mod unit;
 
 pub use ask::{Asker, LegacyAnswer};
 pub use client::{
-    check_error_reply, Client, ClientConfig, ConnectionState, Credentials, Inbox, LastWill,
-    Message, MqttVersion, Outgoing, QoS, RequestContext, RequestOptions, Secret, Subscription,
-    TlsConfig, DEFAULT_MAX_UNACKED_PUBLISHES, MAX_PACKET_BYTES,
+    check_error_reply, BrokerAddress, Client, ClientConfig, ConnectionState, Credentials, Inbox,
+    LastWill, Message, MqttVersion, Outgoing, QoS, RequestContext, RequestOptions, Secret,
+    Subscription, TlsConfig, DEFAULT_MAX_UNACKED_PUBLISHES, MAX_PACKET_BYTES,
 };
 pub use directory::Directory;
 pub use error::{Error, RequestError, RequestErrorKind};

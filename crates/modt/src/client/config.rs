@@ -1,4 +1,5 @@
-//! How a client reaches the broker: address, protocol version, credentials, TLS, timings.
+//! How a client reaches the broker: address (or the addresses of a broker cluster, tried in
+//! turn), protocol version, credentials, TLS, timings.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -16,6 +17,79 @@ pub const MAX_PACKET_BYTES: usize = 1024 * 1024;
 /// waits. rumqttc's own default (100) caps a pipelining client at 100 messages per broker
 /// round trip, which under load is the limit.
 pub const DEFAULT_MAX_UNACKED_PUBLISHES: u16 = 1024;
+
+/// Most broker addresses a client is given (the nodes of one cluster it fails over between).
+pub const MAX_BROKER_ADDRESSES: usize = 16;
+
+/// One broker address, `host:port` (`[v6 address]:port` for IPv6).
+///
+/// ```
+/// use modt::BrokerAddress;
+/// let a: BrokerAddress = "10.0.0.2:1883".parse().unwrap();
+/// assert_eq!((a.host.as_str(), a.port), ("10.0.0.2", 1883));
+/// assert_eq!("[::1]:1884".parse::<BrokerAddress>().unwrap().to_string(), "[::1]:1884");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerAddress {
+    /// Host name or IP address (an IPv6 address without brackets).
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+}
+
+impl BrokerAddress {
+    /// The address `host:port`.
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        BrokerAddress {
+            host: host.into(),
+            port,
+        }
+    }
+
+    /// Parses a comma-separated list (`a:1883,b:1883`), at most [`MAX_BROKER_ADDRESSES`].
+    pub fn parse_list(list: &str) -> Result<Vec<BrokerAddress>, String> {
+        let all: Vec<BrokerAddress> = list
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(str::parse)
+            .collect::<Result<_, _>>()?;
+        if all.len() > MAX_BROKER_ADDRESSES {
+            return Err(format!(
+                "{} broker addresses: at most {MAX_BROKER_ADDRESSES}",
+                all.len()
+            ));
+        }
+        Ok(all)
+    }
+}
+
+impl std::str::FromStr for BrokerAddress {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let bad = || format!("broker address {s:?} is not HOST:PORT (e.g. 10.0.0.2:1883)");
+        let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        if host.is_empty() || host.contains(['/', ' ', ',']) {
+            return Err(bad());
+        }
+        let port = port.parse().map_err(|_| bad())?;
+        Ok(BrokerAddress::new(host, port))
+    }
+}
+
+impl fmt::Display for BrokerAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
 
 /// Which MQTT protocol version to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -99,6 +173,10 @@ pub struct ClientConfig {
     pub host: String,
     /// Broker TCP port.
     pub port: u16,
+    /// More brokers of the same cluster (after `host:port`). When a connection attempt
+    /// fails or an established connection is lost, the client moves on to the next address,
+    /// round robin, with the usual reconnection backoff, and subscribes again there.
+    pub fallback_brokers: Vec<BrokerAddress>,
     /// The MQTT client id; also the level of the client's reply topics, so it may not hold `/`, `+`, `#`.
     pub client_id: String,
     /// MQTT protocol version.
@@ -154,6 +232,7 @@ impl ClientConfig {
         ClientConfig {
             host: host.into(),
             port,
+            fallback_brokers: Vec::new(),
             client_id: client_id.into(),
             version: MqttVersion::default(),
             credentials: None,
@@ -172,6 +251,42 @@ impl ClientConfig {
             namespace: crate::protocol::Namespace::default(),
             tcp_quickack: true,
         }
+    }
+
+    /// Every broker address, `host:port` first, then [`fallback_brokers`](Self::fallback_brokers).
+    pub fn brokers(&self) -> Vec<BrokerAddress> {
+        std::iter::once(BrokerAddress::new(&self.host, self.port))
+            .chain(self.fallback_brokers.iter().cloned())
+            .collect()
+    }
+
+    /// Sets every broker address: the first becomes `host:port`, the rest
+    /// [`fallback_brokers`](Self::fallback_brokers). An empty list changes nothing.
+    ///
+    /// ```
+    /// use modt::{BrokerAddress, ClientConfig};
+    /// let nodes = BrokerAddress::parse_list("10.0.0.1:1883,10.0.0.2:1883").unwrap();
+    /// let cfg = ClientConfig::new("127.0.0.1", 1883, "c1").with_brokers(nodes);
+    /// assert_eq!(cfg.host, "10.0.0.1");
+    /// assert_eq!(cfg.brokers().len(), 2);
+    /// ```
+    pub fn with_brokers(mut self, brokers: Vec<BrokerAddress>) -> Self {
+        let mut all = brokers.into_iter();
+        if let Some(first) = all.next() {
+            self.host = first.host;
+            self.port = first.port;
+            self.fallback_brokers = all.collect();
+        }
+        self
+    }
+
+    /// The broker addresses as people read them: `a:1883` or `a:1883, b:1883`.
+    pub(crate) fn brokers_label(&self) -> String {
+        self.brokers()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// A unique client id for `prefix`: `{prefix}-{8 hex digits}`.
@@ -209,5 +324,43 @@ impl ClientConfig {
             password: Secret::new(password),
         });
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn broker_lists_parse_and_refuse_bad_entries() {
+        let all = BrokerAddress::parse_list("a:1, b:2,,[::1]:3").unwrap();
+        assert_eq!(
+            all.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["a:1", "b:2", "[::1]:3"]
+        );
+        assert_eq!(all[2].host, "::1");
+        for bad in ["a", "a:x", ":1", "a:70000", "a b:1", "mqtt://a:1"] {
+            assert!(bad.parse::<BrokerAddress>().is_err(), "{bad}");
+        }
+        let many = vec!["h:1"; MAX_BROKER_ADDRESSES + 1].join(",");
+        assert!(BrokerAddress::parse_list(&many).is_err());
+        let most = vec!["h:1"; MAX_BROKER_ADDRESSES].join(",");
+        assert_eq!(
+            BrokerAddress::parse_list(&most).unwrap().len(),
+            MAX_BROKER_ADDRESSES
+        );
+    }
+
+    #[test]
+    fn the_first_address_is_host_and_port_and_the_rest_fall_back() {
+        let cfg = ClientConfig::new("x", 1, "c")
+            .with_brokers(BrokerAddress::parse_list("a:1,b:2,c:3").unwrap());
+        assert_eq!((cfg.host.as_str(), cfg.port), ("a", 1));
+        assert_eq!(cfg.fallback_brokers.len(), 2);
+        assert_eq!(cfg.brokers_label(), "a:1, b:2, c:3");
+        let unchanged = ClientConfig::new("x", 1, "c").with_brokers(Vec::new());
+        assert_eq!(unchanged.brokers_label(), "x:1");
     }
 }

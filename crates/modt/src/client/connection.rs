@@ -1,5 +1,6 @@
-//! The connection task: drives rumqttc's event loop, reconnects with backoff, subscribes again
-//! after every (re)connect, and routes incoming messages to subscribers and pending requests.
+//! The connection task: drives rumqttc's event loop, reconnects with backoff (moving to the
+//! next broker address when it has several, the nodes of a cluster), subscribes again after
+//! every (re)connect, and routes incoming messages to subscribers and pending requests.
 //!
 //! One task per client. It never publishes itself (calling into rumqttc's request queue from
 //! the polling task can deadlock, rumqtt#1025); re-subscriptions run in child tasks it owns.
@@ -65,7 +66,6 @@ pub(crate) struct Task {
     pub(crate) sender: Sender,
     pub(crate) shared: Arc<Shared>,
     pub(crate) backoff: Backoff,
-    pub(crate) addr: String,
     pub(crate) first: Option<oneshot::Sender<Result<(), ConnectError>>>,
     /// Whether the first connection keeps trying while nothing listens at the address.
     pub(crate) wait_for_broker: bool,
@@ -79,7 +79,6 @@ impl Task {
             sender,
             shared,
             backoff,
-            addr,
             mut first,
             wait_for_broker,
             cancel,
@@ -89,13 +88,19 @@ impl Task {
         // would then never reach the broker). The stream owns the poll in progress, so when
         // the select below picks another branch, that poll resumes on the next turn instead
         // of being dropped.
+        // Each failed poll moves the poller to the next broker address; the address an event
+        // came from rides along where it is logged (a connection, or a failure).
+        let brokers = poller.broker_count();
         let events = futures::stream::unfold(poller, |mut poller| async move {
+            let at = poller.broker();
             let event = poller.poll().await;
-            Some((event, poller))
+            Some(((event, at), poller))
         });
         tokio::pin!(events);
         let mut children = JoinSet::new();
         let mut failures: u32 = 0;
+        // Addresses found with nothing listening since the last connection.
+        let mut unreachable: usize = 0;
         let mut backlog = Backlog::default();
         let mut dropped: u64 = 0;
         // One cancellation waiter for the whole loop (one per event costs two lock round trips).
@@ -110,9 +115,11 @@ impl Task {
                 }
                 Some(e) = events.next() => e,
             };
+            let (event, addr) = event;
             match event {
                 Ok(Event::ConnAck) => {
                     failures = 0;
+                    unreachable = 0;
                     shared.state.send_modify(|s| {
                         s.connected = true;
                         s.generation += 1;
@@ -145,6 +152,9 @@ impl Task {
                     let was_connected = shared.state.borrow().connected;
                     shared.state.send_modify(|s| s.connected = false);
                     shared.registry.connection_lost();
+                    if matches!(e, PollError::Unreachable(_)) {
+                        unreachable += 1;
+                    }
                     match (&e, first.is_some()) {
                         (PollError::Refused(reason), true) => {
                             if let Some(first) = first.take() {
@@ -158,13 +168,16 @@ impl Task {
                         (PollError::Refused(reason), false) => {
                             warn!(broker = %addr, %reason, "the broker refused the reconnection")
                         }
-                        (PollError::Unreachable(reason), true) if !wait_for_broker => {
+                        (PollError::Unreachable(reason), true)
+                            if !wait_for_broker && unreachable >= brokers =>
+                        {
                             if let Some(first) = first.take() {
                                 let _ = first.send(Err(ConnectError::new(
                                     ConnectErrorKind::Unreachable,
-                                    format!(
-                                        "could not connect to the MQTT broker at {addr}: {reason}"
-                                    ),
+                                    match brokers {
+                                        1 => format!("could not connect to the MQTT broker at {addr}: {reason}"),
+                                        n => format!("could not connect to any of the {n} MQTT brokers (the last, {addr}: {reason})"),
+                                    },
                                 )));
                             }
                             break;
@@ -172,7 +185,7 @@ impl Task {
                         (PollError::Unreachable(reason) | PollError::Lost(reason), _)
                             if was_connected =>
                         {
-                            warn!(broker = %addr, %reason, "lost the MQTT connection; reconnecting")
+                            warn!(broker = %addr, %reason, brokers, "lost the MQTT connection; reconnecting")
                         }
                         (PollError::Unreachable(reason) | PollError::Lost(reason), _) => {
                             debug!(broker = %addr, %reason, "MQTT connection attempt failed")

@@ -35,8 +35,8 @@ use held::{Delivery, Held};
 
 pub use backlog::MAX_BACKLOG;
 pub use config::{
-    ClientConfig, Credentials, LastWill, MqttVersion, Secret, TlsConfig,
-    DEFAULT_MAX_UNACKED_PUBLISHES, MAX_PACKET_BYTES,
+    BrokerAddress, ClientConfig, Credentials, LastWill, MqttVersion, Secret, TlsConfig,
+    DEFAULT_MAX_UNACKED_PUBLISHES, MAX_BROKER_ADDRESSES, MAX_PACKET_BYTES,
 };
 pub use connection::ConnectionState;
 pub use exchange::{check_error_reply, RequestOptions};
@@ -130,7 +130,7 @@ impl Client {
     /// Connects to the broker and waits (up to `connect_timeout`, retrying with backoff) for the
     /// first connection. After that the client reconnects and re-subscribes by itself.
     pub async fn connect(config: ClientConfig) -> Result<Client, ConnectError> {
-        let addr = format!("{}:{}", config.host, config.port);
+        let addr = config.brokers_label();
         let account = config.credentials.as_ref().map(|c| c.username.as_str());
         let reply_root = topics::reply_root(account, &config.client_id).map_err(|e| {
             ConnectError::new(
@@ -165,7 +165,6 @@ impl Client {
                 min: config.reconnect_min,
                 max: config.reconnect_max,
             },
-            addr: addr.clone(),
             first: Some(first_tx),
             wait_for_broker: config.wait_for_broker,
             cancel: cancel.clone(),

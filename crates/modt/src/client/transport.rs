@@ -2,6 +2,10 @@
 //!
 //! Owns the translation between rumqttc's per-version types and the SDK's [`Message`],
 //! [`Outgoing`] and [`Event`]. Nothing above this module knows which version is spoken.
+//! Also owns the broker address in use: given several (the nodes of a broker cluster), a
+//! failed poll moves the next connection attempt to the next address ([`Poller::poll`]).
+
+use std::sync::Arc;
 
 use bytes::Bytes;
 use rumqttc::v5::mqttbytes::v5 as v5b;
@@ -96,6 +100,8 @@ enum MqttSender {
 pub(crate) struct Poller {
     mqtt: MqttPoller,
     namespace: Namespace,
+    /// The connection options for each broker address, and which one is in use.
+    brokers: Brokers,
 }
 
 enum MqttPoller {
@@ -103,7 +109,25 @@ enum MqttPoller {
     V5(Box<rumqttc::v5::EventLoop>),
 }
 
-/// Builds the rumqttc client pair for `cfg`.
+/// The options of every broker address, in the configured order.
+enum BrokerOptions {
+    V4(Vec<rumqttc::MqttOptions>),
+    V5(Vec<rumqttc::v5::MqttOptions>),
+}
+
+struct Brokers {
+    options: BrokerOptions,
+    labels: Vec<Arc<str>>,
+    current: usize,
+}
+
+impl Brokers {
+    fn len(&self) -> usize {
+        self.labels.len()
+    }
+}
+
+/// Builds the rumqttc client pair for `cfg`, connecting first to `cfg.host:cfg.port`.
 pub(crate) fn build(
     cfg: &ClientConfig,
     gate: &rumqttc::ReadGate,
@@ -117,60 +141,37 @@ pub(crate) fn build(
     net.set_tcp_quickack(cfg.tcp_quickack);
     net.set_connection_timeout(cfg.connect_timeout.as_secs().max(1));
     let namespace = cfg.namespace.clone();
-    let will_topic = |w: &super::LastWill| namespace.to_wire(w.topic.as_str()).into_owned();
-    let (mqtt, poller) = match cfg.version {
+    let addresses = cfg.brokers();
+    let labels = addresses.iter().map(|a| Arc::from(a.to_string())).collect();
+    let (mqtt, poller, options) = match cfg.version {
         MqttVersion::V311 => {
-            let mut o = rumqttc::MqttOptions::new(&cfg.client_id, &cfg.host, cfg.port);
-            o.set_keep_alive(cfg.keep_alive)
-                .set_clean_session(true)
-                .set_max_packet_size(MAX_PACKET_BYTES, MAX_PACKET_BYTES)
-                .set_inflight(cfg.max_inflight.max(1))
-                .set_request_channel_capacity(cfg.queue_capacity);
-            if let Some(c) = &cfg.credentials {
-                o.set_credentials(&c.username, c.password.expose());
-            }
-            if let Some(w) = &cfg.last_will {
-                o.set_last_will(rumqttc::LastWill::new(
-                    will_topic(w),
-                    w.payload.clone(),
-                    rumqttc::QoS::AtLeastOnce,
-                    w.retain,
-                ));
-            }
-            if let Some(t) = transport {
-                o.set_transport(t);
-            }
-            let (client, mut eventloop) = rumqttc::AsyncClient::new(o, cfg.queue_capacity);
+            let all: Vec<_> = addresses
+                .iter()
+                .map(|a| options4(cfg, &a.host, a.port, transport.clone()))
+                .collect();
+            let first = all[0].clone();
+            let (client, mut eventloop) = rumqttc::AsyncClient::new(first, cfg.queue_capacity);
             eventloop.set_network_options(net);
             eventloop.set_read_gate(gate);
-            (MqttSender::V4(client), MqttPoller::V4(Box::new(eventloop)))
+            (
+                MqttSender::V4(client),
+                MqttPoller::V4(Box::new(eventloop)),
+                BrokerOptions::V4(all),
+            )
         }
         MqttVersion::V5 => {
-            let mut o = rumqttc::v5::MqttOptions::new(&cfg.client_id, &cfg.host, cfg.port);
-            o.set_keep_alive(cfg.keep_alive)
-                .set_clean_start(true)
-                .set_max_packet_size(Some(MAX_PACKET_BYTES as u32))
-                .set_request_channel_capacity(cfg.queue_capacity)
-                .set_outgoing_inflight_upper_limit(cfg.max_inflight.max(1))
-                .set_network_options(net);
-            if let Some(c) = &cfg.credentials {
-                o.set_credentials(&c.username, c.password.expose());
-            }
-            if let Some(w) = &cfg.last_will {
-                o.set_last_will(v5b::LastWill::new(
-                    will_topic(w),
-                    w.payload.clone(),
-                    QoS5::AtLeastOnce,
-                    w.retain,
-                    None,
-                ));
-            }
-            if let Some(t) = transport {
-                o.set_transport(t);
-            }
-            let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(o, cfg.queue_capacity);
+            let all: Vec<_> = addresses
+                .iter()
+                .map(|a| options5(cfg, &a.host, a.port, transport.clone(), net.clone()))
+                .collect();
+            let first = all[0].clone();
+            let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(first, cfg.queue_capacity);
             eventloop.set_read_gate(gate);
-            (MqttSender::V5(client), MqttPoller::V5(Box::new(eventloop)))
+            (
+                MqttSender::V5(client),
+                MqttPoller::V5(Box::new(eventloop)),
+                BrokerOptions::V5(all),
+            )
         }
     };
     let sender = Sender {
@@ -182,8 +183,81 @@ pub(crate) fn build(
         Poller {
             mqtt: poller,
             namespace,
+            brokers: Brokers {
+                options,
+                labels,
+                current: 0,
+            },
         },
     ))
+}
+
+/// MQTT 3.1.1 options for one broker address.
+fn options4(
+    cfg: &ClientConfig,
+    host: &str,
+    port: u16,
+    transport: Option<rumqttc::Transport>,
+) -> rumqttc::MqttOptions {
+    let mut o = rumqttc::MqttOptions::new(&cfg.client_id, host, port);
+    o.set_keep_alive(cfg.keep_alive)
+        .set_clean_session(true)
+        .set_max_packet_size(MAX_PACKET_BYTES, MAX_PACKET_BYTES)
+        .set_inflight(cfg.max_inflight.max(1))
+        .set_request_channel_capacity(cfg.queue_capacity);
+    if let Some(c) = &cfg.credentials {
+        o.set_credentials(&c.username, c.password.expose());
+    }
+    if let Some(w) = &cfg.last_will {
+        o.set_last_will(rumqttc::LastWill::new(
+            will_topic(cfg, w),
+            w.payload.clone(),
+            rumqttc::QoS::AtLeastOnce,
+            w.retain,
+        ));
+    }
+    if let Some(t) = transport {
+        o.set_transport(t);
+    }
+    o
+}
+
+/// MQTT 5 options for one broker address.
+fn options5(
+    cfg: &ClientConfig,
+    host: &str,
+    port: u16,
+    transport: Option<rumqttc::Transport>,
+    net: rumqttc::NetworkOptions,
+) -> rumqttc::v5::MqttOptions {
+    let mut o = rumqttc::v5::MqttOptions::new(&cfg.client_id, host, port);
+    o.set_keep_alive(cfg.keep_alive)
+        .set_clean_start(true)
+        .set_max_packet_size(Some(MAX_PACKET_BYTES as u32))
+        .set_request_channel_capacity(cfg.queue_capacity)
+        .set_outgoing_inflight_upper_limit(cfg.max_inflight.max(1))
+        .set_network_options(net);
+    if let Some(c) = &cfg.credentials {
+        o.set_credentials(&c.username, c.password.expose());
+    }
+    if let Some(w) = &cfg.last_will {
+        o.set_last_will(v5b::LastWill::new(
+            will_topic(cfg, w),
+            w.payload.clone(),
+            QoS5::AtLeastOnce,
+            w.retain,
+            None,
+        ));
+    }
+    if let Some(t) = transport {
+        o.set_transport(t);
+    }
+    o
+}
+
+/// The last will's topic as it goes on the wire.
+fn will_topic(cfg: &ClientConfig, w: &super::LastWill) -> String {
+    cfg.namespace.to_wire(w.topic.as_str()).into_owned()
 }
 
 impl Sender {
@@ -266,7 +340,45 @@ impl Poller {
     /// failed). Per message, rumqttc reports several packets nobody above needs (our PUBACK,
     /// our outgoing publish, the broker's PUBACK); they are passed over here rather than sent
     /// one by one through the caller's loop.
+    ///
+    /// After a failure (a connection attempt that failed, or a connection lost), the next
+    /// poll connects to the next broker address, if there are several.
     pub(crate) async fn poll(&mut self) -> Result<Event, PollError> {
+        let result = self.poll_events().await;
+        if result.is_err() {
+            self.next_broker();
+        }
+        result
+    }
+
+    /// The broker address in use (connected, or tried next), as people read it.
+    pub(crate) fn broker(&self) -> Arc<str> {
+        self.brokers.labels[self.brokers.current].clone()
+    }
+
+    /// How many broker addresses there are to try.
+    pub(crate) fn broker_count(&self) -> usize {
+        self.brokers.len()
+    }
+
+    /// Points the next connection attempt at the next broker address (round robin).
+    fn next_broker(&mut self) {
+        let b = &mut self.brokers;
+        if b.len() < 2 {
+            return;
+        }
+        b.current = (b.current + 1) % b.len();
+        match (&mut self.mqtt, &b.options) {
+            (MqttPoller::V4(el), BrokerOptions::V4(all)) => {
+                el.mqtt_options = all[b.current].clone()
+            }
+            (MqttPoller::V5(el), BrokerOptions::V5(all)) => el.options = all[b.current].clone(),
+            // `build` makes both of one version.
+            _ => {}
+        }
+    }
+
+    async fn poll_events(&mut self) -> Result<Event, PollError> {
         for _ in 1..SKIP_OTHER {
             match self.poll_once().await {
                 Ok(Event::Other) => continue,
