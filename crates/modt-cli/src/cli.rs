@@ -635,6 +635,10 @@ pub(crate) struct FootprintArgs {
     /// How long the state unit is watched after the load.
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     pub(crate) after: Duration,
+    /// Also measure a binary built with one unit's feature (docs/footprint.md): `NAME=PATH`
+    /// runs `PATH unit NAME` on the same broker. Repeatable.
+    #[arg(long, value_name = "NAME=PATH", value_parser = crate::commands::bench::parse_unit_binary)]
+    pub(crate) unit_binary: Vec<(String, PathBuf)>,
 }
 
 #[cfg(feature = "bench")]

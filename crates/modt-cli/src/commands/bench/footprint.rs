@@ -8,10 +8,15 @@
 //! 3. The state unit under load: acknowledged sets and gets, then RSS sampled every second
 //!    for `--after` to see it give memory back (goal: within 20 % of idle within a minute).
 //! 4. The binary's size.
+//! 5. With `--unit-binary NAME=PATH`: `PATH unit NAME` (a binary built with only that unit's
+//!    cargo feature, docs/footprint.md) measured as in 1, and that binary's size.
 //!
-//! Every process is a real child of this binary with its own temporary data directory.
+//! Every row also shows how much of the RSS is pages of the process's own executable file
+//! (`/proc/PID/smaps`): its code and read-only data, mapped in as they are first touched.
+//! Every process is a real child of this binary (or of the given one) with its own temporary
+//! data directory.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -37,6 +42,8 @@ struct Usage {
     anon_kib: u64,
     /// Threads.
     threads: u64,
+    /// Resident pages of the executable file's own mappings, KiB.
+    exe_kib: u64,
 }
 
 impl Usage {
@@ -55,7 +62,49 @@ impl Usage {
             rss_kib: field("VmRSS:"),
             anon_kib: field("RssAnon:"),
             threads: field("Threads:"),
+            exe_kib: exe_resident(pid).unwrap_or(0),
         })
+    }
+}
+
+/// The resident KiB of `pid`'s mappings of its own executable file, from `/proc/{pid}/smaps`.
+fn exe_resident(pid: u32) -> anyhow::Result<u64> {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe"))?;
+    let exe = exe.to_string_lossy();
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps"))?;
+    let mut total = 0;
+    let mut in_exe = false;
+    for line in smaps.lines() {
+        if let Some(rss) = line.strip_prefix("Rss:") {
+            if in_exe {
+                total += rss
+                    .split_whitespace()
+                    .next()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        } else if is_mapping_header(line) {
+            in_exe = line.ends_with(exe.as_ref());
+        }
+    }
+    Ok(total)
+}
+
+/// A mapping's first line in smaps (`start-end perms offset dev inode [path]`), as opposed to
+/// its `Field: value` lines.
+fn is_mapping_header(line: &str) -> bool {
+    line.split_whitespace()
+        .next()
+        .is_some_and(|range| range.contains('-') && !range.ends_with(':'))
+}
+
+/// A `--unit-binary` value: `NAME=PATH`.
+pub(crate) fn parse_unit_binary(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+            Ok((name.to_owned(), PathBuf::from(path)))
+        }
+        _ => Err(format!("{text:?} is not NAME=PATH (e.g. echo=./modt-echo)")),
     }
 }
 
@@ -86,31 +135,21 @@ pub(crate) async fn footprint(args: FootprintArgs) -> anyhow::Result<()> {
         args.settle
     );
     println!(
-        "{:<34} {:>9} {:>9} {:>8}   goal (RSS)",
-        "process", "RSS", "anon", "threads"
+        "{:<34} {:>9} {:>9} {:>9} {:>8}   goal (RSS)",
+        "process", "RSS", "anon", "exe file", "threads"
     );
     let mut state = None;
-    for (name, goal) in [("echo", "≤ 6 MB"), ("hub", ""), ("state", "≤ 12 MB")] {
-        let unit_id = format!("footprint-{name}-{}", super::run_id());
-        let mut child = Command::new(&exe)
-            .args(["unit", name, "--unit-id", &unit_id, "--broker-port", &port])
-            .arg("--data-dir")
-            .arg(dir.path())
-            .env("MODT_LOG", "warn")
-            .env_remove("MODT_WORKER_THREADS")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("cannot start modt unit {name}"))?;
-        wait_online(&watcher, &unit_id).await?;
-        tokio::time::sleep(args.settle).await;
-        let usage = Usage::of(pid(&child)?)?;
-        print_row(&format!("modt unit {name}"), usage, goal);
+    let started = Started {
+        watcher: &watcher,
+        port: &port,
+        data_dir: dir.path(),
+        settle: args.settle,
+    };
+    for name in ["echo", "hub", "state"] {
+        let (child, usage) = started.unit(&exe, name).await?;
+        print_row(&format!("modt unit {name}"), usage, goal(name));
         if name == "state" {
             state = Some((child, usage));
-        } else {
-            child.kill().await.ok();
         }
     }
     let up = measure_up(&exe, &args).await?;
@@ -120,8 +159,62 @@ pub(crate) async fn footprint(args: FootprintArgs) -> anyhow::Result<()> {
         drop(child);
     }
     binary(&exe)?;
+    for (name, path) in &args.unit_binary {
+        let (_child, usage) = started.unit(path, name).await?;
+        let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
+        let what = format!("{} unit {name}", file.as_deref().unwrap_or("?"));
+        print_row(&what, usage, goal(name));
+        binary(path)?;
+    }
     watcher.shutdown().await;
     super::stop_broker(broker).await
+}
+
+/// The RSS goal of a unit run alone (issue 19), where there is one.
+fn goal(unit: &str) -> &'static str {
+    match unit {
+        "echo" => "≤ 6 MB",
+        "state" => "≤ 12 MB",
+        _ => "",
+    }
+}
+
+/// Where the measured units run: the embedded broker, a data directory, how long to settle.
+struct Started<'a> {
+    watcher: &'a Client,
+    port: &'a str,
+    data_dir: &'a Path,
+    settle: Duration,
+}
+
+impl Started<'_> {
+    /// Starts `exe unit NAME`, waits until it is online and has settled, and measures it. The
+    /// process ends when the returned child is dropped.
+    async fn unit(&self, exe: &Path, name: &str) -> anyhow::Result<(Child, Usage)> {
+        let unit_id = format!("footprint-{name}-{}", super::run_id());
+        let child = Command::new(exe)
+            .args([
+                "unit",
+                name,
+                "--unit-id",
+                &unit_id,
+                "--broker-port",
+                self.port,
+            ])
+            .arg("--data-dir")
+            .arg(self.data_dir)
+            .env("MODT_LOG", "warn")
+            .env_remove("MODT_WORKER_THREADS")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {} unit {name}", exe.display()))?;
+        wait_online(self.watcher, &unit_id).await?;
+        tokio::time::sleep(self.settle).await;
+        let usage = Usage::of(pid(&child)?)?;
+        Ok((child, usage))
+    }
 }
 
 fn pid(child: &Child) -> anyhow::Result<u32> {
@@ -130,9 +223,10 @@ fn pid(child: &Child) -> anyhow::Result<u32> {
 
 fn print_row(what: &str, u: Usage, goal: &str) {
     println!(
-        "{what:<34} {:>9} {:>9} {:>8}   {goal}",
+        "{what:<34} {:>9} {:>9} {:>9} {:>8}   {goal}",
         mb(u.rss_kib),
         mb(u.anon_kib),
+        mb(u.exe_kib),
         u.threads
     );
 }
@@ -304,4 +398,37 @@ fn binary(exe: &Path) -> anyhow::Result<()> {
         mb(size / 1024),
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_binary_is_name_equals_path() {
+        assert_eq!(
+            parse_unit_binary("echo=/opt/modt-echo"),
+            Ok(("echo".to_owned(), PathBuf::from("/opt/modt-echo")))
+        );
+        assert!(parse_unit_binary("echo").is_err());
+        assert!(parse_unit_binary("=x").is_err());
+        assert!(parse_unit_binary("echo=").is_err());
+    }
+
+    #[test]
+    fn smaps_mapping_headers_are_told_from_fields() {
+        assert!(is_mapping_header(
+            "55da2c16f000-55da2c348000 r--p 00000000 fe:00 10011188   /usr/bin/modt"
+        ));
+        assert!(!is_mapping_header("Rss:                 644 kB"));
+        assert!(!is_mapping_header("VmFlags: rd mr mw me"));
+    }
+
+    #[test]
+    fn this_process_has_resident_pages_of_its_executable() {
+        let kib = exe_resident(std::process::id()).unwrap_or(0);
+        if Path::new("/proc/self/smaps").exists() {
+            assert!(kib > 0, "no resident pages of the test binary found");
+        }
+    }
 }

@@ -17,7 +17,7 @@ mod rtt;
 mod state;
 mod stats;
 
-pub(crate) use footprint::footprint;
+pub(crate) use footprint::{footprint, parse_unit_binary};
 pub(crate) use gateway::{gateway, GatewayBenchArgs};
 pub(crate) use rtt::rtt;
 pub(crate) use state::state;
