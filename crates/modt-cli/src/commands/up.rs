@@ -50,6 +50,12 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
         Some(broker)
     };
 
+    // The ingest unit's demo connection goes to the embedded broker (made on its first start).
+    #[cfg(feature = "unit-ingest")]
+    if broker.is_some() {
+        let own = format!("{}:{}", args.unit.broker.host, args.unit.broker.port);
+        args.units.ingest.demo_broker.get_or_insert(own);
+    }
     let mut setup = args.unit.setup()?;
     setup.web.host = args.web_host.clone();
     setup.web.first_port = Some(args.web_port);

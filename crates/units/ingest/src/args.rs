@@ -57,6 +57,17 @@ pub struct Args {
         value_name = "URL"
     )]
     pub gateway_url: Option<String>,
+    /// Make a demo connection to this broker (`HOST:PORT`) on the first start with no
+    /// connections, subscribed to `+/gateway/#` with QoS 1, logging in with this unit's own
+    /// broker account when `DATA_DIR/credentials/ingest.password` exists. `modt up` sets it
+    /// to its embedded broker. Deleting the demo connection removes it for good.
+    #[arg(
+        id = "ingest_demo_broker",
+        long = "ingest-demo-broker",
+        env = "MODT_INGEST_DEMO_BROKER",
+        value_name = "HOST:PORT"
+    )]
+    pub demo_broker: Option<String>,
 }
 
 impl Default for Args {
@@ -66,6 +77,7 @@ impl Default for Args {
             sweep: DEFAULT_SWEEP,
             parsers: None,
             gateway_url: None,
+            demo_broker: None,
         }
     }
 }

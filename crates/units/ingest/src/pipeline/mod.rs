@@ -1,0 +1,32 @@
+//! From the connections to the database: the bounded [`Intake`] queue and the one writer
+//! that stores messages in batches (one transaction per batch, never one per message),
+//! then announces what it stored.
+//!
+//! - `intake`: the queue, and the shed counters when it is full.
+//! - `writer`: batching, storing, acknowledging QoS 1 messages, announcing.
+//!
+//! Under overload the queue holds at most [`INGEST_QUEUE`] messages. A QoS 1 message waits
+//! for room (its connection stops reading, so the external broker holds the rest); a QoS 0
+//! message is shed: counted in `modt_ingest_shed_total` and in its topic's `count` (so
+//! `count − parsed − failed` of a parsed topic is what was shed). Memory stays bounded.
+
+pub mod intake;
+pub mod writer;
+
+use std::time::Duration;
+
+pub use intake::{Intake, Queued};
+pub use writer::Writer;
+
+/// Messages waiting for the writer, at most.
+pub const INGEST_QUEUE: usize = 10_000;
+
+/// Messages stored in one transaction, at most.
+pub const MAX_BATCH: usize = 2_000;
+
+/// Longest a message waits for more to join its batch.
+pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
+/// Distinct topics whose shed messages are counted between two batches; beyond it, sheds
+/// are counted only in the metric.
+pub const MAX_SHED_TOPICS: usize = 10_000;

@@ -1,0 +1,247 @@
+//! The writer: takes queued messages in batches (up to [`MAX_BATCH`], or what came within
+//! [`FLUSH_EVERY`]), stores each batch in one transaction, then acknowledges its QoS 1
+//! messages on their brokers and announces it: a [`DeviceEvent`] per device change (QoS 0,
+//! `modt/ingest/devices/changed/{site}`) and an [`IngestDeadLetter`] per refused message
+//! (QoS 1, `modt/ingest/dead/{connection}`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use modt::protocol::ingest::{Datalogger, DeviceEvent, Gateway, IngestDeadLetter, Sensor};
+use modt::protocol::topics;
+use modt::QoS;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::intake::{Queued, ShedMap};
+use super::{FLUSH_EVERY, MAX_BATCH};
+use crate::model::{timestamp, DeviceUpdate, Outcome};
+use crate::store::{Batch, IngestStore, TopicDelta};
+
+/// The one writer of received messages.
+#[derive(Debug)]
+pub struct Writer {
+    /// Where batches go.
+    pub store: Arc<dyn IngestStore>,
+    /// Where stored changes are announced (`None`: nowhere, in tests of the store path).
+    pub client: Option<modt::Client>,
+}
+
+/// What one batch announces once stored.
+#[derive(Debug, Default)]
+struct Announcements {
+    events: Vec<DeviceEvent>,
+    dead: Vec<IngestDeadLetter>,
+    acks: Vec<super::intake::Ack>,
+}
+
+impl Writer {
+    /// Stores what arrives on `rx` until `stop` fires and the queue is empty.
+    pub async fn run(
+        self,
+        mut rx: mpsc::Receiver<Queued>,
+        shed: Arc<Mutex<ShedMap>>,
+        stop: CancellationToken,
+    ) {
+        loop {
+            let first = tokio::select! {
+                q = rx.recv() => q,
+                () = stop.cancelled() => rx.try_recv().ok(),
+            };
+            let Some(first) = first else {
+                self.flush(Vec::new(), &shed).await;
+                return;
+            };
+            let mut batch = vec![first];
+            let deadline = tokio::time::Instant::now() + FLUSH_EVERY;
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(q) => batch.push(q),
+                    Err(_) if stop.is_cancelled() => break,
+                    Err(_) => match tokio::time::timeout_at(deadline, rx.recv()).await {
+                        Ok(Some(q)) => batch.push(q),
+                        _ => break,
+                    },
+                }
+            }
+            self.flush(batch, &shed).await;
+        }
+    }
+
+    async fn flush(&self, queued: Vec<Queued>, shed: &Mutex<ShedMap>) {
+        let shed = std::mem::take(&mut *shed.lock().unwrap_or_else(|p| p.into_inner()));
+        if queued.is_empty() && shed.is_empty() {
+            return;
+        }
+        let n = queued.len();
+        let (batch, announce) = gather(queued, shed);
+        match self.store.apply(batch).await {
+            Ok(()) => {
+                metrics::counter!("modt_ingest_stored_total").increment(n as u64);
+                self.announce(announce).await;
+            }
+            Err(e) => {
+                // Not acknowledged: a QoS 1 broker sends them again after a reconnect.
+                metrics::counter!("modt_ingest_store_failed_total").increment(n as u64);
+                tracing::error!(error = %e, messages = n, "could not store a batch of ingested messages");
+            }
+        }
+    }
+
+    async fn announce(&self, a: Announcements) {
+        for ack in a.acks {
+            // The connection may be gone: its broker sends the message again (QoS 1).
+            let _ = ack.client.try_ack(&ack.publish);
+        }
+        let Some(client) = &self.client else { return };
+        for event in a.events {
+            let site = match &event {
+                DeviceEvent::Readings { site, .. } | DeviceEvent::Gateway { site, .. } => {
+                    site.clone()
+                }
+                _ => continue,
+            };
+            let Ok(topic) = topics::ingest_devices_changed(&site) else {
+                continue;
+            };
+            if let Err(e) = client
+                .publish_json_qos(&topic, &event, QoS::AtMostOnce)
+                .await
+            {
+                tracing::debug!(error = %e, "a device event was not published");
+            }
+        }
+        for dead in a.dead {
+            let Ok(topic) = topics::ingest_dead(&dead.failure.connection_id) else {
+                continue;
+            };
+            if let Err(e) = client
+                .publish_json_qos(&topic, &dead, QoS::AtLeastOnce)
+                .await
+            {
+                tracing::warn!(error = %e, topic = %dead.failure.topic, "a dead letter was not published");
+            }
+        }
+    }
+}
+
+/// Aggregates a batch: counters per topic, device changes, failures; and what to announce.
+fn gather(queued: Vec<Queued>, shed: ShedMap) -> (Batch, Announcements) {
+    let mut batch = Batch::default();
+    let mut announce = Announcements::default();
+    let mut topics: HashMap<(String, String), TopicDelta> = HashMap::new();
+    for q in queued {
+        let r = q.received;
+        announce.acks.extend(q.ack);
+        let delta = topics
+            .entry((r.connection_id.clone(), r.topic.clone()))
+            .or_insert_with(|| TopicDelta {
+                connection_id: r.connection_id.clone(),
+                topic: r.topic.clone(),
+                first_ms: r.at_ms,
+                last_ms: r.at_ms,
+                count: 0,
+                parsed: 0,
+                failed: 0,
+                sample: String::new(),
+                parser: None,
+            });
+        delta.count += 1;
+        delta.last_ms = delta.last_ms.max(r.at_ms);
+        delta.sample = r.sample;
+        match r.outcome {
+            Outcome::Unparsed => {
+                metrics::counter!("modt_ingest_messages_total", "outcome" => "unparsed")
+                    .increment(1)
+            }
+            Outcome::Parsed { parser, updates } => {
+                metrics::counter!("modt_ingest_messages_total", "outcome" => "parsed").increment(1);
+                delta.parsed += 1;
+                delta.parser = Some(parser);
+                announce.events.extend(updates.iter().map(event));
+                batch.updates.extend(updates);
+            }
+            Outcome::Failed { failure, payload } => {
+                metrics::counter!("modt_ingest_messages_total", "outcome" => "failed").increment(1);
+                delta.failed += 1;
+                delta.parser = Some(failure.parser.clone());
+                announce.dead.push(IngestDeadLetter {
+                    failure: (*failure).clone(),
+                    payload_base64: base64::engine::general_purpose::STANDARD.encode(payload),
+                });
+                batch.failures.push(*failure);
+            }
+        }
+    }
+    for ((connection_id, topic), s) in shed {
+        let delta = topics
+            .entry((connection_id.clone(), topic.clone()))
+            .or_insert_with(|| TopicDelta {
+                connection_id,
+                topic,
+                first_ms: s.first_ms,
+                last_ms: s.last_ms,
+                count: 0,
+                parsed: 0,
+                failed: 0,
+                sample: s.sample.clone(),
+                parser: None,
+            });
+        delta.count += s.count;
+        delta.first_ms = delta.first_ms.min(s.first_ms);
+        delta.last_ms = delta.last_ms.max(s.last_ms);
+    }
+    batch.topics = topics.into_values().collect();
+    (batch, announce)
+}
+
+/// The live event of one stored change.
+fn event(u: &DeviceUpdate) -> DeviceEvent {
+    match u {
+        DeviceUpdate::Readings {
+            site,
+            gateway,
+            datalogger,
+            model,
+            firmware,
+            at_ms,
+            readings,
+        } => DeviceEvent::Readings {
+            site: site.clone(),
+            gateway: gateway.clone(),
+            datalogger: Datalogger {
+                id: datalogger.clone(),
+                model: model.clone(),
+                firmware: firmware.clone(),
+                last_seen: timestamp(*at_ms),
+                sensors: readings
+                    .iter()
+                    .map(|r| Sensor {
+                        id: r.sensor.clone(),
+                        kind: r.kind.clone(),
+                        unit: r.unit.clone(),
+                        value: r.value,
+                        at: timestamp(*at_ms),
+                    })
+                    .collect(),
+            },
+        },
+        DeviceUpdate::GatewayStatus {
+            site,
+            gateway,
+            online,
+            rssi,
+            at_ms,
+        } => DeviceEvent::Gateway {
+            site: site.clone(),
+            gateway: Gateway {
+                id: gateway.clone(),
+                online: Some(*online),
+                rssi: *rssi,
+                last_seen: timestamp(*at_ms),
+                dataloggers: Vec::new(),
+            },
+        },
+    }
+}
