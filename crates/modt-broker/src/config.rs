@@ -18,6 +18,8 @@ pub struct BrokerConfig {
     pub max_inflight: u16,
     /// Worker threads of the broker's own runtime.
     pub worker_threads: usize,
+    /// This broker's place in a cluster of embedded brokers, if it is a node of one.
+    pub cluster: Option<crate::cluster::ClusterConfig>,
 }
 
 impl Default for BrokerConfig {
@@ -29,6 +31,7 @@ impl Default for BrokerConfig {
             max_queue_len: 100_000,
             max_inflight: 256,
             worker_threads: 2,
+            cluster: None,
         }
     }
 }

@@ -6,6 +6,8 @@
 //! and stops cleanly: all its tasks run on a runtime of its own, dropped at [`EmbeddedBroker::stop`].
 //!
 //! - [`config`]: [`BrokerConfig`], the listener's limits and address.
+//! - [`cluster`]: [`ClusterConfig`], the broker as a node of a cluster (static membership,
+//!   rmqtt's broadcast cluster plugin; the `cluster` feature, on by default).
 //! - [`policy`]: [`AccessPolicy`], the auth/ACL seam, and [`OpenPolicy`] for local development.
 //! - [`policy_file`]: the declarative policy (`config/broker-policy.toml`) and [`Enforced`],
 //!   its enforcement: per-account passwords and topic ACLs.
@@ -17,6 +19,7 @@
 //! Feature `embedded` (default): the broker (rmqtt), `hooks` and [`server`]. Without it, the
 //! policy, the password format and Mosquitto's configuration only.
 
+pub mod cluster;
 pub mod config;
 #[cfg(feature = "embedded")]
 mod hooks;
@@ -27,6 +30,7 @@ pub mod policy_file;
 #[cfg(feature = "embedded")]
 pub mod server;
 
+pub use cluster::{ClusterConfig, ClusterError, ClusterPeer};
 pub use config::BrokerConfig;
 pub use policy::{AccessPolicy, ClientIdentity, OpenPolicy};
 pub use policy_file::{BrokerPolicy, Enforced, PolicyError};

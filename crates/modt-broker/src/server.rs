@@ -42,6 +42,17 @@ pub enum BrokerError {
     /// The broker's runtime or thread could not start.
     #[error("the embedded broker could not start: {0}")]
     Start(String),
+    /// The cluster settings cannot be used.
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+    /// The cluster port cannot be listened on.
+    #[error("cannot listen on the cluster port {addr}: {reason}")]
+    ClusterListen {
+        /// This node's cluster address.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// A running embedded broker. Stop it with [`stop`](Self::stop); dropping it stops it too.
@@ -163,7 +174,13 @@ async fn build(
     policy: Arc<dyn AccessPolicy>,
 ) -> Result<(MqttServer, SocketAddr), BrokerError> {
     let start = |e: rmqtt::Error| BrokerError::Start(e.to_string());
-    let scx = ServerContext::new()
+    let mut scx = ServerContext::new();
+    if let Some(cluster) = &config.cluster {
+        scx = scx
+            .node_id(cluster.node())
+            .plugins_config_map_add(CLUSTER_PLUGIN, cluster.plugin_toml());
+    }
+    let scx = scx
         // Retained messages never expire by age (presence relies on them).
         .plugins_config_map_add(
             "rmqtt-retainer",
@@ -178,6 +195,9 @@ async fn build(
     rmqtt_shared_subscription::register(&scx, true, false)
         .await
         .map_err(start)?;
+    if let Some(cluster) = &config.cluster {
+        join_cluster(&scx, cluster).await?;
+    }
 
     let register = scx.extends.hook_mgr().register();
     for typ in [
@@ -219,6 +239,43 @@ async fn build(
         .listener_by_id(listener, local.port())
         .build();
     Ok((server, local))
+}
+
+/// The name rmqtt knows the broadcast cluster plugin by (its settings' key).
+const CLUSTER_PLUGIN: &str = "rmqtt-cluster-broadcast";
+
+/// Opens this node's cluster port and starts the broadcast cluster plugin, which connects to
+/// the other nodes' cluster ports (lazily: a node that is not up yet is reached later).
+#[cfg(feature = "cluster")]
+async fn join_cluster(
+    scx: &ServerContext,
+    cluster: &crate::cluster::ClusterConfig,
+) -> Result<(), BrokerError> {
+    let own = cluster.this_node().addr.clone();
+    let listen_err = |reason: String| BrokerError::ClusterListen {
+        addr: own.clone(),
+        reason,
+    };
+    let addr = cluster
+        .listen_addr()
+        .map_err(|e| listen_err(e.to_string()))?;
+    // rmqtt's gRPC server binds in a task of its own and only logs a failure: bind here
+    // first, so a taken port stops the start with its address.
+    drop(std::net::TcpListener::bind(addr).map_err(|e| listen_err(e.to_string()))?);
+    scx.node.start_grpc_server(scx.clone(), addr, true, false);
+    rmqtt_cluster_broadcast::register(scx, true, false)
+        .await
+        .map_err(|e| BrokerError::Start(format!("the cluster plugin: {e}")))?;
+    tracing::info!(node = cluster.node(), cluster_addr = %addr, peers = cluster.peers().len(), "broker cluster node started");
+    Ok(())
+}
+
+#[cfg(not(feature = "cluster"))]
+async fn join_cluster(
+    _scx: &ServerContext,
+    _cluster: &crate::cluster::ClusterConfig,
+) -> Result<(), BrokerError> {
+    Err(crate::cluster::ClusterError::NotBuiltIn.into())
 }
 
 fn listen_error(addr: SocketAddr, e: rmqtt::Error) -> BrokerError {

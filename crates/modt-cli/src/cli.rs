@@ -117,6 +117,43 @@ pub(crate) enum BrokerCmd {
     /// Write Mosquitto's password_file, acl_file and a mosquitto.conf from the broker policy
     /// and the local credentials (generated if missing).
     Config(BrokerConfigArgs),
+    /// Run the embedded broker alone, optionally as one node of a broker cluster
+    /// (--cluster-node, --cluster-peers; docs/broker-cluster.md).
+    #[cfg(feature = "up")]
+    Serve(BrokerServeArgs),
+}
+
+#[cfg(feature = "up")]
+#[derive(Debug, Args)]
+pub(crate) struct BrokerServeArgs {
+    /// Address the broker listens on for MQTT (`host:port`; port 0 picks a free one).
+    #[arg(long, env = "MODT_BROKER_LISTEN", default_value = "127.0.0.1:1883")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Let clients connect without credentials and do anything: local development only.
+    #[arg(long, env = "MODT_ALLOW_ANONYMOUS")]
+    pub(crate) allow_anonymous: bool,
+    /// Directory holding (or to hold) the accounts' passwords; every node of a cluster
+    /// needs the same ones.
+    #[arg(long, env = "MODT_DATA_DIR", default_value = "./modt-data")]
+    pub(crate) data_dir: PathBuf,
+    /// The broker policy (default: the one shipped, config/broker-policy.toml).
+    #[arg(long, env = "MODT_BROKER_POLICY")]
+    pub(crate) broker_policy: Option<PathBuf>,
+    /// Topic namespace the policy is enforced in.
+    #[arg(long, env = "MODT_NAMESPACE", default_value = "modt")]
+    pub(crate) namespace: modt::protocol::Namespace,
+    /// This node's id in the broker cluster (from 1); with --cluster-peers.
+    #[arg(long, env = "MODT_CLUSTER_NODE", value_name = "ID")]
+    pub(crate) cluster_node: Option<u64>,
+    /// Every node of the cluster, this one included, as ID@HOST:PORT of its cluster port
+    /// (not its MQTT port), comma-separated: `1@10.0.0.1:5363,2@10.0.0.2:5363`.
+    #[arg(
+        long,
+        env = "MODT_CLUSTER_PEERS",
+        value_delimiter = ',',
+        value_name = "ID@HOST:PORT"
+    )]
+    pub(crate) cluster_peers: Vec<modt_broker::ClusterPeer>,
 }
 
 #[derive(Debug, Args)]

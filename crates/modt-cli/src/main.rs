@@ -105,6 +105,10 @@ async fn run(
         #[cfg(feature = "tools")]
         Command::Auth(cmd) => commands::auth::run(cmd).await,
         Command::Broker(BrokerCmd::Config(args)) => commands::broker::config(args),
+        #[cfg(feature = "up")]
+        Command::Broker(BrokerCmd::Serve(args)) => {
+            commands::broker::serve(args, shutdown).await
+        }
         #[cfg(feature = "tools")]
         Command::Hub(cmd) => commands::hub::run(cmd).await,
     }

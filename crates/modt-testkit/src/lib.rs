@@ -3,6 +3,7 @@
 //! configs, start units, and wait for conditions without sleeping blindly.
 //!
 //! - [`broker`] — [`TestBroker`].
+//! - [`cluster`] — [`TestCluster`], a loopback cluster of `modt broker serve` nodes.
 //! - [`unit`] — [`RunningUnit`], a unit started on the test's runtime.
 //! - [`wait`] — [`wait_until`], [`recv_within`], [`wait_online`].
 //! - [`legacy`] — [`LegacyStandIn`](legacy::LegacyStandIn), the original units' legacy answers.
@@ -14,6 +15,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod broker;
+pub mod cluster;
 pub mod latency;
 pub mod legacy;
 pub mod postgres;
@@ -21,6 +23,7 @@ pub mod unit;
 pub mod wait;
 
 pub use broker::{BrokerKind, TestBroker};
+pub use cluster::TestCluster;
 pub use unit::RunningUnit;
 pub use wait::{recv_within, wait_online, wait_status, wait_until};
 
