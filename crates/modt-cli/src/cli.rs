@@ -547,6 +547,17 @@ pub(crate) struct UpArgs {
     /// 0 picks free ports.
     #[arg(long, env = "MODT_WEB_PORT", default_value_t = 8080)]
     pub(crate) web_port: u16,
+    /// Run N replicas of a unit in this process, e.g. `state=3,identify=2`: each with its own
+    /// unit id and broker account (`state-2`, `state-3`), splitting the unit's requests (see
+    /// docs/scaling.md). Only shareable units (state, identify, todo); a local demonstration
+    /// of separate `modt unit NAME --unit-id NAME-K` processes.
+    #[arg(
+        long,
+        env = "MODT_REPLICAS",
+        value_delimiter = ',',
+        value_name = "UNIT=N"
+    )]
+    pub(crate) replicas: Vec<crate::commands::up::Replicas>,
     /// Every unit's own flags, each under its unit's heading: last, so that `up`'s own
     /// flags above are not listed under a unit's heading.
     #[command(flatten)]
@@ -713,6 +724,11 @@ pub(crate) struct StateBenchArgs {
     /// database (postgres://…), in a schema of its own that is dropped afterwards.
     #[arg(long, value_name = "URL", env = "MODT_BENCH_DATABASE_URL")]
     pub(crate) database_url: Option<modt_store::DatabaseUrl>,
+    /// Instead of the three steps: --acked acknowledged sets with 1, 2, … N state replicas
+    /// (in-process, each with its own store) on --database-url (PostgreSQL), then the
+    /// fail-over time after one of them is killed under retried sets.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub(crate) replicas: usize,
 }
 
 #[cfg(feature = "bench")]

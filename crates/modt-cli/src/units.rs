@@ -61,6 +61,19 @@ macro_rules! registry {
 
         #[cfg(feature = "up")]
         impl AllUnits {
+            /// Builds one more instance of the unit named `name` from these flags (a replica for
+            /// `modt up --replicas`); `None` when no unit has that name.
+            pub(crate) async fn build_named(
+                &self,
+                name: &str,
+                setup: &Setup,
+            ) -> Option<Result<Unit, BuildError>> {
+                $( $(#[$attr])* if name == $krate::NAME {
+                    return Some($krate::build(self.$field.clone(), setup).await);
+                } )*
+                None
+            }
+
             /// Builds every unit, in registration order (stores before the units using them).
             pub(crate) async fn build(self, setup: &Setup) -> Result<Vec<Unit>, BuildError> {
                 let mut units = Vec::new();

@@ -17,20 +17,16 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::future::Future;
-use std::io::{BufRead as _, Write as _};
+use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt as _;
-use modt::protocol::{
-    topics, BulkValue, Correlation, ErrorCode, StateAck, StateBulkGet, StateBulkValue, StateSet,
-};
+use modt::protocol::{topics, ErrorCode, StateAck, StateSet};
 use modt::{Client, ClientConfig, Credentials, MqttVersion, Secret};
 use modt_testkit::{client_id, wait_online, wait_status, wait_until, TestBroker};
-use serde_json::{json, Value};
+use support::acked_writes::{key, read_back, value, write_all, Logs, Tally};
 use tokio::task::block_in_place;
 
 /// Writes per test, each to its own key with its own value.
@@ -44,133 +40,6 @@ const FAULT_AFTER: usize = WRITES / 3;
 /// How long the broker stays down in the broker tests.
 const OUTAGE: Duration = Duration::from_millis(300);
 
-fn key(i: usize) -> String {
-    format!("k{i:04}")
-}
-
-fn value(i: usize) -> Value {
-    json!({"i": i, "payload": format!("value-{i}")})
-}
-
-/// Warnings and errors the `modt` children logged, shown with the test's report.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<String>>>);
-
-impl Logs {
-    /// Reads the child's stdout and stderr to the end (so it never blocks on a full pipe),
-    /// keeping its warning and error lines.
-    fn drain(&self, mut p: support::ModtProcess, name: &str) -> support::ModtProcess {
-        let pipes: [Option<Box<dyn std::io::Read + Send>>; 2] = [
-            p.child
-                .stdout
-                .take()
-                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-            p.child
-                .stderr
-                .take()
-                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-        ];
-        for pipe in pipes.into_iter().flatten() {
-            let keep = self.0.clone();
-            let name = name.to_string();
-            std::thread::spawn(move || {
-                for line in std::io::BufReader::new(pipe).lines() {
-                    let Ok(line) = line else { break };
-                    if line.contains("WARN") || line.contains("ERROR") {
-                        keep.lock().unwrap().push(format!("[{name}] {line}"));
-                    }
-                }
-            });
-        }
-        p
-    }
-
-    fn len(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-
-    /// Prints the first `n` lines kept.
-    fn print(&self, n: usize) {
-        for line in self.0.lock().unwrap().iter().take(n) {
-            println!("{line}");
-        }
-    }
-}
-
-/// What the writer saw of one write.
-#[derive(Debug, Clone)]
-enum Outcome {
-    /// Acked, with the version the ack named.
-    Acked(Option<u64>),
-    /// Failed with this code (a timeout, mostly).
-    Failed(ErrorCode),
-}
-
-/// Sends the `WRITES` sets, `CONCURRENCY` at a time, counting acks in `acked` as they come.
-async fn write_all(client: Client, user: String, acked: Arc<AtomicUsize>) -> Vec<Outcome> {
-    let mut outcomes = vec![Outcome::Failed(ErrorCode::Internal); WRITES];
-    let results: Vec<(usize, Outcome)> = futures::stream::iter(0..WRITES)
-        .map(|i| {
-            let client = client.clone();
-            let user = user.clone();
-            let acked = acked.clone();
-            async move {
-                let set = StateSet::new(user, key(i), value(i));
-                let r = client
-                    .request_json::<_, StateAck>(
-                        &topics::STATE_SET,
-                        &set,
-                        modt::RequestOptions::new().timeout(WRITE_TIMEOUT),
-                    )
-                    .await;
-                let outcome = match r {
-                    Ok(ack) => {
-                        acked.fetch_add(1, Ordering::SeqCst);
-                        Outcome::Acked(ack.version)
-                    }
-                    Err(e) => Outcome::Failed(e.code()),
-                };
-                (i, outcome)
-            }
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
-    for (i, o) in results {
-        outcomes[i] = o;
-    }
-    outcomes
-}
-
-/// Every key's stored value and version (a correlated bulk get, retried while the system
-/// settles).
-async fn read_back(client: &Client, user: &str) -> BTreeMap<String, Option<BulkValue>> {
-    let get = StateBulkGet {
-        timestamp: None,
-        user_id: user.to_string(),
-        keys: (0..WRITES).map(key).collect(),
-        correlation: Correlation::NONE,
-    };
-    let mut last = None;
-    for _ in 0..10 {
-        match client
-            .request_json::<_, StateBulkValue>(
-                &topics::STATE_BULK_GET,
-                &get,
-                modt::RequestOptions::new().timeout(Duration::from_secs(5)),
-            )
-            .await
-        {
-            Ok(v) => return v.values,
-            Err(e) => {
-                last = Some(e);
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
-    }
-    panic!("could not read the keys back: {last:?}");
-}
-
 /// Runs the write stream against the state unit that `client` reaches, sets `fault` off once
 /// `FAULT_AFTER` writes are acked (it must return with the state unit online again), then
 /// reads every key back, prints the report line and checks it.
@@ -178,7 +47,15 @@ async fn exercise(name: &str, client: &Client, logs: &Logs, fault: impl Future<O
     let started = Instant::now();
     let user = client_id("fault-user");
     let acked = Arc::new(AtomicUsize::new(0));
-    let writer = tokio::spawn(write_all(client.clone(), user.clone(), acked.clone()));
+    let options = modt::RequestOptions::new().timeout(WRITE_TIMEOUT);
+    let writer = tokio::spawn(write_all(
+        client.clone(),
+        user.clone(),
+        WRITES,
+        CONCURRENCY,
+        options,
+        acked.clone(),
+    ));
     wait_until(
         Duration::from_secs(30),
         &format!("{FAULT_AFTER} acked writes before the fault"),
@@ -196,39 +73,14 @@ async fn exercise(name: &str, client: &Client, logs: &Logs, fault: impl Future<O
     let outcomes = writer.await.unwrap();
     let acked_total = acked.load(Ordering::SeqCst);
 
-    let stored = read_back(client, &user).await;
-    let mut acked_lost = Vec::new();
-    let mut applied_twice = Vec::new();
-    let mut unacked = Vec::new();
-    let mut unacked_applied = 0;
-    let mut failures: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, outcome) in outcomes.iter().enumerate() {
-        let k = key(i);
-        let got = stored.get(&k).cloned().flatten();
-        let stored_version = got.as_ref().map(|v| v.meta.version);
-        match outcome {
-            Outcome::Acked(ack_version) => {
-                if got.as_ref().map(|v| &v.value) != Some(&value(i)) {
-                    acked_lost.push(format!("{k}: acked v{ack_version:?}, stored {got:?}"));
-                }
-                if ack_version.unwrap_or(1) > 1 || stored_version.unwrap_or(1) > 1 {
-                    applied_twice.push(format!(
-                        "{k}: acked v{ack_version:?}, stored v{stored_version:?}"
-                    ));
-                }
-            }
-            Outcome::Failed(code) => {
-                *failures.entry(code.to_string()).or_default() += 1;
-                unacked.push(i);
-                if got.is_some() {
-                    unacked_applied += 1;
-                }
-                if stored_version.unwrap_or(1) > 1 {
-                    applied_twice.push(format!("{k}: not acked, stored v{stored_version:?}"));
-                }
-            }
-        }
-    }
+    let stored = read_back(client, &user, WRITES).await;
+    let Tally {
+        acked_lost,
+        applied_twice,
+        unacked,
+        unacked_applied,
+        failures,
+    } = Tally::of(&outcomes, &stored);
 
     // What the children logged up to here (the retries below log their conflicts).
     let logged = logs.len();

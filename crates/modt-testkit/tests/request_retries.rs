@@ -62,11 +62,17 @@ async fn a_retry_is_the_same_request_and_gets_the_reply() {
         .timeout(ATTEMPT)
         .retries(3)
         .retry_backoff(Duration::from_millis(10), Duration::from_millis(20));
-    let reply: Value = client.request_json(&topic(), &json!({}), opts).await.unwrap();
+    let reply: Value = client
+        .request_json(&topic(), &json!({}), opts)
+        .await
+        .unwrap();
     assert_eq!(reply["copies"], 3);
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 3, "{seen:?}");
-    assert!(seen.iter().all(|k| *k == seen[0]), "one id and reply topic: {seen:?}");
+    assert!(
+        seen.iter().all(|k| *k == seen[0]),
+        "one id and reply topic: {seen:?}"
+    );
     client.shutdown().await;
     running.stop().await.unwrap();
 }
@@ -83,7 +89,11 @@ async fn without_retries_left_the_request_times_out() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), RequestErrorKind::TimedOut);
-    assert_eq!(seen.lock().unwrap().len(), 2, "the first send and one retry");
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        2,
+        "the first send and one retry"
+    );
     // Without retries (the default), one send.
     seen.lock().unwrap().clear();
     let opts = RequestOptions::new().timeout(ATTEMPT);

@@ -28,8 +28,14 @@ pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Re
         unit = unit.replicas_group(group);
     }
     // Without credentials, the unit's own account from the data directory, if `modt up` or
-    // `modt broker config` made one there.
-    let broker = crate::credentials::local_account(&cmd.unit.broker, &cmd.unit.data_dir, name);
+    // `modt broker config` made one there: a replica's (`--unit-id state-2`, its presence is
+    // its own) when there is one, else the unit's.
+    let replica = unit.id();
+    let account = match crate::credentials::password_path(&cmd.unit.data_dir, replica).exists() {
+        true => replica,
+        false => name,
+    };
+    let broker = crate::credentials::local_account(&cmd.unit.broker, &cmd.unit.data_dir, account);
     let config = broker.client_config("unused")?;
     // (Already on a runtime worker, see `main`: the receive loop hands messages to handler
     // tasks on the same pool, without a cross-thread wake-up for each.)

@@ -1,4 +1,10 @@
 //! `modt up`: the embedded broker plus every unit, until Ctrl-C.
+//!
+//! - `replicas`: `--replicas NAME=N`, several replicas of a shareable unit in the one process.
+
+mod replicas;
+
+pub(crate) use replicas::Replicas;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -16,8 +22,9 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
     super::private_data_dir(&args.unit.data_dir)?;
     // Least privilege unless anonymous access was asked for: every unit logs in with its own
     // account (passwords generated on first run) and the broker enforces the policy.
-    let policy = crate::commands::broker::load_policy(args.broker_policy.as_deref())?
+    let mut policy = crate::commands::broker::load_policy(args.broker_policy.as_deref())?
         .in_namespace(&args.unit.broker.namespace);
+    replicas::add_accounts(&mut policy, &args.replicas)?;
     args.unit
         .web_units
         .get_or_insert_with(|| policy.web_accounts().map(String::from).collect());
@@ -59,19 +66,22 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
     let mut setup = args.unit.setup()?;
     setup.web.host = args.web_host.clone();
     setup.web.first_port = Some(args.web_port);
-    let built = args.units.clone().build(&setup).await?;
+    let mut built = args.units.clone().build(&setup).await?;
+    let catalog = replicas::catalog(&built);
+    let more = replicas::build(&args.units, &setup, &catalog, &args.replicas).await?;
+    built.extend(more);
     // Before the units run: their series are made when they start.
     let has_web_side = built.iter().any(|u| u.web_address().is_some());
     let metrics = crate::metrics::start(&setup, has_web_side).await?;
 
     if !args.allow_anonymous {
         // Before anything is printed: a unit without a broker account cannot log in.
-        if let Some(unit) = built.iter().find(|u| !passwords.contains_key(u.name())) {
+        if let Some(unit) = built.iter().find(|u| !passwords.contains_key(u.id())) {
             anyhow::bail!(
                 "the broker policy has no account for the {0} unit: add [accounts.{0}] with what \
                  it may publish and subscribe to, to a copy of config/broker-policy.toml, and pass \
                  it with --broker-policy (or run with --allow-anonymous for local development)",
-                unit.name()
+                unit.id()
             );
         }
     }
@@ -117,7 +127,8 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
     let unit_stop = CancellationToken::new();
     let mut tasks = JoinSet::new();
     for unit in built {
-        let name = unit.name().to_owned();
+        // The unit's id is its account: its name, or `NAME-K` for a replica.
+        let name = unit.id().to_owned();
         let mut config = args.unit.broker.client_config("unused")?;
         if !args.allow_anonymous {
             let account = name.as_str();

@@ -1,6 +1,8 @@
 //! Running the real `modt` binary from tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub(crate) mod acked_writes;
+
 use std::process::{Child, Command, Stdio};
 
 /// A `modt` child process, killed on drop.

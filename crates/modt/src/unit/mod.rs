@@ -161,6 +161,11 @@ impl Unit {
         self.http_url.as_deref()
     }
 
+    /// The unit's id (`modt/units/{id}/…`; by default its name).
+    pub fn id(&self) -> &str {
+        &self.unit_id
+    }
+
     /// The unit's name (its default id and its broker account).
     pub fn name(&self) -> &str {
         &self.name

@@ -3,6 +3,7 @@
 //! - `rtt`: request/reply to the echo unit beside a bare broker echo.
 //! - `gateway`: HTTP calls through the gateway to the todo unit beside direct MQTT requests.
 //! - `state`: the state protocol: get round trips, pipelined and acknowledged set throughput.
+//! - `state_replicas`: acked sets with 1…N state replicas on PostgreSQL, and fail-over.
 //! - `footprint`: memory and threads of each process at rest, after a load, and binary size.
 //! - `stats`: percentiles and formatting.
 //! - `broker_probe`: which broker was measured, and whether it runs Nagle's algorithm.
@@ -15,6 +16,7 @@ mod footprint;
 mod gateway;
 mod rtt;
 mod state;
+mod state_replicas;
 mod stats;
 
 pub(crate) use footprint::{footprint, parse_unit_binary};

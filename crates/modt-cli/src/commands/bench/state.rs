@@ -10,7 +10,8 @@
 //!
 //! The in-process unit runs on a temporary SQLite file; with `--database-url postgres://…`
 //! the same three steps then run again, in the same invocation, with the unit on PostgreSQL
-//! (a schema `modt_bench_…` of its own, dropped afterwards).
+//! (a schema `modt_bench_…` of its own, dropped afterwards). With `--replicas N` it measures
+//! replicas instead (`state_replicas`).
 
 use std::time::{Duration, Instant};
 
@@ -49,6 +50,12 @@ pub(crate) async fn state(mut args: StateBenchArgs) -> anyhow::Result<()> {
 /// The external unit; or the in-process unit on a temporary SQLite file and then, with
 /// `--database-url`, on PostgreSQL in a schema of its own (dropped afterwards), in one run.
 async fn on_each_backend(args: &StateBenchArgs) -> anyhow::Result<()> {
+    if args.replicas > 0 {
+        let Some(modt_store::DatabaseUrl::Postgres(url)) = &args.database_url else {
+            bail!("--replicas runs state replicas on one PostgreSQL database: give --database-url postgres://…");
+        };
+        return super::state_replicas::replicas(args, url.clone()).await;
+    }
     if args.external_state {
         if args.database_url.is_some() {
             bail!("--database-url runs the in-process state unit on PostgreSQL; it cannot go with --external-state");
