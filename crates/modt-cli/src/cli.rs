@@ -110,6 +110,9 @@ pub(crate) enum Command {
     /// Broker configuration for running MoDT on an external Mosquitto.
     #[command(subcommand)]
     Broker(BrokerCmd),
+    /// Simulators: `sim devices` publishes device messages for the ingest unit.
+    #[command(subcommand)]
+    Sim(crate::commands::sim::SimCmd),
 }
 
 #[derive(Debug, Subcommand)]

@@ -109,6 +109,9 @@ async fn run(
         Command::Broker(BrokerCmd::Serve(args)) => {
             commands::broker::serve(args, shutdown).await
         }
+        Command::Sim(commands::sim::SimCmd::Devices(args)) => {
+            commands::sim::devices(args, shutdown).await
+        }
         #[cfg(feature = "tools")]
         Command::Hub(cmd) => commands::hub::run(cmd).await,
     }

@@ -14,6 +14,7 @@ pub(crate) mod hub;
 pub(crate) mod monitor;
 pub(crate) mod publish;
 pub(crate) mod request;
+pub(crate) mod sim;
 #[cfg(feature = "tools")]
 pub(crate) mod state;
 pub(crate) mod subscribe;
