@@ -3,7 +3,12 @@
 //!
 //! Common rules become `pattern` lines (`{username}` → `%u`, `{client_id}` → `%c`), which
 //! Mosquitto applies to every client; each account's own rules become `topic` lines under
-//! `user NAME`. Publish rules are `write`, subscribe rules `read`.
+//! `user NAME`. Publish rules are `write`, subscribe rules `read`. Each account's subscribe
+//! rules are also written for its shared-subscription groups (`$share/NAME/…`, and for a
+//! replica's account `NAME-K` also `$share/NAME/…`), the groups the embedded broker allows it:
+//! Mosquitto 2.0 checks read access per delivered message on the plain topic, so the plain
+//! rule already lets replicas get their share; the `$share` lines state the policy for a broker
+//! or plugin that checks the subscription itself.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -47,11 +52,22 @@ fn account(out: &mut String, name: &str, rules: &Rules) {
             if f.contains(CLIENT_ID) {
                 // Per-client rules only make sense as patterns.
                 let _ = writeln!(out, "pattern {access} {}", f.replace(CLIENT_ID, "%c"));
-            } else {
-                let _ = writeln!(out, "topic {access} {f}");
+                continue;
+            }
+            let _ = writeln!(out, "topic {access} {f}");
+            if access == "read" {
+                for group in share_groups(name) {
+                    let _ = writeln!(out, "topic read $share/{group}/{f}");
+                }
             }
         }
     }
+}
+
+/// The `$share` groups account `name` may join: its own name and, for `NAME-K`, each shorter
+/// name before a `-` (as [`client_id_belongs`](crate::policy_file::client_id_belongs) allows).
+fn share_groups(name: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(name).chain(name.match_indices('-').map(|(i, _)| &name[..i]))
 }
 
 /// Messages Mosquitto keeps for one subscriber that has fallen behind (its default, 1000,
@@ -104,6 +120,29 @@ mod tests {
             "{acl}"
         );
         assert!(!acl.contains('{'), "no placeholders left: {acl}");
+        assert!(
+            acl.contains("topic read modt/state/set\ntopic read $share/state/modt/state/set\n"),
+            "{acl}"
+        );
+    }
+
+    #[test]
+    fn a_replicas_account_reads_its_units_group() {
+        let mut policy = BrokerPolicy::builtin().unwrap();
+        let state = policy.accounts["state"].clone();
+        policy.accounts.insert("state-2".into(), state);
+        let acl = acl_file(&policy);
+        assert!(acl.contains("user state-2\n"), "{acl}");
+        assert!(
+            acl.contains("topic read $share/state-2/modt/state/get\n"),
+            "{acl}"
+        );
+        assert!(
+            acl.contains("topic read $share/state/modt/state/get\n"),
+            "{acl}"
+        );
+        let groups: Vec<&str> = share_groups("a-b-c").collect();
+        assert_eq!(groups, ["a-b-c", "a", "a-b"]);
     }
 
     #[test]

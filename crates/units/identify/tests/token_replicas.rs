@@ -1,6 +1,7 @@
 //! Two replicas of the identify unit sharing one PostgreSQL database and one broker: they
-//! start with one signing key between them, each token request is answered once, and a
-//! rotation made on the database reaches both. Skipped with a printed reason without
+//! start with one signing key between them, each token request is answered once, a refresh
+//! token spent on one is spent on both, failed logins on either count toward one throttle,
+//! and a rotation made on the database reaches both. Skipped with a printed reason without
 //! PostgreSQL (unless `MODT_REQUIRE_POSTGRES=1`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -9,14 +10,15 @@ mod support;
 
 use std::time::Duration;
 
-use modt::protocol::topics;
+use modt::protocol::{topics, ErrorCode};
 use modt::{Client, MqttVersion, QoS};
+use modt_identify::throttle::ThrottleConfig;
 use modt_identify::tokens::TokenConfig;
 use modt_identify::{IdentifyConfig, Role};
 use modt_store::{Location, PostgresUrl};
 use modt_testkit::{client_id, wait_online, RunningUnit};
 use support::add_user;
-use support::tokens::{broker, kid_of, login, next_jwks, verify, WAIT};
+use support::tokens::{broker, call, creds, kid_of, login, next_jwks, refresh, verify, WAIT};
 
 #[tokio::test]
 async fn replicas_on_postgres_share_their_keys_and_answer_each_request_once() {
@@ -81,6 +83,44 @@ async fn replicas_on_postgres_share_their_keys_and_answer_each_request_once() {
         .get(0)
     };
     assert_eq!(families, 1, "one login, answered by one replica");
+
+    // Sessions: a refresh token spent on one replica is spent on both (the replicas alternate,
+    // so the reuse reaches the other one most times); reusing it is refused.
+    let renewed = refresh(&client, &tokens.refresh_token).await.unwrap();
+    let reused = refresh(&client, &tokens.refresh_token).await.unwrap_err();
+    assert_eq!(reused.code, ErrorCode::Unauthorized, "{reused:?}");
+    assert!(
+        refresh(&client, &renewed.refresh_token).await.is_err(),
+        "the reuse revoked the family on both replicas"
+    );
+
+    // Throttles: failed logins counted on either replica count together, so the limit per
+    // user and address (5) holds across both instead of 5 on each.
+    let per_user = ThrottleConfig::default().per_user;
+    for _ in 0..per_user {
+        let failed = call(
+            &client,
+            &topics::AUTH_TOKEN_LOGIN,
+            creds("ann", "wrong"),
+            "10.0.0.9",
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(failed.code, ErrorCode::Unauthorized, "{failed:?}");
+    }
+    for _ in 0..2 {
+        let throttled = call(
+            &client,
+            &topics::AUTH_TOKEN_LOGIN,
+            creds("ann", "secret-pass"),
+            "10.0.0.9",
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(throttled.code, ErrorCode::TooManyRequests, "{throttled:?}");
+    }
 
     let new_kid =
         modt_identify::tokens::rotate_key(store.as_ref(), modt_identify::store::unix_now())
