@@ -14,7 +14,7 @@ use tracing::info;
 
 use crate::auth::jwks::{self, KeyRing};
 use crate::auth::{bearer, Authenticator};
-use crate::http::{self, Gateway, RESERVED_PATHS};
+use crate::http::{self, Gateway, Parts, RESERVED_PATHS};
 use crate::limit::{self, RateLimits};
 use crate::presence::{self, Presence};
 use crate::routes::{RouteTable, MAX_TIMEOUT};
@@ -143,7 +143,7 @@ async fn serve(
     )
     .identify_url(config.identify_url);
     let validation = bearer::validation(&config.issuer, &config.audience);
-    let gateway = Gateway {
+    let gateway = Gateway::new(Parts {
         table: config.table,
         client: ctx.client.clone(),
         auth: Authenticator::new(ring.clone(), validation, gate, presence.clone()),
@@ -151,7 +151,7 @@ async fn serve(
         presence,
         ring,
         openapi: config.openapi,
-    };
+    });
     let url = config.public_url;
     info!(%url, "API gateway at {url}/ (docs at {url}/docs)");
     let served = modt_web::serve::serve(listener, http::router(gateway), ctx.shutdown).await;

@@ -6,17 +6,20 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use modt::protocol::api::{
     FORWARDED_REPLY_HEADERS, FORWARDED_REQUEST_HEADERS, REQUEST_ID_HEADER, TRACEPARENT,
 };
-use modt::protocol::{ApiReply, ApiRequest, Caller, ErrorCode};
+#[cfg(doc)]
+use modt::protocol::{ApiReply, ApiRequest};
+use modt::protocol::{Caller, ErrorCode};
 use modt::trace::TraceContext;
 use modt::{Client, RequestErrorKind, RequestOptions};
 use modt_web::ApiError;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::routes::Route;
 
@@ -32,7 +35,8 @@ pub(crate) struct Call<'a> {
     pub(crate) params: BTreeMap<String, String>,
     pub(crate) query: BTreeMap<String, String>,
     pub(crate) headers: &'a HeaderMap,
-    pub(crate) body: Option<Value>,
+    /// The JSON body as the client sent it (checked to be JSON).
+    pub(crate) body: Option<Box<RawValue>>,
     pub(crate) caller: Option<Caller>,
     pub(crate) client_addr: String,
     pub(crate) request_id: &'a str,
@@ -40,17 +44,55 @@ pub(crate) struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// The payload the unit gets.
-    pub(crate) fn api_request(&self) -> ApiRequest {
-        let mut req = ApiRequest::new(self.route.method.as_str(), self.route.path.clone());
-        req.params = self.params.clone();
-        req.query = self.query.clone();
-        req.headers = forwarded_headers(self.headers);
-        req.body = self.body.clone();
-        req.caller = self.caller.clone();
-        req.client_addr = Some(self.client_addr.clone());
-        req
+    /// The payload the unit gets: an [`ApiRequest`] on the wire, borrowed from the call.
+    fn api_request(&self) -> RequestView<'_> {
+        RequestView {
+            method: self.route.method.as_str(),
+            route: &self.route.path,
+            params: &self.params,
+            query: &self.query,
+            headers: forwarded_headers(self.headers),
+            body: self.body.as_deref(),
+            caller: self.caller.as_ref(),
+            client_addr: Some(&self.client_addr),
+        }
     }
+}
+
+/// An [`ApiRequest`] as it goes on the wire (the same fields, names and omissions), borrowed
+/// from the call instead of copied into one, and with the body passed on as the client sent
+/// it rather than parsed into a tree and written out again.
+#[derive(Debug, Serialize)]
+struct RequestView<'a> {
+    method: &'a str,
+    route: &'a str,
+    #[serde(skip_serializing_if = "is_empty")]
+    params: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "is_empty")]
+    query: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    headers: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    caller: Option<&'a Caller>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_addr: Option<&'a str>,
+}
+
+fn is_empty(map: &&BTreeMap<String, String>) -> bool {
+    map.is_empty()
+}
+
+/// An [`ApiReply`] as read off the wire, its body kept as the unit wrote it: the gateway
+/// sends those bytes on instead of parsing them into a tree and writing them out again.
+#[derive(Debug, Deserialize)]
+struct ReplyView<'a> {
+    status: u16,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default, borrow)]
+    body: Option<&'a RawValue>,
 }
 
 /// The [`FORWARDED_REQUEST_HEADERS`] of `headers`, by lower-case name.
@@ -78,8 +120,7 @@ pub(crate) async fn forward(client: &Client, call: Call<'_>) -> Result<Response,
         .await
         .map_err(refusal)?;
     modt::check_error_reply(&route.topic, &msg).map_err(refusal)?;
-    let reply: ApiReply = msg
-        .json()
+    let reply: ReplyView<'_> = serde_json::from_slice(&msg.payload)
         .map_err(|e| ApiError::internal(format!("{} answered no ApiReply: {e}", route.topic)))?;
     reply_response(route, reply)
 }
@@ -106,7 +147,7 @@ fn refusal(e: modt::RequestError) -> ApiError {
 
 /// An [`ApiReply`] as the HTTP response: its status (2xx or 3xx), the
 /// [`FORWARDED_REPLY_HEADERS`] it set, its JSON body.
-fn reply_response(route: &Route, reply: ApiReply) -> Result<Response, ApiError> {
+fn reply_response(route: &Route, reply: ReplyView<'_>) -> Result<Response, ApiError> {
     let status = StatusCode::from_u16(reply.status)
         .ok()
         .filter(|s| s.is_success() || s.is_redirection())
@@ -115,7 +156,9 @@ fn reply_response(route: &Route, reply: ApiReply) -> Result<Response, ApiError> 
         })?;
     let mut response = match reply.body {
         Some(body) if status != StatusCode::NO_CONTENT && status != StatusCode::NOT_MODIFIED => {
-            (status, Json(body)).into_response()
+            let json = HeaderValue::from_static("application/json");
+            let bytes = bytes::Bytes::copy_from_slice(body.get().as_bytes());
+            (status, [(CONTENT_TYPE, json)], bytes).into_response()
         }
         _ => status.into_response(),
     };
@@ -136,6 +179,70 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn the_request_view_is_an_api_request_on_the_wire() {
+        use modt::protocol::{ApiRequest, Role};
+        let table = crate::RouteTable::load(None, Duration::from_secs(5)).unwrap();
+        let route = &table.routes()[0];
+        let mut headers = HeaderMap::new();
+        headers.insert("if-match", "\"3\"".parse().unwrap());
+        let trace = crate::trace::trace(&headers, "req-1");
+        let caller = Caller {
+            user_id: "u1".into(),
+            username: "ann".into(),
+            role: Role::User,
+            tenant: None,
+        };
+        let call = Call {
+            route,
+            params: [("id".to_owned(), "7".to_owned())].into(),
+            query: BTreeMap::new(),
+            headers: &headers,
+            body: Some(RawValue::from_string(r#"{ "title": "x", "n": [1, 2.5] }"#.into()).unwrap()),
+            caller: Some(caller.clone()),
+            client_addr: "127.0.0.1".into(),
+            request_id: "req-1",
+            trace: &trace,
+        };
+        let wire = serde_json::to_string(&call.api_request()).unwrap();
+        assert!(
+            !wire.contains("\"query\""),
+            "empty parts are left out: {wire}"
+        );
+        let req: ApiRequest = serde_json::from_str(&wire).unwrap();
+        let mut expected = ApiRequest::new(route.method.as_str(), route.path.clone());
+        expected.params.insert("id".into(), "7".into());
+        expected.headers.insert("if-match".into(), "\"3\"".into());
+        expected.body = Some(serde_json::json!({"title": "x", "n": [1, 2.5]}));
+        expected.caller = Some(caller);
+        expected.client_addr = Some("127.0.0.1".into());
+        assert_eq!(req, expected);
+    }
+
+    #[test]
+    fn a_reply_body_is_passed_on_as_the_unit_wrote_it() {
+        let table = crate::RouteTable::load(None, Duration::from_secs(5)).unwrap();
+        let payload = r#"{"status":201,"headers":{"etag":"\"1\"","x-other":"no"},"body":{"id":"t1","n":2.50},"request_id":"r"}"#;
+        let reply: ReplyView<'_> = serde_json::from_str(payload).unwrap();
+        let response = reply_response(&table.routes()[0], reply).unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.headers()["etag"], "\"1\"");
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+        assert!(response.headers().get("x-other").is_none());
+        let body = futures_body(response);
+        assert_eq!(body, r#"{"id":"t1","n":2.50}"#);
+    }
+
+    fn futures_body(response: Response) -> String {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = rt
+            .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
 
     #[test]
     fn only_the_listed_headers_go_to_the_unit() {

@@ -132,6 +132,37 @@ async fn a_new_key_set_is_used_as_soon_as_it_is_published() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_key_refuses_its_tokens_even_after_they_were_accepted() {
+    let h = Harness::start().await;
+    let token = h.key.sign(&claims("u-ann", Role::User));
+    for _ in 0..2 {
+        // The second call is answered from the gateway's token cache.
+        let res = h.get("/echo/1").bearer_auth(&token).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    // The key is withdrawn (a set without it): the token it signed stops working, however
+    // long before its expiry.
+    publish_jwks(&h.client, &[&TestKey::new("key-2")]).await;
+    let (http, url) = (h.http.clone(), h.url.clone());
+    modt_testkit::wait_until(
+        std::time::Duration::from_secs(5),
+        "the token refused",
+        || {
+            let (http, url, token) = (http.clone(), url.clone(), token.clone());
+            async move {
+                http.get(format!("{url}/echo/1"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 401)
+            }
+        },
+    )
+    .await;
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_cookie_works_and_writes_need_an_allowed_origin() {
     let h = Harness::start().await;
     let cookie = format!("modt_session_id={LIVE_SESSION}");

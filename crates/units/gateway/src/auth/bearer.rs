@@ -1,10 +1,13 @@
 //! Checking a bearer access token: an EdDSA JWT whose `kid` is in the [`KeyRing`], with the
-//! configured issuer and audience, not expired; its claims become the [`Caller`].
+//! configured issuer and audience, not expired; its claims become the [`Caller`]. A token
+//! verified before, under the same key set and before its `exp`, is answered from the
+//! [`TokenCache`] without checking its signature again.
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation};
 use modt::protocol::{AccessClaims, Caller};
 
+use super::cache::TokenCache;
 use super::jwks::KeyRing;
 
 /// Longest token read; a longer `Authorization` value is refused without parsing.
@@ -33,15 +36,41 @@ pub(crate) fn validation(issuer: &str, audience: &str) -> Validation {
     v
 }
 
-/// Verifies `token` and returns its caller.
+/// Verifies `token` (or finds it verified in `cache`) and returns its caller.
 pub(crate) async fn verify(
     ring: &KeyRing,
+    cache: &TokenCache,
     validation: &Validation,
     token: &str,
 ) -> Result<Caller, TokenError> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(TokenError::Invalid);
     }
+    // Read before the key: a set that changes during the check makes this entry stale.
+    let generation = ring.generation();
+    let now = jsonwebtoken::get_current_timestamp();
+    if let Some(caller) = cache.get(token, generation, now) {
+        return Ok(caller);
+    }
+    let claims = check(ring, validation, token).await?;
+    let exp = claims.exp;
+    let caller = Caller {
+        user_id: claims.sub,
+        username: claims.name,
+        role: claims.role,
+        // Single-tenant for now: a tenant claim is not passed on (docs/protocol.md §7).
+        tenant: None,
+    };
+    cache.insert(token, caller.clone(), exp, generation, now);
+    Ok(caller)
+}
+
+/// The full check: header, key, signature, claims.
+async fn check(
+    ring: &KeyRing,
+    validation: &Validation,
+    token: &str,
+) -> Result<AccessClaims, TokenError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
     if header.alg != Algorithm::EdDSA {
         return Err(TokenError::Invalid);
@@ -58,12 +87,5 @@ pub(crate) async fn verify(
                 _ => TokenError::Invalid,
             }
         })?;
-    let claims = data.claims;
-    Ok(Caller {
-        user_id: claims.sub,
-        username: claims.name,
-        role: claims.role,
-        // Single-tenant for now: a tenant claim is not passed on (docs/protocol.md §7).
-        tenant: None,
-    })
+    Ok(data.claims)
 }

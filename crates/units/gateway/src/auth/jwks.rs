@@ -72,6 +72,12 @@ impl KeyRing {
         self.keys.read().ok()?.by_kid.get(kid).cloned()
     }
 
+    /// Counts key-set changes: a token verified under one count is known good only while
+    /// the count stays the same (the token cache, [`super::cache`]).
+    pub(crate) fn generation(&self) -> u64 {
+        *self.changed.borrow()
+    }
+
     /// The set as kept, for `/.well-known/jwks.json`.
     pub(crate) fn set(&self) -> JwkSet {
         self.keys.read().map(|k| k.set.clone()).unwrap_or_default()

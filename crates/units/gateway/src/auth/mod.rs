@@ -7,6 +7,7 @@
 //! since a browser attaches the cookie to cross-site requests too (CSRF).
 
 pub(crate) mod bearer;
+pub(crate) mod cache;
 pub(crate) mod jwks;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use jwks::KeyRing;
 #[derive(Debug, Clone)]
 pub(crate) struct Authenticator {
     pub(crate) ring: Arc<KeyRing>,
+    tokens: Arc<cache::TokenCache>,
     validation: Arc<Validation>,
     gate: Gatekeeper,
     presence: Presence,
@@ -39,6 +41,7 @@ impl Authenticator {
     ) -> Self {
         Authenticator {
             ring,
+            tokens: Arc::default(),
             validation: Arc::new(validation),
             gate,
             presence,
@@ -54,12 +57,14 @@ impl Authenticator {
         headers: &HeaderMap,
     ) -> Result<Option<Caller>, ApiError> {
         let caller = match bearer_token(headers)? {
-            Some(token) => match bearer::verify(&self.ring, &self.validation, token).await {
-                Ok(caller) => Some(caller),
-                // A route open to all still serves a caller whose token is stale.
-                Err(_) if route.auth == Auth::None => None,
-                Err(e) => return Err(ApiError::new(ErrorCode::Unauthorized, e.to_string())),
-            },
+            Some(token) => {
+                match bearer::verify(&self.ring, &self.tokens, &self.validation, token).await {
+                    Ok(caller) => Some(caller),
+                    // A route open to all still serves a caller whose token is stale.
+                    Err(_) if route.auth == Auth::None => None,
+                    Err(e) => return Err(ApiError::new(ErrorCode::Unauthorized, e.to_string())),
+                }
+            }
             // Cookies only where a login is needed: an open route costs no session query.
             None if route.auth != Auth::None => self.cookie_caller(method, headers).await?,
             None => None,

@@ -16,7 +16,7 @@ use modt::protocol::api::REQUEST_ID_HEADER;
 use modt::protocol::ErrorCode;
 use modt_web::api_error::ApiErrorBody;
 use modt_web::ApiError;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use tracing::info;
 
 use super::Gateway;
@@ -128,12 +128,13 @@ impl Admitted<'_> {
     }
 }
 
-/// The body as JSON, within the route's limit: 413 over it, 400 when it is not JSON.
+/// The body, checked to be JSON (kept as sent), within the route's limit: 413 over it, 400
+/// when it is not JSON.
 async fn read_json_body(
     route: &Route,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Option<Value>, ApiError> {
+) -> Result<Option<Box<RawValue>>, ApiError> {
     let too_large = || {
         ApiError::new(
             ErrorCode::TooLarge,
@@ -161,7 +162,7 @@ async fn read_json_body(
     if bytes.is_empty() {
         return Ok(None);
     }
-    serde_json::from_slice(&bytes)
+    serde_json::from_slice::<Box<RawValue>>(&bytes)
         .map(Some)
         .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("the body is not JSON: {e}")))
 }

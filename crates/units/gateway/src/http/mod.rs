@@ -30,9 +30,27 @@ pub(crate) const RESERVED_PATHS: &[&str] = &[
     "/.well-known/jwks.json",
 ];
 
-/// What every handler shares.
+/// What every handler shares: a cheap handle (axum clones the state for every request).
 #[derive(Debug, Clone)]
-pub(crate) struct Gateway {
+pub(crate) struct Gateway(Arc<Parts>);
+
+impl Gateway {
+    pub(crate) fn new(parts: Parts) -> Self {
+        Gateway(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for Gateway {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
+/// The gateway's shared parts.
+#[derive(Debug)]
+pub(crate) struct Parts {
     pub(crate) table: Arc<RouteTable>,
     pub(crate) client: Client,
     pub(crate) auth: Authenticator,
