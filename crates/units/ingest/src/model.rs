@@ -108,6 +108,13 @@ pub fn timestamp(ms: i64) -> modt::protocol::Timestamp {
     modt::protocol::Timestamp(at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
 }
 
+/// The milliseconds of a timestamp this unit wrote ([`timestamp`]); 0 when unreadable.
+pub fn ms_of(t: &modt::protocol::Timestamp) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(&t.0)
+        .map(|d| d.timestamp_millis())
+        .unwrap_or_default()
+}
+
 /// The start of `payload`, at most `MAX_SAMPLE_BYTES`, cut at a character boundary (lossy
 /// UTF-8).
 pub fn sample(payload: &[u8]) -> String {

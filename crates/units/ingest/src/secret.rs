@@ -67,13 +67,13 @@ impl SecretKey {
             }
             Err(e) => return Err(key_err(e.to_string())),
         };
-        SecretKey::from_bytes(&bytes).map_err(|()| key_err("must hold exactly 32 bytes".into()))
+        SecretKey::from_bytes(&bytes).ok_or_else(|| key_err("must hold exactly 32 bytes".into()))
     }
 
-    /// A key from its 32 bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<SecretKey, ()> {
-        let key = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| ())?;
-        Ok(SecretKey(LessSafeKey::new(key)))
+    /// A key from its 32 bytes (`None` for any other length).
+    pub fn from_bytes(bytes: &[u8]) -> Option<SecretKey> {
+        let key = UnboundKey::new(&AES_256_GCM, bytes).ok()?;
+        Some(SecretKey(LessSafeKey::new(key)))
     }
 
     /// `password` of connection `id`, sealed.

@@ -1,6 +1,7 @@
 //! The unit's data, behind the backend-neutral [`IngestStore`] trait: SQLite
-//! ([`sqlite::SqliteIngestStore`], `modt_ingest.db`) chosen by [`open`] from a
-//! `modt_store::Location`.
+//! ([`sqlite::SqliteIngestStore`], `modt_ingest.db`) or PostgreSQL
+//! ([`postgres::PostgresIngestStore`], schema `modt_ingest`), chosen by [`open`] from a
+//! `modt_store::Location`. Both pass the same suite (`tests/store.rs`).
 //!
 //! What it keeps, each bounded by a named limit:
 //! - connections (the password sealed, see `crate::secret`), and each one's log
@@ -13,12 +14,18 @@
 //! Messages arrive in [`Batch`]es from the one writer (`crate::pipeline`): one transaction
 //! per batch, never one per message.
 //!
-//! - [`schema`]: the migrations. [`sqlite`]: the writer thread and read connections.
+//! - [`schema`]: the SQLite migrations. [`sqlite`]: the writer thread and read connections.
+//! - [`postgres`]: its migrations, transactions on a pool. `sql`: queries both run as written;
+//!   `tree`: the device tree from the rows both read.
 //! - `rows`: what the store keeps of a connection ([`StoredConnection`]) and the queries' inputs.
 
+pub mod postgres;
 pub mod rows;
 pub mod schema;
+pub(crate) mod sql;
 pub mod sqlite;
+pub(crate) mod text;
+pub(crate) mod tree;
 
 use std::sync::Arc;
 
@@ -140,14 +147,20 @@ pub async fn open(
     match location {
         modt_store::Location::Sqlite { path } => {
             let path = path.clone();
-            let store = tokio::task::spawn_blocking(move || sqlite::SqliteIngestStore::open(path, queue))
-                .await
-                .map_err(|e| StoreError::Unavailable(format!("the opening task failed: {e}")))??;
+            let store =
+                tokio::task::spawn_blocking(move || sqlite::SqliteIngestStore::open(path, queue))
+                    .await
+                    .map_err(|e| {
+                        StoreError::Unavailable(format!("the opening task failed: {e}"))
+                    })??;
             Ok(Arc::new(store))
         }
+        modt_store::Location::Postgres { url, schema } => Ok(Arc::new(
+            postgres::PostgresIngestStore::open(url, schema).await?,
+        )),
         other => Err(StoreError::Open {
             location: other.to_string(),
-            reason: "the ingest unit keeps its data in SQLite only in this version (use a sqlite:// URL or none)".into(),
+            reason: "this build does not know that kind of database".into(),
         }),
     }
 }

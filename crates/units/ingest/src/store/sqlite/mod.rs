@@ -94,7 +94,7 @@ impl SqliteIngestStore {
 
     /// Runs `f` on a read connection from `spawn_blocking`.
     async fn read<T: Send + 'static>(
-        self: &Self,
+        &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         if self.closed.load(Ordering::Acquire) {

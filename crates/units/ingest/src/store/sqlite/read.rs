@@ -2,25 +2,22 @@
 
 use modt::protocol::ingest::{
     Connection, ConnectionStatus, Datalogger, DeviceTree, DiscoveredTopic, Gateway, ParseFailure,
-    Point, Sensor, SensorHistory, SensorKey, Site,
+    Point, Sensor, SensorHistory, SensorKey,
 };
 use modt::protocol::Timestamp;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection as Db, OptionalExtension, Row};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use super::storage;
 use crate::model::timestamp;
+use crate::store::sql::{
+    CONNECTION_COLUMNS, DATALOGGERS_SQL, GATEWAYS_SQL, HISTORY_SQL, LOG_SQL, SENSORS_SQL,
+    SENSOR_UNIT_SQL,
+};
+use crate::store::text::enum_text;
+use crate::store::tree::{assemble, Rows};
 use crate::store::{ParseLogQuery, StoreError, StoredConnection, TopicQuery};
-
-/// A unit enum's wire name (`connected`, `not_json`, …).
-pub(crate) fn enum_text<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
 
 fn enum_from<T: DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
     serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|e| {
@@ -28,20 +25,9 @@ fn enum_from<T: DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
     })
 }
 
-/// Milliseconds of a timestamp this unit wrote (0 when unreadable).
-pub(crate) fn ms_of(t: &Timestamp) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(&t.0)
-        .map(|d| d.timestamp_millis())
-        .unwrap_or_default()
-}
-
 fn uint(v: i64) -> u64 {
     u64::try_from(v).unwrap_or_default()
 }
-
-const CONNECTION_COLUMNS: &str =
-    "id, name, host, port, tls, username, password, client_id, subscriptions,
-    is_active, version, created_ms, updated_ms";
 
 fn stored(r: &Row<'_>) -> rusqlite::Result<StoredConnection> {
     let subscriptions: String = r.get(8)?;
@@ -91,12 +77,7 @@ pub(super) fn connection_log(
     id: &str,
     limit: usize,
 ) -> Result<Vec<ConnectionStatus>, StoreError> {
-    let mut s = c
-        .prepare_cached(
-            "SELECT connection_id, state, reason, attempt, since, next_attempt_at FROM connection_log
-             WHERE connection_id = ?1 ORDER BY seq DESC LIMIT ?2",
-        )
-        .map_err(storage)?;
+    let mut s = c.prepare_cached(LOG_SQL).map_err(storage)?;
     let rows = s
         .query_map(params![id, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
             let state: String = r.get(1)?;
@@ -253,13 +234,9 @@ pub(super) fn parse_log(c: &Db, q: &ParseLogQuery) -> Result<Vec<ParseFailure>, 
 
 /// The whole tree, built from three ordered scans.
 pub(super) fn devices(c: &Db) -> Result<DeviceTree, StoreError> {
-    let mut tree = DeviceTree { sites: Vec::new() };
-    let mut s = c
-        .prepare_cached(
-            "SELECT site, gateway, online, rssi, last_ms FROM gateways ORDER BY site, gateway",
-        )
-        .map_err(storage)?;
-    let gateways = s
+    let mut rows = Rows::default();
+    let mut s = c.prepare_cached(GATEWAYS_SQL).map_err(storage)?;
+    rows.gateways = s
         .query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -272,26 +249,10 @@ pub(super) fn devices(c: &Db) -> Result<DeviceTree, StoreError> {
                 },
             ))
         })
+        .and_then(|rows| rows.collect())
         .map_err(storage)?;
-    for row in gateways {
-        let (site, gateway) = row.map_err(storage)?;
-        if tree.sites.last().is_none_or(|s| s.id != site) {
-            tree.sites.push(Site {
-                id: site,
-                gateways: Vec::new(),
-            });
-        }
-        if let Some(s) = tree.sites.last_mut() {
-            s.gateways.push(gateway);
-        }
-    }
-    let mut s = c
-        .prepare_cached(
-            "SELECT site, gateway, datalogger, model, firmware, last_ms FROM dataloggers
-             ORDER BY site, gateway, datalogger",
-        )
-        .map_err(storage)?;
-    let loggers = s
+    let mut s = c.prepare_cached(DATALOGGERS_SQL).map_err(storage)?;
+    rows.dataloggers = s
         .query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -305,20 +266,10 @@ pub(super) fn devices(c: &Db) -> Result<DeviceTree, StoreError> {
                 },
             ))
         })
+        .and_then(|rows| rows.collect())
         .map_err(storage)?;
-    for row in loggers {
-        let (site, gateway, logger) = row.map_err(storage)?;
-        if let Some(g) = gateway_mut(&mut tree, &site, &gateway) {
-            g.dataloggers.push(logger);
-        }
-    }
-    let mut s = c
-        .prepare_cached(
-            "SELECT site, gateway, datalogger, sensor, kind, unit, value, at_ms FROM sensors
-             ORDER BY site, gateway, datalogger, sensor",
-        )
-        .map_err(storage)?;
-    let sensors = s
+    let mut s = c.prepare_cached(SENSORS_SQL).map_err(storage)?;
+    rows.sensors = s
         .query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -333,31 +284,15 @@ pub(super) fn devices(c: &Db) -> Result<DeviceTree, StoreError> {
                 },
             ))
         })
+        .and_then(|rows| rows.collect())
         .map_err(storage)?;
-    for row in sensors {
-        let (site, gateway, logger, sensor) = row.map_err(storage)?;
-        if let Some(d) = gateway_mut(&mut tree, &site, &gateway)
-            .and_then(|g| g.dataloggers.iter_mut().find(|d| d.id == logger))
-        {
-            d.sensors.push(sensor);
-        }
-    }
-    Ok(tree)
-}
-
-fn gateway_mut<'a>(tree: &'a mut DeviceTree, site: &str, gateway: &str) -> Option<&'a mut Gateway> {
-    tree.sites
-        .iter_mut()
-        .find(|s| s.id == site)?
-        .gateways
-        .iter_mut()
-        .find(|g| g.id == gateway)
+    Ok(assemble(rows))
 }
 
 pub(super) fn history(c: &Db, key: SensorKey) -> Result<Option<SensorHistory>, StoreError> {
     let unit: Option<String> = c
         .query_row(
-            "SELECT unit FROM sensors WHERE site = ?1 AND gateway = ?2 AND datalogger = ?3 AND sensor = ?4",
+            SENSOR_UNIT_SQL,
             params![key.site, key.gateway, key.datalogger, key.sensor],
             |r| r.get(0),
         )
@@ -366,12 +301,7 @@ pub(super) fn history(c: &Db, key: SensorKey) -> Result<Option<SensorHistory>, S
     let Some(unit) = unit else {
         return Ok(None);
     };
-    let mut s = c
-        .prepare_cached(
-            "SELECT at_ms, value FROM history
-             WHERE site = ?1 AND gateway = ?2 AND datalogger = ?3 AND sensor = ?4 ORDER BY n",
-        )
-        .map_err(storage)?;
+    let mut s = c.prepare_cached(HISTORY_SQL).map_err(storage)?;
     let points = s
         .query_map(
             params![key.site, key.gateway, key.datalogger, key.sensor],

@@ -4,7 +4,8 @@ use modt::protocol::ingest::ConnectionStatus;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{read, storage};
-use crate::model::DeviceUpdate;
+use crate::model::{ms_of, DeviceUpdate};
+use crate::store::text::enum_text;
 use crate::store::{
     history_slot, Batch, StoreError, StoredConnection, MAX_LOG_PER_CONNECTION, MAX_PARSE_LOG,
 };
@@ -39,8 +40,8 @@ pub(super) fn insert_connection(
             subscriptions(s)?,
             c.is_active,
             int(c.version),
-            read::ms_of(&c.created_at),
-            read::ms_of(&c.updated_at),
+            ms_of(&c.created_at),
+            ms_of(&c.updated_at),
         ],
     )
     .map(drop)
@@ -76,7 +77,7 @@ pub(super) fn replace_connection(
             subscriptions(s)?,
             c.is_active,
             int(c.version),
-            read::ms_of(&c.updated_at),
+            ms_of(&c.updated_at),
         ],
     )
     .map(drop)
@@ -109,7 +110,7 @@ pub(super) fn log(tx: &Transaction<'_>, s: &ConnectionStatus) -> Result<(), Stor
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             s.connection_id,
-            read::enum_text(&s.state),
+            enum_text(&s.state),
             s.reason,
             s.attempt,
             s.since.0,
@@ -263,7 +264,7 @@ fn failures(tx: &Transaction<'_>, b: &Batch) -> Result<(), StoreError> {
                 f.connection_id,
                 f.topic,
                 f.parser,
-                read::enum_text(&f.kind),
+                enum_text(&f.kind),
                 f.pointer,
                 f.reason,
                 f.excerpt
