@@ -8,6 +8,9 @@
 //!   [`FanoutConfig::max_clients`] clients at once; one more is refused
 //!   ([`PushError::TooManyClients`], a 503). [`Fanout::pump`] feeds it from a subscription until
 //!   shutdown and then closes it, which ends every client's stream.
+//! - [`feed`]: [`JsonFeed`], the usual source: one subscription whose JSON messages are
+//!   decoded once into one type and fanned out, with [`feed::event`] to send an item as a
+//!   server-sent event.
 //! - [`sse`]: a stream of events as a server-sent event response that ends at shutdown.
 //! - [`limit`]: [`ClientLimit`], a cap on clients for streams fed from elsewhere.
 //!
@@ -28,10 +31,12 @@
 //! ```
 
 pub mod fanout;
+pub mod feed;
 pub mod limit;
 pub mod sse;
 
 pub use fanout::{Delivery, Fanout, FanoutConfig, Receiver};
+pub use feed::JsonFeed;
 pub use limit::{ClientLimit, ClientPermit};
 
 /// Why a client could not join.
