@@ -51,6 +51,31 @@ pub(crate) struct GatewayBenchArgs {
     /// Calls in flight at once in the throughput runs.
     #[arg(long, default_value_t = 16)]
     pub(crate) concurrency: usize,
+    /// Which calls to measure: `get`, `post` or `all`.
+    #[arg(long, value_enum, default_value_t = Calls::All)]
+    pub(crate) calls: Calls,
+}
+
+/// Which of the two calls a run measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Calls {
+    /// `GET /todos/{id}`, both ways.
+    Get,
+    /// `POST /todos`, both ways.
+    Post,
+    /// Both calls.
+    All,
+}
+
+impl Calls {
+    /// The kinds of call this selection measures.
+    fn kinds(self) -> &'static [Kind] {
+        match self {
+            Calls::Get => &Kind::ALL[..2],
+            Calls::Post => &Kind::ALL[2..],
+            Calls::All => &Kind::ALL,
+        }
+    }
 }
 
 /// The four kinds of call.
@@ -332,19 +357,20 @@ async fn wait_ready(gateway: SocketAddr) -> anyhow::Result<()> {
 }
 
 async fn measure(args: &GatewayBenchArgs, system: &System) -> anyhow::Result<()> {
+    let kinds = args.calls.kinds();
     let mut http = Http::connect(system.gateway, system.token.clone()).await?;
-    let mut samples: [Vec<Duration>; 4] = Default::default();
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); kinds.len()];
     for i in 0..(args.warmup + args.count) {
-        for (k, kind) in Kind::ALL.into_iter().enumerate() {
-            let t = system.call(kind, &mut http, i).await?;
+        for (k, kind) in kinds.iter().enumerate() {
+            let t = system.call(*kind, &mut http, i).await?;
             if i >= args.warmup {
                 samples[k].push(t);
             }
         }
     }
-    let mut rates = [0.0; 4];
-    for (k, kind) in Kind::ALL.into_iter().enumerate() {
-        rates[k] = throughput(args, system, kind).await?;
+    let mut rates = Vec::with_capacity(kinds.len());
+    for kind in kinds {
+        rates.push(throughput(args, system, *kind).await?);
     }
     print_figures(args, &mut samples, &rates);
     Ok(())
@@ -367,7 +393,7 @@ async fn throughput(args: &GatewayBenchArgs, system: &System, kind: Kind) -> any
     Ok((per_worker * args.concurrency) as f64 / started.elapsed().as_secs_f64())
 }
 
-fn print_figures(args: &GatewayBenchArgs, samples: &mut [Vec<Duration>; 4], rates: &[f64; 4]) {
+fn print_figures(args: &GatewayBenchArgs, samples: &mut [Vec<Duration>], rates: &[f64]) {
     println!("machine: {}", machine());
     println!(
         "method: embedded broker, identify + todo (SQLite, temp dir) + gateway in this process; \
@@ -376,10 +402,12 @@ fn print_figures(args: &GatewayBenchArgs, samples: &mut [Vec<Duration>; 4], rate
          interleaved (+{} warm-up); throughput: {} of each kind, {} in flight",
         args.count, args.warmup, args.load, args.concurrency
     );
+    let kinds = args.calls.kinds();
     let stats: Vec<Stats> = samples.iter_mut().map(|s| Stats::of(s)).collect();
     row("", ["p50".into(), "p99".into(), "max".into()]);
-    for (k, kind) in Kind::ALL.into_iter().enumerate() {
+    for (k, kind) in kinds.iter().enumerate() {
         stats_row(kind.label(), &stats[k]);
+        // Kinds come in pairs: through the gateway, then the same call direct.
         if k % 2 == 1 {
             ratio_row("  ratio (gateway / direct)", &stats[k - 1], &stats[k]);
             let added = stats[k - 1].p50.saturating_sub(stats[k].p50);
@@ -391,8 +419,8 @@ fn print_figures(args: &GatewayBenchArgs, samples: &mut [Vec<Duration>; 4], rate
     }
     println!();
     println!("{:<30} {:>10}", "", "calls/s");
-    for (k, kind) in Kind::ALL.into_iter().enumerate() {
-        println!("{:<30} {:>10.0}", kind.label(), rates[k]);
+    for (kind, rate) in kinds.iter().zip(rates) {
+        println!("{:<30} {:>10.0}", kind.label(), rate);
     }
 }
 
