@@ -112,6 +112,7 @@ pub(crate) enum Command {
     Broker(BrokerCmd),
     /// Simulators: `sim devices` publishes device messages for the ingest unit.
     #[command(subcommand)]
+    #[cfg(feature = "tools")]
     Sim(crate::commands::sim::SimCmd),
 }
 

@@ -109,6 +109,7 @@ async fn run(
         Command::Broker(BrokerCmd::Serve(args)) => {
             commands::broker::serve(args, shutdown).await
         }
+        #[cfg(feature = "tools")]
         Command::Sim(commands::sim::SimCmd::Devices(args)) => {
             commands::sim::devices(args, shutdown).await
         }

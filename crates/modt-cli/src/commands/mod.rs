@@ -1,7 +1,7 @@
 //! One module per `modt` command.
 //!
 //! Which commands a build holds follows its features (crates/modt-cli/Cargo.toml): `up`,
-//! `bench`, `tools` (state, hub, monitor, users, auth); the rest are always there.
+//! `bench`, `tools` (state, hub, monitor, users, auth, sim); the rest are always there.
 
 #[cfg(feature = "tools")]
 pub(crate) mod auth;
@@ -14,6 +14,7 @@ pub(crate) mod hub;
 pub(crate) mod monitor;
 pub(crate) mod publish;
 pub(crate) mod request;
+#[cfg(feature = "tools")]
 pub(crate) mod sim;
 #[cfg(feature = "tools")]
 pub(crate) mod state;
