@@ -3,6 +3,7 @@
 //! configs, start units, and wait for conditions without sleeping blindly.
 //!
 //! - [`broker`] — [`TestBroker`].
+//! - [`browser`] — whether Chromium is here, and running an `e2e/*.mjs` script.
 //! - [`cluster`] — [`TestCluster`], a loopback cluster of `modt broker serve` nodes.
 //! - [`unit`] — [`RunningUnit`], a unit started on the test's runtime.
 //! - [`wait`] — [`wait_until`], [`recv_within`], [`wait_online`].
@@ -15,6 +16,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod broker;
+pub mod browser;
 pub mod cluster;
 pub mod latency;
 pub mod legacy;
