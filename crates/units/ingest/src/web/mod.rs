@@ -1,26 +1,238 @@
-//! The ingest unit's web side. A placeholder until the devices page lands: it announces the
-//! web side and answers `GET /healthz`.
+//! The ingest unit's web side: the devices page (sites → gateways → dataloggers → sensors
+//! with latest values and a chart of each sensor's recent values, the connections with
+//! their live status, the discovered topics, the parse log), live, in English and Japanese.
+//! Any logged-in user reads it; administrators also start and stop connections, which the
+//! page does through the gateway's REST API with the session cookie (`PATCH
+//! /ingest/connections/{id}`), showing a loading state until the reconciler's retained
+//! status confirms.
+//!
+//! - [`page`]: `GET /`, the page's frame.
+//! - [`api`]: `GET /api/…`, what the page shows, as JSON, from the unit's store.
+//! - [`events`]: `GET /events`, server-sent device events, statuses and refusals.
+//! - [`live`]: the three subscriptions fanned out to open pages.
+//! - [`gateway`]: where the page's start/stop calls go, and the CSP that allows exactly that.
+//! - [`messages`]: texts in English and Japanese.
 
+pub mod api;
+pub mod events;
+pub mod gateway;
+pub mod live;
+pub mod messages;
+pub mod page;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use modt::{ServiceContext, ServiceError, Unit};
-use modt_web::WebError;
+use modt::protocol::topics;
+use modt::{Asker, Directory, ServiceContext, ServiceError, Unit};
+use modt_web::extract::{Refusal, RefusalPages};
+use modt_web::nav::Nav;
+use modt_web::{Gatekeeper, Lang, Page, SessionUser, Templates, WebError};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
+use crate::reconcile::status::Statuses;
+use crate::store::IngestStore;
 use crate::unit::WebConfig;
+use gateway::Gateway;
+use live::Live;
+use messages::CATALOG;
 
-/// `unit` with its web side served on `listener`, announced at its public URL.
+/// The pages' templates, compiled into the binary.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("devices.html", include_str!("../../templates/devices.html")),
+    ("problem.html", include_str!("../../templates/problem.html")),
+];
+
+/// What every handler gets.
+#[derive(Debug, Clone)]
+pub struct WebState {
+    /// Who is visiting, for the extractors.
+    pub gate: Gatekeeper,
+    /// Compiled pages and what they show around them.
+    pub pages: IngestPages,
+    /// Where the page's start/stop calls go.
+    pub gateway: Gateway,
+    /// What the bus says, for open pages.
+    pub live: Live,
+    /// The unit's data, read only.
+    pub store: Option<Arc<dyn IngestStore>>,
+    /// Each connection's live status.
+    pub statuses: Statuses,
+    /// Fires when the unit stops (ends event streams).
+    pub shutdown: CancellationToken,
+}
+
+impl FromRef<WebState> for Gatekeeper {
+    fn from_ref(s: &WebState) -> Gatekeeper {
+        s.gate.clone()
+    }
+}
+
+/// `unit` with its page served on `listener`: announced at its public URL with its titles,
+/// the page, its reads and its event stream as the `web` service.
 pub fn serve(unit: Unit, config: WebConfig, listener: TcpListener) -> Result<Unit, WebError> {
     let public_url = modt_web::serve::public_url(&listener, config.public_url.as_deref());
-    let unit = unit.http_url(public_url.clone());
+    let templates = Arc::new(Templates::new(TEMPLATES)?);
+    let unit = modt_web::nav::with_titles(unit.http_url(public_url.clone()), &CATALOG)
+        .publishes([topics::SESSION_QUERY]);
     Ok(unit.service("web", move |ctx: ServiceContext| async move {
-        tracing::info!(url = %public_url, "ingest page at {public_url}/");
-        modt_web::serve::serve(listener, router(), ctx.shutdown).await?;
+        // The feeds stop with the unit, or when the web side ends on its own.
+        let stop = ctx.shutdown.child_token();
+        let directory = ctx.directory().await?;
+        let (live, feeding) = Live::watch(&ctx.client, stop.clone()).await?;
+        let pages = IngestPages {
+            templates,
+            directory: directory.clone(),
+            public_url: public_url.clone(),
+        };
+        let asker = Asker::new(ctx.client.clone(), directory.clone());
+        let gate = Gatekeeper::new(asker, directory.clone(), public_url.clone())
+            .identify_url(config.identify_url)
+            .timeout(config.timeout)
+            .pages(pages.clone());
+        let state = WebState {
+            gate,
+            pages,
+            gateway: Gateway::new(config.gateway_url, directory),
+            live,
+            store: config.store,
+            statuses: config.statuses,
+            shutdown: stop.clone(),
+        };
+        tracing::info!(url = %public_url, "devices page at {public_url}/");
+        let served = modt_web::serve::serve(listener, router(state), ctx.shutdown).await;
+        stop.cancel();
+        for task in feeding {
+            let _ = task.await;
+        }
+        served?;
         Ok::<(), ServiceError>(())
     }))
 }
 
-/// The web side's routes.
-pub fn router() -> Router {
-    Router::new().route("/healthz", get(|| async { "ok" }))
+/// The router of the page, its reads, its stream and assets.
+pub fn router(state: WebState) -> Router {
+    let gateway = state.gateway.clone();
+    let routes = Router::new()
+        .route("/", get(page::show))
+        .route("/events", get(events::stream))
+        .route("/api/connections", get(api::connections))
+        .route("/api/devices", get(api::devices))
+        .route(
+            "/api/history/{site}/{gateway}/{datalogger}/{sensor}",
+            get(api::history),
+        )
+        .route("/api/topics", get(api::topics))
+        .route("/api/parse-log", get(api::parse_log))
+        .route(
+            "/assets/devices.js",
+            get(|| async { modt_web::assets::script(include_str!("../../assets/devices.js")) }),
+        )
+        .route(
+            "/assets/devices.css",
+            get(|| async {
+                (
+                    [(CONTENT_TYPE, "text/css; charset=utf-8")],
+                    include_str!("../../assets/devices.css"),
+                )
+            }),
+        )
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(modt_web::assets::routes())
+        .with_state(state);
+    modt_web::headers::secure(routes).layer(axum::middleware::map_response_with_state(
+        gateway,
+        gateway::set_csp,
+    ))
+}
+
+/// The page around the content: the layout with its header, and the short problem page
+/// (also for visitors the extractors refuse).
+#[derive(Debug, Clone)]
+pub struct IngestPages {
+    /// Compiled pages.
+    pub templates: Arc<Templates>,
+    /// Which units are online (the header's links).
+    pub directory: Directory,
+    /// The unit's own public URL.
+    pub public_url: String,
+}
+
+impl IngestPages {
+    /// Renders `name` with the shared context plus `extra`.
+    pub(crate) fn render(
+        &self,
+        name: &str,
+        lang: Lang,
+        title: &str,
+        user: Option<&SessionUser>,
+        extra: minijinja::Value,
+    ) -> Result<String, WebError> {
+        let admin = user.map(SessionUser::is_admin);
+        let nav = Nav::build(&self.directory, lang, admin, &self.public_url);
+        let extra = minijinja::context! { nav => nav, ..extra };
+        self.templates
+            .page(name, lang, &CATALOG, title, user, extra)
+    }
+
+    fn problem(
+        &self,
+        lang: Lang,
+        status: StatusCode,
+        heading: &'static str,
+        lead: &'static str,
+        login_url: Option<String>,
+    ) -> Result<Response, WebError> {
+        let title = CATALOG.text(lang, heading);
+        let html = self.render(
+            "problem.html",
+            lang,
+            title,
+            None,
+            minijinja::context! {
+                heading => title,
+                lead => CATALOG.text(lang, lead),
+                login_url => login_url,
+            },
+        )?;
+        Ok(Page::new(html).status(status).into_response())
+    }
+}
+
+impl RefusalPages for IngestPages {
+    /// Signed out: 401 with the way to log in; the identify unit silent or unknown: 503.
+    fn render(&self, lang: Lang, refusal: &Refusal) -> Response {
+        let page = match refusal {
+            Refusal::SignedOut {
+                login: Some(login), ..
+            } => self.problem(
+                lang,
+                StatusCode::UNAUTHORIZED,
+                "signed_out_title",
+                "signed_out_lead",
+                Some(login.clone()),
+            ),
+            Refusal::NotAdmin(_) => self.problem(
+                lang,
+                StatusCode::FORBIDDEN,
+                "forbidden_title",
+                "forbidden_lead",
+                None,
+            ),
+            _ => self.problem(
+                lang,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "signed_out_title",
+                "no_identify",
+                None,
+            ),
+        };
+        page.unwrap_or_else(IntoResponse::into_response)
+    }
 }
