@@ -16,10 +16,17 @@ use std::time::Duration;
 pub const MAX_CLUSTER_NODES: usize = 16;
 
 /// How long a node waits for a peer's gRPC answer (connect and send) before counting the
-/// peer as unreachable for that message. rmqtt's default is 60 s; a killed peer then held up
-/// every `$share` publish and every client take-over that long. 5 s keeps a slow but living
-/// peer in the cluster on a busy machine and lets rmqtt's circuit breaker cut a dead one off.
-pub const PEER_TIMEOUT: Duration = Duration::from_secs(5);
+/// peer as unreachable for that message. rmqtt's default is 60 s; until the circuit breaker
+/// stops trying a killed peer (10 calls, a quarter failed), every publish that waits for all
+/// peers (the `$share` choice, a client's session take-over) waited that long, which held a
+/// failed-over unit's session past its keep-alive. A living peer slower than this misses that
+/// message's `$share` choice (docs/broker-cluster.md).
+pub const PEER_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long a node stops sending to a peer that keeps failing (rmqtt's circuit breaker is
+/// open) before trying it again; rmqtt's default is 30 s. A killed node restarted on its ports
+/// is back in the cluster about this long after it listens again.
+pub const PEER_RETRY: Duration = Duration::from_secs(3);
 
 /// Why a cluster setting is refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -239,6 +246,6 @@ mod tests {
             toml.contains(r#"node_grpc_addrs = ["1@127.0.0.1:5363", "2@127.0.0.1:5364"]"#),
             "{toml}"
         );
-        assert!(toml.contains("node_grpc_client_timeout = \"5s\""), "{toml}");
+        assert!(toml.contains("node_grpc_client_timeout = \"1s\""), "{toml}");
     }
 }

@@ -178,7 +178,8 @@ async fn build(
     if let Some(cluster) = &config.cluster {
         scx = scx
             .node_id(cluster.node())
-            .plugins_config_map_add(CLUSTER_PLUGIN, cluster.plugin_toml());
+            .plugins_config_map_add(CLUSTER_PLUGIN, cluster.plugin_toml())
+            .circuit_breaker_config(circuit_breaker());
     }
     let scx = scx
         // Retained messages never expire by age (presence relies on them).
@@ -239,6 +240,16 @@ async fn build(
         .listener_by_id(listener, local.port())
         .build();
     Ok((server, local))
+}
+
+/// rmqtt's circuit breaker per peer, with a dead peer tried again after
+/// [`PEER_RETRY`](crate::cluster::PEER_RETRY) instead of rmqtt's 30 s: a restarted node is
+/// sent messages again (it rejoins) that soon after it is back.
+fn circuit_breaker() -> rmqtt::context::CircuitBreakerConfig {
+    rmqtt::context::CircuitBreakerConfig {
+        wait_duration_in_open: crate::cluster::PEER_RETRY,
+        ..Default::default()
+    }
 }
 
 /// The name rmqtt knows the broadcast cluster plugin by (its settings' key).
