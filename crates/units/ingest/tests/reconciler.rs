@@ -329,6 +329,53 @@ async fn qos1_with_a_persistent_session_loses_nothing_while_the_unit_is_away() {
     h.halt().await;
 }
 
+#[tokio::test]
+async fn a_configuration_change_under_load_loses_nothing() {
+    let Some(broker) = TestBroker::mosquitto() else {
+        return;
+    };
+    let mut h = Harness::new();
+    h.add("c1", broker.port(), None, 1).await;
+    h.wait_state("c1", ConnectionState::Connected).await;
+    let (devices, acked) = publisher(broker.port()).await;
+    const SENT: u32 = 2_000;
+    let topic = "plant-a/gateway/7/datalogger/SN1";
+    let sending = tokio::spawn(async move {
+        for seq in 0..SENT {
+            devices
+                .publish(topic, rumqttc::QoS::AtLeastOnce, false, readings(seq))
+                .await
+                .unwrap();
+        }
+    });
+    wait_until(WAIT, "the load under way", || {
+        let n = acked.load(Ordering::Relaxed);
+        async move { n >= u64::from(SENT) / 4 }
+    })
+    .await;
+    // A new subscription restarts the connection (same client id, same session) mid-stream.
+    h.change("c1", |r| {
+        r.connection.subscriptions.push(Subscription {
+            filter: "+/meter/#".into(),
+            qos: 1,
+        });
+    })
+    .await;
+    sending.await.unwrap();
+    let (store_h, parsed) = (&h, topic);
+    wait_until(WAIT, "every message sent under load", || async move {
+        store_h.parsed(parsed).await >= u64::from(SENT)
+    })
+    .await;
+    let log = h.store.connection_log("c1", 50).await.unwrap();
+    let connected = log
+        .iter()
+        .filter(|s| s.state == ConnectionState::Connected)
+        .count();
+    assert!(connected >= 2, "restarted for the change: {log:?}");
+    h.halt().await;
+}
+
 /// Mosquitto with a password file and no anonymous access (the testkit's allows anyone).
 struct PasswordMosquitto {
     child: Child,

@@ -91,9 +91,13 @@ impl ConnectionTask {
         loop {
             let event = tokio::select! {
                 () = stop.cancelled() => {
-                    // Best effort: a broker that is gone notices by itself.
+                    // Best effort: a broker that is gone notices by itself. Messages that
+                    // arrive meanwhile are not acknowledged: the session keeps them.
                     let _ = client.try_disconnect();
-                    let _ = tokio::time::timeout(std::time::Duration::from_millis(500), events.poll()).await;
+                    let _ = tokio::time::timeout(std::time::Duration::from_millis(500), async {
+                        while events.poll().await.is_ok() {}
+                    })
+                    .await;
                     return Ended::Cancelled;
                 }
                 event = events.poll() => event,

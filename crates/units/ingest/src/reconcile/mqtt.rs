@@ -15,8 +15,11 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(30);
 /// (`MAX_PAYLOAD_BYTES`) still arrive, to be logged as `too_large`.
 pub const MAX_INCOMING_PACKET: usize = 1024 * 1024;
 
-/// Requests waiting for the connection's event loop.
-pub const CLIENT_QUEUE: usize = 64;
+/// Requests waiting for the connection's event loop: room for an acknowledgement of every
+/// QoS 1 message that can be between the connection and the database (the intake queue, a
+/// batch being stored, and some), so the writer's acknowledgements are never refused while the
+/// connection lives (the channel grows only as far as it is used).
+pub const CLIENT_QUEUE: usize = crate::pipeline::INGEST_QUEUE + crate::pipeline::MAX_BATCH + 64;
 
 /// The client options of `c`, logging in with `password`.
 pub fn options(c: &Connection, password: Option<&str>) -> Result<MqttOptions, String> {
