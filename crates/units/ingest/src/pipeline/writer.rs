@@ -91,8 +91,11 @@ impl Writer {
 
     async fn announce(&self, a: Announcements) {
         for ack in a.acks {
-            // The connection may be gone: its broker sends the message again (QoS 1).
-            let _ = ack.client.try_ack(&ack.publish);
+            // Refused only when the connection is gone: its broker sends the message again
+            // to the next session (QoS 1), where it is stored a second time.
+            if ack.client.try_ack(&ack.publish).is_err() {
+                metrics::counter!("modt_ingest_ack_failed_total").increment(1);
+            }
         }
         let Some(client) = &self.client else { return };
         for event in a.events {
