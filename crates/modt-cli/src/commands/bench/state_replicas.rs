@@ -26,6 +26,9 @@ use crate::cli::StateBenchArgs;
 const FAILOVER_ATTEMPT: Duration = Duration::from_millis(500);
 /// Retries of a write in the fail-over run.
 const FAILOVER_RETRIES: u32 = 8;
+/// Sets in flight at once in the fail-over run (at most): few enough that an ack comes well
+/// within the attempt timeout, so only the sets the kill caught are sent again.
+const FAILOVER_WINDOW: usize = 32;
 /// Most replicas the benchmark starts.
 pub(crate) const MAX_BENCH_REPLICAS: usize = 8;
 
@@ -206,7 +209,7 @@ async fn failover(
         client,
         &user,
         args.acked,
-        args.window,
+        args.window.min(FAILOVER_WINDOW),
         options,
         Some((args.acked / 3, signal)),
     );
@@ -223,11 +226,12 @@ async fn failover(
         .collect();
     let l = Stats::of(&mut lat);
     println!(
-        "fail-over: {n} replicas, one killed after {} of {} acked sets (attempt timeout {}, \
-         up to {FAILOVER_RETRIES} retries): all acked once, {} sets/s; {} sets caught by the \
-         kill, all answered within {} of it; ack latency p50 {} p99 {} max {}",
+        "fail-over: {n} replicas, one killed after {} of {} acked sets (window {}, attempt \
+         timeout {}, up to {FAILOVER_RETRIES} retries): all acked once, {} sets/s; {} sets \
+         caught by the kill, all answered within {} of it; ack latency p50 {} p99 {} max {}",
         args.acked / 3,
         args.acked,
+        args.window.min(FAILOVER_WINDOW),
         ms(FAILOVER_ATTEMPT),
         (args.acked as f64 / done.as_secs_f64()).round(),
         caught.len(),
