@@ -28,6 +28,13 @@ pub const PEER_TIMEOUT: Duration = Duration::from_secs(1);
 /// is back in the cluster about this long after it listens again.
 pub const PEER_RETRY: Duration = Duration::from_secs(3);
 
+/// Calls to a peer that must have been made before its circuit breaker may open (a quarter
+/// of them failed); rmqtt's default is 10. Until the breaker opens, a client connecting to a
+/// node announces its id to the dead peer and waits rmqtt's fixed 15 s for the answer when no
+/// other peer answers first (a 2-node cluster): longer than the client's connection timeout,
+/// so a unit failing over to the last node standing kept retrying for about a minute.
+pub const PEER_FAILURES: usize = 3;
+
 /// Why a cluster setting is refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]

@@ -248,6 +248,7 @@ async fn build(
 fn circuit_breaker() -> rmqtt::context::CircuitBreakerConfig {
     rmqtt::context::CircuitBreakerConfig {
         wait_duration_in_open: crate::cluster::PEER_RETRY,
+        minimum_number_of_calls: crate::cluster::PEER_FAILURES,
         ..Default::default()
     }
 }
