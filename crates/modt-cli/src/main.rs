@@ -106,9 +106,7 @@ async fn run(
         Command::Auth(cmd) => commands::auth::run(cmd).await,
         Command::Broker(BrokerCmd::Config(args)) => commands::broker::config(args),
         #[cfg(feature = "up")]
-        Command::Broker(BrokerCmd::Serve(args)) => {
-            commands::broker::serve(args, shutdown).await
-        }
+        Command::Broker(BrokerCmd::Serve(args)) => commands::broker::serve(args, shutdown).await,
         #[cfg(feature = "tools")]
         Command::Sim(commands::sim::SimCmd::Devices(args)) => {
             commands::sim::devices(args, shutdown).await
