@@ -562,6 +562,11 @@ pub(crate) struct UpArgs {
         value_name = "UNIT=N"
     )]
     pub(crate) replicas: Vec<crate::commands::up::Replicas>,
+    /// Simulated devices publishing to the embedded broker (a gentle `modt sim devices`,
+    /// as the `devices` account), which the ingest unit's demo connection reads: a live
+    /// devices page at once. Off by default.
+    #[arg(long, env = "MODT_DEMO_DEVICES")]
+    pub(crate) demo_devices: bool,
     /// Every unit's own flags, each under its unit's heading: last, so that `up`'s own
     /// flags above are not listed under a unit's heading.
     #[command(flatten)]
@@ -671,6 +676,9 @@ pub(crate) enum BenchCmd {
     /// HTTP calls through the gateway to the todo unit beside the same calls as direct MQTT
     /// request/reply: latency and throughput, on an embedded broker.
     Gateway(crate::commands::bench::GatewayBenchArgs),
+    /// The ingest unit: device messages from a Mosquitto validated, stored and pushed as live
+    /// events, at increasing rates; publish-to-event latency; memory under a 10× overload.
+    Ingest(crate::commands::bench::IngestBenchArgs),
 }
 
 #[cfg(feature = "bench")]

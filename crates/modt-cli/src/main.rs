@@ -98,6 +98,8 @@ async fn run(
         Command::Bench(BenchCmd::Footprint(args)) => commands::bench::footprint(args).await,
         #[cfg(feature = "bench")]
         Command::Bench(BenchCmd::Gateway(args)) => commands::bench::gateway(args).await,
+        #[cfg(feature = "bench")]
+        Command::Bench(BenchCmd::Ingest(args)) => commands::bench::ingest(args).await,
         #[cfg(feature = "tools")]
         Command::State(cmd) => commands::state::run(cmd).await,
         #[cfg(feature = "tools")]

@@ -14,7 +14,9 @@ pub(crate) mod hub;
 pub(crate) mod monitor;
 pub(crate) mod publish;
 pub(crate) mod request;
-#[cfg(feature = "tools")]
+// The `sim` command is a tool; its devices also serve `up --demo-devices` and `bench ingest`.
+#[cfg(any(feature = "tools", feature = "up", feature = "bench"))]
+#[cfg_attr(not(feature = "tools"), allow(dead_code))]
 pub(crate) mod sim;
 #[cfg(feature = "tools")]
 pub(crate) mod state;

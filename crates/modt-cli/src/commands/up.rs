@@ -150,6 +150,13 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
         }
         tasks.spawn(async move { (name, unit.run(config, token).await) });
     }
+    // `--demo-devices`: simulated devices on the embedded broker, for the demo connection.
+    let demo = if args.demo_devices && broker.is_some() {
+        let stop = unit_stop.clone();
+        Some(super::sim::demo::start_demo(&args.unit.broker, &passwords, stop).await?)
+    } else {
+        None
+    };
     println!("Press Ctrl-C to stop.");
 
     let mut failure = None;
@@ -161,6 +168,9 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
     }
     // Units first (they publish `offline` and flush), then the broker.
     unit_stop.cancel();
+    if let Some(demo) = demo {
+        let _ = demo.await;
+    }
     while let Some(done) = tasks.join_next().await {
         if let Some(err) = describe_err(done) {
             failure.get_or_insert(err);

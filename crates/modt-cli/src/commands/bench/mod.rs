@@ -2,6 +2,8 @@
 //!
 //! - `rtt`: request/reply to the echo unit beside a bare broker echo.
 //! - `gateway`: HTTP calls through the gateway to the todo unit beside direct MQTT requests.
+//! - `ingest`: the ingest unit's throughput from an external broker, latency to the live
+//!   update, and memory under overload.
 //! - `state`: the state protocol: get round trips, pipelined and acknowledged set throughput.
 //! - `state_replicas`: acked sets with 1…N state replicas on PostgreSQL, and fail-over.
 //! - `footprint`: memory and threads of each process at rest, after a load, and binary size.
@@ -14,6 +16,7 @@
 mod broker_probe;
 mod footprint;
 mod gateway;
+mod ingest;
 mod rtt;
 mod state;
 mod state_replicas;
@@ -21,6 +24,7 @@ mod stats;
 
 pub(crate) use footprint::{footprint, parse_unit_binary};
 pub(crate) use gateway::{gateway, GatewayBenchArgs};
+pub(crate) use ingest::{ingest, IngestBenchArgs};
 pub(crate) use rtt::rtt;
 pub(crate) use state::state;
 

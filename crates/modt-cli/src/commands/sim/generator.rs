@@ -40,8 +40,8 @@ pub(crate) struct SimMessage {
     pub(crate) topic: Topic,
     pub(crate) payload: Vec<u8>,
     pub(crate) kind: Kind,
-    /// The number in its `counter` reading, with [`Plan::mark`].
-    pub(crate) mark: Option<u64>,
+    /// Its number in the run, from 0 (with [`Plan::mark`], also in its `counter` reading).
+    pub(crate) number: u64,
 }
 
 /// The sensor id of the benchmark's counter reading.
@@ -90,7 +90,7 @@ impl Generator {
             _ => (gateway, datalogger),
         };
         let oversize = self.plan.oversize;
-        let (valid, payload, mark) = self.valid(gateway, datalogger, number, now)?;
+        let (valid, payload) = self.valid(gateway, datalogger, number, now)?;
         let Some((kind, turn)) = broken else {
             let kind = match payload {
                 Payload::Readings(_) => Kind::Readings,
@@ -100,7 +100,7 @@ impl Generator {
                 topic: valid.topic,
                 payload: serde_json::to_vec(&payload).unwrap_or_default(),
                 kind,
-                mark,
+                number,
             });
         };
         let b = broken::make(kind, turn, valid, &payload, oversize)?;
@@ -108,7 +108,7 @@ impl Generator {
             topic: b.topic,
             payload: b.payload,
             kind,
-            mark: None,
+            number,
         })
     }
 
@@ -152,38 +152,34 @@ impl Generator {
             if j > 0 {
                 return (gateway, Some(gateway * self.plan.shape.dataloggers + j - 1));
             }
-            if self.round % self.plan.status_every.max(1) == 0 || per_gateway == 1 {
+            if self.round.is_multiple_of(self.plan.status_every.max(1)) || per_gateway == 1 {
                 return (gateway, None);
             }
         }
     }
 
-    /// The valid message of the device, its place, and its mark (number `number`).
+    /// The valid message of the device (message `number`) and its place.
     fn valid(
         &mut self,
         gateway: usize,
         datalogger: Option<usize>,
         number: u64,
         now: DateTime<Utc>,
-    ) -> Result<(Valid<'_>, Payload, Option<u64>), TopicError> {
-        let (payload, mark) = match datalogger {
+    ) -> Result<(Valid<'_>, Payload), TopicError> {
+        let payload = match datalogger {
             Some(d) => {
                 let mut readings = self.fleet.readings(d, now, &mut self.rng);
-                let mark = self.plan.mark.then_some(number);
-                if let Some(n) = mark {
+                if self.plan.mark {
                     readings.readings.push(Reading {
                         sensor: MARK_SENSOR,
                         kind: "counter",
                         unit: "",
-                        value: n as f64,
+                        value: number as f64,
                     });
                 }
-                (Payload::Readings(readings), mark)
+                Payload::Readings(readings)
             }
-            None => (
-                Payload::Status(self.fleet.status(gateway, now, &mut self.rng)),
-                None,
-            ),
+            None => Payload::Status(self.fleet.status(gateway, now, &mut self.rng)),
         };
         let g = &self.fleet.gateways[gateway];
         let serial = datalogger.map(|d| self.fleet.dataloggers[d].serial.as_str());
@@ -197,7 +193,7 @@ impl Generator {
             serial,
             topic,
         };
-        Ok((valid, payload, mark))
+        Ok((valid, payload))
     }
 }
 
@@ -339,6 +335,6 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
         let last = v["readings"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(last["sensor"], MARK_SENSOR);
-        assert_eq!(last["value"].as_f64(), m.mark.map(|n| n as f64));
+        assert_eq!(last["value"].as_f64(), Some(m.number as f64));
     }
 }

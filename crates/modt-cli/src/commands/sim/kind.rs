@@ -59,6 +59,7 @@ impl Kind {
     }
 
     /// Whether a parser should accept it.
+    #[cfg(test)]
     pub(crate) fn is_valid(self) -> bool {
         matches!(self, Kind::Status | Kind::Readings)
     }

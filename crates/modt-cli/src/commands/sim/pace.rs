@@ -39,8 +39,8 @@ impl Pacer {
                 return (due - self.sent).min(MAX_BATCH);
             }
             // A nanosecond past the next message's instant, so each wait moves time on.
-            let next = Duration::from_secs_f64(self.sent as f64 / self.rate)
-                + Duration::from_nanos(1);
+            let next =
+                Duration::from_secs_f64(self.sent as f64 / self.rate) + Duration::from_nanos(1);
             tokio::time::sleep_until(self.start + next).await;
         }
     }

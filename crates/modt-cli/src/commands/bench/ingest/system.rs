@@ -1,0 +1,289 @@
+//! The system under test of `modt bench ingest`: the MoDT bus (an embedded broker here), the
+//! external broker the devices publish to (a Mosquitto started here with its default
+//! configuration, or one given), and the ingest unit as its own process (`modt unit ingest`,
+//! its demo connection subscribed to `+/gateway/#` on the external broker), with what the
+//! bench reads of it: its resident memory (`/proc`) and its Prometheus counters.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use modt::protocol::ingest::{ConnectionState, ConnectionStatus};
+use modt::protocol::topics;
+use modt::{Client, ClientConfig, QoS};
+use modt_broker::{BrokerConfig, EmbeddedBroker, OpenPolicy};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::process::{Child, Command};
+
+/// How long the ingest unit gets to come online and connect its demo connection.
+const READY_WITHIN: Duration = Duration::from_secs(30);
+
+/// Everything running.
+pub(super) struct System {
+    pub(super) bus: EmbeddedBroker,
+    /// The external broker's `host:port`.
+    pub(super) external: (String, u16),
+    /// Mosquitto, when started here.
+    _mosquitto: Option<Child>,
+    pub(super) ingest: Child,
+    /// Where the ingest unit serves `/metrics`.
+    metrics: String,
+    _dir: tempfile::TempDir,
+}
+
+/// Where the external broker comes from.
+pub(super) enum External {
+    /// Start this Mosquitto binary with its default configuration.
+    Start(PathBuf),
+    /// Use the broker at `host:port`.
+    At(String, u16),
+}
+
+impl System {
+    /// Starts the bus, the external broker (unless given) and the ingest unit.
+    pub(super) async fn start(exe: &Path, external: External) -> anyhow::Result<System> {
+        let bus = EmbeddedBroker::start(
+            BrokerConfig::listen(([127, 0, 0, 1], 0).into()),
+            Arc::new(OpenPolicy),
+        )?;
+        let (mosquitto, external) = match external {
+            External::At(host, port) => (None, (host, port)),
+            External::Start(bin) => {
+                let port = free_port()?;
+                let child = mosquitto(&bin, port)
+                    .or_else(|e| match bin.as_os_str() == "mosquitto" {
+                        // Debian installs it in /usr/sbin, which a user's PATH may lack.
+                        true => mosquitto(Path::new(SBIN_MOSQUITTO), port),
+                        false => Err(e),
+                    })
+                    .with_context(|| {
+                        format!(
+                            "cannot start {} (--mosquitto PATH, or --external-broker)",
+                            bin.display()
+                        )
+                    })?;
+                wait_port(port).await?;
+                (Some(child), ("127.0.0.1".to_owned(), port))
+            }
+        };
+        let dir = tempfile::tempdir()?;
+        let http = free_port()?;
+        let ingest = Command::new(exe)
+            .args(["unit", "ingest", "--broker-port"])
+            .arg(bus.local_addr().port().to_string())
+            .arg("--http-addr")
+            .arg(format!("127.0.0.1:{http}"))
+            .arg("--ingest-demo-broker")
+            .arg(format!("{}:{}", external.0, external.1))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env("MODT_LOG", "warn")
+            .env_remove("MODT_WORKER_THREADS")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("cannot start modt unit ingest")?;
+        Ok(System {
+            bus,
+            external,
+            _mosquitto: mosquitto,
+            ingest,
+            metrics: format!("127.0.0.1:{http}"),
+            _dir: dir,
+        })
+    }
+
+    /// A client on the bus.
+    pub(super) async fn bus_client(&self, prefix: &str) -> anyhow::Result<Client> {
+        let port = self.bus.local_addr().port();
+        Ok(Client::connect(ClientConfig::new(
+            "127.0.0.1",
+            port,
+            ClientConfig::unique_client_id(prefix),
+        ))
+        .await?)
+    }
+
+    /// A client on the external broker.
+    pub(super) async fn device_client(&self) -> anyhow::Result<Client> {
+        let (host, port) = &self.external;
+        Ok(Client::connect(ClientConfig::new(
+            host.clone(),
+            *port,
+            ClientConfig::unique_client_id("bench-devices"),
+        ))
+        .await?)
+    }
+
+    /// Waits until the ingest unit's demo connection says it is connected.
+    pub(super) async fn ready(&self, bus: &Client) -> anyhow::Result<()> {
+        let mut statuses = bus
+            .subscribe(&topics::ALL_INGEST_STATUS, QoS::AtLeastOnce)
+            .await?;
+        let wait = async {
+            while let Some(msg) = statuses.recv().await {
+                if msg
+                    .json::<ConnectionStatus>()
+                    .is_ok_and(|s| s.state == ConnectionState::Connected)
+                {
+                    return true;
+                }
+            }
+            false
+        };
+        match tokio::time::timeout(READY_WITHIN, wait).await {
+            Ok(true) => Ok(()),
+            _ => bail!("the ingest unit's demo connection did not connect within {READY_WITHIN:?}"),
+        }
+    }
+
+    /// The ingest process's resident memory, KiB.
+    pub(super) fn rss_kib(&self) -> anyhow::Result<u64> {
+        let pid = self.ingest.id().context("the ingest unit has ended")?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .context("no VmRSS in /proc/PID/status")
+    }
+
+    /// The ingest unit's counters now.
+    pub(super) async fn counters(&self) -> anyhow::Result<Counters> {
+        let text = scrape(&self.metrics).await?;
+        Ok(Counters::parse(&text))
+    }
+
+    /// Stops everything.
+    pub(super) async fn stop(mut self) -> anyhow::Result<()> {
+        self.ingest.kill().await.ok();
+        tokio::task::spawn_blocking(move || self.bus.stop()).await?;
+        Ok(())
+    }
+}
+
+/// The ingest unit's counters (docs/ingest.md, "Discovery and the pipeline").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Counters {
+    /// Parsed and stored.
+    pub(super) parsed: u64,
+    /// Refused by a parser.
+    pub(super) failed: u64,
+    /// No parser.
+    pub(super) unparsed: u64,
+    /// Shed at the full queue (QoS 0).
+    pub(super) shed: u64,
+}
+
+impl Counters {
+    /// Reads the Prometheus text exposition.
+    pub(super) fn parse(text: &str) -> Counters {
+        let value = |prefix: &str| -> u64 {
+            text.lines()
+                .filter(|l| l.starts_with(prefix))
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .map(|v| v as u64)
+                .sum()
+        };
+        Counters {
+            parsed: value("modt_ingest_messages_total{outcome=\"parsed\"}"),
+            failed: value("modt_ingest_messages_total{outcome=\"failed\"}"),
+            unparsed: value("modt_ingest_messages_total{outcome=\"unparsed\"}"),
+            shed: value("modt_ingest_shed_total"),
+        }
+    }
+
+    /// Messages that reached the unit.
+    pub(super) fn received(&self) -> u64 {
+        self.parsed + self.failed + self.unparsed + self.shed
+    }
+
+    /// What changed since `before`.
+    pub(super) fn since(&self, before: &Counters) -> Counters {
+        Counters {
+            parsed: self.parsed.saturating_sub(before.parsed),
+            failed: self.failed.saturating_sub(before.failed),
+            unparsed: self.unparsed.saturating_sub(before.unparsed),
+            shed: self.shed.saturating_sub(before.shed),
+        }
+    }
+}
+
+/// `GET /metrics` from `addr`, HTTP/1.0, the body.
+async fn scrape(addr: &str) -> anyhow::Result<String> {
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .with_context(|| format!("cannot reach the ingest unit's metrics at {addr}"))?;
+    stream
+        .write_all(b"GET /metrics HTTP/1.0\r\nHost: bench\r\n\r\n")
+        .await?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).await?;
+    Ok(text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default())
+}
+
+/// Where Debian installs Mosquitto.
+const SBIN_MOSQUITTO: &str = "/usr/sbin/mosquitto";
+
+/// `bin -p PORT`: Mosquitto with its default configuration, on `port`.
+fn mosquitto(bin: &Path, port: u16) -> std::io::Result<Child> {
+    Command::new(bin)
+        .args(["-p", &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+/// Waits (at most 10 s) until something listens on `port`.
+async fn wait_port(port: u16) -> anyhow::Result<()> {
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("nothing listens on port {port} within 10 s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_are_read_from_the_exposition() {
+        let text = "# TYPE modt_ingest_messages_total counter\n\
+            modt_ingest_messages_total{outcome=\"parsed\"} 120\n\
+            modt_ingest_messages_total{outcome=\"failed\"} 3\n\
+            modt_ingest_shed_total 40\n\
+            modt_ingest_stored_total 123\n";
+        let c = Counters::parse(text);
+        assert_eq!(
+            c,
+            Counters {
+                parsed: 120,
+                failed: 3,
+                unparsed: 0,
+                shed: 40
+            }
+        );
+        assert_eq!(c.received(), 163);
+        assert_eq!(c.since(&Counters { parsed: 20, ..c }).parsed, 100);
+    }
+}
