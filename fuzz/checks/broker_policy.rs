@@ -55,7 +55,15 @@ fn parsed(policy: &BrokerPolicy, user: &str, client: &str, topic: &str) {
     let mut lines = rules(&policy.common);
     for (name, r) in &policy.accounts {
         assert!(policy_file::valid_account_name(name), "{name:?}");
-        lines += 1 + rules(r);
+        // A plain subscribe rule is also written for each `$share` group the account may join:
+        // its own name and each shorter name before a `-` (`state-2` joins `state-2`, `state`).
+        let groups = 1 + name.matches('-').count();
+        let shared = r
+            .subscribe
+            .iter()
+            .filter(|f| !f.contains(CLIENT_ID))
+            .count();
+        lines += 1 + rules(r) + shared * groups;
     }
     let acl = mosquitto::acl_file(policy);
     let directives = acl
@@ -64,7 +72,7 @@ fn parsed(policy: &BrokerPolicy, user: &str, client: &str, topic: &str) {
         .count();
     assert_eq!(
         directives, lines,
-        "one ACL line per rule and account:\n{acl}"
+        "one ACL line per rule and account, and per $share group of a subscribe rule:\n{acl}"
     );
 
     if policy.accounts.contains_key(user) {
