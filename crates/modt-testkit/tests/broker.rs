@@ -233,3 +233,50 @@ async fn request_reply_over_tls_to_mosquitto() {
     client.shutdown().await;
     unit.stop().await.unwrap();
 }
+
+/// A short-lived publisher (`modt pub`, `modt sim devices`): a burst of QoS 1 messages and at
+/// once a clean shutdown. Every message must reach a subscriber: the client reads its
+/// connection until the broker closes it, instead of closing with the broker's last PUBACKs
+/// unread (which resets the connection, and the broker drops what it had not read yet: 2 of
+/// 80 arrived on the embedded broker before).
+async fn burst_then_shutdown(kind: modt_testkit::BrokerKind) {
+    const BURST: usize = 80;
+    init_tracing();
+    let Some(broker) = TestBroker::start(kind) else {
+        return;
+    };
+    let listener = Client::connect(broker.client_config("burst-sub", MqttVersion::V5))
+        .await
+        .unwrap();
+    let filter = TopicFilter::new("modt/burst/#").unwrap();
+    let mut sub = listener.subscribe(&filter, QoS::AtLeastOnce).await.unwrap();
+    let publisher = Client::connect(broker.client_config("burst-pub", MqttVersion::V5))
+        .await
+        .unwrap();
+    let topic = Topic::new("modt/burst/x").unwrap();
+    let payload = vec![b'x'; 2048];
+    for _ in 0..BURST {
+        let msg = Outgoing::new(topic.clone(), payload.clone()).qos(QoS::AtLeastOnce);
+        publisher.publish(msg).await.unwrap();
+    }
+    publisher.shutdown().await;
+    for i in 0..BURST {
+        recv_within(
+            &mut sub,
+            Duration::from_secs(5),
+            &format!("message {i} of {BURST}"),
+        )
+        .await;
+    }
+    listener.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_then_shutdown_loses_nothing_on_the_embedded_broker() {
+    burst_then_shutdown(modt_testkit::BrokerKind::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_then_shutdown_loses_nothing_on_a_stock_mosquitto() {
+    burst_then_shutdown(modt_testkit::BrokerKind::MosquittoStock).await;
+}

@@ -23,6 +23,13 @@ use super::registry::{Registry, Sink};
 use super::transport::{correlation_text, Event, PollError, Poller, Sender};
 use crate::error::{ConnectError, ConnectErrorKind};
 
+/// How long the connection is still read after our DISCONNECT went out, until the broker
+/// closes it. Closing a socket with unread data in it (the broker's last PUBACKs) makes the
+/// kernel reset the connection, and a reset makes the broker drop what it has not read yet:
+/// the publishes queued just before the DISCONNECT (seen on the embedded broker: 2 of a burst
+/// of 80 QoS 1 messages arrived). Reading until the broker's close lets it take everything.
+pub(crate) const DISCONNECT_LINGER: Duration = Duration::from_secs(1);
+
 /// The connection's state as observers see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ConnectionState {
@@ -106,9 +113,17 @@ impl Task {
         // One cancellation waiter for the whole loop (one per event costs two lock round trips).
         let cancelled = cancel.cancelled();
         tokio::pin!(cancelled);
+        // Set once our DISCONNECT is out: the connection is read until the broker closes it.
+        let mut closing = false;
+        let linger = tokio::time::sleep(Duration::MAX);
+        tokio::pin!(linger);
         loop {
             let event = tokio::select! {
                 _ = &mut cancelled => break,
+                _ = &mut linger, if closing => {
+                    debug!("the broker kept the connection open after our DISCONNECT; closing it");
+                    break;
+                }
                 Some(room) = backlog.room() => {
                     backlog.deliver(&shared.registry, room);
                     continue;
@@ -144,10 +159,17 @@ impl Task {
                 Ok(Event::SubscribeSent(pkid)) => shared.registry.subscribe_sent(pkid),
                 Ok(Event::SubAck { pkid, granted }) => shared.registry.suback(pkid, granted),
                 Ok(Event::DisconnectSent) => {
+                    debug!("DISCONNECT sent; reading until the broker closes");
+                    closing = true;
+                    linger
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + DISCONNECT_LINGER);
+                }
+                Ok(Event::Other) => {}
+                Err(_) if closing => {
                     debug!("disconnected cleanly");
                     break;
                 }
-                Ok(Event::Other) => {}
                 Err(e) => {
                     let was_connected = shared.state.borrow().connected;
                     shared.state.send_modify(|s| s.connected = false);
