@@ -341,7 +341,12 @@ async fn measure(args: &StateBenchArgs, unit: &str) -> anyhow::Result<()> {
             };
         }
         if count != args.sets {
-            bail!("the keys query lists {count} of the {} keys set", args.sets);
+            bail!(
+                "the keys query lists {count} of the {} keys set: the broker dropped sets, or \
+                 another state unit with a store of its own is online and took its share of them \
+                 (state units split requests; measure that one with --external-state)",
+                args.sets
+            );
         }
         println!(
             "pipelined legacy sets: {} in {:.2} s (sent in {:.2} s) = {:.0} sets/s durable; read back {last} ok, {count} keys listed",
