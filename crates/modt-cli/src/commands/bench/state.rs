@@ -121,8 +121,13 @@ async fn with_unit(args: &StateBenchArgs, at: &Location, label: &str) -> anyhow:
         events: args.events,
         ..Default::default()
     };
+    // A share group of its own: the benchmark measures this unit alone, and a state unit
+    // already online (in group `state`) gets every request too, so its doubled answers make
+    // the run refuse instead of the two splitting the sets between their stores.
+    let id = format!("state-bench-{}", super::run_id());
     let unit = modt_state::unit(opened.store.clone(), config)
-        .unit_id(format!("state-bench-{}", super::run_id()));
+        .unit_id(id.clone())
+        .share_group(id);
     let cfg = args.client.broker.client_config("unused")?;
     let stop = CancellationToken::new();
     let token = stop.clone();

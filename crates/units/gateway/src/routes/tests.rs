@@ -13,7 +13,7 @@ fn refused(text: &str) -> String {
 #[test]
 fn the_builtin_routes_load_and_match() {
     let table = RouteTable::load(None, T).unwrap();
-    assert_eq!(table.units(), ["identify", "todo"]);
+    assert_eq!(table.units(), ["identify", "ingest", "todo"]);
     match table.find(&Method::GET, "/todos/42") {
         Found::Route(route, params) => {
             assert_eq!(route.topic.as_str(), "modt/todo/get");
