@@ -9,6 +9,7 @@
 //!   a stable body, causes logged and not sent.
 //! - [`push`]: one MQTT subscription fanned out to many SSE/WebSocket clients, bounded
 //!   ([`push::Fanout`]), and server-sent event responses that end at shutdown.
+//! - [`gateway`]: finding the API gateway for pages that call it, and their CSP.
 //! - [`headers`]: security headers on every response (CSP, frame-ancestors, nosniff, referrer policy).
 //! - [`csrf`]: double-submit CSRF tokens plus an `Origin` check, for every form.
 //! - [`lang`]: English or Japanese, chosen from `Accept-Language`; message catalogs.
@@ -31,6 +32,7 @@ pub mod csrf;
 pub mod error;
 pub mod error_pages;
 pub mod extract;
+pub mod gateway;
 pub mod headers;
 pub mod identity;
 pub mod lang;

@@ -15,7 +15,7 @@
 
 pub mod api;
 pub mod events;
-pub mod gateway;
+pub use modt_web::gateway;
 pub mod live;
 pub mod messages;
 pub mod page;

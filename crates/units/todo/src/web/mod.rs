@@ -12,7 +12,7 @@
 //! the gateway, as any client's would.
 
 pub mod events;
-pub mod gateway;
+pub use modt_web::gateway;
 pub mod live;
 pub mod messages;
 pub mod page;

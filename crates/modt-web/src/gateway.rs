@@ -1,6 +1,7 @@
-//! Where the page sends its API calls: the gateway's URL as browsers reach it
-//! (`--todo-gateway-url`, else the web address the gateway unit announces), and the
-//! Content-Security-Policy that lets the page's script connect there and nowhere else.
+//! Where a page that calls the REST API through the gateway sends its calls: the gateway's
+//! URL as browsers reach it (the unit's own flag, e.g. `--todo-gateway-url`, else the web
+//! address the gateway unit announces), and the Content-Security-Policy that lets the page's
+//! script connect there and nowhere else. Used by the todo and ingest pages.
 
 use axum::extract::State;
 use axum::http::header::CONTENT_SECURITY_POLICY;
@@ -43,10 +44,10 @@ impl Gateway {
         Some(url.trim_end_matches('/').to_owned())
     }
 
-    /// The page's policy: the toolkit's ([`modt_web::headers::CSP`]), with the gateway's
+    /// The page's policy: the toolkit's ([`crate::headers::CSP`]), with the gateway's
     /// origin added to `connect-src` when it is known.
     pub fn csp(&self) -> String {
-        let base = modt_web::headers::CSP;
+        let base = crate::headers::CSP;
         match self.url().as_deref().and_then(web_origin) {
             Some(origin) => base.replace(
                 "connect-src 'self'",
@@ -77,7 +78,7 @@ mod tests {
         let directory = Directory::trusting(modt::directory::WebUnits::Any);
         let none = Gateway::new(None, directory.clone());
         assert_eq!(none.url(), None);
-        assert_eq!(none.csp(), modt_web::headers::CSP);
+        assert_eq!(none.csp(), crate::headers::CSP);
         let set = Gateway::new(Some("http://127.0.0.1:8084/".into()), directory.clone());
         assert_eq!(set.url().as_deref(), Some("http://127.0.0.1:8084"));
         assert!(set
