@@ -15,6 +15,8 @@
 //! - [`lang`]: English or Japanese, chosen from `Accept-Language`; message catalogs.
 //! - [`cookies`]: reading cookies; the session cookie's name and flags.
 //! - [`pages`]: server-rendered templates (minijinja) around one shared layout.
+//! - [`unit_pages`]: a unit's pages with the header's links and the problem page that also
+//!   answers refused visitors ([`UnitPages`]).
 //! - [`assets`]: the shared stylesheet.
 //! - [`nav`]: the header's links between web units, and where a login may return to.
 //! - [`identity`]: "who is this browser?": the session cookie resolved by a session query.
@@ -42,6 +44,7 @@ pub mod pages;
 pub mod push;
 pub mod random;
 pub mod serve;
+pub mod unit_pages;
 
 pub use api_error::ApiError;
 pub use csrf::CsrfToken;
@@ -50,3 +53,4 @@ pub use extract::{Gatekeeper, RequireAdmin, RequireUser};
 pub use identity::{SessionUser, Visitor};
 pub use lang::{Catalog, Lang, LangQuery};
 pub use pages::{Page, Templates};
+pub use unit_pages::UnitPages;

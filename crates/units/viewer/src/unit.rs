@@ -5,14 +5,14 @@ use std::sync::Arc;
 use modt::protocol::topics;
 use modt::{Asker, ServiceContext, ServiceError, Unit};
 use modt_web::cookies::CookieScope;
-use modt_web::{Gatekeeper, Templates};
+use modt_web::{Gatekeeper, Templates, UnitPages};
 use tokio::net::TcpListener;
 use tracing::info;
 
 use crate::config::ViewerConfig;
 use crate::live::Live;
 use crate::state::StateApi;
-use crate::web::{self, ViewerPages, WebState};
+use crate::web::{self, WebState};
 
 /// The unit's name and default id.
 pub const NAME: &str = "viewer";
@@ -47,11 +47,12 @@ pub fn unit(config: ViewerConfig, listener: TcpListener) -> Result<Unit, BuildEr
             let directory = ctx.directory().await?;
             let (live, feeding) = Live::watch(&ctx.client, stop.clone()).await?;
             let asker = Asker::new(ctx.client.clone(), directory.clone());
-            let pages = ViewerPages {
+            let pages = UnitPages::new(
                 templates,
-                directory: directory.clone(),
-                public_url: public_url.clone(),
-            };
+                directory.clone(),
+                public_url.clone(),
+                &crate::messages::CATALOG,
+            );
             let gate = Gatekeeper::new(asker.clone(), directory, public_url.clone())
                 .identify_url(config.identify_url)
                 .timeout(config.timeout)

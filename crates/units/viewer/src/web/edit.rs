@@ -12,7 +12,9 @@ use serde::Deserialize;
 use tracing::{info, warn};
 
 use super::keys::{self, Form as EditorForm};
-use super::{Problem, WebState};
+use modt_web::unit_pages::Problem;
+
+use super::WebState;
 use crate::messages::CATALOG;
 use crate::state::StateError;
 use crate::value;

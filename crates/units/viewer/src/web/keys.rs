@@ -174,7 +174,7 @@ pub async fn table(
         Err(e) => return Err(WebError::Internal(e.to_string())),
     };
     let csrf = CsrfToken::for_request(&headers)?;
-    let html = s.pages.templates.render(
+    let html = s.pages.templates().render(
         "table.html",
         minijinja::context! {
             rows => rows,

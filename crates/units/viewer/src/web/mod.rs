@@ -6,7 +6,7 @@
 //! - [`view_data`]: `GET /view-data?session_id=…`, the original viewer's address.
 //!
 //! Every page takes the visitor with [`modt_web::RequireUser`] (anyone else gets
-//! [`ViewerPages`]' page: log in, or the sign-in service is down). Users see their own keys;
+//! [`UnitPages`]' problem page: log in, or the sign-in service is down). Users see their own keys;
 //! admins may open anyone's with `?user=` ([`WebState::target`]). Every form carries a CSRF
 //! token.
 
@@ -15,22 +15,17 @@ pub mod events;
 pub mod keys;
 pub mod view_data;
 
-use std::sync::Arc;
-
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use modt::Directory;
 use modt_web::cookies::CookieScope;
-use modt_web::extract::{Refusal, RefusalPages};
-use modt_web::nav::Nav;
-use modt_web::{Gatekeeper, Lang, Page, SessionUser, Templates, WebError};
+use modt_web::unit_pages::Problem;
+use modt_web::{Gatekeeper, Lang, SessionUser, UnitPages, WebError};
 use tokio_util::sync::CancellationToken;
 
 use crate::live::Live;
-use crate::messages::CATALOG;
 use crate::state::StateApi;
 
 /// Largest value the editor sends, in bytes (the state unit's default limit; the page checks
@@ -62,8 +57,9 @@ pub struct WebState {
     pub state: StateApi,
     /// Change events.
     pub live: Live,
-    /// Compiled pages with what they show around them.
-    pub pages: ViewerPages,
+    /// Compiled pages with what they show around them (the problem page answers refused
+    /// visitors too).
+    pub pages: UnitPages,
     /// How the CSRF cookie is scoped.
     pub scope: CookieScope,
     /// Fires when the unit stops (ends event streams).
@@ -95,97 +91,6 @@ pub fn router(state: WebState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
     modt_web::headers::secure(routes)
-}
-
-/// The viewer's pages around the content: the layout with its header, and the short
-/// problem page (also for visitors the extractors refuse).
-#[derive(Debug, Clone)]
-pub struct ViewerPages {
-    /// Compiled pages.
-    pub templates: Arc<Templates>,
-    /// Which units are online (the header's links).
-    pub directory: Directory,
-    /// The viewer's own public URL.
-    pub public_url: String,
-}
-
-/// A problem page's words (catalog keys) and where it leads.
-pub(crate) struct Problem<'a> {
-    pub(crate) status: StatusCode,
-    pub(crate) heading: &'static str,
-    pub(crate) lead: &'static str,
-    pub(crate) login_url: Option<String>,
-    pub(crate) user: Option<&'a SessionUser>,
-}
-
-impl ViewerPages {
-    /// Renders `name` with the shared context plus `extra`.
-    pub(crate) fn render(
-        &self,
-        name: &str,
-        lang: Lang,
-        title: &str,
-        user: Option<&SessionUser>,
-        extra: minijinja::Value,
-    ) -> Result<String, WebError> {
-        let admin = user.map(SessionUser::is_admin);
-        let nav = Nav::build(&self.directory, lang, admin, &self.public_url);
-        let extra = minijinja::context! { nav => nav, ..extra };
-        self.templates
-            .page(name, lang, &CATALOG, title, user, extra)
-    }
-
-    /// A short page with a heading and a sentence.
-    pub(crate) fn problem(&self, lang: Lang, p: Problem<'_>) -> Result<Response, WebError> {
-        let title = CATALOG.text(lang, p.heading);
-        let html = self.render(
-            "problem.html",
-            lang,
-            title,
-            p.user,
-            minijinja::context! {
-                heading => title,
-                lead => CATALOG.text(lang, p.lead),
-                login_url => p.login_url,
-                back => p.user.is_some(),
-            },
-        )?;
-        Ok(Page::new(html).status(p.status).into_response())
-    }
-}
-
-impl RefusalPages for ViewerPages {
-    /// Signed out: 401 with the way to log in (503 when no identify unit is known); the
-    /// identify unit silent: 503; not an administrator: 403.
-    fn render(&self, lang: Lang, refusal: &Refusal) -> Response {
-        let problem = match refusal {
-            Refusal::SignedOut {
-                login: Some(login), ..
-            } => Problem {
-                status: StatusCode::UNAUTHORIZED,
-                heading: "signed_out_title",
-                lead: "signed_out_lead",
-                login_url: Some(login.clone()),
-                user: None,
-            },
-            Refusal::NotAdmin(user) => Problem {
-                status: StatusCode::FORBIDDEN,
-                heading: "forbidden_title",
-                lead: "forbidden_lead",
-                login_url: None,
-                user: Some(user),
-            },
-            _ => Problem {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                heading: "signed_out_title",
-                lead: "no_identify",
-                login_url: None,
-                user: None,
-            },
-        };
-        self.problem(lang, problem)
-            .unwrap_or_else(IntoResponse::into_response)
-    }
 }
 
 impl WebState {
