@@ -1,6 +1,6 @@
 //! Changes made anywhere, pushed to open pages: one subscription to
 //! `modt/todo/changed/+` for the whole unit (so changes made through any replica arrive),
-//! fanned out by [`modt_web::push::Fanout`] to each open page of the user changed. Each page
+//! fanned out by [`modt_web::push::JsonFeed`] to each open page of the user changed. Each page
 //! has a queue of [`LIVE_QUEUE`] events; a page that falls behind skips the rest, is told
 //! so, and reloads its list. At most [`MAX_LIVE_PAGES`] pages follow changes at once.
 
@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use modt::protocol::{topics, TodoChanged};
 use modt::{Client, QoS};
-use modt_web::push::{Fanout, FanoutConfig, PushError, Receiver};
+use modt_web::push::{FanoutConfig, JsonFeed, PushError, Receiver};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -17,17 +17,23 @@ pub const LIVE_QUEUE: usize = 256;
 /// Pages following changes at once; one more gets 503.
 pub const MAX_LIVE_PAGES: usize = 1024;
 
+/// How the feed is bounded: [`LIVE_QUEUE`] events per page, [`MAX_LIVE_PAGES`] pages.
+pub const LIVE_CONFIG: FanoutConfig = FanoutConfig {
+    per_client: LIVE_QUEUE,
+    max_clients: MAX_LIVE_PAGES,
+};
+
 /// The change feed. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Live {
-    fanout: Fanout<Arc<TodoChanged>>,
+    feed: JsonFeed<TodoChanged>,
 }
 
 impl Live {
     /// A feed nothing feeds yet (pages may follow it).
     pub fn new(config: FanoutConfig) -> Live {
         Live {
-            fanout: Fanout::new(config),
+            feed: JsonFeed::new(config),
         }
     }
 
@@ -37,26 +43,16 @@ impl Live {
         client: &Client,
         shutdown: CancellationToken,
     ) -> Result<(Live, JoinHandle<()>), modt::Error> {
-        let live = Live::new(FanoutConfig {
-            per_client: LIVE_QUEUE,
-            max_clients: MAX_LIVE_PAGES,
-        });
-        let sub = client
-            .subscribe(&topics::ALL_TODO_CHANGED, QoS::AtMostOnce)
-            .await?;
-        let feeding = live.fanout.clone().pump(sub, shutdown, |fanout, msg| {
-            match msg.json::<TodoChanged>() {
-                Ok(event) => drop(fanout.send(&Arc::new(event))),
-                Err(e) => tracing::debug!(error = %e, "ignoring an unreadable todo change"),
-            }
-        });
-        Ok((live.clone(), tokio::spawn(feeding)))
+        let filter = &topics::ALL_TODO_CHANGED;
+        let (feed, feeding) =
+            JsonFeed::watch(client, filter, QoS::AtMostOnce, LIVE_CONFIG, shutdown).await?;
+        Ok((Live { feed }, feeding))
     }
 
     /// Changes to `user_id`'s todos from now on, or [`PushError::TooManyClients`].
     pub fn follow(&self, user_id: String) -> Result<Receiver<Arc<TodoChanged>>, PushError> {
-        self.fanout
-            .subscribe(move |change: &Arc<TodoChanged>| change.user_id == user_id)
+        self.feed
+            .follow(move |change: &TodoChanged| change.user_id == user_id)
     }
 }
 
@@ -66,14 +62,14 @@ mod tests {
     use modt::protocol::TodoOp;
     use modt_web::push::Delivery;
 
-    fn change(user_id: &str, version: u64) -> Arc<TodoChanged> {
-        Arc::new(TodoChanged {
+    fn change(user_id: &str, version: u64) -> TodoChanged {
+        TodoChanged {
             user_id: user_id.into(),
             op: TodoOp::Updated,
             id: "t".into(),
             version,
             todo: None,
-        })
+        }
     }
 
     #[tokio::test]
@@ -88,9 +84,9 @@ mod tests {
             live.follow("cy".into()).unwrap_err(),
             PushError::TooManyClients(2)
         );
-        live.fanout.send(&change("bob", 1));
+        live.feed.send(change("bob", 1));
         for v in 1..=3 {
-            live.fanout.send(&change("ann", v));
+            live.feed.send(change("ann", v));
         }
         let mut got = Vec::new();
         for _ in 0..3 {
