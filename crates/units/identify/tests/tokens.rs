@@ -6,6 +6,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use jsonwebtoken::jwk::JwkSet;
 use modt::protocol::{topics, Caller, ErrorCode};
 use modt::QoS;
@@ -138,10 +140,18 @@ async fn registration_answers_201_and_refuses_by_the_account_rules() {
     id.stop().await;
 }
 
+/// `IdentifyConfig` with a refresh-token reuse grace of `grace`.
+fn with_grace(grace: Duration) -> IdentifyConfig {
+    let mut config = IdentifyConfig::default();
+    config.tokens.reuse_grace = grace;
+    config
+}
+
 #[tokio::test]
 async fn refresh_rotates_and_a_reused_token_revokes_its_family() {
     let broker = broker();
-    let (id, client) = start(&broker, None, IdentifyConfig::default()).await;
+    // No grace: the reuse right after the rotation below is theft.
+    let (id, client) = start(&broker, None, with_grace(Duration::ZERO)).await;
     add_user(&id.store, "ann", "secret-pass", Role::User).await;
     let first = login(&client, "ann", "secret-pass").await;
     let other_login = login(&client, "ann", "secret-pass").await;
@@ -162,6 +172,41 @@ async fn refresh_rotates_and_a_reused_token_revokes_its_family() {
 
     let unknown = refresh(&client, "not-a-token").await.unwrap_err();
     assert_eq!(unknown.code, ErrorCode::Unauthorized);
+    id.stop().await;
+}
+
+#[tokio::test]
+async fn two_tabs_refreshing_with_one_token_both_get_a_pair_of_its_family() {
+    let broker = broker();
+    // A grace far longer than the test, so a slow machine cannot move the second call out.
+    let (id, client) = start(&broker, None, with_grace(Duration::from_secs(3600))).await;
+    add_user(&id.store, "ann", "secret-pass", Role::User).await;
+    let first = login(&client, "ann", "secret-pass").await;
+    let (a, b) = tokio::join!(
+        refresh(&client, &first.refresh_token),
+        refresh(&client, &first.refresh_token)
+    );
+    let (a, b) = (a.expect("one tab"), b.expect("the other tab"));
+    assert_ne!(a.refresh_token, b.refresh_token);
+    refresh(&client, &a.refresh_token)
+        .await
+        .expect("first tab's");
+    refresh(&client, &b.refresh_token)
+        .await
+        .expect("second tab's");
+    // Logging out with either token ends the one family both belong to.
+    let out = call(
+        &client,
+        &topics::AUTH_TOKEN_LOGOUT,
+        refresh_body(&first.refresh_token),
+        "10.0.0.1",
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.status, 204);
+    let after = refresh(&client, &first.refresh_token).await.unwrap_err();
+    assert_eq!(after.code, ErrorCode::Unauthorized, "the family is revoked");
     id.stop().await;
 }
 

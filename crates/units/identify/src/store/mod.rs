@@ -259,7 +259,8 @@ pub trait IdentityStore: Send + Sync + std::fmt::Debug + 'static {
     async fn create_refresh_token(&self, token: NewRefreshToken) -> Result<(), StoreError>;
 
     /// Uses a refresh token (see [`RefreshUse`]): a live one is marked used and replaced by
-    /// `rotation.next` in its family; a used one revokes its whole family (reuse detection).
+    /// `rotation.next` in its family; one used within `rotation.reuse_grace` gets that
+    /// replacement too; one used before revokes its whole family (reuse detection).
     async fn use_refresh_token(&self, rotation: RefreshRotation) -> Result<RefreshUse, StoreError>;
 
     /// Revokes the family of the refresh token whose hash is `hash` (logout); returns its

@@ -58,6 +58,17 @@ pub struct RefreshRotation {
     pub now: i64,
     /// When the replacement expires (Unix seconds).
     pub expires_at: i64,
+    /// Seconds after `presented` was used during which it may come back and get a
+    /// replacement of its family ([`RefreshUse::Repeated`]) instead of revoking it; used
+    /// earlier than `now - reuse_grace` (or a grace of 0): [`RefreshUse::Reused`].
+    pub reuse_grace: i64,
+}
+
+impl RefreshRotation {
+    /// Whether a token used at `used_at` is still inside the grace window at `now`.
+    pub fn within_grace(&self, used_at: i64) -> bool {
+        self.now < used_at.saturating_add(self.reuse_grace)
+    }
 }
 
 /// How a refresh token's use ended ([`IdentityStore::use_refresh_token`](super::IdentityStore::use_refresh_token)).
@@ -66,7 +77,11 @@ pub struct RefreshRotation {
 pub enum RefreshUse {
     /// It was live: it is now used, and its replacement is stored. The account as it is now.
     Rotated(User),
-    /// It had been used before: someone holds a copy. Its whole family is revoked now.
+    /// It had been used less than the grace ago (two tabs refreshing at once): it stays used,
+    /// and one more replacement of its family is stored. The account as it is now.
+    Repeated(User),
+    /// It had been used before the grace window: someone holds a copy. Its whole family is
+    /// revoked now.
     Reused {
         /// Whose family it was.
         user_id: String,

@@ -1,6 +1,9 @@
 //! Issuing tokens: an access JWT ([`AccessClaims`]) and a refresh token for an account
 //! ([`for_login`]), and the use of a refresh token ([`refresh`]): a live one is replaced by a
-//! new one in its family; one used before revokes its family (RFC 9700 §4.14.2).
+//! new one in its family; one used moments ago (within [`TokenConfig::reuse_grace`]) gets a
+//! new one in its family too; one used before that revokes its family (RFC 9700 §4.14.2).
+//!
+//! [`TokenConfig::reuse_grace`]: super::TokenConfig::reuse_grace
 
 use modt::protocol::{AccessClaims, TokenPair};
 
@@ -15,7 +18,8 @@ pub const TOKEN_TYPE: &str = "Bearer";
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Refreshed {
-    /// A new pair; the token presented is used up.
+    /// A new pair; the token presented is used up (a second use within the reuse grace gets
+    /// a pair too).
     Pair(TokenPair),
     /// The token had been used before: its family is revoked (every token of that login).
     Reused,
@@ -95,10 +99,16 @@ pub async fn refresh(identity: &Identity, presented: &str) -> Result<Refreshed, 
             next: rt::hash(&next),
             now,
             expires_at: refresh_expiry(identity, now),
+            reuse_grace: crate::store::secs(identity.config.tokens.reuse_grace),
         })
         .await?;
     match used {
         RefreshUse::Rotated(user) => {
+            let access = access_token(identity, &user, now)?;
+            Ok(Refreshed::Pair(pair(identity, access, next)))
+        }
+        RefreshUse::Repeated(user) => {
+            tracing::info!(user_id = %user.user_id, "a refresh token came back within the reuse grace: another pair of its family");
             let access = access_token(identity, &user, now)?;
             Ok(Refreshed::Pair(pair(identity, access, next)))
         }
@@ -128,4 +138,84 @@ pub async fn logout_all(identity: &Identity, user_id: &str) -> Result<usize, Tok
         .store
         .revoke_user_refresh_tokens(user_id, identity.now())
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use tokio::time::advance;
+
+    use super::*;
+    use crate::accounts::Role;
+    use crate::store::SqliteIdentityStore;
+    use crate::tokens::REFRESH_REUSE_GRACE;
+    use crate::IdentifyConfig;
+
+    /// The unit's shared parts on a SQLite file of `dir` with a reuse grace of `grace`, a
+    /// signing key installed.
+    async fn identity(dir: &tempfile::TempDir, grace: Duration) -> Arc<Identity> {
+        let store = SqliteIdentityStore::open(&dir.path().join("id.db")).unwrap();
+        let mut config = IdentifyConfig::default();
+        config.tokens.reuse_grace = grace;
+        let id = Identity::new(Arc::new(store), config);
+        let update = id
+            .keys
+            .prepare(id.store.as_ref(), &id.config.tokens, id.now())
+            .await
+            .unwrap()
+            .unwrap();
+        id.keys.install(update);
+        id
+    }
+
+    async fn refreshed(id: &Identity, token: &str) -> Option<TokenPair> {
+        match refresh(id, token).await.unwrap() {
+            Refreshed::Pair(pair) => Some(pair),
+            Refreshed::Reused | Refreshed::Invalid => None,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_second_refresh_within_the_grace_gets_a_pair_and_after_it_revokes() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = identity(&dir, REFRESH_REUSE_GRACE).await;
+        let user = id.store.create_user("ann", "h", Role::User).await.unwrap();
+        let first = for_login(&id, &user).await.unwrap();
+
+        // Two tabs at once: both get a pair of the family, and both pairs work.
+        let a = refreshed(&id, &first.refresh_token).await.unwrap();
+        advance(REFRESH_REUSE_GRACE - Duration::from_secs(1)).await;
+        let b = refreshed(&id, &first.refresh_token).await.unwrap();
+        assert_ne!(a.refresh_token, b.refresh_token);
+        let a2 = refreshed(&id, &a.refresh_token).await.unwrap();
+
+        // Past the grace the first token coming back is theft: the whole family ends.
+        advance(Duration::from_secs(1)).await;
+        assert!(matches!(
+            refresh(&id, &first.refresh_token).await.unwrap(),
+            Refreshed::Reused
+        ));
+        for live in [&b.refresh_token, &a2.refresh_token] {
+            assert!(
+                refreshed(&id, live).await.is_none(),
+                "revoked with its family"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_grace_any_second_use_revokes() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = identity(&dir, Duration::ZERO).await;
+        let user = id.store.create_user("ann", "h", Role::User).await.unwrap();
+        let first = for_login(&id, &user).await.unwrap();
+        let a = refreshed(&id, &first.refresh_token).await.unwrap();
+        assert!(matches!(
+            refresh(&id, &first.refresh_token).await.unwrap(),
+            Refreshed::Reused
+        ));
+        assert!(refreshed(&id, &a.refresh_token).await.is_none());
+    }
 }

@@ -40,6 +40,14 @@ pub const KEY_RELOAD_EVERY: Duration = Duration::from_secs(30);
 /// longer than the tokens it signed.
 pub const VERIFY_LEEWAY: Duration = Duration::from_secs(60);
 
+/// How long after a refresh token's use it may be presented again and get a new pair of its
+/// family instead of revoking the family ([`TokenConfig::reuse_grace`]): two tabs refreshing at
+/// the same moment with the same token, or a reply lost on the way, is not theft. Counted in
+/// whole seconds of the store's clock, so a second use between 4 and 5 s after the first may
+/// already be outside it. Past it, a reuse revokes the family as before (RFC 9700 §4.14.2).
+/// The same idea as Auth0's and Okta's "reuse interval" and Ory Hydra's grace period.
+pub const REFRESH_REUSE_GRACE: Duration = Duration::from_secs(5);
+
 /// The settings of the token API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenConfig {
@@ -53,6 +61,9 @@ pub struct TokenConfig {
     pub audience: String,
     /// How often keys are re-read from the store ([`KEY_RELOAD_EVERY`]).
     pub key_reload_every: Duration,
+    /// How long a used refresh token may come back without revoking its family
+    /// ([`REFRESH_REUSE_GRACE`]); zero: never.
+    pub reuse_grace: Duration,
 }
 
 impl Default for TokenConfig {
@@ -63,6 +74,7 @@ impl Default for TokenConfig {
             issuer: modt::protocol::token::DEFAULT_ISSUER.to_string(),
             audience: modt::protocol::token::DEFAULT_AUDIENCE.to_string(),
             key_reload_every: KEY_RELOAD_EVERY,
+            reuse_grace: REFRESH_REUSE_GRACE,
         }
     }
 }

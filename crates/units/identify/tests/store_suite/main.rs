@@ -78,6 +78,7 @@ on_every_backend!(
     records::handshakes_are_kept_a_while_and_bounded,
     tokens::one_key_is_active_and_rotation_replaces_it,
     tokens::refresh_tokens_rotate_and_a_reuse_revokes_the_family,
+    tokens::a_reuse_within_the_grace_gets_a_sibling_and_after_it_revokes,
     tokens::logout_revokes_a_family_and_logout_all_every_token,
     tokens::refresh_tokens_end_with_a_password_change_and_are_swept,
 );

@@ -62,13 +62,66 @@ fn token(hash: &str, family: &str, user_id: &str, now: i64) -> NewRefreshToken {
     }
 }
 
+/// The grace of the rotations here, in seconds.
+const GRACE: i64 = 5;
+
 fn rotation(presented: &str, next: &str, now: i64) -> RefreshRotation {
     RefreshRotation {
         presented: presented.into(),
         next: next.into(),
         now,
         expires_at: now + 1000,
+        reuse_grace: GRACE,
     }
+}
+
+pub(crate) async fn a_reuse_within_the_grace_gets_a_sibling_and_after_it_revokes(s: Store) {
+    let u = s.create_user("ann", "h", Role::User).await.unwrap();
+    s.create_refresh_token(token("t1", "f", &u.user_id, 10))
+        .await
+        .unwrap();
+    let used = s.use_refresh_token(rotation("t1", "a", 20)).await.unwrap();
+    assert_eq!(used, RefreshUse::Rotated(u.clone()));
+    // The last second inside the window: a second tab gets a replacement of its own.
+    let again = s
+        .use_refresh_token(rotation("t1", "b", 20 + GRACE - 1))
+        .await;
+    assert_eq!(again.unwrap(), RefreshUse::Repeated(u.clone()));
+    let a = s.use_refresh_token(rotation("a", "a2", 24)).await.unwrap();
+    assert_eq!(
+        a,
+        RefreshUse::Rotated(u.clone()),
+        "the first tab's token works"
+    );
+    // The window is counted from the first use, not from the repeat.
+    let late = s.use_refresh_token(rotation("t1", "c", 20 + GRACE)).await;
+    assert_eq!(
+        late.unwrap(),
+        RefreshUse::Reused {
+            user_id: u.user_id.clone()
+        },
+        "at the end of the window a reuse is theft again"
+    );
+    for live in ["b", "a2", "c"] {
+        let used = s.use_refresh_token(rotation(live, "x", 27)).await.unwrap();
+        assert_eq!(used, RefreshUse::Invalid, "{live}: revoked with the family");
+    }
+
+    // A grace of 0: the first reuse revokes.
+    s.create_refresh_token(token("g1", "g", &u.user_id, 30))
+        .await
+        .unwrap();
+    s.use_refresh_token(rotation("g1", "g2", 30)).await.unwrap();
+    let strict = RefreshRotation {
+        reuse_grace: 0,
+        ..rotation("g1", "g3", 30)
+    };
+    assert_eq!(
+        s.use_refresh_token(strict).await.unwrap(),
+        RefreshUse::Reused {
+            user_id: u.user_id.clone()
+        }
+    );
 }
 
 pub(crate) async fn refresh_tokens_rotate_and_a_reuse_revokes_the_family(s: Store) {

@@ -1,7 +1,9 @@
 //! `modt/auth/token/refresh`: `POST /auth/refresh` with a [`RefreshRequest`] → 200 and a new
-//! [`TokenPair`](modt::protocol::TokenPair); the token presented is used up. A token used
-//! before revokes its whole family (someone holds a copy: RFC 9700 §4.14.2); it, and an
-//! unknown, expired or revoked token, get `unauthorized`.
+//! [`TokenPair`](modt::protocol::TokenPair); the token presented is used up. Presented again
+//! within the reuse grace ([`REFRESH_REUSE_GRACE`](crate::tokens::REFRESH_REUSE_GRACE): two
+//! tabs refreshing at once) it gets another pair of its family. Later, a token used before
+//! revokes its whole family (someone holds a copy: RFC 9700 §4.14.2); it, and an unknown,
+//! expired or revoked token, get `unauthorized`.
 
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
 //! Signing keys and refresh tokens in PostgreSQL: one function per store operation, each one
 //! statement or one transaction. A refresh token is locked (`FOR UPDATE`) while it is used, so
-//! of two concurrent uses of one token on any replicas, the second sees it used: a reuse.
+//! of two concurrent uses of one token on any replicas, the second sees it used: within the
+//! reuse grace it gets a replacement of its own, after it the family is revoked.
 
 use tokio_postgres::{Client, GenericClient, Row};
 
@@ -133,7 +134,7 @@ pub(super) async fn use_refresh_token(
     let tx = c.transaction().await.map_err(db(DOING))?;
     let row = tx
         .query_opt(
-            "SELECT family_id, user_id, expires_at, used_at IS NOT NULL, revoked_at IS NOT NULL
+            "SELECT family_id, user_id, expires_at, used_at, revoked_at IS NOT NULL
              FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
             &[&r.presented],
         )
@@ -142,7 +143,8 @@ pub(super) async fn use_refresh_token(
     let Some(row) = row else {
         return Ok(RefreshUse::Invalid);
     };
-    let read = |row: &Row| -> Result<(String, String, i64, bool, bool), tokio_postgres::Error> {
+    type Presented = (String, String, i64, Option<i64>, bool);
+    let read = |row: &Row| -> Result<Presented, tokio_postgres::Error> {
         Ok((
             row.try_get(0)?,
             row.try_get(1)?,
@@ -151,11 +153,11 @@ pub(super) async fn use_refresh_token(
             row.try_get(4)?,
         ))
     };
-    let (family_id, user_id, expires_at, used, revoked) = read(&row).map_err(db(DOING))?;
+    let (family_id, user_id, expires_at, used_at, revoked) = read(&row).map_err(db(DOING))?;
     if revoked || expires_at <= r.now {
         return Ok(RefreshUse::Invalid);
     }
-    if used {
+    if used_at.is_some_and(|used_at| !r.within_grace(used_at)) {
         tx.execute(
             "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
             &[&family_id, &r.now],
@@ -165,15 +167,19 @@ pub(super) async fn use_refresh_token(
         tx.commit().await.map_err(db(DOING))?;
         return Ok(RefreshUse::Reused { user_id });
     }
+    // Used moments ago (another tab, a lost reply): one more replacement, nothing revoked.
+    let repeated = used_at.is_some();
     let Some(user) = accounts::user_by_id(&tx, &user_id).await? else {
         return Ok(RefreshUse::Invalid);
     };
-    tx.execute(
-        "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1",
-        &[&r.presented, &r.now],
-    )
-    .await
-    .map_err(db(DOING))?;
+    if !repeated {
+        tx.execute(
+            "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1",
+            &[&r.presented, &r.now],
+        )
+        .await
+        .map_err(db(DOING))?;
+    }
     let next = NewRefreshToken {
         hash: r.next.clone(),
         family_id,
@@ -183,7 +189,10 @@ pub(super) async fn use_refresh_token(
     };
     insert_refresh_token(&tx, &next).await?;
     tx.commit().await.map_err(db(DOING))?;
-    Ok(RefreshUse::Rotated(user))
+    Ok(match repeated {
+        true => RefreshUse::Repeated(user),
+        false => RefreshUse::Rotated(user),
+    })
 }
 
 pub(super) async fn revoke_refresh_family(

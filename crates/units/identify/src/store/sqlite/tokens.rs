@@ -94,7 +94,7 @@ struct Presented {
     family_id: String,
     user_id: String,
     expires_at: i64,
-    used: bool,
+    used_at: Option<i64>,
     revoked: bool,
 }
 
@@ -106,7 +106,7 @@ pub(super) fn use_refresh_token(
     let tx = c.transaction().map_err(db(DOING))?;
     let found = tx
         .query_row(
-            "SELECT family_id, user_id, expires_at, used_at IS NOT NULL, revoked_at IS NOT NULL
+            "SELECT family_id, user_id, expires_at, used_at, revoked_at IS NOT NULL
              FROM refresh_tokens WHERE token_hash = ?1",
             params![r.presented],
             |row| {
@@ -114,7 +114,7 @@ pub(super) fn use_refresh_token(
                     family_id: row.get(0)?,
                     user_id: row.get(1)?,
                     expires_at: row.get(2)?,
-                    used: row.get(3)?,
+                    used_at: row.get(3)?,
                     revoked: row.get(4)?,
                 })
             },
@@ -127,24 +127,24 @@ pub(super) fn use_refresh_token(
     if p.revoked || p.expires_at <= r.now {
         return Ok(RefreshUse::Invalid);
     }
-    if p.used {
-        tx.execute(
-            "UPDATE refresh_tokens SET revoked_at = ?2 WHERE family_id = ?1 AND revoked_at IS NULL",
-            params![p.family_id, r.now],
-        )
-        .map_err(db(DOING))?;
+    if p.used_at.is_some_and(|used_at| !r.within_grace(used_at)) {
+        revoke_family(&tx, &p.family_id, r.now).map_err(db(DOING))?;
         tx.commit().map_err(db(DOING))?;
         return Ok(RefreshUse::Reused { user_id: p.user_id });
     }
+    // Used moments ago (another tab, a lost reply): one more replacement, nothing revoked.
+    let repeated = p.used_at.is_some();
     let user: Option<User> = accounts::user_by_id(&tx, &p.user_id)?;
     let Some(user) = user else {
         return Ok(RefreshUse::Invalid);
     };
-    tx.execute(
-        "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1",
-        params![r.presented, r.now],
-    )
-    .map_err(db(DOING))?;
+    if !repeated {
+        tx.execute(
+            "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1",
+            params![r.presented, r.now],
+        )
+        .map_err(db(DOING))?;
+    }
     let next = NewRefreshToken {
         hash: r.next.clone(),
         family_id: p.family_id,
@@ -154,7 +154,10 @@ pub(super) fn use_refresh_token(
     };
     create_refresh_token(&tx, &next)?;
     tx.commit().map_err(db(DOING))?;
-    Ok(RefreshUse::Rotated(user))
+    Ok(match repeated {
+        true => RefreshUse::Repeated(user),
+        false => RefreshUse::Rotated(user),
+    })
 }
 
 pub(super) fn revoke_refresh_family(
@@ -175,13 +178,17 @@ pub(super) fn revoke_refresh_family(
     let Some((family, user_id)) = found else {
         return Ok(None);
     };
-    tx.execute(
+    revoke_family(&tx, &family, now).map_err(db(DOING))?;
+    tx.commit().map_err(db(DOING))?;
+    Ok(Some(user_id))
+}
+
+/// Revokes every live token of `family` at `now`.
+fn revoke_family(c: &Connection, family: &str, now: i64) -> rusqlite::Result<usize> {
+    c.execute(
         "UPDATE refresh_tokens SET revoked_at = ?2 WHERE family_id = ?1 AND revoked_at IS NULL",
         params![family, now],
     )
-    .map_err(db(DOING))?;
-    tx.commit().map_err(db(DOING))?;
-    Ok(Some(user_id))
 }
 
 pub(super) fn revoke_user_refresh_tokens(
