@@ -255,6 +255,14 @@ async fn the_gateways_own_endpoints_answer() {
         "no CDN"
     );
     assert_eq!(h.get("/docs/docs.js").send().await.unwrap().status(), 200);
+    // The header's "API gateway" link opens the gateway's address: its documentation, not a 404.
+    let home = h.get("/").send().await.unwrap();
+    assert_eq!((home.status().as_u16(), home.url().path()), (200, "/docs"));
+    assert_eq!(
+        h.post("/").send().await.unwrap().status(),
+        404,
+        "only a GET"
+    );
     let jwks: Value = h
         .get("/.well-known/jwks.json")
         .send()

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::header::{ALLOW, CONTENT_LENGTH, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use modt::protocol::api::REQUEST_ID_HEADER;
 use modt::protocol::ErrorCode;
@@ -25,6 +25,15 @@ use crate::routes::{Found, Route};
 
 /// Most query parameters one request may have.
 pub(crate) const MAX_QUERY_PARAMS: usize = 64;
+
+/// No route for this path. A browser opening the gateway's own address (the "API gateway"
+/// link in every page's header) is sent to the documentation instead of a JSON 404.
+fn not_found(method: &Method, path: &str) -> Response {
+    if path == "/" && (method == Method::GET || method == Method::HEAD) {
+        return Redirect::to(super::DOCS_PATH).into_response();
+    }
+    ApiError::new(ErrorCode::NotFound, "no such route").into_response()
+}
 
 /// Handles every path the gateway does not serve itself.
 pub(crate) async fn handle(
@@ -57,10 +66,7 @@ pub(crate) async fn handle(
             (response, Some(route.name()))
         }
         Found::WrongMethod(methods) => (wrong_method(&methods), None),
-        Found::NotFound => (
-            ApiError::new(ErrorCode::NotFound, "no such route").into_response(),
-            None,
-        ),
+        Found::NotFound => (not_found(&method, uri.path()), None),
     };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);

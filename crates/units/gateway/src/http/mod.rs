@@ -19,6 +19,9 @@ use crate::limit::RateLimits;
 use crate::presence::Presence;
 use crate::routes::RouteTable;
 
+/// The documentation page; `GET /`, when no route claims it, redirects here.
+pub(crate) const DOCS_PATH: &str = "/docs";
+
 /// The gateway's own paths; a route file may not use them.
 pub(crate) const RESERVED_PATHS: &[&str] = &[
     "/healthz",
@@ -68,7 +71,7 @@ pub(crate) fn router(gateway: Gateway) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/openapi.json", get(docs::openapi))
-        .route("/docs", get(docs::page))
+        .route(DOCS_PATH, get(docs::page))
         .route("/docs/docs.js", get(docs::script))
         .route("/docs/docs.css", get(docs::style))
         .route("/.well-known/jwks.json", get(docs::jwks))
