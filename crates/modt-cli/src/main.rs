@@ -25,7 +25,9 @@ use cli::{BrokerCmd, Cli, Command};
 /// mimalloc instead of glibc's allocator: a message's life is many small allocations across
 /// threads, where glibc's arenas showed up as ~12 % of the state unit's time under load.
 /// Built without transparent huge pages (`no_thp`): with them, an idle unit held 12 MiB of
-/// 2 MiB pages it had barely touched (docs/footprint.md).
+/// 2 MiB pages it had barely touched. The vendored mimalloc gives a free page back to the
+/// system at once (`purge_delay` 0, vendor/libmimalloc-sys/MODT-PATCH.md), so RSS falls after
+/// a burst; `MIMALLOC_PURGE_DELAY=1000` restores upstream's delay (docs/footprint.md).
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
