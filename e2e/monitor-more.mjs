@@ -153,6 +153,9 @@ await run(async () => {
     await filterOn("modt/state/#");
     const jaLabel = await page.locator("[data-testid=spark]").first().getAttribute("aria-label");
     check(jaLabel.startsWith("直近1分間で毎秒"), `the sparkline's label in Japanese: ${jaLabel}`);
+    // At 1000 px the tree sits above the list, so the payload column keeps room to read.
+    const wide = await page.getByTestId("preview").first().boundingBox();
+    check(wide && wide.width >= 300 && wide.x + wide.width <= 1000, `the preview has room at 1000 px: ${JSON.stringify(wide)}`);
     await shot(page, "04-ja");
 
     check(problems.length === 0, `no console errors or CSP violations: ${problems.join("; ")}`);
