@@ -124,10 +124,16 @@ pub(crate) fn local_account(broker: &BrokerArgs, data_dir: &Path, account: &str)
     broker
 }
 
-/// `broker` with the local `cli` account filled in when no credentials were given and
-/// `data_dir` has them; and the client id prefix that account needs.
-pub(crate) fn for_cli(broker: &BrokerArgs, data_dir: &Path, prefix: &str) -> (BrokerArgs, String) {
-    let broker = local_account(broker, data_dir, CLI_ACCOUNT);
+/// `broker` with the local `account` (the tools' [`CLI_ACCOUNT`]; `modt sim devices` logs in
+/// as `devices`) filled in when no credentials were given and `data_dir` has them; and the
+/// client id prefix that account needs.
+pub(crate) fn for_account(
+    broker: &BrokerArgs,
+    data_dir: &Path,
+    account: &str,
+    prefix: &str,
+) -> (BrokerArgs, String) {
+    let broker = local_account(broker, data_dir, account);
     // The embedded broker accepts only client ids that start with the account's name.
     let prefix = match &broker.username {
         Some(user) => format!("{user}-{prefix}"),

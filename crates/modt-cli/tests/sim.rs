@@ -118,10 +118,47 @@ fn modt_up_demo_devices_feed_the_ingest_units_demo_connection() {
         ],
     );
     let event: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // A message carries a stored batch's events of one site: an array.
     assert!(
-        event["payload"]["type"] == "readings" || event["payload"]["type"] == "gateway",
+        event["payload"][0]["type"] == "readings" || event["payload"][0]["type"] == "gateway",
         "{event}"
     );
+    up.signal("INT");
+    assert!(up.wait_exit(20).success());
+}
+
+#[test]
+fn modt_sim_devices_against_modt_up_logs_in_as_the_devices_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut up, lines) = support::up_with_web_args(dir.path(), &["--broker-port", "0"]);
+    let port = support::broker_port(&lines);
+    // No credentials given: the simulator takes the `devices` account from the data
+    // directory. As `cli` its device messages were dropped by the broker, unseen.
+    let mut sim = support::spawn_in(
+        Some(dir.path()),
+        &["sim", "devices", "--broker-port", &port, "--rate", "20"],
+    );
+    let out = support::run_ok_in(
+        dir.path(),
+        &[
+            "sub",
+            "+/gateway/#",
+            "--broker-port",
+            &port,
+            "-n",
+            "1",
+            "--timeout",
+            "30s",
+            "--jsonl",
+        ],
+    );
+    let msg: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        msg["topic"].as_str().unwrap().contains("/gateway/"),
+        "{msg}"
+    );
+    sim.signal("INT");
+    assert!(sim.wait_exit(20).success());
     up.signal("INT");
     assert!(up.wait_exit(20).success());
 }

@@ -34,7 +34,16 @@ use crate::cli::ClientArgs;
 /// Connects a short-lived command-line client: with the given credentials, else with the
 /// local `cli` account from the data directory if there is one, else anonymously.
 pub(crate) async fn connect(args: &ClientArgs, prefix: &str) -> anyhow::Result<Client> {
-    let config = client_config(args, prefix)?;
+    connect_as(args, crate::credentials::CLI_ACCOUNT, prefix).await
+}
+
+/// [`connect`], with the local `account` instead of `cli` when no credentials were given.
+pub(crate) async fn connect_as(
+    args: &ClientArgs,
+    account: &str,
+    prefix: &str,
+) -> anyhow::Result<Client> {
+    let config = config_as(args, account, prefix)?;
     let account = config.credentials.as_ref().map(|c| c.username.clone());
     Client::connect(config)
         .await
@@ -112,7 +121,12 @@ pub(crate) async fn connect_requester(args: &ClientArgs, prefix: &str) -> anyhow
 
 /// The config [`connect`] uses: the CLI's credentials, a unique client id from `prefix`.
 pub(crate) fn client_config(args: &ClientArgs, prefix: &str) -> anyhow::Result<modt::ClientConfig> {
-    let (broker, prefix) = crate::credentials::for_cli(&args.broker, &args.data_dir, prefix);
+    config_as(args, crate::credentials::CLI_ACCOUNT, prefix)
+}
+
+fn config_as(args: &ClientArgs, account: &str, prefix: &str) -> anyhow::Result<modt::ClientConfig> {
+    let (broker, prefix) =
+        crate::credentials::for_account(&args.broker, &args.data_dir, account, prefix);
     let mut config = broker.client_config(modt::ClientConfig::unique_client_id(&prefix))?;
     // A command fails at once when no broker listens, rather than waiting for one.
     config.wait_for_broker = false;

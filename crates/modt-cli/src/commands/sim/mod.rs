@@ -171,7 +171,15 @@ pub(crate) async fn devices(args: DevicesArgs, shutdown: CancellationToken) -> a
     let plan = args.plan()?;
     let qos = QoS::from_level(args.qos).context("--qos is 0 or 1")?;
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
-    let client = super::connect(&args.client, "modt-sim").await?;
+    // The `cli` account may not publish device messages (the broker would drop them unseen):
+    // against a `modt up` data directory, log in as the `devices` account made for this.
+    let account =
+        if crate::credentials::password_path(&args.client.data_dir, demo::ACCOUNT).exists() {
+            demo::ACCOUNT
+        } else {
+            crate::credentials::CLI_ACCOUNT
+        };
+    let client = super::connect_as(&args.client, account, "modt-sim").await?;
     eprintln!(
         "modt sim devices: {} sites × {} gateways × {} dataloggers to {}:{}, {}, seed {seed} (Ctrl-C stops)",
         args.sites,
