@@ -26,6 +26,7 @@
   var connList = document.getElementById("connections");
   var sitesEl = document.getElementById("sites");
   var topicsBody = document.getElementById("topics");
+  var limitsBox = document.getElementById("limits");
   var logBody = document.getElementById("parse-log");
   var logForm = document.getElementById("log-form");
   var topicsForm = document.getElementById("topics-form");
@@ -471,6 +472,23 @@
     }, readFailed);
   }
 
+  // The limits on discovered topics and devices: said only once one was reached.
+  function loadLimits() {
+    return read("/api/limits").then(function (l) {
+      var lines = [];
+      if (l.topics_refused) {
+        lines.push(t("limit_topics").replace("{max}", String(l.max_topics))
+          .replace("{topics}", String(l.topics_refused)).replace("{messages}", String(l.messages_unrecorded)));
+      }
+      if (l.devices_refused) {
+        lines.push(t("limit_devices").replace("{max}", String(l.max_devices))
+          .replace("{devices}", String(l.devices_refused)));
+      }
+      limitsBox.textContent = lines.join(" ");
+      limitsBox.hidden = !lines.length;
+    }, function () {});
+  }
+
   function logFilters() {
     var f = logForm.elements;
     return { connection: f.connection.value, parser: f.parser.value.trim(), kind: f.kind.value, topic: f.topic.value.trim() };
@@ -545,11 +563,11 @@
 
   logForm.addEventListener("submit", function (e) { e.preventDefault(); loadLog(); });
   topicsForm.addEventListener("submit", function (e) { e.preventDefault(); loadTopics(); });
-  setInterval(function () { if (!document.hidden) loadTopics(); }, TOPICS_EVERY_MS);
+  setInterval(function () { if (!document.hidden) { loadTopics(); loadLimits(); } }, TOPICS_EVERY_MS);
 
   // Follow first, then load: what changes while loading arrives as events on top.
   follow();
   loadConnections().then(function () {
-    return Promise.all([loadDevices(), loadTopics(), loadLog()]);
+    return Promise.all([loadDevices(), loadTopics(), loadLog(), loadLimits()]);
   }).then(function () { app.setAttribute("data-loaded", "true"); });
 })();

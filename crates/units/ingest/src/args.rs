@@ -68,6 +68,28 @@ pub struct Args {
         value_name = "HOST:PORT"
     )]
     pub demo_broker: Option<String>,
+    /// The most discovered topics to record (all connections together). A new topic beyond
+    /// it is not recorded; its messages are still parsed, stored or dead-lettered, and
+    /// counted (`modt_ingest_topics_over_limit_total`, the devices page).
+    #[arg(
+        id = "ingest_max_topics",
+        long = "ingest-max-topics",
+        env = "MODT_INGEST_MAX_TOPICS",
+        value_name = "N",
+        default_value_t = crate::store::MAX_TOPICS
+    )]
+    pub max_topics: u64,
+    /// The most devices (gateways, dataloggers and sensors together) in the device model. A
+    /// new device beyond it is not added (its readings are not stored); counted
+    /// (`modt_ingest_devices_over_limit_total`, the devices page).
+    #[arg(
+        id = "ingest_max_devices",
+        long = "ingest-max-devices",
+        env = "MODT_INGEST_MAX_DEVICES",
+        value_name = "N",
+        default_value_t = crate::store::MAX_DEVICES
+    )]
+    pub max_devices: u64,
 }
 
 impl Default for Args {
@@ -78,6 +100,8 @@ impl Default for Args {
             parsers: None,
             gateway_url: None,
             demo_broker: None,
+            max_topics: crate::store::MAX_TOPICS,
+            max_devices: crate::store::MAX_DEVICES,
         }
     }
 }

@@ -87,6 +87,10 @@ pub async fn build(args: Args, setup: &Setup) -> Result<Unit, BuildError> {
         registry,
         sweep: args.sweep,
         demo,
+        limits: store::Limits {
+            topics: args.max_topics,
+            devices: args.max_devices,
+        },
     };
     let unit = unit::unit(config, web, Some(listener))
         .map_err(|e| BuildError::other(NAME, e))?

@@ -11,10 +11,10 @@ use tokio::net::TcpListener;
 
 use crate::api::{self, Shared};
 use crate::parse::Registry;
-use crate::pipeline::{Intake, Writer};
+use crate::pipeline::{Intake, LimitWatch, Writer};
 use crate::reconcile::{Poke, Reconciler, StatusSink, Statuses};
 use crate::secret::SecretKey;
-use crate::store::IngestStore;
+use crate::store::{IngestStore, Limits};
 
 /// The unit's name, default id and broker account.
 pub const NAME: &str = "ingest";
@@ -48,6 +48,8 @@ pub struct WebConfig {
     pub store: Option<Arc<dyn IngestStore>>,
     /// Each connection's live status.
     pub statuses: Statuses,
+    /// The limits on topics and devices, and what they left out.
+    pub limits: LimitWatch,
 }
 
 impl Default for WebConfig {
@@ -59,6 +61,7 @@ impl Default for WebConfig {
             timeout: Duration::from_secs(3),
             store: None,
             statuses: Statuses::default(),
+            limits: LimitWatch::default(),
         }
     }
 }
@@ -100,6 +103,8 @@ pub struct IngestConfig {
     pub sweep: Duration,
     /// The demo connection to make on first start, if any.
     pub demo: Option<Demo>,
+    /// The most discovered topics and devices to record.
+    pub limits: Limits,
 }
 
 type Handle =
@@ -158,10 +163,12 @@ pub fn unit(
             handle(shared.clone(), ctx, msg)
         });
     }
+    let limits = LimitWatch::new(config.limits);
     web.store = Some(config.store.clone());
     web.statuses = statuses.clone();
+    web.limits = limits.clone();
     let unit = unit.service("ingest", move |ctx: ServiceContext| {
-        run(ctx, config, shared, statuses, poke)
+        run(ctx, config, shared, statuses, poke, limits)
     });
     match listener {
         Some(listener) => crate::web::serve(unit, web, listener),
@@ -177,11 +184,13 @@ async fn run(
     shared: Arc<Shared>,
     statuses: Statuses,
     poke: Poke,
+    limits: LimitWatch,
 ) -> Result<(), ServiceError> {
     let (intake, queue, shed) = Intake::new();
     let writer = Writer {
         store: config.store.clone(),
         client: Some(ctx.client.clone()),
+        limits,
     };
     let connections_stop = ctx.shutdown.child_token();
     let writer_stop = tokio_util::sync::CancellationToken::new();

@@ -75,6 +75,7 @@ async fn admins_change_connections_users_read_and_changes_apply_at_once() {
         registry: Registry::builtin().unwrap(),
         sweep: Duration::from_secs(30),
         demo: None,
+        limits: modt_ingest::store::Limits::default(),
     };
     let unit_id = client_id("ingest");
     let unit = modt_ingest::unit::unit(config, WebConfig::default(), None)
@@ -169,10 +170,11 @@ async fn admins_change_connections_users_read_and_changes_apply_at_once() {
     .await
     .unwrap();
     let msg = recv_within(&mut events, WAIT, "a device event").await;
-    let event: DeviceEvent = serde_json::from_slice(&msg.payload).unwrap();
+    // The batch's events of a site, in one message.
+    let events: Vec<DeviceEvent> = serde_json::from_slice(&msg.payload).unwrap();
     assert!(
-        matches!(event, DeviceEvent::Readings { ref site, .. } if site == "plant-a"),
-        "{event:?}"
+        matches!(events.as_slice(), [DeviceEvent::Readings { site, .. }] if site == "plant-a"),
+        "{events:?}"
     );
     let devices = request("GET", "/ingest/devices", Some(&user), None, None);
     let tree: DeviceTree = body(

@@ -61,6 +61,7 @@ impl Harness {
         let writer = Writer {
             store: self.store.clone(),
             client: None,
+            limits: modt_ingest::pipeline::LimitWatch::default(),
         };
         let writer_stop = CancellationToken::new();
         let reconciler = Reconciler {

@@ -15,8 +15,8 @@ use modt::protocol::ingest::{
 use modt::protocol::Timestamp;
 use modt_ingest::model::{timestamp, DeviceUpdate, Reading};
 use modt_ingest::store::{
-    self, Batch, IngestStore, ParseLogQuery, StoreError, StoredConnection, TopicDelta, TopicQuery,
-    MAX_LOG_PER_CONNECTION, MAX_PARSE_LOG,
+    self, Applied, Batch, DeviceKey, IngestStore, Limits, ParseLogQuery, StoreError,
+    StoredConnection, TopicDelta, TopicQuery, MAX_LOG_PER_CONNECTION, MAX_PARSE_LOG,
 };
 use modt_store::{Location, PostgresUrl};
 
@@ -76,7 +76,8 @@ macro_rules! on_every_backend {
 on_every_backend!(
     connections_keep_versions_and_their_bounded_log,
     batches_count_topics_build_the_tree_and_keep_bounded_history,
-    the_parse_log_is_bounded_and_filtered
+    the_parse_log_is_bounded_and_filtered,
+    new_topics_and_devices_stop_at_their_limits
 );
 
 fn connection(id: &str) -> StoredConnection {
@@ -185,6 +186,7 @@ async fn batches_count_topics_build_the_tree_and_keep_bounded_history(store: Arc
             topics: vec![delta(3, 2, 1)],
             updates,
             failures: vec![],
+            limits: Limits::default(),
         })
         .await
         .unwrap();
@@ -199,6 +201,7 @@ async fn batches_count_topics_build_the_tree_and_keep_bounded_history(store: Arc
                 at_ms: 5_000,
             }],
             failures: vec![],
+            limits: Limits::default(),
         })
         .await
         .unwrap();
@@ -302,5 +305,128 @@ async fn the_parse_log_is_bounded_and_filtered(store: Arc<dyn IngestStore>) {
         ..ParseLogQuery::default()
     };
     assert_eq!(store.parse_log(topic).await.unwrap().len(), 1);
+    close(store).await;
+}
+
+/// A topic delta of one message on `topic`.
+fn one_message(topic: &str) -> TopicDelta {
+    TopicDelta {
+        connection_id: "c1".into(),
+        topic: topic.into(),
+        first_ms: 1,
+        last_ms: 1,
+        count: 1,
+        parsed: 1,
+        failed: 0,
+        sample: "{}".into(),
+        parser: Some("datalogger-readings".into()),
+    }
+}
+
+/// Readings of datalogger `dl` (sensors `sensors`) on gateway 7 of plant-a.
+fn logger(dl: &str, sensors: &[&str], at_ms: i64) -> DeviceUpdate {
+    DeviceUpdate::Readings {
+        site: "plant-a".into(),
+        gateway: "7".into(),
+        datalogger: dl.into(),
+        model: None,
+        firmware: None,
+        at_ms,
+        readings: sensors
+            .iter()
+            .map(|s| Reading {
+                sensor: (*s).into(),
+                kind: "temperature".into(),
+                unit: "°C".into(),
+                value: at_ms as f64,
+            })
+            .collect(),
+    }
+}
+
+fn key(dl: &str, sensor: &str) -> DeviceKey {
+    DeviceKey {
+        site: "plant-a".into(),
+        gateway: "7".into(),
+        datalogger: dl.into(),
+        sensor: sensor.into(),
+    }
+}
+
+async fn new_topics_and_devices_stop_at_their_limits(store: Arc<dyn IngestStore>) {
+    // 2 topics; 4 devices: the gateway, datalogger A and its sensors t1, t2.
+    let limits = Limits {
+        topics: 2,
+        devices: 4,
+    };
+    let first = store
+        .apply(Batch {
+            topics: vec![one_message("a"), one_message("b")],
+            updates: vec![logger("A", &["t1", "t2"], 1)],
+            limits,
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        Applied {
+            topics_added: 2,
+            devices_added: 4,
+            ..Applied::default()
+        }
+    );
+    // At both limits: known rows are still updated, new ones left out and reported.
+    let mut c = one_message("c");
+    c.count = 3;
+    let second = store
+        .apply(Batch {
+            topics: vec![one_message("a"), c],
+            updates: vec![logger("A", &["t1", "t3"], 2), logger("B", &["t1"], 2)],
+            limits,
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((second.topics_refused, second.messages_unrecorded), (1, 3));
+    assert_eq!(second.topics_added + second.devices_added, 0);
+    assert_eq!(
+        second.devices_refused,
+        vec![key("B", ""), key("A", "t3"), key("B", "t1")],
+        "a datalogger left out takes its sensors with it"
+    );
+    let all = TopicQuery {
+        limit: 10,
+        ..TopicQuery::default()
+    };
+    let topics = store.topics(all.clone()).await.unwrap();
+    let mut names: Vec<_> = topics.iter().map(|t| (t.topic.as_str(), t.count)).collect();
+    names.sort();
+    assert_eq!(names, vec![("a", 2), ("b", 1)]);
+    let tree = store.devices().await.unwrap();
+    let loggers = &tree.sites[0].gateways[0].dataloggers;
+    assert_eq!(loggers.len(), 1);
+    let sensors: Vec<_> = loggers[0]
+        .sensors
+        .iter()
+        .map(|s| (s.id.as_str(), s.value))
+        .collect();
+    assert_eq!(sensors, vec![("t1", 2.0), ("t2", 1.0)], "t1 still updated");
+    // A higher limit makes room again.
+    let third = store
+        .apply(Batch {
+            topics: vec![one_message("c")],
+            updates: vec![logger("B", &["t1"], 3)],
+            limits: Limits {
+                topics: 3,
+                devices: 6,
+            },
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((third.topics_added, third.devices_added), (1, 2));
+    assert!(third.devices_refused.is_empty());
+    assert_eq!(store.topics(all).await.unwrap().len(), 3);
     close(store).await;
 }

@@ -4,6 +4,7 @@
 //!
 //! - `intake`: the queue, and the shed counters when it is full.
 //! - `writer`: batching, storing, acknowledging QoS 1 messages, announcing.
+//! - `limits`: what the limits on topics and devices left out, counted and logged.
 //!
 //! Under overload the queue holds at most [`INGEST_QUEUE`] messages. A QoS 1 message waits
 //! for room (its connection stops reading, so the external broker holds the rest); a QoS 0
@@ -11,11 +12,13 @@
 //! `count − parsed − failed` of a parsed topic is what was shed). Memory stays bounded.
 
 pub mod intake;
+pub mod limits;
 pub mod writer;
 
 use std::time::Duration;
 
 pub use intake::{Intake, Queued};
+pub use limits::LimitWatch;
 pub use writer::Writer;
 
 /// Messages waiting for the writer, at most.
@@ -26,6 +29,10 @@ pub const MAX_BATCH: usize = 2_000;
 
 /// Longest a message waits for more to join its batch.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
+/// Device events in one message on `modt/ingest/devices/changed/{site}`, at most: a
+/// batch's events are published per site in messages of this many.
+pub const MAX_EVENTS_PER_MESSAGE: usize = 64;
 
 /// Distinct topics whose shed messages are counted between two batches; beyond it, sheds
 /// are counted only in the metric.

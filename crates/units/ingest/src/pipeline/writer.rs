@@ -1,10 +1,12 @@
 //! The writer: takes queued messages in batches (up to [`MAX_BATCH`], or what came within
 //! [`FLUSH_EVERY`]), stores each batch in one transaction, then acknowledges its QoS 1
-//! messages on their brokers and announces it: a [`DeviceEvent`] per device change (QoS 0,
-//! `modt/ingest/devices/changed/{site}`) and an [`IngestDeadLetter`] per refused message
-//! (QoS 1, `modt/ingest/dead/{connection}`).
+//! messages on their brokers and announces it: its [`DeviceEvent`]s per site, in arrival
+//! order, as JSON arrays of up to [`MAX_EVENTS_PER_MESSAGE`] (QoS 0,
+//! `modt/ingest/devices/changed/{site}`: a few messages a batch, not one per change), and an
+//! [`IngestDeadLetter`] per refused message (QoS 1, `modt/ingest/dead/{connection}`). What
+//! the store left out for the limits is counted ([`LimitWatch`]) and not announced.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
@@ -15,9 +17,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::intake::{Queued, ShedMap};
-use super::{FLUSH_EVERY, MAX_BATCH};
+use super::{LimitWatch, FLUSH_EVERY, MAX_BATCH, MAX_EVENTS_PER_MESSAGE};
 use crate::model::{timestamp, DeviceUpdate, Outcome};
-use crate::store::{Batch, IngestStore, TopicDelta};
+use crate::store::{Applied, Batch, DeviceKey, IngestStore, TopicDelta};
 
 /// The one writer of received messages.
 #[derive(Debug)]
@@ -26,6 +28,8 @@ pub struct Writer {
     pub store: Arc<dyn IngestStore>,
     /// Where stored changes are announced (`None`: nowhere, in tests of the store path).
     pub client: Option<modt::Client>,
+    /// The limits on topics and devices, and what they left out.
+    pub limits: LimitWatch,
 }
 
 /// What one batch announces once stored.
@@ -75,11 +79,13 @@ impl Writer {
             return;
         }
         let n = queued.len();
-        let (batch, announce) = gather(queued, shed);
+        let (mut batch, announce) = gather(queued, shed);
+        batch.limits = self.limits.limits();
         match self.store.apply(batch).await {
-            Ok(()) => {
+            Ok(applied) => {
                 metrics::counter!("modt_ingest_stored_total").increment(n as u64);
-                self.announce(announce).await;
+                self.limits.note(&applied);
+                self.announce(announce, &applied).await;
             }
             Err(e) => {
                 // Not acknowledged: a QoS 1 broker sends them again after a reconnect.
@@ -89,7 +95,7 @@ impl Writer {
         }
     }
 
-    async fn announce(&self, a: Announcements) {
+    async fn announce(&self, a: Announcements, applied: &Applied) {
         for ack in a.acks {
             // Refused only when the connection is gone: its broker sends the message again
             // to the next session (QoS 1), where it is stored a second time.
@@ -98,21 +104,17 @@ impl Writer {
             }
         }
         let Some(client) = &self.client else { return };
-        for event in a.events {
-            let site = match &event {
-                DeviceEvent::Readings { site, .. } | DeviceEvent::Gateway { site, .. } => {
-                    site.clone()
-                }
-                _ => continue,
-            };
+        for (site, events) in by_site(a.events, &applied.devices_refused) {
             let Ok(topic) = topics::ingest_devices_changed(&site) else {
                 continue;
             };
-            if let Err(e) = client
-                .publish_json_qos(&topic, &event, QoS::AtMostOnce)
-                .await
-            {
-                tracing::debug!(error = %e, "a device event was not published");
+            for chunk in events.chunks(MAX_EVENTS_PER_MESSAGE) {
+                if let Err(e) = client
+                    .publish_json_qos(&topic, chunk, QoS::AtMostOnce)
+                    .await
+                {
+                    tracing::debug!(error = %e, "device events were not published");
+                }
             }
         }
         for dead in a.dead {
@@ -199,6 +201,53 @@ fn gather(queued: Vec<Queued>, shed: ShedMap) -> (Batch, Announcements) {
     (batch, announce)
 }
 
+/// `events` by site (sites in order of first event, each site's in arrival order), without
+/// the devices the store left out.
+fn by_site(events: Vec<DeviceEvent>, left_out: &[DeviceKey]) -> Vec<(String, Vec<DeviceEvent>)> {
+    let left_out: HashSet<(&str, &str, &str, &str)> = left_out
+        .iter()
+        .map(|k| {
+            let (s, g, d, n) = (&k.site, &k.gateway, &k.datalogger, &k.sensor);
+            (s.as_str(), g.as_str(), d.as_str(), n.as_str())
+        })
+        .collect();
+    let mut sites: Vec<(String, Vec<DeviceEvent>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for mut event in events {
+        let site = match &mut event {
+            DeviceEvent::Gateway { site, gateway } => {
+                if left_out.contains(&(site.as_str(), gateway.id.as_str(), "", "")) {
+                    continue;
+                }
+                site.clone()
+            }
+            DeviceEvent::Readings {
+                site,
+                gateway,
+                datalogger,
+            } => {
+                if !left_out.is_empty() {
+                    let (s, g, d) = (site.as_str(), gateway.as_str(), datalogger.id.as_str());
+                    if left_out.contains(&(s, g, "", "")) || left_out.contains(&(s, g, d, "")) {
+                        continue;
+                    }
+                    datalogger
+                        .sensors
+                        .retain(|x| !left_out.contains(&(s, g, d, x.id.as_str())));
+                }
+                site.clone()
+            }
+            _ => continue,
+        };
+        let i = *index.entry(site.clone()).or_insert_with(|| {
+            sites.push((site, Vec::new()));
+            sites.len() - 1
+        });
+        sites[i].1.push(event);
+    }
+    sites
+}
+
 /// The live event of one stored change.
 fn event(u: &DeviceUpdate) -> DeviceEvent {
     match u {
@@ -210,26 +259,30 @@ fn event(u: &DeviceUpdate) -> DeviceEvent {
             firmware,
             at_ms,
             readings,
-        } => DeviceEvent::Readings {
-            site: site.clone(),
-            gateway: gateway.clone(),
-            datalogger: Datalogger {
-                id: datalogger.clone(),
-                model: model.clone(),
-                firmware: firmware.clone(),
-                last_seen: timestamp(*at_ms),
-                sensors: readings
-                    .iter()
-                    .map(|r| Sensor {
-                        id: r.sensor.clone(),
-                        kind: r.kind.clone(),
-                        unit: r.unit.clone(),
-                        value: r.value,
-                        at: timestamp(*at_ms),
-                    })
-                    .collect(),
-            },
-        },
+        } => {
+            // Formatted once: every sensor of the message has the same time.
+            let at = timestamp(*at_ms);
+            DeviceEvent::Readings {
+                site: site.clone(),
+                gateway: gateway.clone(),
+                datalogger: Datalogger {
+                    id: datalogger.clone(),
+                    model: model.clone(),
+                    firmware: firmware.clone(),
+                    last_seen: at.clone(),
+                    sensors: readings
+                        .iter()
+                        .map(|r| Sensor {
+                            id: r.sensor.clone(),
+                            kind: r.kind.clone(),
+                            unit: r.unit.clone(),
+                            value: r.value,
+                            at: at.clone(),
+                        })
+                        .collect(),
+                },
+            }
+        }
         DeviceUpdate::GatewayStatus {
             site,
             gateway,

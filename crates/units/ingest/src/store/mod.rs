@@ -6,8 +6,9 @@
 //! What it keeps, each bounded by a named limit:
 //! - connections (the password sealed, see `crate::secret`), and each one's log
 //!   ([`MAX_LOG_PER_CONNECTION`] entries);
-//! - the discovered topics with their counters;
-//! - the device model: gateways, dataloggers, sensors with their latest values, and each
+//! - the discovered topics with their counters ([`MAX_TOPICS`] by default);
+//! - the device model ([`MAX_DEVICES`] by default): gateways, dataloggers, sensors with
+//!   their latest values, and each
 //!   sensor's last [`MAX_HISTORY_POINTS`] values (a ring: no deletes on the hot path);
 //! - the parse log ([`MAX_PARSE_LOG`] entries, oldest removed first).
 //!
@@ -17,8 +18,11 @@
 //! - [`schema`]: the SQLite migrations. [`sqlite`]: the writer thread and read connections.
 //! - [`postgres`]: its migrations, transactions on a pool. `sql`: queries both run as written;
 //!   `tree`: the device tree from the rows both read.
+//! - `fold`: a batch's device changes, one row each; `limit`: the room under the limits.
 //! - `rows`: what the store keeps of a connection ([`StoredConnection`]) and the queries' inputs.
 
+pub(crate) mod fold;
+pub(crate) mod limit;
 pub mod postgres;
 pub mod rows;
 pub mod schema;
@@ -35,7 +39,9 @@ use modt::protocol::ingest::{
     MAX_HISTORY_POINTS,
 };
 
-pub use rows::{Batch, ParseLogQuery, StoredConnection, TopicDelta, TopicQuery};
+pub use rows::{
+    Applied, Batch, DeviceKey, Limits, ParseLogQuery, StoredConnection, TopicDelta, TopicQuery,
+};
 
 /// The database's file name in the data directory.
 pub const SQLITE_FILE: &str = "modt_ingest.db";
@@ -48,6 +54,15 @@ pub const MAX_LOG_PER_CONNECTION: usize = 200;
 
 /// Entries kept in the parse log (the oldest go first).
 pub const MAX_PARSE_LOG: usize = 10_000;
+
+/// Discovered topics recorded at most, by default (`--ingest-max-topics`): beyond, a new
+/// topic's messages are still handled, but the topic is not recorded (counted instead).
+pub const MAX_TOPICS: u64 = 100_000;
+
+/// Devices (gateways, dataloggers and sensors together) in the device model at most, by
+/// default (`--ingest-max-devices`): beyond, a new device is not added (counted instead).
+/// Each sensor keeps [`MAX_HISTORY_POINTS`] points, so this also bounds the history.
+pub const MAX_DEVICES: u64 = 100_000;
 
 /// What can go wrong with the store.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -118,8 +133,9 @@ pub trait IngestStore: Send + Sync + std::fmt::Debug + 'static {
     /// Sets such a flag.
     async fn set_flag(&self, key: &str) -> Result<(), StoreError>;
 
-    /// Applies one batch of received messages in one transaction.
-    async fn apply(&self, batch: Batch) -> Result<(), StoreError>;
+    /// Applies one batch of received messages in one transaction, recording new topics and
+    /// devices only within `batch.limits`; says what it left out.
+    async fn apply(&self, batch: Batch) -> Result<Applied, StoreError>;
 
     /// Discovered topics, most recently seen first.
     async fn topics(&self, query: TopicQuery) -> Result<Vec<DiscoveredTopic>, StoreError>;

@@ -57,6 +57,58 @@ pub struct Batch {
     pub updates: Vec<DeviceUpdate>,
     /// Refused messages.
     pub failures: Vec<ParseFailure>,
+    /// How many topics and devices the store may hold; new ones beyond are left out.
+    pub limits: Limits,
+}
+
+/// The most discovered topics and devices the store records (`--ingest-max-topics`,
+/// `--ingest-max-devices`). Rows already there are always updated; a new row beyond its
+/// limit is left out and reported in [`Applied`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Discovered topics, all connections together.
+    pub topics: u64,
+    /// Devices: gateways, dataloggers and sensors together.
+    pub devices: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            topics: super::MAX_TOPICS,
+            devices: super::MAX_DEVICES,
+        }
+    }
+}
+
+/// A device the store left out: a gateway (`datalogger` and `sensor` empty), a datalogger
+/// (`sensor` empty) or a sensor.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeviceKey {
+    /// Site id.
+    pub site: String,
+    /// Gateway id.
+    pub gateway: String,
+    /// Datalogger id, or empty.
+    pub datalogger: String,
+    /// Sensor id, or empty.
+    pub sensor: String,
+}
+
+/// What a stored batch left out for the [`Limits`] (empty when under them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// New topics added to the discovered topics.
+    pub topics_added: u64,
+    /// New topics not recorded: the discovered topics were at their limit.
+    pub topics_refused: u64,
+    /// The messages of those topics (handled all the same: parsed, stored, dead-lettered).
+    pub messages_unrecorded: u64,
+    /// New devices added.
+    pub devices_added: u64,
+    /// New devices not added (their readings not stored): the device model was at its
+    /// limit. A datalogger left out takes its sensors with it, a gateway its dataloggers.
+    pub devices_refused: Vec<DeviceKey>,
 }
 
 impl Batch {

@@ -7,7 +7,9 @@
 //!   (`SensorHistory`; 404 when unknown);
 //! - `GET /api/topics?connection=&topic=&parsed=&limit=`: discovered topics (`DiscoveredPage`);
 //! - `GET /api/parse-log?connection=&parser=&kind=&topic=&limit=`: refused messages
-//!   (`ParseLogPage`).
+//!   (`ParseLogPage`);
+//! - `GET /api/limits`: the limits on topics and devices and what they left out since the
+//!   unit started (`IngestLimits`).
 //!
 //! The same answers as the gateway's `GET /ingest/…` routes, without the round trip through
 //! the bus and the gateway's per-user rate limit (a page with many sensors asks for many
@@ -26,6 +28,7 @@ use modt::protocol::{ErrorCode, FieldError};
 use modt_web::{ApiError, RequireUser};
 
 use super::WebState;
+use crate::pipeline::limits::IngestLimits;
 use crate::store::{IngestStore, ParseLogQuery, StoreError, TopicQuery};
 
 type Params = Query<HashMap<String, String>>;
@@ -68,6 +71,11 @@ pub async fn connections(
         })
         .collect();
     Ok(Json(ConnectionList { items }))
+}
+
+/// `GET /api/limits`.
+pub async fn limits(State(s): State<WebState>, _user: RequireUser) -> Json<IngestLimits> {
+    Json(s.limits.report())
 }
 
 /// `GET /api/devices`.

@@ -1,8 +1,8 @@
 //! `GET /events`: server-sent events for an open devices page (any logged-in user):
 //!
-//! - `devices`: a JSON array of up to [`MAX_BATCH`] `DeviceEvent`s (readings of a
-//!   datalogger, a gateway's status), in arrival order — batched, so a busy plant costs a
-//!   page one event per batch, not per message;
+//! - `devices`: a JSON array of `DeviceEvent`s (readings of a datalogger, a gateway's
+//!   status), in arrival order: what up to [`MAX_BATCH`] messages of them carried — batched,
+//!   so a busy plant costs a page one event per batch, not per change;
 //! - `status`: a connection's `ConnectionStatus` (each connection's current one first);
 //! - `failure`: a `ParseFailure` the parsers just logged;
 //! - `resync`: the page fell behind on one feed (`devices`, `status` or `failure` in the
@@ -19,7 +19,7 @@ use modt_web::{ApiError, RequireUser};
 use super::live::Follower;
 use super::WebState;
 
-/// Most device events in one `devices` event.
+/// Most messages of device events in one `devices` event.
 pub const MAX_BATCH: usize = 64;
 
 /// `GET /events`.
@@ -52,7 +52,7 @@ async fn next(f: &mut Follower) -> Option<Event> {
             if n == 0 {
                 return None;
             }
-            let items: Vec<_> = batch.iter().map(|e| &**e).collect();
+            let items: Vec<_> = batch.iter().flat_map(|e| e.iter()).collect();
             Some(event("devices", &items))
         }
         d = f.statuses.recv() => Some(match d? {

@@ -3,13 +3,13 @@
 //! (`modt/ingest/devices/changed/+`), connection statuses (`modt/ingest/status/+`, retained:
 //! each connection's current one arrives first) and refused messages
 //! (`modt/ingest/dead/+`, whose failures feed the parse log). Each page has a queue of
-//! [`LIVE_QUEUE`] items per feed; a page that falls behind skips the rest, is told so, and
+//! [`LIVE_QUEUE`] items per feed ([`LIVE_DEVICE_MESSAGES`] messages of device events); a page that falls behind skips the rest, is told so, and
 //! reloads what it shows. At most [`MAX_LIVE_PAGES`] pages at once.
 
 use modt::protocol::ingest::{ConnectionStatus, DeviceEvent, IngestDeadLetter};
 use modt::protocol::topics;
 use modt::{Client, QoS};
-use modt_web::push::{FanoutConfig, JsonFeed, PushError, Receiver};
+use modt_web::push::{Fanout, FanoutConfig, JsonFeed, PushError, Receiver};
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -19,16 +19,28 @@ pub const LIVE_QUEUE: usize = 512;
 /// Pages following at once; one more gets 503.
 pub const MAX_LIVE_PAGES: usize = 256;
 
+/// Messages of device events (each up to `MAX_EVENTS_PER_MESSAGE` events) queued per page
+/// before it skips and reloads: as many events as [`LIVE_QUEUE`] allows, and more.
+pub const LIVE_DEVICE_MESSAGES: usize = 16;
+
 const CONFIG: FanoutConfig = FanoutConfig {
     per_client: LIVE_QUEUE,
     max_clients: MAX_LIVE_PAGES,
 };
 
+const DEVICE_CONFIG: FanoutConfig = FanoutConfig {
+    per_client: LIVE_DEVICE_MESSAGES,
+    max_clients: MAX_LIVE_PAGES,
+};
+
+/// One message of device events: a batch's events of one site, in arrival order.
+pub type DeviceEvents = Vec<DeviceEvent>;
+
 /// The three feeds. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Live {
-    /// Device events.
-    pub devices: JsonFeed<DeviceEvent>,
+    /// Device events, a message (of one site, in arrival order) at a time.
+    pub devices: Fanout<Arc<DeviceEvents>>,
     /// Connection statuses.
     pub statuses: JsonFeed<ConnectionStatus>,
     /// Refused messages.
@@ -38,8 +50,8 @@ pub struct Live {
 /// One page's ends of the three feeds.
 #[derive(Debug)]
 pub struct Follower {
-    /// Device events.
-    pub devices: Receiver<Arc<DeviceEvent>>,
+    /// Device events, a message at a time.
+    pub devices: Receiver<Arc<DeviceEvents>>,
     /// Connection statuses.
     pub statuses: Receiver<Arc<ConnectionStatus>>,
     /// Refused messages.
@@ -50,7 +62,7 @@ impl Live {
     /// Feeds nothing feeds yet (tests feed them with `send`).
     pub fn new() -> Live {
         Live {
-            devices: JsonFeed::new(CONFIG),
+            devices: Fanout::new(DEVICE_CONFIG),
             statuses: JsonFeed::new(CONFIG),
             failures: JsonFeed::new(CONFIG),
         }
@@ -62,14 +74,23 @@ impl Live {
         client: &Client,
         shutdown: CancellationToken,
     ) -> Result<(Live, Vec<JoinHandle<()>>), modt::Error> {
-        let (devices, a) = JsonFeed::watch(
-            client,
-            &topics::ALL_INGEST_DEVICES_CHANGED,
-            QoS::AtMostOnce,
-            CONFIG,
-            shutdown.clone(),
-        )
-        .await?;
+        let devices = Fanout::new(DEVICE_CONFIG);
+        let sub = client
+            .subscribe(&topics::ALL_INGEST_DEVICES_CHANGED, QoS::AtMostOnce)
+            .await?;
+        // Device events are the busy feed: decoded only while a page follows.
+        let feeding = devices
+            .clone()
+            .pump(sub, shutdown.clone(), |fanout, msg| {
+                if fanout.clients() == 0 {
+                    return;
+                }
+                match msg.json::<DeviceEvents>() {
+                    Ok(events) => drop(fanout.send(&Arc::new(events))),
+                    Err(e) => tracing::debug!(topic = %msg.topic, error = %e, "ignoring unreadable device events"),
+                }
+            });
+        let a = tokio::spawn(feeding);
         let (statuses, b) = JsonFeed::watch(
             client,
             &topics::ALL_INGEST_STATUS,
@@ -97,7 +118,7 @@ impl Live {
     /// A page's ends of every feed, or [`PushError::TooManyClients`].
     pub fn follow(&self) -> Result<Follower, PushError> {
         Ok(Follower {
-            devices: self.devices.follow(|_| true)?,
+            devices: self.devices.subscribe(|_| true)?,
             statuses: self.statuses.follow(|_| true)?,
             failures: self.failures.follow(|_| true)?,
         })

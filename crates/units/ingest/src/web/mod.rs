@@ -36,6 +36,7 @@ use modt_web::{Gatekeeper, Lang, Page, SessionUser, Templates, WebError};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::pipeline::LimitWatch;
 use crate::reconcile::status::Statuses;
 use crate::store::IngestStore;
 use crate::unit::WebConfig;
@@ -64,6 +65,8 @@ pub struct WebState {
     pub store: Option<Arc<dyn IngestStore>>,
     /// Each connection's live status.
     pub statuses: Statuses,
+    /// The limits on topics and devices, and what they left out.
+    pub limits: LimitWatch,
     /// Fires when the unit stops (ends event streams).
     pub shutdown: CancellationToken,
 }
@@ -103,6 +106,7 @@ pub fn serve(unit: Unit, config: WebConfig, listener: TcpListener) -> Result<Uni
             live,
             store: config.store,
             statuses: config.statuses,
+            limits: config.limits,
             shutdown: stop.clone(),
         };
         tracing::info!(url = %public_url, "devices page at {public_url}/");
@@ -130,6 +134,7 @@ pub fn router(state: WebState) -> Router {
         )
         .route("/api/topics", get(api::topics))
         .route("/api/parse-log", get(api::parse_log))
+        .route("/api/limits", get(api::limits))
         .route(
             "/assets/devices.js",
             get(|| async { modt_web::assets::script(include_str!("../../assets/devices.js")) }),

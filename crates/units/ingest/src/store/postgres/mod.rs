@@ -17,7 +17,7 @@ use modt::protocol::ingest::{
 };
 use modt_store::{PgPool, PostgresUrl};
 
-use super::{Batch, IngestStore, ParseLogQuery, StoreError, StoredConnection, TopicQuery};
+use super::{Applied, Batch, IngestStore, ParseLogQuery, StoreError, StoredConnection, TopicQuery};
 
 /// Connections the pool keeps at most (writes and reads share them).
 pub const MAX_CONNECTIONS: usize = 8;
@@ -127,11 +127,12 @@ impl IngestStore for PostgresIngestStore {
         .map_err(pg)
     }
 
-    async fn apply(&self, batch: Batch) -> Result<(), StoreError> {
+    async fn apply(&self, batch: Batch) -> Result<Applied, StoreError> {
         let mut conn = self.connection_().await?;
         let tx = conn.transaction().await.map_err(pg)?;
-        write::batch(&tx, &batch).await?;
-        tx.commit().await.map_err(pg)
+        let applied = write::batch(&tx, &batch).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(applied)
     }
 
     async fn topics(&self, query: TopicQuery) -> Result<Vec<DiscoveredTopic>, StoreError> {

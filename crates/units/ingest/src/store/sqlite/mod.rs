@@ -18,7 +18,9 @@ use modt::protocol::ingest::{
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{schema, Batch, IngestStore, ParseLogQuery, StoreError, StoredConnection, TopicQuery};
+use super::{
+    schema, Applied, Batch, IngestStore, ParseLogQuery, StoreError, StoredConnection, TopicQuery,
+};
 
 /// Read connections kept for reuse.
 const READERS: usize = 4;
@@ -200,7 +202,7 @@ impl IngestStore for SqliteIngestStore {
         .await
     }
 
-    async fn apply(&self, batch: Batch) -> Result<(), StoreError> {
+    async fn apply(&self, batch: Batch) -> Result<Applied, StoreError> {
         self.write(move |tx| write::batch(tx, &batch)).await
     }
 

@@ -4,10 +4,13 @@ use modt::protocol::ingest::ConnectionStatus;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{read, storage};
-use crate::model::{ms_of, DeviceUpdate};
+use crate::model::ms_of;
+use crate::store::fold::{fold, SensorRow};
+use crate::store::limit::{LeftOut, Room};
 use crate::store::text::enum_text;
 use crate::store::{
-    history_slot, Batch, StoreError, StoredConnection, MAX_LOG_PER_CONNECTION, MAX_PARSE_LOG,
+    history_slot, Applied, Batch, StoreError, StoredConnection, MAX_LOG_PER_CONNECTION,
+    MAX_PARSE_LOG,
 };
 
 fn int(v: u64) -> i64 {
@@ -129,20 +132,64 @@ pub(super) fn log(tx: &Transaction<'_>, s: &ConnectionStatus) -> Result<(), Stor
     .map_err(storage)
 }
 
-/// One batch: topic counters, device changes (latest values and history ring), failures.
-pub(super) fn batch(tx: &Transaction<'_>, b: &Batch) -> Result<(), StoreError> {
-    let mut topic = tx
+/// One batch: topic counters, device changes folded per row (latest values and history
+/// ring), failures; new topics and devices only under `b.limits`.
+pub(super) fn batch(tx: &Transaction<'_>, b: &Batch) -> Result<Applied, StoreError> {
+    let mut applied = Applied::default();
+    topics(tx, b, &mut applied)?;
+    devices(tx, b, &mut applied)?;
+    failures(tx, b)?;
+    Ok(applied)
+}
+
+fn count(tx: &Transaction<'_>, sql: &str) -> Result<i64, StoreError> {
+    tx.query_row(sql, [], |r| r.get(0)).map_err(storage)
+}
+
+fn topics(tx: &Transaction<'_>, b: &Batch, applied: &mut Applied) -> Result<(), StoreError> {
+    let mut update = tx
         .prepare_cached(
-            "INSERT INTO topics (connection_id, topic, first_ms, last_ms, count, parsed, failed, sample, parser)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (connection_id, topic) DO UPDATE SET
-                 last_ms = max(last_ms, excluded.last_ms), count = count + excluded.count,
-                 parsed = parsed + excluded.parsed, failed = failed + excluded.failed,
-                 sample = excluded.sample, parser = excluded.parser",
+            "UPDATE topics SET last_ms = max(last_ms, ?3), count = count + ?4,
+                 parsed = parsed + ?5, failed = failed + ?6, sample = ?7, parser = ?8
+             WHERE connection_id = ?1 AND topic = ?2",
         )
         .map_err(storage)?;
+    let mut new = Vec::new();
     for t in &b.topics {
-        topic
+        let changed = update
+            .execute(params![
+                t.connection_id,
+                t.topic,
+                t.last_ms,
+                int(t.count),
+                int(t.parsed),
+                int(t.failed),
+                t.sample,
+                t.parser
+            ])
+            .map_err(storage)?;
+        if changed == 0 {
+            new.push(t);
+        }
+    }
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut room = Room::new(b.limits.topics);
+    room.counted(count(tx, "SELECT count(*) FROM topics")?);
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO topics (connection_id, topic, first_ms, last_ms, count, parsed, failed, sample, parser)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .map_err(storage)?;
+    for t in new {
+        if !room.take() {
+            applied.topics_refused += 1;
+            applied.messages_unrecorded += t.count;
+            continue;
+        }
+        insert
             .execute(params![
                 t.connection_id,
                 t.topic,
@@ -155,94 +202,193 @@ pub(super) fn batch(tx: &Transaction<'_>, b: &Batch) -> Result<(), StoreError> {
                 t.parser
             ])
             .map_err(storage)?;
+        applied.topics_added += 1;
     }
-    for u in &b.updates {
-        device(tx, u)?;
-    }
-    failures(tx, b)
+    Ok(())
 }
 
-fn device(tx: &Transaction<'_>, u: &DeviceUpdate) -> Result<(), StoreError> {
-    match u {
-        DeviceUpdate::GatewayStatus {
-            site,
-            gateway,
-            online,
-            rssi,
-            at_ms,
-        } => {
-            tx.prepare_cached(
-                "INSERT INTO gateways (site, gateway, online, rssi, last_ms) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (site, gateway) DO UPDATE SET online = excluded.online,
-                     rssi = excluded.rssi, last_ms = max(last_ms, excluded.last_ms)",
-            )
-            .and_then(|mut s| s.execute(params![site, gateway, online, rssi, at_ms]))
-            .map_err(storage)?;
-        }
-        DeviceUpdate::Readings {
-            site,
-            gateway,
-            datalogger,
-            model,
-            firmware,
-            at_ms,
-            readings,
-        } => {
-            tx.prepare_cached(
-                "INSERT INTO gateways (site, gateway, online, rssi, last_ms) VALUES (?1, ?2, NULL, NULL, ?3)
-                 ON CONFLICT (site, gateway) DO UPDATE SET last_ms = max(last_ms, excluded.last_ms)",
-            )
-            .and_then(|mut s| s.execute(params![site, gateway, at_ms]))
-            .map_err(storage)?;
-            tx.prepare_cached(
-                "INSERT INTO dataloggers (site, gateway, datalogger, model, firmware, last_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (site, gateway, datalogger) DO UPDATE SET
-                     model = coalesce(excluded.model, model),
-                     firmware = coalesce(excluded.firmware, firmware),
-                     last_ms = max(last_ms, excluded.last_ms)",
-            )
-            .and_then(|mut s| s.execute(params![site, gateway, datalogger, model, firmware, at_ms]))
-            .map_err(storage)?;
-            let mut sensor = tx
+/// Room for one new device, counting the device tables the first time.
+fn device_room(tx: &Transaction<'_>, room: &mut Room) -> Result<bool, StoreError> {
+    if room.uncounted() {
+        room.counted(count(
+            tx,
+            "SELECT (SELECT count(*) FROM gateways) + (SELECT count(*) FROM dataloggers)
+                 + (SELECT count(*) FROM sensors)",
+        )?);
+    }
+    Ok(room.take())
+}
+
+fn devices(tx: &Transaction<'_>, b: &Batch, applied: &mut Applied) -> Result<(), StoreError> {
+    let rows = fold(&b.updates);
+    let mut room = Room::new(b.limits.devices);
+    let mut left = LeftOut::default();
+    for g in &rows.gateways {
+        let changed = match g.status {
+            Some((online, rssi)) => tx
                 .prepare_cached(
-                    "INSERT INTO sensors (site, gateway, datalogger, sensor, kind, unit, value, at_ms, points)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)
-                     ON CONFLICT (site, gateway, datalogger, sensor) DO UPDATE SET
-                         kind = excluded.kind, unit = excluded.unit, value = excluded.value,
-                         at_ms = excluded.at_ms, points = points + 1
-                     RETURNING points",
+                    "UPDATE gateways SET online = ?3, rssi = ?4, last_ms = max(last_ms, ?5)
+                     WHERE site = ?1 AND gateway = ?2",
                 )
-                .map_err(storage)?;
-            let mut point = tx
+                .and_then(|mut s| s.execute(params![g.site, g.gateway, online, rssi, g.last_ms])),
+            None => tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO history (site, gateway, datalogger, sensor, slot, n, at_ms, value)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "UPDATE gateways SET last_ms = max(last_ms, ?3) WHERE site = ?1 AND gateway = ?2",
                 )
-                .map_err(storage)?;
-            for r in readings {
-                let n: i64 = sensor
-                    .query_row(
-                        params![
-                            site, gateway, datalogger, r.sensor, r.kind, r.unit, r.value, at_ms
-                        ],
-                        |row| row.get(0),
-                    )
-                    .map_err(storage)?;
-                point
-                    .execute(params![
-                        site,
-                        gateway,
-                        datalogger,
-                        r.sensor,
-                        history_slot(n),
-                        n,
-                        at_ms,
-                        r.value
-                    ])
-                    .map_err(storage)?;
-            }
+                .and_then(|mut s| s.execute(params![g.site, g.gateway, g.last_ms])),
         }
+        .map_err(storage)?;
+        if changed > 0 {
+            continue;
+        }
+        if !device_room(tx, &mut room)? {
+            left.gateway(g, applied);
+            continue;
+        }
+        let (online, rssi) = g.status.map_or((None, None), |(o, r)| (Some(o), r));
+        tx.prepare_cached(
+            "INSERT INTO gateways (site, gateway, online, rssi, last_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .and_then(|mut s| s.execute(params![g.site, g.gateway, online, rssi, g.last_ms]))
+        .map_err(storage)?;
+        applied.devices_added += 1;
+    }
+    for d in &rows.dataloggers {
+        if left.parent_of_datalogger(d) {
+            left.datalogger(d, applied);
+            continue;
+        }
+        let changed = tx
+            .prepare_cached(
+                "UPDATE dataloggers SET model = coalesce(?4, model), firmware = coalesce(?5, firmware),
+                     last_ms = max(last_ms, ?6)
+                 WHERE site = ?1 AND gateway = ?2 AND datalogger = ?3",
+            )
+            .and_then(|mut s| {
+                s.execute(params![d.site, d.gateway, d.datalogger, d.model, d.firmware, d.last_ms])
+            })
+            .map_err(storage)?;
+        if changed > 0 {
+            continue;
+        }
+        if !device_room(tx, &mut room)? {
+            left.datalogger(d, applied);
+            continue;
+        }
+        tx.prepare_cached(
+            "INSERT INTO dataloggers (site, gateway, datalogger, model, firmware, last_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                d.site,
+                d.gateway,
+                d.datalogger,
+                d.model,
+                d.firmware,
+                d.last_ms
+            ])
+        })
+        .map_err(storage)?;
+        applied.devices_added += 1;
+    }
+    for s in &rows.sensors {
+        if left.parent_of_sensor(s) {
+            left.sensor(s, applied);
+            continue;
+        }
+        let Some(points) = sensor(tx, s, &mut room, applied)? else {
+            left.sensor(s, applied);
+            continue;
+        };
+        history(tx, s, points)?;
+    }
+    Ok(())
+}
+
+/// Updates (or adds, when there is room) one sensor's latest value; its point count after.
+fn sensor(
+    tx: &Transaction<'_>,
+    s: &SensorRow<'_>,
+    room: &mut Room,
+    applied: &mut Applied,
+) -> Result<Option<i64>, StoreError> {
+    let points: Option<i64> = tx
+        .prepare_cached(
+            "UPDATE sensors SET kind = ?5, unit = ?6, value = ?7, at_ms = ?8, points = points + ?9
+             WHERE site = ?1 AND gateway = ?2 AND datalogger = ?3 AND sensor = ?4
+             RETURNING points",
+        )
+        .and_then(|mut st| {
+            st.query_row(
+                params![
+                    s.site,
+                    s.gateway,
+                    s.datalogger,
+                    s.sensor,
+                    s.kind,
+                    s.unit,
+                    s.value,
+                    s.at_ms,
+                    s.count
+                ],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .map_err(storage)?;
+    if points.is_some() {
+        return Ok(points);
+    }
+    if !device_room(tx, room)? {
+        return Ok(None);
+    }
+    tx.prepare_cached(
+        "INSERT INTO sensors (site, gateway, datalogger, sensor, kind, unit, value, at_ms, points)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            s.site,
+            s.gateway,
+            s.datalogger,
+            s.sensor,
+            s.kind,
+            s.unit,
+            s.value,
+            s.at_ms,
+            s.count
+        ])
+    })
+    .map_err(storage)?;
+    applied.devices_added += 1;
+    Ok(Some(s.count))
+}
+
+/// Writes a sensor's points of the batch into its history ring.
+fn history(tx: &Transaction<'_>, s: &SensorRow<'_>, points_after: i64) -> Result<(), StoreError> {
+    let mut point = tx
+        .prepare_cached(
+            // An upsert overwrites the slot in place; REPLACE would delete and insert it.
+            "INSERT INTO history (site, gateway, datalogger, sensor, slot, n, at_ms, value)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (site, gateway, datalogger, sensor, slot) DO UPDATE SET
+                 n = excluded.n, at_ms = excluded.at_ms, value = excluded.value",
+        )
+        .map_err(storage)?;
+    for (n, at_ms, value) in s.numbered(points_after) {
+        point
+            .execute(params![
+                s.site,
+                s.gateway,
+                s.datalogger,
+                s.sensor,
+                history_slot(n),
+                n,
+                at_ms,
+                value
+            ])
+            .map_err(storage)?;
     }
     Ok(())
 }
