@@ -20,15 +20,14 @@
 mod support;
 
 use std::io::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use modt::protocol::{presence_status, topics};
 use modt::{Client, Outgoing, QoS, RequestOptions, TopicFilter};
 use modt_testkit::{client_id, recv_within, wait_online, wait_until, TestCluster};
 use serde_json::{json, Value};
-use support::acked_writes::{read_back, write_all, Logs, Outcome, Tally};
+use support::acked_writes::{read_back, AfterKill, Logs, Stream, Tally};
+use support::replicas::start_in_turn;
 use tokio::task::block_in_place;
 
 /// Nodes of the test cluster.
@@ -217,37 +216,8 @@ const ATTEMPT: Duration = Duration::from_secs(1);
 /// Retries of a write; enough to outlast both kills by far.
 const RETRIES: u32 = 12;
 
-/// After a kill at `killed_at`: the time to the first ack that arrived after it (requests flow
-/// again), and to the last ack of a write sent before it (every write caught by it answered).
-fn after_kill(outcomes: &[Outcome], killed_at: Instant) -> (Duration, Duration) {
-    let mut first = Duration::MAX;
-    let mut caught = Duration::ZERO;
-    for o in outcomes {
-        if let Outcome::Acked { sent, at, .. } = o {
-            if *at > killed_at {
-                let d = at.duration_since(killed_at);
-                first = first.min(d);
-                if *sent < killed_at {
-                    caught = caught.max(d);
-                }
-            }
-        }
-    }
-    (first, caught)
-}
-
-/// Waits until `acked` reaches `n`.
-async fn acked_reaches(acked: &Arc<AtomicUsize>, n: usize) {
-    wait_until(
-        Duration::from_secs(90),
-        &format!("{n} acked writes"),
-        || {
-            let acked = acked.clone();
-            async move { acked.load(Ordering::SeqCst) >= n }
-        },
-    )
-    .await;
-}
+/// How long the stream may take to reach each step.
+const STEP_WITHIN: Duration = Duration::from_secs(90);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_replicas_on_a_cluster_lose_and_repeat_nothing_when_a_replica_and_a_node_die() {
@@ -274,31 +244,14 @@ async fn state_replicas_on_a_cluster_lose_and_repeat_nothing_when_a_replica_and_
     let client = Client::connect(cluster.client_config(2, "writer"))
         .await
         .unwrap();
-    // The first makes the schema, then the others (see replicas.rs).
-    let mut replicas = vec![replica(&cluster, 0)];
-    wait_online(&client, &ids[0]).await;
-    for k in 1..REPLICAS {
-        replicas.push(replica(&cluster, k));
-    }
-    for id in &ids {
-        wait_online(&client, id).await;
-    }
+    let mut replicas = start_in_turn(&client, &ids, |k| replica(&cluster, k)).await;
 
     let started = Instant::now();
     let user = client_id("cluster-fault-user");
-    let acked = Arc::new(AtomicUsize::new(0));
-    let options = RequestOptions::new().timeout(ATTEMPT).retries(RETRIES);
-    let writer = tokio::spawn(write_all(
-        client.clone(),
-        user.clone(),
-        WRITES,
-        CONCURRENCY,
-        options,
-        acked.clone(),
-    ));
+    let stream = Stream::start(&client, &user, WRITES, CONCURRENCY, ATTEMPT, RETRIES);
 
     // A replica dies (SIGKILL) and starts again.
-    acked_reaches(&acked, WRITES / 4).await;
+    stream.acked_reaches(WRITES / 4, STEP_WITHIN).await;
     let replica_killed_at = Instant::now();
     replicas[0].signal("KILL");
     block_in_place(|| replicas[0].wait_exit(10));
@@ -306,47 +259,41 @@ async fn state_replicas_on_a_cluster_lose_and_repeat_nothing_when_a_replica_and_
     wait_online(&client, &ids[0]).await;
 
     // Then the broker node of the writer and of replica 2 dies, and starts again.
-    acked_reaches(&acked, WRITES / 2).await;
+    stream.acked_reaches(WRITES / 2, STEP_WITHIN).await;
     let node_killed_at = Instant::now();
     block_in_place(|| cluster.kill(2));
-    acked_reaches(&acked, WRITES / 2 + CONCURRENCY).await;
+    stream
+        .acked_reaches(WRITES / 2 + CONCURRENCY, STEP_WITHIN)
+        .await;
     block_in_place(|| cluster.restart(2));
     cluster.wait_formed(FORMED_WITHIN).await;
-    let outcomes = writer.await.unwrap();
+    let outcomes = stream.writer.await.unwrap();
 
     let stored = read_back(&client, &user, WRITES).await;
     let tally = Tally::of(&outcomes, &stored);
-    let acked_total = Tally::acked(&outcomes);
-    let (replica_first, replica_caught) = after_kill(&outcomes, replica_killed_at);
-    let (node_first, node_caught) = after_kill(&outcomes, node_killed_at);
+    let replica_kill = AfterKill::of(&outcomes, replica_killed_at);
+    let node_kill = AfterKill::of(&outcomes, node_killed_at);
     let line = format!(
         "fault=cluster-combined nodes={NODES} replicas={REPLICAS} writes={WRITES} \
-         acked={acked_total} acked-lost={} applied-twice={} unacked-applied={} failures={:?} \
-         replica-kill:first-ack-after={replica_first:.2?},caught-acked-after={replica_caught:.2?} \
-         node-kill:first-ack-after={node_first:.2?},caught-acked-after={node_caught:.2?} \
+         acked={} acked-lost={} applied-twice={} unacked-applied={} failures={:?} \
+         replica-kill:first-ack-after={:.2?},caught-acked-after={:.2?} \
+         node-kill:first-ack-after={:.2?},caught-acked-after={:.2?} \
          elapsed={:.1?}",
+        Tally::acked(&outcomes),
         tally.acked_lost.len(),
         tally.applied_twice.len(),
         tally.unacked_applied,
         tally.failures,
+        replica_kill.first_ack,
+        replica_kill.caught_answered,
+        node_kill.first_ack,
+        node_kill.caught_answered,
         started.elapsed(),
     );
     let _ = writeln!(std::io::stderr(), "{line}");
-    if !tally.acked_lost.is_empty() || !tally.applied_twice.is_empty() {
-        logs.print(logs.len());
-    }
+    tally.check(&outcomes, WRITES, &line, &logs);
     assert!(
-        tally.acked_lost.is_empty() && tally.applied_twice.is_empty(),
-        "{line}\nacked but lost: {:#?}\napplied twice: {:#?}",
-        tally.acked_lost,
-        tally.applied_twice
-    );
-    assert_eq!(
-        acked_total, WRITES,
-        "with retries every write is acked: {line}"
-    );
-    assert!(
-        node_first < Duration::MAX,
+        node_kill.first_ack < Duration::MAX,
         "writes were acked after the node kill: {line}"
     );
     client.shutdown().await;

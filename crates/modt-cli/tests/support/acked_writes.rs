@@ -1,7 +1,11 @@
 //! A stream of acknowledged state writes and its accounting, shared by the fault tests
-//! (`faults.rs`, `replicas.rs`): each write sets its own key to its own value once, so after a
-//! fault the keys read back tell which acked writes were lost (`acked-lost`) and which were
-//! applied twice (a version above 1: `applied-twice`).
+//! (`faults.rs`, `replicas.rs`, `cluster.rs`): each write sets its own key to its own value
+//! once, so after a fault the keys read back tell which acked writes were lost (`acked-lost`)
+//! and which were applied twice (a version above 1: `applied-twice`).
+//!
+//! - [`Stream`]: the writes running in a task, with their ack count to wait on.
+//! - [`AfterKill`]: how the writes caught by a kill were answered.
+//! - [`Tally`]: the accounting, and [`Tally::check`], the verdict every fault test gives.
 
 use std::collections::BTreeMap;
 use std::io::BufRead as _;
@@ -14,7 +18,9 @@ use modt::protocol::{
     topics, BulkValue, Correlation, ErrorCode, StateAck, StateBulkGet, StateBulkValue, StateSet,
 };
 use modt::{Client, RequestOptions};
+use modt_testkit::wait_until;
 use serde_json::{json, Value};
+use tokio::task::JoinHandle;
 
 /// The key of write `i`.
 pub(crate) fn key(i: usize) -> String {
@@ -219,5 +225,102 @@ impl Tally {
             .iter()
             .filter(|o| matches!(o, Outcome::Acked { .. }))
             .count()
+    }
+
+    /// Fails the test (after printing the children's logs) when an acked write was lost or a
+    /// write applied twice, or when not all `writes` were acked; `line` is the report.
+    pub(crate) fn check(&self, outcomes: &[Outcome], writes: usize, line: &str, logs: &Logs) {
+        if !self.acked_lost.is_empty() || !self.applied_twice.is_empty() {
+            logs.print(logs.len());
+        }
+        assert!(
+            self.acked_lost.is_empty() && self.applied_twice.is_empty(),
+            "{line}\nacked but lost: {:#?}\napplied twice: {:#?}",
+            self.acked_lost,
+            self.applied_twice
+        );
+        assert_eq!(
+            Tally::acked(outcomes),
+            writes,
+            "with retries every write is acked: {line}"
+        );
+    }
+}
+
+/// A stream of [`write_all`] running in a task, and its acks counted as they come.
+pub(crate) struct Stream {
+    /// The writer; its outcomes when every write has ended.
+    pub(crate) writer: JoinHandle<Vec<Outcome>>,
+    /// Writes acked so far.
+    pub(crate) acked: Arc<AtomicUsize>,
+}
+
+impl Stream {
+    /// Starts `writes` sets to `user`'s keys, `concurrency` at a time, each attempt waiting
+    /// `attempt` for its ack and sent again up to `retries` times.
+    pub(crate) fn start(
+        client: &Client,
+        user: &str,
+        writes: usize,
+        concurrency: usize,
+        attempt: Duration,
+        retries: u32,
+    ) -> Stream {
+        let acked = Arc::new(AtomicUsize::new(0));
+        let options = RequestOptions::new().timeout(attempt).retries(retries);
+        let writer = tokio::spawn(write_all(
+            client.clone(),
+            user.to_string(),
+            writes,
+            concurrency,
+            options,
+            acked.clone(),
+        ));
+        Stream { writer, acked }
+    }
+
+    /// Waits (at most `within`) until `n` writes are acked.
+    pub(crate) async fn acked_reaches(&self, n: usize, within: Duration) {
+        wait_until(within, &format!("{n} acked writes"), || {
+            let acked = self.acked.clone();
+            async move { acked.load(Ordering::SeqCst) >= n }
+        })
+        .await;
+    }
+}
+
+/// How the writes fared around a kill.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AfterKill {
+    /// From the kill to the first ack after it (requests flow again); `Duration::MAX` when
+    /// none came.
+    pub(crate) first_ack: Duration,
+    /// Writes sent before the kill and acked after it (the ones it caught).
+    pub(crate) caught: usize,
+    /// From the kill to the last ack of a write it caught (every one answered).
+    pub(crate) caught_answered: Duration,
+}
+
+impl AfterKill {
+    /// Reads `outcomes` around a kill at `killed_at`.
+    pub(crate) fn of(outcomes: &[Outcome], killed_at: Instant) -> AfterKill {
+        let mut k = AfterKill {
+            first_ack: Duration::MAX,
+            caught: 0,
+            caught_answered: Duration::ZERO,
+        };
+        for o in outcomes {
+            if let Outcome::Acked { sent, at, .. } = o {
+                if *at > killed_at {
+                    let d = at.duration_since(killed_at);
+                    k.first_ack = k.first_ack.min(d);
+                    if *sent < killed_at {
+                        k.caught += 1;
+                        k.caught_answered = k.caught_answered.max(d);
+                    }
+                }
+            }
+        }
+        k
     }
 }

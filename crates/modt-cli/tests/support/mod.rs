@@ -2,6 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub(crate) mod acked_writes;
+pub(crate) mod bench;
+pub(crate) mod replicas;
 
 use std::process::{Child, Command, Stdio};
 
