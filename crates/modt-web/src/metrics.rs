@@ -1,7 +1,8 @@
 //! Prometheus metrics for a whole process: the one recorder ([`install`]), its text exposition
 //! at `GET /metrics` ([`render`], which every listener [`serve`](crate::serve) opens gets),
-//! per-route HTTP series ([`record`], a layer on every such listener), and a listener that
-//! serves only `/metrics` ([`serve_listener`], for `--metrics-addr`).
+//! per-route HTTP series ([`record`], a layer on every such listener), a listener that
+//! serves only `/metrics` ([`serve_listener`], for `--metrics-addr`), and the thread that folds
+//! histogram samples while nobody scrapes ([`Upkeep`], owned and stopped by the program).
 //!
 //! One recorder per process: `modt up` runs every unit in one, so each series carries a `unit`
 //! label, and every `/metrics` of the process shows the same series. The units' own series
@@ -20,6 +21,7 @@
 //! Not here: which units' counters exist (the SDK), where the metrics listener's address comes
 //! from (`Setup::metrics_addr`, the program's flags).
 
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -62,8 +64,8 @@ static RECORDER: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 /// record nothing. `modt up` and `modt unit` do; serving a web side does too, for programs
 /// that forgot.
 ///
-/// The recorder keeps histogram samples until they are folded into buckets; a thread does that
-/// every [`UPKEEP_EVERY`] for the life of the process (the recorder lives as long).
+/// The recorder keeps histogram samples until they are folded into buckets, at each scrape or
+/// by an [`Upkeep`] thread, which the program that serves the metrics owns and stops.
 pub fn install() -> Option<&'static PrometheusHandle> {
     RECORDER
         .get_or_init(|| {
@@ -72,7 +74,6 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             let installed = builder.and_then(PrometheusBuilder::install_recorder);
             match installed {
                 Ok(handle) => {
-                    start_upkeep(handle.clone());
                     describe();
                     Some(handle)
                 }
@@ -189,17 +190,62 @@ fn describe() {
     );
 }
 
-/// Folds histogram samples into buckets every [`UPKEEP_EVERY`], on a thread of its own that
-/// lives as long as the process-wide recorder it serves (so it has no shutdown of its own).
-fn start_upkeep(handle: PrometheusHandle) {
-    let spawned = std::thread::Builder::new()
-        .name("modt-metrics-upkeep".into())
-        .spawn(move || loop {
-            std::thread::sleep(UPKEEP_EVERY);
-            handle.run_upkeep();
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "cannot start the metrics upkeep thread; histograms are folded at each scrape only");
+/// The thread that folds histogram samples into buckets every [`UPKEEP_EVERY`] while nobody
+/// scrapes (so they do not pile up in memory). Its owner is the program that serves the
+/// metrics: [`Upkeep::stop`] (or dropping it) ends the thread and joins it.
+#[derive(Debug)]
+pub struct Upkeep {
+    /// Dropping it wakes the thread, which then ends.
+    stop: Option<mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Upkeep {
+    /// Runs upkeep on the process's recorder ([`install`]) every [`UPKEEP_EVERY`]; `None`
+    /// when there is no recorder or no thread could be started (histograms are then folded at
+    /// each scrape only).
+    pub fn start() -> Option<Upkeep> {
+        let handle = install()?.clone();
+        Upkeep::every(UPKEEP_EVERY, move || handle.run_upkeep())
+            .inspect_err(|e| tracing::warn!(error = %e, "cannot start the metrics upkeep thread; histograms are folded at each scrape only"))
+            .ok()
+    }
+
+    /// Calls `work` every `period` on a thread of its own until stopped.
+    pub fn every(period: Duration, work: impl Fn() + Send + 'static) -> std::io::Result<Upkeep> {
+        let (stop, stopped) = mpsc::sync_channel::<()>(0);
+        let thread = std::thread::Builder::new()
+            .name("modt-metrics-upkeep".into())
+            .spawn(move || {
+                // Nothing is ever sent: the wait ends early only when the owner is dropped.
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(period) {
+                    work();
+                }
+            })?;
+        Ok(Upkeep {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// Ends the thread and waits for it (at most the end of a run of upkeep in progress).
+    pub fn stop(mut self) {
+        self.end();
+    }
+
+    fn end(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            if thread.join().is_err() {
+                tracing::warn!("the metrics upkeep thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Upkeep {
+    fn drop(&mut self) {
+        self.end();
     }
 }
 
@@ -217,5 +263,36 @@ mod tests {
         assert_eq!(status_class(StatusCode::PRECONDITION_FAILED), "4xx");
         assert_eq!(status_class(StatusCode::BAD_GATEWAY), "5xx");
         assert_eq!(status_class(StatusCode::SWITCHING_PROTOCOLS), "1xx");
+    }
+
+    /// Whether `done` is sent within a generous bound (a hang fails instead of blocking).
+    fn ends(done: &mpsc::Receiver<()>) -> bool {
+        done.recv_timeout(Duration::from_secs(30)).is_ok()
+    }
+
+    #[test]
+    fn upkeep_runs_until_stopped_and_stop_joins_the_thread() {
+        let (ran, runs) = mpsc::sync_channel(1);
+        let upkeep = Upkeep::every(Duration::from_millis(1), move || {
+            let _ = ran.try_send(());
+        })
+        .unwrap();
+        assert!(ends(&runs), "upkeep runs");
+        upkeep.stop();
+        // Joined: the closure (and its sender) are gone, so nothing more can arrive.
+        while runs.try_recv().is_ok() {}
+        assert_eq!(runs.try_recv(), Err(mpsc::TryRecvError::Disconnected));
+    }
+
+    #[test]
+    fn a_waiting_upkeep_stops_at_once_when_dropped() {
+        // A period far longer than the test: only the owner's drop can end the wait.
+        let upkeep = Upkeep::every(Duration::from_secs(3600), || {}).unwrap();
+        let (done, stopped) = mpsc::sync_channel(1);
+        std::thread::spawn(move || {
+            drop(upkeep);
+            let _ = done.send(());
+        });
+        assert!(ends(&stopped), "dropping the upkeep ends its thread");
     }
 }

@@ -18,8 +18,8 @@ pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Re
     if let Some(url) = units::start_page(&unit) {
         println!("{name} unit: open {url}");
     }
-    if let Some(m) = &metrics {
-        println!("{name} unit: metrics at {}", m.url());
+    if let Some(url) = metrics.url() {
+        println!("{name} unit: metrics at {url}");
     }
     if let Some(id) = cmd.unit_id {
         unit = unit.unit_id(id);
@@ -43,8 +43,6 @@ pub(crate) async fn run(cmd: UnitCmd, shutdown: CancellationToken) -> anyhow::Re
         .run(config, shutdown)
         .await
         .with_context(|| format!("while running the {name} unit"));
-    if let Some(m) = metrics {
-        m.stop().await;
-    }
+    metrics.stop().await;
     ran
 }

@@ -115,8 +115,8 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
         );
     }
     println!("  data     {}", args.unit.data_dir.display());
-    if let Some(m) = &metrics {
-        println!("  metrics  {}  (and at every web side's /metrics)", m.url());
+    if let Some(url) = metrics.url() {
+        println!("  metrics  {url}  (and at every web side's /metrics)");
     }
     #[cfg(feature = "store")]
     if let Some(url) = &args.unit.database_url {
@@ -176,9 +176,7 @@ pub(crate) async fn run(mut args: UpArgs, shutdown: CancellationToken) -> anyhow
             failure.get_or_insert(err);
         }
     }
-    if let Some(m) = metrics {
-        m.stop().await;
-    }
+    metrics.stop().await;
     if let Some(b) = broker {
         tokio::task::spawn_blocking(move || b.stop())
             .await
