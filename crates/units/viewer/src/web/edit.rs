@@ -290,7 +290,7 @@ pub async fn clear(
     let sub = submission!(&s, &headers, lang, user, &f.csrf_token, &f.user);
     if f.confirm.as_deref() != Some("yes") {
         let csrf = CsrfToken::for_request(&headers)?;
-        let html = s.render(
+        let html = s.pages.render(
             "confirm_clear.html",
             sub.lang,
             CATALOG.text(sub.lang, "clear_title"),

@@ -131,7 +131,7 @@ pub(crate) async fn page(
     } else {
         axum::http::StatusCode::OK
     };
-    let html = s.render(
+    let html = s.pages.render(
         "keys.html",
         lang,
         title,

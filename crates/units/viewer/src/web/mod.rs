@@ -94,18 +94,6 @@ pub fn router(state: WebState) -> Router {
 }
 
 impl WebState {
-    /// Renders `name` with the shared context plus `extra`.
-    pub(crate) fn render(
-        &self,
-        name: &str,
-        lang: Lang,
-        title: &str,
-        user: Option<&SessionUser>,
-        extra: minijinja::Value,
-    ) -> Result<String, WebError> {
-        self.pages.render(name, lang, title, user, extra)
-    }
-
     /// Whose keys `user` may see: `requested` (their own when `None` or empty); another
     /// user's only for administrators, else `None` (show [`WebState::forbidden`]).
     pub(crate) fn target(&self, user: &SessionUser, requested: Option<&str>) -> Option<String> {
