@@ -118,9 +118,10 @@ fn modt_up_demo_devices_feed_the_ingest_units_demo_connection() {
         ],
     );
     let event: Value = serde_json::from_slice(&out.stdout).unwrap();
-    // A message carries a stored batch's events of one site: an array.
+    // A message carries a stored batch's events of one site.
+    let first = &event["payload"]["events"][0];
     assert!(
-        event["payload"][0]["type"] == "readings" || event["payload"][0]["type"] == "gateway",
+        first["type"] == "readings" || first["type"] == "gateway",
         "{event}"
     );
     up.signal("INT");

@@ -13,6 +13,7 @@ use modt::protocol::ingest::{
 };
 use modt::protocol::{topics, ApiReply, ApiRequest, Caller, ErrorBody, ErrorCode, Role};
 use modt::{Client, MqttVersion, QoS, RequestError, RequestOptions, Topic};
+use modt_ingest::model::DeviceEvents;
 use modt_ingest::parse::Registry;
 use modt_ingest::secret::SecretKey;
 use modt_ingest::store::sqlite::SqliteIngestStore;
@@ -171,9 +172,9 @@ async fn admins_change_connections_users_read_and_changes_apply_at_once() {
     .unwrap();
     let msg = recv_within(&mut events, WAIT, "a device event").await;
     // The batch's events of a site, in one message.
-    let events: Vec<DeviceEvent> = serde_json::from_slice(&msg.payload).unwrap();
+    let events: DeviceEvents = msg.json().unwrap();
     assert!(
-        matches!(events.as_slice(), [DeviceEvent::Readings { site, .. }] if site == "plant-a"),
+        matches!(events.events.as_slice(), [DeviceEvent::Readings { site, .. }] if site == "plant-a"),
         "{events:?}"
     );
     let devices = request("GET", "/ingest/devices", Some(&user), None, None);

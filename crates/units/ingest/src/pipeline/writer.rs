@@ -1,7 +1,7 @@
 //! The writer: takes queued messages in batches (up to [`MAX_BATCH`], or what came within
 //! [`FLUSH_EVERY`]), stores each batch in one transaction, then acknowledges its QoS 1
 //! messages on their brokers and announces it: its [`DeviceEvent`]s per site, in arrival
-//! order, as JSON arrays of up to [`MAX_EVENTS_PER_MESSAGE`] (QoS 0,
+//! order, in messages of up to [`MAX_EVENTS_PER_MESSAGE`] ([`DeviceEvents`], QoS 0,
 //! `modt/ingest/devices/changed/{site}`: a few messages a batch, not one per change), and an
 //! [`IngestDeadLetter`] per refused message (QoS 1, `modt/ingest/dead/{connection}`). What
 //! the store left out for the limits is counted ([`LimitWatch`]) and not announced.
@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::intake::{Queued, ShedMap};
 use super::{LimitWatch, FLUSH_EVERY, MAX_BATCH, MAX_EVENTS_PER_MESSAGE};
-use crate::model::{timestamp, DeviceUpdate, Outcome};
+use crate::model::{timestamp, DeviceEvents, DeviceUpdate, Outcome};
 use crate::store::{Applied, Batch, DeviceKey, IngestStore, TopicDelta};
 
 /// The one writer of received messages.
@@ -108,9 +108,13 @@ impl Writer {
             let Ok(topic) = topics::ingest_devices_changed(&site) else {
                 continue;
             };
-            for chunk in events.chunks(MAX_EVENTS_PER_MESSAGE) {
+            let mut events = events.into_iter().peekable();
+            while events.peek().is_some() {
+                let message = DeviceEvents {
+                    events: events.by_ref().take(MAX_EVENTS_PER_MESSAGE).collect(),
+                };
                 if let Err(e) = client
-                    .publish_json_qos(&topic, chunk, QoS::AtMostOnce)
+                    .publish_json_qos(&topic, &message, QoS::AtMostOnce)
                     .await
                 {
                     tracing::debug!(error = %e, "device events were not published");

@@ -52,7 +52,7 @@ async fn next(f: &mut Follower) -> Option<Event> {
             if n == 0 {
                 return None;
             }
-            let items: Vec<_> = batch.iter().flat_map(|e| e.iter()).collect();
+            let items: Vec<_> = batch.iter().flat_map(|e| e.events.iter()).collect();
             Some(event("devices", &items))
         }
         d = f.statuses.recv() => Some(match d? {

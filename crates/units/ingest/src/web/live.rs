@@ -6,13 +6,15 @@
 //! [`LIVE_QUEUE`] items per feed ([`LIVE_DEVICE_MESSAGES`] messages of device events); a page that falls behind skips the rest, is told so, and
 //! reloads what it shows. At most [`MAX_LIVE_PAGES`] pages at once.
 
-use modt::protocol::ingest::{ConnectionStatus, DeviceEvent, IngestDeadLetter};
+use modt::protocol::ingest::{ConnectionStatus, IngestDeadLetter};
 use modt::protocol::topics;
 use modt::{Client, QoS};
 use modt_web::push::{Fanout, FanoutConfig, JsonFeed, PushError, Receiver};
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+use crate::model::DeviceEvents;
 
 /// Items queued per page and feed before it skips and reloads instead.
 pub const LIVE_QUEUE: usize = 512;
@@ -32,9 +34,6 @@ const DEVICE_CONFIG: FanoutConfig = FanoutConfig {
     per_client: LIVE_DEVICE_MESSAGES,
     max_clients: MAX_LIVE_PAGES,
 };
-
-/// One message of device events: a batch's events of one site, in arrival order.
-pub type DeviceEvents = Vec<DeviceEvent>;
 
 /// The three feeds. Cheap to clone.
 #[derive(Debug, Clone)]

@@ -104,9 +104,9 @@ impl Returns {
                 };
                 let at = Instant::now();
                 // A message carries a batch's events of one site.
-                if let Ok(events) = msg.json::<Vec<Marked>>() {
+                if let Ok(message) = msg.json::<MarkedEvents>() {
                     let mut got = lock(&sink);
-                    got.extend(events.iter().filter_map(number).map(|n| (n, at)));
+                    got.extend(message.events.iter().filter_map(number).map(|n| (n, at)));
                 }
             }
         });
@@ -146,6 +146,12 @@ impl Returns {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What the bench reads of a message of device events (`modt_ingest::model::DeviceEvents`).
+#[derive(serde::Deserialize)]
+struct MarkedEvents {
+    events: Vec<Marked>,
 }
 
 /// What the bench reads of a `DeviceEvent`: a readings event's sensors (a gateway event has
