@@ -143,11 +143,18 @@ await run(async () => {
     check(widthsOpen[0] <= widthsOpen[1], `the open tree fits too: ${widthsOpen}`);
     await shot(page, "03-phone-tree");
 
+    // More history than the page keeps (500 rows): a fresh page shows the newest and does not
+    // call the older ones dropped.
+    modt("sim", "devices", "--count", "700", "--rate", "0", "--seed", "1");
     // Japanese.
     await page.setViewportSize({ width: 1000, height: 760 });
     await page.goto(new URL("?lang=ja", monitorUrl).href);
     await page.getByTestId("status").filter({ hasText: "ライブ" }).waitFor({ timeout: 5000 });
     await page.getByTestId("tree").getByRole("button", { name: "modt", exact: true }).waitFor({ timeout: 5000 });
+    await page.locator("[data-testid=rows] tr").nth(499).waitFor({ state: "attached", timeout: 5000 });
+    check(await page.getByTestId("dropped").isHidden(), `no drop reported for old history: ${await page.getByTestId("dropped").textContent()}`);
+    const hint = await page.locator("#filter-hint").textContent();
+    check(hint.includes("直近 500 件"), `the hint names the 500 rows a page shows: ${hint}`);
     await unfold("modt/reply");
     await page.locator("[data-testid=reply-group] .count").filter({ hasText: "返信" }).first().waitFor({ timeout: 5000 });
     await filterOn("modt/state/#");

@@ -8,7 +8,7 @@
 // shown (the server's per-page queue was full, or too many arrived at once) are counted.
 (function () {
   "use strict";
-  var MAX_ROWS = 500;          // rows kept in the table
+  var MAX_ROWS = 500;          // rows kept in the table (PAGE_ROWS in src/page.rs)
   var MAX_PENDING = MAX_ROWS;  // messages held while paused or between frames
   var PREVIEW_CHARS = 160;    // for a server that sends no preview
   var MAX_CHILDREN = 200;      // tree children drawn per node
@@ -271,7 +271,9 @@
       filterError.hidden = true;
       rows.textContent = "";
       pending = [];
-      take(f.messages);
+      // History older than the rows the page keeps is not a loss: take the newest only, so a
+      // fresh page over a full buffer does not say messages were dropped.
+      take(f.messages.slice(-MAX_PENDING));
     } else if (f.type === "stats") {
       latestStats = f;
       statsDirty = true;

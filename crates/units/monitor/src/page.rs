@@ -31,6 +31,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The rows the page keeps (`MAX_ROWS` in assets/monitor.js): a fresh page shows at most this
+/// many of the buffer's messages, and its hint says so.
+pub const PAGE_ROWS: usize = 500;
+
 /// `GET /`.
 pub async fn show(
     State(s): State<WebState>,
@@ -38,7 +42,7 @@ pub async fn show(
     RequireAdmin(user): RequireAdmin,
 ) -> Result<Response, WebError> {
     let extra = minijinja::context! {
-        buffer => s.buffer_capacity,
+        buffer => s.buffer_capacity.min(PAGE_ROWS),
         logout_url => s.gate.logout_url(),
     };
     let html = s
