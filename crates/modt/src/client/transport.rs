@@ -153,6 +153,9 @@ pub(crate) fn build(
             let (client, mut eventloop) = rumqttc::AsyncClient::new(first, cfg.queue_capacity);
             eventloop.set_network_options(net);
             eventloop.set_read_gate(gate);
+            // A PUBACK waits one scheduler turn for the reply it provokes, and both go out in
+            // one write (vendor/rumqttc/MODT-PATCH.md, change 4).
+            eventloop.set_coalesce_acks(true);
             (
                 MqttSender::V4(client),
                 MqttPoller::V4(Box::new(eventloop)),
@@ -167,6 +170,9 @@ pub(crate) fn build(
             let first = all[0].clone();
             let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(first, cfg.queue_capacity);
             eventloop.set_read_gate(gate);
+            // A PUBACK waits one scheduler turn for the reply it provokes, and both go out in
+            // one write (vendor/rumqttc/MODT-PATCH.md, change 4).
+            eventloop.set_coalesce_acks(true);
             (
                 MqttSender::V5(client),
                 MqttPoller::V5(Box::new(eventloop)),

@@ -87,6 +87,10 @@ pub struct EventLoop {
     keepalive_timeout: Option<Pin<Box<Sleep>>>,
     /// MoDT patch 3: reading stops while this gate is closed (`read_gate.rs`).
     read_gate: Option<crate::read_gate::GateWatch>,
+    /// MoDT patch 4: acknowledgements wait for the replies they provoke (`set_coalesce_acks`).
+    coalesce_acks: bool,
+    /// MoDT patch 4: acknowledgements written to the network buffer but not flushed yet.
+    acks_unflushed: bool,
 }
 
 /// Events which can be yielded by the event loop
@@ -116,6 +120,8 @@ impl EventLoop {
             network: None,
             keepalive_timeout: None,
             read_gate: None,
+            coalesce_acks: false,
+            acks_unflushed: false,
         }
     }
 
@@ -128,6 +134,7 @@ impl EventLoop {
     /// > For this reason we recommend setting [`AsycClient`](super::AsyncClient)'s channel capacity to `0`.
     pub fn clean(&mut self) {
         self.network = None;
+        self.acks_unflushed = false;
         self.keepalive_timeout = None;
         self.pending.extend(self.state.clean());
 
@@ -147,6 +154,18 @@ impl EventLoop {
     /// MoDT patch 3: stop reading from the network while `gate` is closed.
     pub fn set_read_gate(&mut self, gate: &crate::ReadGate) -> &mut Self {
         self.read_gate = Some(gate.watch());
+        self
+    }
+
+    /// MoDT patch 4: when `on`, the acknowledgements of packets just read are not flushed at
+    /// once: the next poll first lets the runtime run the tasks that are ready (one
+    /// `yield_now`, typically the handler of the message just delivered), then writes the
+    /// requests they queued (a reply) after the acknowledgements and flushes them together.
+    /// One system call and one segment instead of two per answered QoS 1 message. An
+    /// acknowledgement is held back by at most that one turn of the scheduler, and only until
+    /// the application polls again. Off by default.
+    pub fn set_coalesce_acks(&mut self, on: bool) -> &mut Self {
+        self.coalesce_acks = on;
         self
     }
 
@@ -189,15 +208,27 @@ impl EventLoop {
     /// Select on network and requests and generate keepalive pings when necessary
     async fn select(&mut self) -> Result<Event, ConnectionError> {
         let network = self.network.as_mut().unwrap();
-        // let await_acks = self.state.await_acks;
-
-        let inflight_full = self.state.inflight >= self.state.max_outgoing_inflight;
-        let collision = self.state.collision.is_some();
 
         // Read buffered events from previous polls before calling a new poll
         if let Some(event) = self.state.events.pop_front() {
             return Ok(event);
         }
+
+        // MoDT patch 4: acknowledgements left in the buffer by the last read go out now,
+        // with whatever the tasks that ran meanwhile queued (`set_coalesce_acks`).
+        if self.acks_unflushed {
+            tokio::task::yield_now().await;
+            write_queued(network, &mut self.state, &self.pending, &self.requests_rx).await?;
+            network.flush().await?;
+            self.acks_unflushed = false;
+            if let Some(event) = self.state.events.pop_front() {
+                return Ok(event);
+            }
+        }
+
+        // let await_acks = self.state.await_acks;
+        let inflight_full = self.state.inflight >= self.state.max_outgoing_inflight;
+        let collision = self.state.collision.is_some();
 
         // this loop is necessary since self.incoming.pop_front() might return None. In that case,
         // instead of returning a None event, we try again.
@@ -246,18 +277,7 @@ impl EventLoop {
                     // MoDT patch (rumqtt#810): write the requests already queued, as flow
                     // control allows, and flush them together: one write system call for
                     // the batch instead of one per request.
-                    for _ in 1..MAX_REQUEST_BATCH {
-                        if !self.pending.is_empty()
-                            || self.state.inflight >= self.state.max_outgoing_inflight
-                            || self.state.collision.is_some()
-                        {
-                            break;
-                        }
-                        let Ok(request) = self.requests_rx.try_recv() else { break };
-                        if let Some(outgoing) = self.state.handle_outgoing_packet(request)? {
-                            network.write(outgoing).await?;
-                        }
-                    }
+                    write_queued(network, &mut self.state, &self.pending, &self.requests_rx).await?;
                     network.flush().await?;
                     Ok(self.state.events.pop_front().unwrap())
                 }
@@ -266,6 +286,11 @@ impl EventLoop {
             // Pull a bunch of packets from network, reply in bunch and yield the first item
             o = network.readb(&mut self.state), if reading => {
                 o?;
+                // MoDT patch 4: with coalescing, the acks wait for the next poll (see above).
+                if self.coalesce_acks && network.has_unflushed() {
+                    self.acks_unflushed = true;
+                    return Ok(self.state.events.pop_front().unwrap());
+                }
                 // flush all the acks and return first incoming packet
                 network.flush().await?;
                 Ok(self.state.events.pop_front().unwrap())
@@ -319,6 +344,30 @@ impl EventLoop {
 /// the stream.
 /// This function (for convenience) includes internal delays for users to perform internal sleeps
 /// between re-connections so that cancel semantics can be used during this sleep
+/// MoDT patch (rumqtt#810): writes the requests already queued, at most
+/// `MAX_REQUEST_BATCH` and only as flow control allows (no pending requests from a previous
+/// session, in-flight window not full, no packet-id collision), without flushing.
+async fn write_queued(
+    network: &mut Network,
+    state: &mut MqttState,
+    pending: &VecDeque<Request>,
+    requests_rx: &Receiver<Request>,
+) -> Result<(), ConnectionError> {
+    for _ in 1..MAX_REQUEST_BATCH {
+        if !pending.is_empty()
+            || state.inflight >= state.max_outgoing_inflight
+            || state.collision.is_some()
+        {
+            break;
+        }
+        let Ok(request) = requests_rx.try_recv() else { break };
+        if let Some(outgoing) = state.handle_outgoing_packet(request)? {
+            network.write(outgoing).await?;
+        }
+    }
+    Ok(())
+}
+
 async fn connect(options: &mut MqttOptions) -> Result<(Network, ConnAck), ConnectionError> {
     // connect to the broker
     let mut network = network_connect(options).await?;

@@ -85,6 +85,11 @@ impl Network {
             .map_err(StateError::Deserialization)
     }
 
+    /// MoDT patch 4: whether written packets wait in the buffer for a flush.
+    pub fn has_unflushed(&self) -> bool {
+        !self.framed.write_buffer().is_empty()
+    }
+
     pub async fn flush(&mut self) -> Result<(), StateError> {
         self.framed
             .flush()
