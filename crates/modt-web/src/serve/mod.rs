@@ -104,11 +104,36 @@ pub async fn serve_with(
     shutdown: CancellationToken,
     limits: ServeLimits,
 ) -> std::io::Result<()> {
+    serve_router(
+        listener,
+        router.merge(crate::metrics::router()),
+        shutdown,
+        limits,
+    )
+    .await
+}
+
+/// [`serve`] without `GET /metrics` on this listener, for a public listener whose operator
+/// does not want the process's series shown there (they stay at the other web sides' and at
+/// `--metrics-addr`); requests are still counted, and `/metrics` is the router's to answer.
+pub async fn serve_without_metrics(
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    serve_router(listener, router, shutdown, ServeLimits::default()).await
+}
+
+async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+    limits: ServeLimits,
+) -> std::io::Result<()> {
     let fallback = crate::headers::secure(Router::new().fallback(crate::error_pages::not_found));
     crate::metrics::install();
     let http_metrics = crate::metrics::HttpMetrics::for_current_unit();
     let router = router
-        .merge(crate::metrics::router())
         .merge(fallback)
         .layer(axum::middleware::from_fn(
             crate::error_pages::styled_too_large,

@@ -35,6 +35,16 @@ pub struct Args {
         value_delimiter = ','
     )]
     pub allowed_origins: Vec<String>,
+    /// Answer `GET /metrics` (the process's Prometheus series) on the gateway's public
+    /// listener; `false` leaves them to `--metrics-addr` and the other web sides.
+    #[arg(
+        long = "gateway-metrics-public",
+        value_name = "BOOL",
+        env = "MODT_GATEWAY_METRICS_PUBLIC",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub metrics_public: bool,
 }
 
 impl Default for Args {
@@ -45,6 +55,7 @@ impl Default for Args {
             issuer: DEFAULT_ISSUER.to_owned(),
             audience: DEFAULT_AUDIENCE.to_owned(),
             allowed_origins: Vec::new(),
+            metrics_public: true,
         }
     }
 }

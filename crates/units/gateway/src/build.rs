@@ -76,6 +76,7 @@ pub async fn build(args: Args, setup: &Setup) -> Result<Unit, BuildError> {
         origins,
         public_url: url,
         identify_url: setup.web.identify_url.clone(),
+        metrics_public: args.metrics_public,
     };
     Ok(setup.apply(unit(config, listener)))
 }
@@ -90,6 +91,8 @@ struct Config {
     origins: Vec<String>,
     public_url: String,
     identify_url: Option<String>,
+    /// Whether the listener answers `GET /metrics`.
+    metrics_public: bool,
 }
 
 fn unit(config: Config, listener: TcpListener) -> Unit {
@@ -154,7 +157,11 @@ async fn serve(
     });
     let url = config.public_url;
     info!(%url, "API gateway at {url}/ (docs at {url}/docs)");
-    let served = modt_web::serve::serve(listener, http::router(gateway), ctx.shutdown).await;
+    let router = http::router(gateway);
+    let served = match config.metrics_public {
+        true => modt_web::serve::serve(listener, router, ctx.shutdown).await,
+        false => modt_web::serve::serve_without_metrics(listener, router, ctx.shutdown).await,
+    };
     stop.cancel();
     while tasks.join_next().await.is_some() {}
     let watched = watching.await;

@@ -274,3 +274,34 @@ async fn the_gateways_own_endpoints_answer() {
     assert_eq!(jwks["keys"][0]["kid"], "key-1");
     h.stop().await;
 }
+
+/// `/metrics` on the gateway's listener by default; `--gateway-metrics-public false` takes it
+/// off (the path then goes through the route table like any other: no such route).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_metrics_can_be_switched_off() {
+    modt_testkit::init_tracing();
+    let broker = modt_testkit::TestBroker::embedded();
+    let dir = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    for public in [true, false] {
+        let args = modt_gateway::Args {
+            metrics_public: public,
+            ..Default::default()
+        };
+        let (gateway, url) = support::start_gateway_with(&broker, &dir, args).await;
+        // A request first, so that there is a series to show.
+        let healthz = http.get(format!("{url}/healthz")).send().await.unwrap();
+        assert_eq!(healthz.status(), 200);
+        let res = http.get(format!("{url}/metrics")).send().await.unwrap();
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        if public {
+            assert_eq!(status, 200, "{body}");
+            assert!(body.contains("modt_http_requests_total"), "{body}");
+        } else {
+            assert_eq!(status, 404, "{body}");
+            assert!(!body.contains("modt_http_requests_total"), "{body}");
+        }
+        gateway.stop().await.unwrap();
+    }
+}

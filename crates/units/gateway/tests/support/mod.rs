@@ -281,13 +281,22 @@ pub async fn start_gateway(
     dir: &tempfile::TempDir,
     routes: Option<PathBuf>,
 ) -> (RunningUnit, String) {
-    let mut setup = Setup::new(dir.path());
-    setup.web.http_addr = Some("127.0.0.1:0".into());
     let args = modt_gateway::Args {
         routes,
         allowed_origins: vec![APP_ORIGIN.into()],
         ..Default::default()
     };
+    start_gateway_with(broker, dir, args).await
+}
+
+/// The gateway with `args` on a free port; returns it running, with its URL.
+pub async fn start_gateway_with(
+    broker: &TestBroker,
+    dir: &tempfile::TempDir,
+    args: modt_gateway::Args,
+) -> (RunningUnit, String) {
+    let mut setup = Setup::new(dir.path());
+    setup.web.http_addr = Some("127.0.0.1:0".into());
     let unit = modt_gateway::build(args, &setup).await.unwrap();
     let url = unit.web_address().unwrap().to_owned();
     let running = RunningUnit::start(unit, broker.client_config("gateway", MqttVersion::V5));
