@@ -54,7 +54,19 @@ pub(super) fn embedded_broker(
     )?;
     broker.host = "127.0.0.1".into();
     broker.port = b.local_addr().port();
+    // `--broker` would replace host and port (`BrokerArgs::client_config`).
+    broker.brokers.clear();
     Ok(Some(b))
+}
+
+/// The broker addresses a benchmark's clients connect to, as its header names them: the
+/// `--broker` list when given (it replaces `--broker-host`/`--broker-port`), else host:port.
+pub(super) fn broker_label(broker: &BrokerArgs) -> String {
+    if broker.brokers.is_empty() {
+        return modt::BrokerAddress::new(&broker.host, broker.port).to_string();
+    }
+    let all: Vec<String> = broker.brokers.iter().map(ToString::to_string).collect();
+    all.join(", ")
 }
 
 /// Stops an embedded broker off the async runtime.
@@ -191,5 +203,36 @@ impl BareRelay {
         self.stop.cancel();
         self.task.await.context("bare relay task")?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_names_the_broker_connected_to() {
+        let mut broker = BrokerArgs::default();
+        assert_eq!(broker_label(&broker), "127.0.0.1:1883");
+        // `--broker 127.0.0.1:21883` replaces host and port; the header once said 1883.
+        broker.brokers = vec!["127.0.0.1:21883".parse().unwrap()];
+        assert_eq!(broker_label(&broker), "127.0.0.1:21883");
+        let cfg = broker.client_config("t").unwrap();
+        assert_eq!(cfg.brokers()[0].to_string(), broker_label(&broker));
+        broker.brokers.push("[::1]:21884".parse().unwrap());
+        assert_eq!(broker_label(&broker), "127.0.0.1:21883, [::1]:21884");
+    }
+
+    #[test]
+    fn an_embedded_broker_replaces_any_broker_given() {
+        let mut broker = BrokerArgs::default();
+        broker.brokers = vec!["127.0.0.1:21883".parse().unwrap()];
+        let embedded = embedded_broker(true, &mut broker).unwrap().unwrap();
+        let port = embedded.local_addr().port();
+        embedded.stop();
+        assert_eq!(broker_label(&broker), format!("127.0.0.1:{port}"));
+        let cfg = broker.client_config("t").unwrap();
+        assert_eq!((cfg.host.as_str(), cfg.port), ("127.0.0.1", port));
+        assert!(cfg.fallback_brokers.is_empty());
     }
 }

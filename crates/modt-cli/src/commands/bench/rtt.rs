@@ -88,9 +88,8 @@ fn print_figures(
 ) {
     let (b, l, r) = (Stats::of(bare), Stats::of(relay), Stats::of(rr));
     println!(
-        "broker {}:{}  MQTT {:?}  QoS 1  payload ~{} B  n = {} (+{} warm-up){}",
-        args.client.broker.host,
-        args.client.broker.port,
+        "broker {}  MQTT {:?}  QoS 1  payload ~{} B  n = {} (+{} warm-up){}",
+        super::broker_label(&args.client.broker),
         args.client.broker.mqtt_version,
         args.size + 24,
         args.count,

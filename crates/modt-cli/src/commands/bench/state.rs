@@ -229,9 +229,8 @@ async fn measure(args: &StateBenchArgs, unit: &str) -> anyhow::Result<()> {
         }
         if Instant::now() > deadline {
             bail!(
-                "no state unit answered on {}:{} within 15 s",
-                args.client.broker.host,
-                args.client.broker.port
+                "no state unit answered on {} within 15 s",
+                super::broker_label(&args.client.broker)
             );
         }
     }
@@ -245,8 +244,10 @@ async fn measure(args: &StateBenchArgs, unit: &str) -> anyhow::Result<()> {
     gets.get(&client, "k0", Duration::from_secs(5), QoS::AtLeastOnce)
         .await?;
     println!(
-        "broker {}:{}  MQTT {:?}  state unit: {}",
-        args.client.broker.host, args.client.broker.port, args.client.broker.mqtt_version, unit
+        "broker {}  MQTT {:?}  state unit: {}",
+        super::broker_label(&args.client.broker),
+        args.client.broker.mqtt_version,
+        unit
     );
 
     // 1. Get round trips beside the bare echo (one trip) and the bare relay (two trips).
