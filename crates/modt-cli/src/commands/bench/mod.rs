@@ -225,8 +225,10 @@ mod tests {
 
     #[test]
     fn an_embedded_broker_replaces_any_broker_given() {
-        let mut broker = BrokerArgs::default();
-        broker.brokers = vec!["127.0.0.1:21883".parse().unwrap()];
+        let mut broker = BrokerArgs {
+            brokers: vec!["127.0.0.1:21883".parse().unwrap()],
+            ..BrokerArgs::default()
+        };
         let embedded = embedded_broker(true, &mut broker).unwrap().unwrap();
         let port = embedded.local_addr().port();
         embedded.stop();
