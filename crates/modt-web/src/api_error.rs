@@ -97,7 +97,11 @@ impl ApiError {
     /// The error of a body (an error reply from a unit, or one of ours): its code, message and
     /// field details.
     pub fn from_body(body: ErrorBody) -> ApiError {
-        ApiError::new(body.code, body.message).with_details(body.details)
+        let error = ApiError::new(body.code, body.message).with_details(body.details);
+        match body.retry_after {
+            Some(secs) => error.retry_after(Duration::from_secs(secs)),
+            None => error,
+        }
     }
 
     /// Says which fields broke which rule (sent as `error.details`).
@@ -150,6 +154,7 @@ impl ApiError {
                 code: self.code,
                 message: self.message.clone(),
                 details: self.details.clone(),
+                retry_after: self.retry_after.map(|wait| wait.as_secs().max(1)),
             },
         }
     }
@@ -267,6 +272,20 @@ mod tests {
         // A client that reads the protocol's error replies reads this body too.
         let reply: modt::protocol::ErrorReply = serde_json::from_value(body).unwrap();
         assert_eq!(reply.error.message, "slow down");
+        assert_eq!(reply.error.retry_after, Some(1));
+    }
+
+    #[tokio::test]
+    async fn a_units_wait_becomes_retry_after() {
+        let mut body = ErrorBody::new(ErrorCode::TooManyRequests, "too many attempts");
+        body.retry_after = Some(42);
+        let res = ApiError::from_body(body).into_response();
+        assert_eq!(res.status(), 429);
+        assert_eq!(res.headers()["retry-after"], "42");
+        let res = ApiError::from_body(ErrorBody::new(ErrorCode::TooManyRequests, "no wait known"))
+            .into_response();
+        assert!(res.headers().get("retry-after").is_none());
+        assert!(body_of(res).await["error"].get("retry_after").is_none());
     }
 
     #[tokio::test]

@@ -87,6 +87,10 @@ pub struct ErrorBody {
     /// Which fields broke which rule (with `unprocessable` or `bad_request`); absent when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<FieldError>,
+    /// Whole seconds to wait before trying again (with `too_many_requests` or `unavailable`,
+    /// when the unit knows); a gateway sends it on as `Retry-After`. Absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl ErrorBody {
@@ -96,6 +100,7 @@ impl ErrorBody {
             code,
             message: message.into(),
             details: Vec::new(),
+            retry_after: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -23,6 +24,9 @@ pub struct HandlerError {
     pub message: String,
     /// Which fields broke which rule (sent as the error's `details`).
     pub details: Vec<FieldError>,
+    /// How long the requester should wait before trying again (sent as the error's
+    /// `retry_after`, whole seconds, at least 1).
+    pub retry_after: Option<Duration>,
 }
 
 impl HandlerError {
@@ -32,7 +36,15 @@ impl HandlerError {
             code,
             message: message.into(),
             details: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// Tells the requester how long to wait before trying again (`retry_after` on the wire,
+    /// `Retry-After` through the gateway).
+    pub fn retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
     }
 
     /// `unprocessable`: well-formed, but these fields break a rule. The message names the
@@ -46,6 +58,7 @@ impl HandlerError {
             code: ErrorCode::Unprocessable,
             message,
             details,
+            retry_after: None,
         }
     }
 

@@ -408,6 +408,7 @@ async fn refuse(shared: &Shared, ctx: &Context, msg: &Message, e: HandlerError) 
     }
     let mut reply = ErrorReply::new(ctx.request.request_id.clone(), e.code, e.message);
     reply.error.details = e.details;
+    reply.error.retry_after = e.retry_after.map(|wait| wait.as_secs().max(1));
     if let Err(err) = shared.client.reply(&ctx.request, &reply).await {
         warn!(error = %err, "could not send the error reply");
     }

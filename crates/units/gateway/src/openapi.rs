@@ -201,6 +201,11 @@ fn error_schema() -> Value {
                                 "reason": {"type": "string"}
                             }
                         }
+                    },
+                    "retry_after": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "description": "seconds to wait before trying again (also sent as Retry-After)"
                     }
                 }
             }

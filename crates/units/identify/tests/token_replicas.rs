@@ -123,6 +123,14 @@ async fn replicas_on_postgres_share_their_keys_and_answer_each_request_once() {
         .await
         .unwrap_err();
         assert_eq!(throttled.code, ErrorCode::TooManyRequests, "{throttled:?}");
+        // The wait travels as a field, so the gateway can send it on as Retry-After.
+        let wait = throttled
+            .retry_after
+            .expect("a throttled login says how long to wait");
+        assert!(
+            (1..=ThrottleConfig::default().window.as_secs()).contains(&wait),
+            "{wait}"
+        );
     }
 
     let new_kid =

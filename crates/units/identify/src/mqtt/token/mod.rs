@@ -78,6 +78,7 @@ pub(crate) fn throttled(wait: Duration) -> HandlerError {
         ErrorCode::TooManyRequests,
         format!("too many attempts; retry in {} s", wait.as_secs().max(1)),
     )
+    .retry_after(wait)
 }
 
 /// `unavailable`: every password-hashing slot is taken.
