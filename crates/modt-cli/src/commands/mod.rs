@@ -119,12 +119,12 @@ pub(crate) async fn connect_requester(args: &ClientArgs, prefix: &str) -> anyhow
     Ok(client)
 }
 
-/// The config [`connect`] uses: the CLI's credentials, a unique client id from `prefix`.
-pub(crate) fn client_config(args: &ClientArgs, prefix: &str) -> anyhow::Result<modt::ClientConfig> {
-    config_as(args, crate::credentials::CLI_ACCOUNT, prefix)
-}
-
-fn config_as(args: &ClientArgs, account: &str, prefix: &str) -> anyhow::Result<modt::ClientConfig> {
+/// The config [`connect_as`] uses: `account`'s credentials, a unique client id from `prefix`.
+pub(crate) fn config_as(
+    args: &ClientArgs,
+    account: &str,
+    prefix: &str,
+) -> anyhow::Result<modt::ClientConfig> {
     let (broker, prefix) =
         crate::credentials::for_account(&args.broker, &args.data_dir, account, prefix);
     let mut config = broker.client_config(modt::ClientConfig::unique_client_id(&prefix))?;

@@ -26,7 +26,8 @@ pub struct OpError<K> {
 /// What a request's responders said, or did not.
 #[derive(Debug)]
 enum Detail {
-    Reply(ErrorBody),
+    /// The error reply (boxed: rare, and it would make every `Result` of the SDK larger).
+    Reply(Box<ErrorBody>),
     Offline(Vec<String>),
 }
 
@@ -174,7 +175,7 @@ impl RequestError {
     pub fn error_reply_from(topic: &str, body: ErrorBody) -> Self {
         let message = format!("{topic} answered {}: {}", body.code, body.message);
         let mut e = RequestError::new(RequestErrorKind::ErrorReply(body.code), message);
-        e.detail = Some(Detail::Reply(body));
+        e.detail = Some(Detail::Reply(Box::new(body)));
         e
     }
 

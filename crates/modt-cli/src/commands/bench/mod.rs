@@ -83,7 +83,7 @@ pub(super) async fn delayed_ack_client(
     broker: &ClientArgs,
     prefix: &str,
 ) -> anyhow::Result<Client> {
-    let mut cfg = crate::commands::client_config(broker, prefix)?;
+    let mut cfg = crate::commands::config_as(broker, crate::credentials::CLI_ACCOUNT, prefix)?;
     cfg.tcp_quickack = false;
     Ok(Client::connect(cfg).await?)
 }
