@@ -3,7 +3,7 @@
 //! one ([`ConnectionDraft`]) and changes one ([`ConnectionPatch`]), their live
 //! [`ConnectionStatus`] and log), the topics it has seen ([`DiscoveredTopic`]), the device
 //! model built from valid messages ([`DeviceTree`], [`SensorHistory`]), the live
-//! [`DeviceEvent`]s, and what it could not parse ([`ParseFailure`], [`IngestDeadLetter`]).
+//! [`DeviceEvent`]s (in [`DeviceEvents`] messages), and what it could not parse ([`ParseFailure`], [`IngestDeadLetter`]).
 //!
 //! Requests reach the unit as [`ApiRequest`](super::ApiRequest)s on `modt/ingest/…`
 //! (`topics::INGEST_*`), from the gateway (REST under `/ingest/…`) or the operator's CLI;
@@ -430,8 +430,18 @@ pub struct SensorHistory {
     pub points: Vec<Point>,
 }
 
-/// A live change, published (QoS 0, after it is stored) on
-/// `modt/ingest/devices/changed/{site}` for the devices pages.
+/// The payload of `modt/ingest/devices/changed/{site}` (QoS 0, after the batch is stored): a
+/// stored batch's changes of one site, in arrival order, a bounded number per message (the
+/// unit's `MAX_EVENTS_PER_MESSAGE`; payloads on the bus are JSON objects, hence the wrapper).
+///
+/// Wire: `{"events":[DeviceEvent, …]}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceEvents {
+    /// The events, oldest first.
+    pub events: Vec<DeviceEvent>,
+}
+
+/// One live change of the device model, for the devices pages; travels in [`DeviceEvents`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -496,5 +506,10 @@ mod tests {
         };
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["type"], "gateway");
+        // On the bus they travel as an object (the codec takes only objects).
+        let message = DeviceEvents { events: vec![e] };
+        let v = serde_json::to_value(&message).unwrap();
+        assert_eq!(v["events"][0]["type"], "gateway");
+        assert_eq!(serde_json::from_value::<DeviceEvents>(v).unwrap(), message);
     }
 }

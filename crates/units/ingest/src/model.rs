@@ -1,18 +1,7 @@
 //! What a parser makes of a message ([`DeviceUpdate`]) and what travels from the connections
-//! to the writer ([`Received`]): the unit's own types between its parts; and the payload of
-//! its live device events ([`DeviceEvents`]).
+//! to the writer ([`Received`]): the unit's own types between its parts.
 
-use modt::protocol::ingest::{DeviceEvent, ParseFailure};
-use serde::{Deserialize, Serialize};
-
-/// The payload of `modt/ingest/devices/changed/{site}`: a stored batch's device events of one
-/// site, in arrival order, at most `MAX_EVENTS_PER_MESSAGE` (payloads on the bus are JSON
-/// objects: `{"events":[DeviceEvent, …]}`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeviceEvents {
-    /// The events.
-    pub events: Vec<DeviceEvent>,
-}
+use modt::protocol::ingest::ParseFailure;
 
 /// One sensor value of a readings message.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,12 +8,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use modt::protocol::ingest::DeviceEvents;
 use modt::protocol::ingest::{
     ConnectionState, ConnectionStatus, ConnectionWithStatus, DeviceEvent, DeviceTree,
 };
 use modt::protocol::{topics, ApiReply, ApiRequest, Caller, ErrorBody, ErrorCode, Role};
 use modt::{Client, MqttVersion, QoS, RequestError, RequestOptions, Topic};
-use modt_ingest::model::DeviceEvents;
 use modt_ingest::parse::Registry;
 use modt_ingest::secret::SecretKey;
 use modt_ingest::store::sqlite::SqliteIngestStore;

@@ -18,8 +18,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::intake::{Queued, ShedMap};
 use super::{LimitWatch, FLUSH_EVERY, MAX_BATCH, MAX_EVENTS_PER_MESSAGE};
-use crate::model::{timestamp, DeviceEvents, DeviceUpdate, Outcome};
+use crate::model::{timestamp, DeviceUpdate, Outcome};
 use crate::store::{Applied, Batch, DeviceKey, IngestStore, TopicDelta};
+use modt::protocol::ingest::DeviceEvents;
 
 /// The one writer of received messages.
 #[derive(Debug)]

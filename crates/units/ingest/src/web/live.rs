@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::model::DeviceEvents;
+use modt::protocol::ingest::DeviceEvents;
 
 /// Items queued per page and feed before it skips and reloads instead.
 pub const LIVE_QUEUE: usize = 512;

@@ -148,7 +148,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// What the bench reads of a message of device events (`modt_ingest::model::DeviceEvents`).
+/// What the bench reads of a message of device events (`modt::protocol::ingest::DeviceEvents`).
 #[derive(serde::Deserialize)]
 struct MarkedEvents {
     events: Vec<Marked>,
