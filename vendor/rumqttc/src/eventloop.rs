@@ -370,11 +370,6 @@ impl EventLoop {
     }
 }
 
-/// This stream internally processes requests from the request stream provided to the eventloop
-/// while also consuming byte stream from the network and yielding mqtt packets as the output of
-/// the stream.
-/// This function (for convenience) includes internal delays for users to perform internal sleeps
-/// between re-connections so that cancel semantics can be used during this sleep
 /// MoDT patch (rumqtt#810): writes the requests already queued, at most
 /// `MAX_REQUEST_BATCH` and only as flow control allows (no pending requests from a previous
 /// session, in-flight window not full, no packet-id collision), without flushing.
@@ -397,6 +392,11 @@ async fn write_queued(
     Ok(())
 }
 
+/// This stream internally processes requests from the request stream provided to the eventloop
+/// while also consuming byte stream from the network and yielding mqtt packets as the output of
+/// the stream.
+/// This function (for convenience) includes internal delays for users to perform internal sleeps
+/// between re-connections so that cancel semantics can be used during this sleep
 async fn connect(
     mqtt_options: &MqttOptions,
     network_options: NetworkOptions,
