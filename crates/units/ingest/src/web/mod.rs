@@ -24,15 +24,11 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use axum::http::header::CONTENT_TYPE;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use modt::protocol::topics;
-use modt::{Asker, Directory, ServiceContext, ServiceError, Unit};
-use modt_web::extract::{Refusal, RefusalPages};
-use modt_web::nav::Nav;
-use modt_web::{Gatekeeper, Lang, Page, SessionUser, Templates, WebError};
+use modt::{Asker, ServiceContext, ServiceError, Unit};
+use modt_web::{Gatekeeper, Templates, UnitPages, WebError};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -55,8 +51,9 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 pub struct WebState {
     /// Who is visiting, for the extractors.
     pub gate: Gatekeeper,
-    /// Compiled pages and what they show around them.
-    pub pages: IngestPages,
+    /// Compiled pages and what they show around them (the problem page answers refused
+    /// visitors too).
+    pub pages: UnitPages,
     /// Where the page's start/stop calls go.
     pub gateway: Gateway,
     /// What the bus says, for open pages.
@@ -89,11 +86,7 @@ pub fn serve(unit: Unit, config: WebConfig, listener: TcpListener) -> Result<Uni
         let stop = ctx.shutdown.child_token();
         let directory = ctx.directory().await?;
         let (live, feeding) = Live::watch(&ctx.client, stop.clone()).await?;
-        let pages = IngestPages {
-            templates,
-            directory: directory.clone(),
-            public_url: public_url.clone(),
-        };
+        let pages = UnitPages::new(templates, directory.clone(), public_url.clone(), &CATALOG);
         let asker = Asker::new(ctx.client.clone(), directory.clone());
         let gate = Gatekeeper::new(asker, directory.clone(), public_url.clone())
             .identify_url(config.identify_url)
@@ -155,89 +148,4 @@ pub fn router(state: WebState) -> Router {
         gateway,
         gateway::set_csp,
     ))
-}
-
-/// The page around the content: the layout with its header, and the short problem page
-/// (also for visitors the extractors refuse).
-#[derive(Debug, Clone)]
-pub struct IngestPages {
-    /// Compiled pages.
-    pub templates: Arc<Templates>,
-    /// Which units are online (the header's links).
-    pub directory: Directory,
-    /// The unit's own public URL.
-    pub public_url: String,
-}
-
-impl IngestPages {
-    /// Renders `name` with the shared context plus `extra`.
-    pub(crate) fn render(
-        &self,
-        name: &str,
-        lang: Lang,
-        title: &str,
-        user: Option<&SessionUser>,
-        extra: minijinja::Value,
-    ) -> Result<String, WebError> {
-        let admin = user.map(SessionUser::is_admin);
-        let nav = Nav::build(&self.directory, lang, admin, &self.public_url);
-        let extra = minijinja::context! { nav => nav, ..extra };
-        self.templates
-            .page(name, lang, &CATALOG, title, user, extra)
-    }
-
-    fn problem(
-        &self,
-        lang: Lang,
-        status: StatusCode,
-        heading: &'static str,
-        lead: &'static str,
-        login_url: Option<String>,
-    ) -> Result<Response, WebError> {
-        let title = CATALOG.text(lang, heading);
-        let html = self.render(
-            "problem.html",
-            lang,
-            title,
-            None,
-            minijinja::context! {
-                heading => title,
-                lead => CATALOG.text(lang, lead),
-                login_url => login_url,
-            },
-        )?;
-        Ok(Page::new(html).status(status).into_response())
-    }
-}
-
-impl RefusalPages for IngestPages {
-    /// Signed out: 401 with the way to log in; the identify unit silent or unknown: 503.
-    fn render(&self, lang: Lang, refusal: &Refusal) -> Response {
-        let page = match refusal {
-            Refusal::SignedOut {
-                login: Some(login), ..
-            } => self.problem(
-                lang,
-                StatusCode::UNAUTHORIZED,
-                "signed_out_title",
-                "signed_out_lead",
-                Some(login.clone()),
-            ),
-            Refusal::NotAdmin(_) => self.problem(
-                lang,
-                StatusCode::FORBIDDEN,
-                "forbidden_title",
-                "forbidden_lead",
-                None,
-            ),
-            _ => self.problem(
-                lang,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "signed_out_title",
-                "no_identify",
-                None,
-            ),
-        };
-        page.unwrap_or_else(IntoResponse::into_response)
-    }
 }
