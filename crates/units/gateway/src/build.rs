@@ -8,12 +8,13 @@ use modt::directory::web_origin;
 use modt::protocol::topics;
 use modt::unit::{BuildError, Setup};
 use modt::{Asker, ServiceContext, ServiceError, Unit};
-use modt_web::Gatekeeper;
+use modt_web::{Gatekeeper, Templates, UnitPages};
 use tokio::net::TcpListener;
 use tracing::info;
 
 use crate::auth::jwks::{self, KeyRing};
 use crate::auth::{bearer, Authenticator};
+use crate::http::messages::CATALOG;
 use crate::http::{self, Gateway, Parts, RESERVED_PATHS};
 use crate::limit::{self, RateLimits};
 use crate::presence::{self, Presence};
@@ -66,11 +67,14 @@ pub async fn build(args: Args, setup: &Setup) -> Result<Unit, BuildError> {
         }
     }
     let document = crate::openapi::document(&table).map_err(|e| BuildError::other(NAME, e))?;
+    let templates =
+        Templates::new(http::docs::TEMPLATES).map_err(|e| BuildError::other(NAME, e))?;
     let (listener, url) = modt_web::serve::listen(NAME, &setup.web, DEFAULT_PORT).await?;
     origins.extend(web_origin(&url));
     let config = Config {
         table: Arc::new(table),
         openapi: Arc::from(document),
+        templates: Arc::new(templates),
         issuer: args.issuer,
         audience: args.audience,
         origins,
@@ -86,6 +90,8 @@ pub async fn build(args: Args, setup: &Setup) -> Result<Unit, BuildError> {
 struct Config {
     table: Arc<RouteTable>,
     openapi: Arc<str>,
+    /// The docs page's template.
+    templates: Arc<Templates>,
     issuer: String,
     audience: String,
     origins: Vec<String>,
@@ -105,10 +111,8 @@ fn unit(config: Config, listener: TcpListener) -> Unit {
     publishes.push(topics::SESSION_QUERY);
     publishes.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     publishes.dedup();
-    Unit::new(NAME, KIND, env!("CARGO_PKG_VERSION"))
-        .http_url(config.public_url.clone())
-        .title("en", "API gateway")
-        .title("ja", "APIゲートウェイ")
+    let unit = Unit::new(NAME, KIND, env!("CARGO_PKG_VERSION")).http_url(config.public_url.clone());
+    modt_web::nav::with_titles(unit, &CATALOG)
         .publishes(publishes)
         .service("web", move |ctx: ServiceContext| {
             serve(config, listener, ctx)
@@ -139,6 +143,12 @@ async fn serve(
         let (client, ring, stop) = (ctx.client.clone(), ring.clone(), stop.clone());
         tokio::spawn(jwks::watch(client, ring, refetch, stop))
     };
+    let pages = UnitPages::new(
+        config.templates,
+        directory.clone(),
+        config.public_url.clone(),
+        &CATALOG,
+    );
     let gate = Gatekeeper::new(
         Asker::new(ctx.client.clone(), directory.clone()),
         directory,
@@ -154,6 +164,7 @@ async fn serve(
         presence,
         ring,
         openapi: config.openapi,
+        pages,
     });
     let url = config.public_url;
     info!(%url, "API gateway at {url}/ (docs at {url}/docs)");

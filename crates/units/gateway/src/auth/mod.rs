@@ -16,7 +16,7 @@ use axum::http::header::{AUTHORIZATION, ORIGIN};
 use axum::http::{HeaderMap, Method};
 use jsonwebtoken::Validation;
 use modt::protocol::{Caller, ErrorCode};
-use modt_web::{ApiError, Gatekeeper, Visitor, WebError};
+use modt_web::{ApiError, Gatekeeper, SessionUser, Visitor, WebError};
 
 use crate::presence::Presence;
 use crate::routes::{Auth, Route};
@@ -80,6 +80,15 @@ impl Authenticator {
                 "this needs an administrator",
             )),
             _ => Ok(caller),
+        }
+    }
+
+    /// The logged-in user behind a request's session cookie, for a page's header; `None` for
+    /// anyone else, and when identify cannot be asked (the docs page is open to all anyway).
+    pub(crate) async fn page_user(&self, headers: &HeaderMap) -> Option<SessionUser> {
+        match self.gate.visitor(headers).await {
+            Ok(Visitor::User(user)) => Some(user),
+            _ => None,
         }
     }
 

@@ -1,17 +1,19 @@
 //! The gateway's HTTP side: one catch-all handler for the route table ([`api`]), the
 //! gateway's own endpoints ([`health`], [`docs`]), CORS ([`cors`]) and the security headers
-//! every MoDT web side sends.
+//! every MoDT web side sends; [`messages`] holds the texts of its page.
 
 pub(crate) mod api;
 pub(crate) mod cors;
 pub(crate) mod docs;
 pub(crate) mod health;
+pub(crate) mod messages;
 
 use std::sync::Arc;
 
 use axum::routing::{any, get};
 use axum::Router;
 use modt::Client;
+use modt_web::UnitPages;
 
 use crate::auth::jwks::KeyRing;
 use crate::auth::Authenticator;
@@ -31,6 +33,9 @@ pub(crate) const RESERVED_PATHS: &[&str] = &[
     "/docs/docs.js",
     "/docs/docs.css",
     "/.well-known/jwks.json",
+    "/assets/modt.css",
+    "/assets/favicon.svg",
+    "/favicon.ico",
 ];
 
 /// What every handler shares: a cheap handle (axum clones the state for every request).
@@ -62,6 +67,8 @@ pub(crate) struct Parts {
     pub(crate) ring: Arc<KeyRing>,
     /// The OpenAPI document, rendered once.
     pub(crate) openapi: Arc<str>,
+    /// The docs page with the header every MoDT page has.
+    pub(crate) pages: UnitPages,
 }
 
 /// The router: the gateway's own endpoints, then every other path through the route table.
@@ -75,6 +82,7 @@ pub(crate) fn router(gateway: Gateway) -> Router {
         .route("/docs/docs.js", get(docs::script))
         .route("/docs/docs.css", get(docs::style))
         .route("/.well-known/jwks.json", get(docs::jwks))
+        .merge(modt_web::assets::routes())
         .route("/", any(api::handle))
         .route("/{*path}", any(api::handle))
         .with_state(gateway);
