@@ -1,5 +1,6 @@
 // The viewer in a real browser: add, update, delete, clear (with its confirmation), a change
-// from a second tab appearing live in the first, and a forged form refused.
+// from a second tab appearing live in the first, and a forged form refused. "Delete all
+// keys" is there only while there are keys, also when they arrive live.
 // Env: MODT_LOGIN_URL, MODT_VIEWER_URL, MODT_SCREENSHOTS.
 import { env, launch, shot, check, run, registerAndLogIn } from "./lib.mjs";
 
@@ -16,6 +17,8 @@ await run(async () => {
     await registerAndLogIn(page, base, user, password);
     await page.goto(viewerUrl);
     await page.getByTestId("empty").waitFor();
+    const clearAll = page.getByRole("button", { name: "Delete all keys…" });
+    check(!(await clearAll.isVisible()), "no keys: no 'Delete all keys'");
     await shot(page, "01-empty");
 
     // Add: plain text needs no quotes; JSON keeps its type.
@@ -29,6 +32,7 @@ await run(async () => {
     await row("layout").waitFor();
     check((await row("theme").locator("pre").textContent()) === '"dark mode"', "string stored");
     check((await row("layout").locator("pre").textContent()).includes('"columns": 2'), "object stored");
+    check(await clearAll.isVisible(), "keys: 'Delete all keys' shown");
     await shot(page, "02-added");
 
     // Invalid JSON is explained, and the input is kept.
@@ -82,7 +86,17 @@ await run(async () => {
     await shot(page, "06-confirm-clear");
     await page.getByRole("button", { name: "Yes, delete all keys" }).click();
     await page.getByTestId("empty").waitFor();
+    check(!(await clearAll.isVisible()), "cleared: no 'Delete all keys'");
     await shot(page, "07-cleared");
+    // A key saved elsewhere brings the button back live.
+    const third = await context.newPage();
+    await third.goto(viewerUrl);
+    await third.getByLabel("Key").fill("again");
+    await third.getByLabel("Value").fill("1");
+    await third.getByRole("button", { name: "Save" }).click();
+    await row("again").waitFor({ timeout: 3000 });
+    await clearAll.waitFor({ state: "visible", timeout: 3000 });
+    await third.close();
     // The refused JSON (400) and the forged form (403) are expected to log their status.
     const unexpected = problems.filter((p) => !/status of (400|403) /.test(p));
     check(unexpected.length === 0, `no console errors or CSP violations: ${unexpected.join("; ")}`);

@@ -4,6 +4,7 @@
 //   down (the system stopped, the network gone) the notice says so instead of "Live"; when it
 //   is back, the table is fetched once to catch up. The viewer also says when it lost the
 //   broker or the state unit (a `status` event), so "Live" is never shown while it is not.
+//   "Delete all keys" follows the table: hidden while it is empty.
 // - The editor: a value larger than the state unit takes is not sent; the page says so and the
 //   text stays where it is (the server would refuse it, and a refused form loses the text).
 (function () {
@@ -33,6 +34,14 @@
   if (!live || !window.EventSource) return;
   var user = live.getAttribute("data-user");
   var pending = false;
+  // "Delete all keys" only while there are keys; its panel only while something is in it.
+  function showClear() {
+    var clear = document.getElementById("clear-all");
+    if (!clear) return;
+    clear.hidden = !!document.querySelector("#keys [data-testid=empty]");
+    var panel = clear.parentNode;
+    panel.hidden = !Array.prototype.some.call(panel.children, function (c) { return !c.hidden; });
+  }
   function refresh() {
     if (pending) return;
     pending = true;
@@ -43,6 +52,7 @@
         if (html === null) return;
         var table = document.getElementById("keys");
         if (table) table.outerHTML = html;
+        showClear();
         live.classList.add("pulse");
         setTimeout(function () { live.classList.remove("pulse"); }, 600);
       })

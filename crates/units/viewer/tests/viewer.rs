@@ -17,6 +17,7 @@ async fn add_update_delete_and_clear_are_acknowledged_and_shown() {
     let (status, html) = b.get("/").await;
     assert_eq!(status, 200);
     assert!(html.contains("No keys yet"), "{html}");
+    assert!(clear_hidden(&html), "no keys, nothing to delete: {html}");
     let t = b.csrf().await;
 
     let (status, loc, _) = b
@@ -64,6 +65,7 @@ async fn add_update_delete_and_clear_are_acknowledged_and_shown() {
     .await;
     let (_, html) = b.get("/?saved=obj").await;
     assert!(html.contains("Saved obj"), "{html}");
+    assert!(!clear_hidden(&html), "keys to delete: {html}");
     assert_eq!(
         cell(&html, "theme").as_deref(),
         Some("&quot;dark mode&quot;")
@@ -124,7 +126,17 @@ async fn add_update_delete_and_clear_are_acknowledged_and_shown() {
         )
         .await;
     assert_eq!((status, loc.as_str()), (303, "/?cleared=1"));
-    assert!(b.get("/").await.1.contains("No keys yet"));
+    let html = b.get("/").await.1;
+    assert!(html.contains("No keys yet") && clear_hidden(&html), "{html}");
+}
+
+/// Whether the page's "Delete all keys" form is hidden.
+fn clear_hidden(html: &str) -> bool {
+    let (_, after) = html
+        .split_once(r#"data-testid="clear-all""#)
+        .expect("the page has the clear form");
+    let tag = &after[..after.find('>').expect("the form tag ends")];
+    tag.contains("hidden")
 }
 
 #[tokio::test]
