@@ -1,10 +1,12 @@
 // The devices page in a real browser, while the Rust test publishes device messages to the
 // broker the ingest unit's demo connection reads: a sensor's value and chart update live;
-// the parse log shows the malformed messages and filters them by kind; the discovered
-// topics list a topic no parser knows; an administrator stops and starts the connection,
-// the label showing its loading state until the reconciler's status confirms (the PATCH is
-// held back 800 ms by the browser so the loading state is always seen); the page fits
-// 390 px; a user (in Japanese) gets no controls. No console errors (a CSP refusal is one).
+// the parse log shows the malformed messages and filters them by kind; the filter rows'
+// fields and buttons stand on one line at one height; the discovered topics list a topic no
+// parser knows; an administrator stops and starts the connection, the label showing its
+// loading state until the reconciler's status confirms (the PATCH is held back 800 ms by
+// the browser so the loading state is always seen); the page fits 390 px; a user (in
+// Japanese) gets no controls and the sensors' kinds in Japanese. No console errors (a CSP
+// refusal is one).
 // Env: MODT_LOGIN_URL, MODT_INGEST_URL, MODT_ADMIN, MODT_USER, MODT_PASSWORD, MODT_SENSOR,
 // MODT_UNKNOWN_TOPIC, MODT_SCREENSHOTS.
 import { env, launch, shot, check, run } from "./lib.mjs";
@@ -51,6 +53,20 @@ await run(async () => {
     });
     const pointer = await page.locator("#parse-log [data-testid=failure]").first().locator("td").nth(4).textContent();
     check(pointer.startsWith("/readings"), `a schema failure names where: ${pointer}`);
+
+    // The filter rows line up: every field and button of a row one height, on one line.
+    const rows = await page.evaluate(() => ["#log-form", "#topics-form"].map((form) =>
+      [...document.querySelectorAll(`${form} select, ${form} input, ${form} button`)].map((c) => {
+        const r = c.getBoundingClientRect();
+        return { form, name: c.name || c.textContent.trim(), top: r.top, height: r.height };
+      })));
+    for (const row of rows) {
+      const [first] = row;
+      for (const c of row) {
+        check(Math.abs(c.height - first.height) < 1 && Math.abs(c.top - first.top) < 1,
+          `${c.form}: ${c.name} at ${c.top}+${c.height}, ${first.name} at ${first.top}+${first.height}`);
+      }
+    }
 
     // The discovered topics include one no parser knows.
     await page.getByTestId("topic-row").filter({ hasText: env("MODT_UNKNOWN_TOPIC") }).waitFor();
@@ -105,6 +121,9 @@ await run(async () => {
     await user.locator(`[data-testid=sensor][data-key="${sensorKey}"]`).waitFor();
     check(await user.getByTestId("conn-toggle").count() === 0, "a user has no start/stop");
     check((await user.locator("h1").textContent()) === "デバイス", "the page is in Japanese");
+    const kind = user.locator(`[data-testid=sensor][data-key="${sensorKey}"] .s-kind`);
+    check((await kind.textContent()) === "温度", `the sensor's kind in Japanese: ${await kind.textContent()}`);
+    check((await kind.getAttribute("data-kind")) === "temperature", "the kind's id stays as sent");
     const state2 = await user.getByTestId("conn-state").first().textContent();
     check(state2 === "接続済み", `the label in Japanese: ${state2}`);
     const wideJa = await user.evaluate(() => document.documentElement.scrollWidth);

@@ -38,6 +38,10 @@
 
   function t(key) { return app.getAttribute("data-t-" + key) || key; }
 
+  // What a sensor measures, in the page's language when the catalog knows the kind
+  // (`js_sensor_<kind>`); any other kind as the device sent it.
+  function kindLabel(kind) { return app.getAttribute("data-t-sensor_" + kind) || kind; }
+
   function say(text) {
     problem.textContent = text || "";
     problem.hidden = !text;
@@ -324,7 +328,9 @@
       card.setAttribute("data-testid", "sensor");
       card.setAttribute("data-key", sk);
       var top = el("div", "s-top");
-      top.appendChild(el("span", "s-kind", s.kind));
+      var kind = el("span", "s-kind", kindLabel(s.kind));
+      kind.setAttribute("data-kind", s.kind);
+      top.appendChild(kind);
       top.appendChild(el("span", "s-id mono", s.id));
       card.appendChild(top);
       var value = el("div", "s-value");

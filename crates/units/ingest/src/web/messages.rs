@@ -1,5 +1,6 @@
 //! The devices page's texts, in English and Japanese. `js_*` texts are handed to the page's
-//! script (as `data-t-*` attributes).
+//! script (as `data-t-*` attributes); `js_sensor_<kind>` names the sensor kinds the page
+//! translates (a kind not listed is shown as the device sent it).
 
 use modt_web::Catalog;
 
@@ -78,6 +79,19 @@ const EN: &[(&str, &str)] = &[
     ("js_kind_mapping", "mapping"),
     ("js_kind_topic", "topic"),
     ("js_kind_custom", "custom"),
+    ("js_sensor_temperature", "temperature"),
+    ("js_sensor_humidity", "humidity"),
+    ("js_sensor_pressure", "pressure"),
+    ("js_sensor_voltage", "voltage"),
+    ("js_sensor_current", "current"),
+    ("js_sensor_power", "power"),
+    ("js_sensor_energy", "energy"),
+    ("js_sensor_battery", "battery"),
+    ("js_sensor_co2", "CO₂"),
+    ("js_sensor_illuminance", "illuminance"),
+    ("js_sensor_wind_speed", "wind speed"),
+    ("js_sensor_rainfall", "rainfall"),
+    ("js_sensor_soil_moisture", "soil moisture"),
 ];
 
 const JA: &[(&str, &str)] = &[
@@ -152,6 +166,19 @@ const JA: &[(&str, &str)] = &[
     ("js_kind_mapping", "マッピング"),
     ("js_kind_topic", "トピック"),
     ("js_kind_custom", "カスタム"),
+    ("js_sensor_temperature", "温度"),
+    ("js_sensor_humidity", "湿度"),
+    ("js_sensor_pressure", "気圧"),
+    ("js_sensor_voltage", "電圧"),
+    ("js_sensor_current", "電流"),
+    ("js_sensor_power", "電力"),
+    ("js_sensor_energy", "電力量"),
+    ("js_sensor_battery", "バッテリー"),
+    ("js_sensor_co2", "CO₂濃度"),
+    ("js_sensor_illuminance", "照度"),
+    ("js_sensor_wind_speed", "風速"),
+    ("js_sensor_rainfall", "降水量"),
+    ("js_sensor_soil_moisture", "土壌水分"),
 ];
 
 #[cfg(test)]
