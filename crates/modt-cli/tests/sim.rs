@@ -1,6 +1,8 @@
 //! `modt sim devices` end to end: what it says it sent is what a subscriber receives, every
-//! kind of message among it; and `modt up --demo-devices` feeds the ingest unit's demo
-//! connection on the enforced embedded broker, so device events come out of it.
+//! kind of message among it; it logs in as `modt up`'s `devices` account, and as an account
+//! the broker refuses it stops with an error instead of counting dropped messages; and `modt
+//! up --demo-devices` feeds the ingest unit's demo connection on the enforced embedded
+//! broker, so device events come out of it.
 
 mod support;
 
@@ -160,6 +162,34 @@ fn modt_sim_devices_against_modt_up_logs_in_as_the_devices_account() {
     );
     sim.signal("INT");
     assert!(sim.wait_exit(20).success());
+
+    // As `cli`, which may not publish device messages, the run stops at its first message
+    // and says so, rather than counting messages the broker dropped unseen.
+    let cli_password = dir.path().join("credentials/cli.password");
+    let out = support::run_in(
+        Some(dir.path()),
+        &[
+            "sim",
+            "devices",
+            "--broker-port",
+            &port,
+            "-n",
+            "5",
+            "--rate",
+            "0",
+            "--broker-username",
+            "cli",
+            "--broker-password-file",
+            cli_password.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("did not pass on the first device message") && err.contains("\"cli\""),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no report of messages nobody got");
     up.signal("INT");
     assert!(up.wait_exit(20).success());
 }

@@ -84,6 +84,13 @@ impl Counts {
         self.0[kind.index()]
     }
 
+    /// Adds `other`'s counts to these.
+    pub(crate) fn merge(&mut self, other: &Counts) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a += b;
+        }
+    }
+
     /// All messages.
     pub(crate) fn total(&self) -> u64 {
         self.0.iter().sum()

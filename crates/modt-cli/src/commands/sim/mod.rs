@@ -9,6 +9,7 @@
 //! - [`broken`]: the broken messages, one way per [`kind::Kind`].
 //! - [`kind`]: message kinds and counts.
 //! - [`pace`]: the steady rate.
+//! - [`probe`]: the check that the broker takes the run's messages at all.
 //! - [`report`]: what a run prints.
 //! - [`demo`]: the gentle run of `modt up --demo-devices` against the embedded broker.
 //!
@@ -21,6 +22,7 @@ pub(crate) mod generator;
 pub(crate) mod kind;
 pub(crate) mod message;
 pub(crate) mod pace;
+pub(crate) mod probe;
 pub(crate) mod report;
 
 use std::time::Duration;
@@ -105,6 +107,10 @@ pub(crate) struct DevicesArgs {
     /// Print the counts as one JSON object.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Do not check that the broker passes the first message on (it is sent at QoS 1 while
+    /// subscribed to its topic; an account that may publish but not read needs this).
+    #[arg(long)]
+    pub(crate) no_delivery_check: bool,
 }
 
 impl DevicesArgs {
@@ -194,7 +200,11 @@ pub(crate) async fn devices(args: DevicesArgs, shutdown: CancellationToken) -> a
         duration: args.duration,
     };
     let mut generator = Generator::new(plan, seed, chrono::Utc::now());
-    let outcome = send(&client, &mut generator, args.rate, qos, stop, &shutdown).await;
+    // The data directory's `devices` account is the one `modt up` made to publish device
+    // messages; it may not subscribe, so it could not be checked anyway.
+    let made_for_this = account == demo::ACCOUNT && args.client.broker.username.is_none();
+    let check = !args.no_delivery_check && !made_for_this;
+    let outcome = run(&client, &mut generator, &args, qos, stop, check, &shutdown).await;
     client.shutdown().await;
     let (counts, elapsed) = outcome?;
     let report = report::Report::new(seed, &counts, elapsed);
@@ -207,6 +217,48 @@ pub(crate) async fn devices(args: DevicesArgs, shutdown: CancellationToken) -> a
         }
     );
     Ok(())
+}
+
+/// A run: its first message checked as [`probe::first_message`] does (unless `check` is
+/// off), then the rest as [`send`] sends them; returns what it sent and how long the rest took.
+async fn run(
+    client: &Client,
+    generator: &mut Generator,
+    args: &DevicesArgs,
+    qos: QoS,
+    mut stop: Stop,
+    check: bool,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<(Counts, Duration)> {
+    let mut counts = Counts::default();
+    if check && stop.count != Some(0) {
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok((counts, Duration::ZERO)),
+            sent = check_first(client, generator, args) => counts.add(sent?),
+        }
+        stop.count = stop.count.map(|c| c - 1);
+    }
+    let (rest, elapsed) = send(client, generator, args.rate, qos, stop, shutdown).await?;
+    counts.merge(&rest);
+    Ok((counts, elapsed))
+}
+
+/// Sends the run's first message as [`probe::first_message`] does, saying on stderr when the
+/// broker's acceptance could not be checked; returns its kind.
+async fn check_first(
+    client: &Client,
+    generator: &mut Generator,
+    args: &DevicesArgs,
+) -> anyhow::Result<kind::Kind> {
+    let first = generator.next(chrono::Utc::now())?;
+    let broker = format!("{}:{}", args.client.broker.host, args.client.broker.port);
+    if let probe::Probe::Unchecked(why) = probe::first_message(client, &first, &broker).await? {
+        eprintln!(
+            "modt sim devices: not checked that the broker takes these messages ({why}); \
+             if nothing arrives, check the account's publish rights"
+        );
+    }
+    Ok(first.kind)
 }
 
 /// Sends `generator`'s messages through `client` at `rate` until `stop` or `shutdown`;
