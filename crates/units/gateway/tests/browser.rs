@@ -5,9 +5,8 @@
 //! (saying why) without Chromium, node or `e2e/node_modules`, unless `MODT_REQUIRE_BROWSER=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use modt::unit::Setup;
 use modt::{Client, MqttVersion};
-use modt_identify::{IdentifyConfig, Role};
+use modt_identify::Role;
 use modt_testkit::{browser, wait_online, RunningUnit, TestBroker};
 
 #[path = "../../identify/tests/support/identify.rs"]
@@ -23,18 +22,8 @@ async fn the_docs_page_has_the_site_header_and_icon_in_chromium() {
     modt_testkit::init_tracing();
     let broker = TestBroker::embedded();
     let dir = tempfile::tempdir().unwrap();
-    let id = identify::start_identify(
-        &broker,
-        &dir.path().join("identify.db"),
-        IdentifyConfig::default(),
-        modt::directory::WebUnits::Any,
-    )
-    .await;
+    let (id, setup) = identify::start_for_web(&broker, dir.path()).await;
     identify::add_user(&id.store, "ada", PASSWORD, Role::User).await;
-
-    let mut setup = Setup::new(dir.path());
-    setup.web.first_port = Some(0);
-    setup.web.identify_url = Some(id.url.clone());
     let gateway = modt_gateway::build(modt_gateway::Args::default(), &setup)
         .await
         .unwrap();

@@ -10,9 +10,8 @@ use std::time::Duration;
 
 use modt::protocol::ingest::{ConnectionState, ConnectionStatus};
 use modt::protocol::topics;
-use modt::unit::Setup;
 use modt::{Client, MqttVersion, Outgoing, QoS, Topic};
-use modt_identify::{IdentifyConfig, Role};
+use modt_identify::Role;
 use modt_testkit::{browser, wait_online, RunningUnit, TestBroker};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -35,19 +34,9 @@ async fn live_values_start_and_stop_and_the_parse_log_in_chromium() {
     modt_testkit::init_tracing();
     let broker = TestBroker::embedded();
     let dir = tempfile::tempdir().unwrap();
-    let id = identify::start_identify(
-        &broker,
-        &dir.path().join("identify.db"),
-        IdentifyConfig::default(),
-        modt::directory::WebUnits::Any,
-    )
-    .await;
+    let (id, setup) = identify::start_for_web(&broker, dir.path()).await;
     identify::add_user(&id.store, "ada", PASSWORD, Role::Admin).await;
     identify::add_user(&id.store, "uma", PASSWORD, Role::User).await;
-
-    let mut setup = Setup::new(dir.path());
-    setup.web.first_port = Some(0);
-    setup.web.identify_url = Some(id.url.clone());
     let gateway = modt_gateway::build(modt_gateway::Args::default(), &setup)
         .await
         .unwrap();

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use modt::directory::WebUnits;
+use modt::unit::Setup;
 use modt::MqttVersion;
 use modt_identify::store::IdentityStore;
 use modt_identify::{IdentifyConfig, Role, SqliteIdentityStore};
@@ -50,6 +51,23 @@ pub(crate) async fn start_identify(
         store,
         unit_id,
     }
+}
+
+/// What a browser test of a web unit starts from: an identify unit on `broker` (its accounts
+/// in `dir/identify.db`, linking every web unit) and the [`Setup`] that points the other
+/// units' web sides at it, on ports the system picks.
+pub(crate) async fn start_for_web(broker: &TestBroker, dir: &Path) -> (RunningIdentify, Setup) {
+    let id = start_identify(
+        broker,
+        &dir.join("identify.db"),
+        IdentifyConfig::default(),
+        WebUnits::Any,
+    )
+    .await;
+    let mut setup = Setup::new(dir);
+    setup.web.first_port = Some(0);
+    setup.web.identify_url = Some(id.url.clone());
+    (id, setup)
 }
 
 /// Creates an account directly in the store; returns its user id.
