@@ -127,7 +127,10 @@ async fn add_update_delete_and_clear_are_acknowledged_and_shown() {
         .await;
     assert_eq!((status, loc.as_str()), (303, "/?cleared=1"));
     let html = b.get("/").await.1;
-    assert!(html.contains("No keys yet") && clear_hidden(&html), "{html}");
+    assert!(
+        html.contains("No keys yet") && clear_hidden(&html),
+        "{html}"
+    );
 }
 
 /// Whether the page's "Delete all keys" form is hidden.
