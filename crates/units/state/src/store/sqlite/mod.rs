@@ -3,7 +3,8 @@
 //!
 //! - `schema`: the migrations, and the adoption of a database written by the original db-unit.
 //! - `writer`: the writer thread (many writes per transaction, one fsync per batch).
-//! - `reader`: the read-connection pool and row decoding.
+//! - `reader`: the read-connection pool (closed by the writer when reads and writes stop) and
+//!   row decoding.
 //! - `requests`: remembered retry keys and their answers (writes applied at most once).
 //!
 //! The write queue (ordering, barriers, gathering a group commit) is shared with PostgreSQL:
@@ -35,7 +36,7 @@ pub struct SqliteStore {
 struct Inner {
     path: PathBuf,
     writer: Writer,
-    readers: ReadPool,
+    readers: Arc<ReadPool>,
 }
 
 impl SqliteStore {
@@ -45,8 +46,8 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>, queue: usize) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
         let conn = schema::open_writer(&path)?;
-        let writer = Writer::start(conn, queue)?;
-        let readers = ReadPool::new(path.clone());
+        let readers = Arc::new(ReadPool::new(path.clone()));
+        let writer = Writer::start(conn, queue, readers.clone())?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path,

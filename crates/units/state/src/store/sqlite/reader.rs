@@ -1,8 +1,9 @@
-//! Reads: a small pool of read-only connections (WAL lets them run beside the writer) and the
-//! decoding of rows, including rows the original db-unit wrote.
+//! Reads: a small pool of read-only connections (WAL lets them run beside the writer), closed
+//! again when reads stop, and the decoding of rows, including rows the original db-unit wrote.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, Row};
 
@@ -12,10 +13,17 @@ use crate::store::{Entry, StoreError};
 /// Read connections kept for reuse.
 const POOL_SIZE: usize = 8;
 
+/// A pooled read connection and when it was last put back.
+#[derive(Debug)]
+struct Pooled {
+    conn: Connection,
+    since: Instant,
+}
+
 #[derive(Debug)]
 pub(crate) struct ReadPool {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<Pooled>>,
 }
 
 impl ReadPool {
@@ -33,15 +41,40 @@ impl ReadPool {
     ) -> Result<T, StoreError> {
         let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match conn {
-            Some(c) => c,
+            Some(p) => p.conn,
             None => schema::open_reader(&self.path)?,
         };
         let result = f(&conn);
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < POOL_SIZE {
-            idle.push(conn);
+            idle.push(Pooled {
+                conn,
+                since: Instant::now(),
+            });
         }
         result
+    }
+
+    /// Closes the pooled connections unused for `unused` or longer (blocking: closing one
+    /// frees its page cache and statements, memory SQLite takes from the C library, which
+    /// keeps it until then). The next read opens a new one. Returns how many were closed and
+    /// how many the pool still holds.
+    pub(crate) fn close_unused(&self, unused: Duration) -> (usize, usize) {
+        let (stale, open): (Vec<Pooled>, usize) = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            let (stale, kept): (Vec<Pooled>, Vec<Pooled>) = std::mem::take(&mut *idle)
+                .into_iter()
+                .partition(|p| p.since.elapsed() >= unused);
+            *idle = kept;
+            (stale, idle.len())
+        };
+        (stale.len(), open)
+    }
+
+    /// How many connections the pool holds.
+    #[cfg(test)]
+    pub(crate) fn pooled(&self) -> usize {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 }
 
@@ -99,4 +132,26 @@ pub(crate) fn all(c: &Connection, user_id: &str) -> Result<Vec<(String, Entry)>,
         })
         .map_err(storage)?;
     rows.collect::<Result<_, _>>().map_err(storage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unused_connections_are_closed_and_reads_reopen_one() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::Storage(e.to_string()))?;
+        let path = dir.path().join("state.db");
+        drop(schema::open_writer(&path)?);
+        let pool = ReadPool::new(path);
+        pool.with(|c| get(c, "u", "k"))?;
+        assert_eq!(pool.pooled(), 1);
+        assert_eq!(pool.close_unused(Duration::from_secs(3600)), (0, 1));
+        assert_eq!(pool.pooled(), 1, "a recently used connection stays");
+        assert_eq!(pool.close_unused(Duration::ZERO), (1, 0));
+        assert_eq!(pool.pooled(), 0);
+        assert_eq!(pool.with(|c| get(c, "u", "k"))?, None);
+        assert_eq!(pool.pooled(), 1);
+        Ok(())
+    }
 }

@@ -3,12 +3,14 @@
 //! commits them in one transaction (one fsync), and only then acknowledges them. A batch with
 //! a retry key already remembered is answered from [`requests`](super::requests) instead.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use flume::RecvTimeoutError;
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::reader::ReadPool;
 use super::requests;
 use super::{now_ms, now_text, storage};
 use crate::store::queue::{self, Drain, Job, Msg, Queue};
@@ -24,11 +26,17 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn start(conn: Connection, capacity: usize) -> Result<Writer, StoreError> {
+    /// Starts the writer thread on `conn`; it also closes `readers`' connections when reads
+    /// and writes have stopped ([`REST_AFTER`]).
+    pub(crate) fn start(
+        conn: Connection,
+        capacity: usize,
+        readers: Arc<ReadPool>,
+    ) -> Result<Writer, StoreError> {
         let (queue, drain) = queue::queue(capacity);
         let thread = std::thread::Builder::new()
             .name("modt-state-writer".into())
-            .spawn(move || run(conn, drain))
+            .spawn(move || run(conn, drain, &readers))
             .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer {
             queue,
@@ -65,24 +73,40 @@ impl Drop for Writer {
 
 /// How often an idle writer deletes expired keys (reads already hide them), and how often
 /// any writer forgets requests older than [`REMEMBER_REQUESTS`].
-const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
-fn run(mut conn: Connection, drain: Drain) {
+/// How long after its last write the writer gives memory back: its page cache
+/// (`PRAGMA shrink_memory`), and the read connections unused as long (closed). A burst's
+/// caches then leave with the burst (issue 19: back near idle RSS within a minute); they
+/// fill again on demand, and a steady load, which writes more often, keeps them.
+pub(crate) const REST_AFTER: Duration = Duration::from_secs(5);
+
+fn run(mut conn: Connection, drain: Drain, readers: &ReadPool) {
     let mut stop = false;
-    let mut forgotten = std::time::Instant::now();
+    let mut forgotten = Instant::now();
+    let mut rested = true;
     while !stop {
         if forgotten.elapsed() >= SWEEP_EVERY {
-            forgotten = std::time::Instant::now();
+            forgotten = Instant::now();
             forget_old_requests(&conn);
         }
-        let first = match drain.rx.recv_timeout(SWEEP_EVERY) {
+        let wait = if rested { SWEEP_EVERY } else { REST_AFTER };
+        let first = match drain.rx.recv_timeout(wait) {
             Ok(Msg::Job(j)) => j,
+            Err(RecvTimeoutError::Timeout) if !rested => {
+                // Rested once every read connection is closed: reads may go on after the
+                // last write, keeping theirs in use a while longer.
+                rested = rest(&conn, readers) == 0;
+                continue;
+            }
             Err(RecvTimeoutError::Timeout) => {
                 sweep(&mut conn);
+                rested = rest(&conn, readers) == 0;
                 continue;
             }
             Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
         };
+        rested = false;
         let (jobs, stop_now) = drain.gather(first);
         stop = stop_now;
         let results = match commit(&mut conn, &jobs) {
@@ -94,6 +118,20 @@ fn run(mut conn: Connection, drain: Drain) {
         };
         drain.finish(jobs, results);
     }
+}
+
+/// Gives the memory of a burst back: the writer's page cache (it fills again on demand) and
+/// the read connections unused for [`REST_AFTER`]. Returns how many read connections are
+/// still open.
+fn rest(conn: &Connection, readers: &ReadPool) -> usize {
+    if let Err(e) = conn.execute_batch("PRAGMA shrink_memory") {
+        tracing::debug!(error = %e, "shrink_memory failed");
+    }
+    let (closed, open) = readers.close_unused(REST_AFTER);
+    if closed > 0 {
+        tracing::debug!(closed, open, "unused read connections closed");
+    }
+    open
 }
 
 fn forget_old_requests(conn: &Connection) {
@@ -116,10 +154,6 @@ fn sweep(conn: &mut Connection) {
         Ok(0) => {}
         Ok(n) => tracing::debug!(removed = n, "expired keys swept"),
         Err(e) => tracing::warn!(error = %e, "sweeping expired keys failed"),
-    }
-    // Idle for a minute: give the page cache's memory back; it fills again on demand.
-    if let Err(e) = conn.execute_batch("PRAGMA shrink_memory") {
-        tracing::debug!(error = %e, "shrink_memory failed");
     }
 }
 
