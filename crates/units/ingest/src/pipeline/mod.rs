@@ -3,7 +3,10 @@
 //! then announces what it stored.
 //!
 //! - `intake`: the queue, and the shed counters when it is full.
-//! - `writer`: batching, storing, acknowledging QoS 1 messages, announcing.
+//! - `writer`: batching and storing, one batch written while the next is gathered.
+//! - `gather`: one batch in the making, each message folded in as it is taken.
+//! - `announce`: after the commit, acknowledging QoS 1 messages, publishing device events
+//!   and dead letters, beside the writer.
 //! - `limits`: what the limits on topics and devices left out, counted and logged.
 //!
 //! Under overload the queue holds at most [`INGEST_QUEUE`] messages. A QoS 1 message waits
@@ -11,6 +14,8 @@
 //! message is shed: counted in `modt_ingest_shed_total` and in its topic's `count` (so
 //! `count − parsed − failed` of a parsed topic is what was shed). Memory stays bounded.
 
+mod announce;
+mod gather;
 pub mod intake;
 pub mod limits;
 pub mod writer;
@@ -29,6 +34,10 @@ pub const MAX_BATCH: usize = 2_000;
 
 /// Longest a message waits for more to join its batch.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
+/// Stored batches waiting for the announcer, at most: beyond, the writer waits for room
+/// (nothing is dropped), so at most this many batches' announcements are held in memory.
+pub const ANNOUNCE_QUEUE: usize = 2;
 
 /// Device events in one message on `modt/ingest/devices/changed/{site}`, at most: a
 /// batch's events are published per site in messages of this many.

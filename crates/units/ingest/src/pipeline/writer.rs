@@ -1,26 +1,25 @@
 //! The writer: takes queued messages in batches (up to [`MAX_BATCH`], or what came within
-//! [`FLUSH_EVERY`]), stores each batch in one transaction, then acknowledges its QoS 1
-//! messages on their brokers and announces it: its [`DeviceEvent`]s per site, in arrival
-//! order, in messages of up to [`MAX_EVENTS_PER_MESSAGE`] ([`DeviceEvents`], QoS 0,
-//! `modt/ingest/devices/changed/{site}`: a few messages a batch, not one per change), and an
-//! [`IngestDeadLetter`] per refused message (QoS 1, `modt/ingest/dead/{connection}`). What
-//! the store left out for the limits is counted ([`LimitWatch`]) and not announced.
+//! [`FLUSH_EVERY`]) and stores each batch in one transaction; then hands the stored batch
+//! to the announcer (`announce`), which acknowledges its QoS 1 messages and publishes its
+//! device events and dead letters. The three overlap: while one batch is being written, the
+//! writer takes the next one from the queue (folding each message in as it comes, up to
+//! [`MAX_BATCH`]) and the announcer announces the one before. Batches are written one at a
+//! time, in order, and announced in the order they were committed; nothing is acknowledged
+//! or announced before its batch is committed.
 
-use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use base64::Engine as _;
-use modt::protocol::ingest::{Datalogger, DeviceEvent, Gateway, IngestDeadLetter, Sensor};
-use modt::protocol::topics;
-use modt::QoS;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::announce::{self, Stored};
+use super::gather::Gathering;
 use super::intake::{Queued, ShedMap};
-use super::{LimitWatch, FLUSH_EVERY, MAX_BATCH, MAX_EVENTS_PER_MESSAGE};
-use crate::model::{timestamp, DeviceUpdate, Outcome};
-use crate::store::{Applied, Batch, DeviceKey, IngestStore, TopicDelta};
-use modt::protocol::ingest::DeviceEvents;
+use super::{LimitWatch, FLUSH_EVERY, MAX_BATCH};
+use crate::store::IngestStore;
 
 /// The one writer of received messages.
 #[derive(Debug)]
@@ -33,276 +32,114 @@ pub struct Writer {
     pub limits: LimitWatch,
 }
 
-/// What one batch announces once stored.
-#[derive(Debug, Default)]
-struct Announcements {
-    events: Vec<DeviceEvent>,
-    dead: Vec<IngestDeadLetter>,
-    acks: Vec<super::intake::Ack>,
-}
+/// A batch being written: its announcements once committed, or `None` if it failed.
+type Flight<'a> = Pin<Box<dyn Future<Output = Option<Stored>> + Send + 'a>>;
 
 impl Writer {
-    /// Stores what arrives on `rx` until `stop` fires and the queue is empty.
+    /// Stores what arrives on `rx` until `stop` fires and the queue is empty; returns once
+    /// every stored batch is announced.
     pub async fn run(
         self,
         mut rx: mpsc::Receiver<Queued>,
         shed: Arc<Mutex<ShedMap>>,
         stop: CancellationToken,
     ) {
+        let (announcer, announcing) = announce::start(self.client.clone());
+        let mut next = Gathering::default();
+        let mut deadline: Option<Instant> = None;
+        let mut flight: Option<Flight<'_>> = None;
+        let mut stopping = false;
         loop {
-            let first = tokio::select! {
-                q = rx.recv() => q,
-                () = stop.cancelled() => rx.try_recv().ok(),
-            };
-            let Some(first) = first else {
-                self.flush(Vec::new(), &shed).await;
-                return;
-            };
-            let mut batch = vec![first];
-            let deadline = tokio::time::Instant::now() + FLUSH_EVERY;
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(q) => batch.push(q),
-                    Err(_) if stop.is_cancelled() => break,
-                    Err(_) => match tokio::time::timeout_at(deadline, rx.recv()).await {
-                        Ok(Some(q)) => batch.push(q),
-                        _ => break,
-                    },
+            if stopping {
+                while next.len() < MAX_BATCH {
+                    let Ok(q) = rx.try_recv() else { break };
+                    next.add(q);
                 }
             }
-            self.flush(batch, &shed).await;
-        }
-    }
-
-    async fn flush(&self, queued: Vec<Queued>, shed: &Mutex<ShedMap>) {
-        let shed = std::mem::take(&mut *shed.lock().unwrap_or_else(|p| p.into_inner()));
-        if queued.is_empty() && shed.is_empty() {
-            return;
-        }
-        let n = queued.len();
-        let (mut batch, announce) = gather(queued, shed);
-        batch.limits = self.limits.limits();
-        match self.store.apply(batch).await {
-            Ok(applied) => {
-                metrics::counter!("modt_ingest_stored_total").increment(n as u64);
-                self.limits.note(&applied);
-                self.announce(announce, &applied).await;
-            }
-            Err(e) => {
-                // Not acknowledged: a QoS 1 broker sends them again after a reconnect.
-                metrics::counter!("modt_ingest_store_failed_total").increment(n as u64);
-                tracing::error!(error = %e, messages = n, "could not store a batch of ingested messages");
-            }
-        }
-    }
-
-    async fn announce(&self, a: Announcements, applied: &Applied) {
-        for ack in a.acks {
-            // Refused only when the connection is gone: its broker sends the message again
-            // to the next session (QoS 1), where it is stored a second time.
-            if ack.client.try_ack(&ack.publish).is_err() {
-                metrics::counter!("modt_ingest_ack_failed_total").increment(1);
-            }
-        }
-        let Some(client) = &self.client else { return };
-        for (site, events) in by_site(a.events, &applied.devices_refused) {
-            let Ok(topic) = topics::ingest_devices_changed(&site) else {
+            let full = next.len() >= MAX_BATCH;
+            let due = next.len() > 0 && (stopping || deadline.is_some_and(|d| Instant::now() >= d));
+            if flight.is_none() && (full || due) {
+                flight = self.submit(std::mem::take(&mut next), &shed);
+                deadline = None;
                 continue;
-            };
-            let mut events = events.into_iter().peekable();
-            while events.peek().is_some() {
-                let message = DeviceEvents {
-                    events: events.by_ref().take(MAX_EVENTS_PER_MESSAGE).collect(),
-                };
-                if let Err(e) = client
-                    .publish_json_qos(&topic, &message, QoS::AtMostOnce)
-                    .await
-                {
-                    tracing::debug!(error = %e, "device events were not published");
+            }
+            if stopping && flight.is_none() {
+                // The queue is empty: count what was shed since the last batch, and end.
+                if let Some(last) = self.submit(Gathering::default(), &shed) {
+                    hand(last.await, &announcer).await;
                 }
+                break;
             }
-        }
-        for dead in a.dead {
-            let Ok(topic) = topics::ingest_dead(&dead.failure.connection_id) else {
-                continue;
-            };
-            if let Err(e) = client
-                .publish_json_qos(&topic, &dead, QoS::AtLeastOnce)
-                .await
-            {
-                tracing::warn!(error = %e, topic = %dead.failure.topic, "a dead letter was not published");
-            }
-        }
-    }
-}
-
-/// Aggregates a batch: counters per topic, device changes, failures; and what to announce.
-fn gather(queued: Vec<Queued>, shed: ShedMap) -> (Batch, Announcements) {
-    let mut batch = Batch::default();
-    let mut announce = Announcements::default();
-    let mut topics: HashMap<(String, String), TopicDelta> = HashMap::new();
-    for q in queued {
-        let r = q.received;
-        announce.acks.extend(q.ack);
-        let delta = topics
-            .entry((r.connection_id.clone(), r.topic.clone()))
-            .or_insert_with(|| TopicDelta {
-                connection_id: r.connection_id.clone(),
-                topic: r.topic.clone(),
-                first_ms: r.at_ms,
-                last_ms: r.at_ms,
-                count: 0,
-                parsed: 0,
-                failed: 0,
-                sample: String::new(),
-                parser: None,
-            });
-        delta.count += 1;
-        delta.last_ms = delta.last_ms.max(r.at_ms);
-        delta.sample = r.sample;
-        match r.outcome {
-            Outcome::Unparsed => {
-                metrics::counter!("modt_ingest_messages_total", "outcome" => "unparsed")
-                    .increment(1)
-            }
-            Outcome::Parsed { parser, updates } => {
-                metrics::counter!("modt_ingest_messages_total", "outcome" => "parsed").increment(1);
-                delta.parsed += 1;
-                delta.parser = Some(parser);
-                announce.events.extend(updates.iter().map(event));
-                batch.updates.extend(updates);
-            }
-            Outcome::Failed { failure, payload } => {
-                metrics::counter!("modt_ingest_messages_total", "outcome" => "failed").increment(1);
-                delta.failed += 1;
-                delta.parser = Some(failure.parser.clone());
-                announce.dead.push(IngestDeadLetter {
-                    failure: (*failure).clone(),
-                    payload_base64: base64::engine::general_purpose::STANDARD.encode(payload),
-                });
-                batch.failures.push(*failure);
-            }
-        }
-    }
-    for ((connection_id, topic), s) in shed {
-        let delta = topics
-            .entry((connection_id.clone(), topic.clone()))
-            .or_insert_with(|| TopicDelta {
-                connection_id,
-                topic,
-                first_ms: s.first_ms,
-                last_ms: s.last_ms,
-                count: 0,
-                parsed: 0,
-                failed: 0,
-                sample: s.sample.clone(),
-                parser: None,
-            });
-        delta.count += s.count;
-        delta.first_ms = delta.first_ms.min(s.first_ms);
-        delta.last_ms = delta.last_ms.max(s.last_ms);
-    }
-    batch.topics = topics.into_values().collect();
-    (batch, announce)
-}
-
-/// `events` by site (sites in order of first event, each site's in arrival order), without
-/// the devices the store left out.
-fn by_site(events: Vec<DeviceEvent>, left_out: &[DeviceKey]) -> Vec<(String, Vec<DeviceEvent>)> {
-    let left_out: HashSet<(&str, &str, &str, &str)> = left_out
-        .iter()
-        .map(|k| {
-            let (s, g, d, n) = (&k.site, &k.gateway, &k.datalogger, &k.sensor);
-            (s.as_str(), g.as_str(), d.as_str(), n.as_str())
-        })
-        .collect();
-    let mut sites: Vec<(String, Vec<DeviceEvent>)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for mut event in events {
-        let site = match &mut event {
-            DeviceEvent::Gateway { site, gateway } => {
-                if left_out.contains(&(site.as_str(), gateway.id.as_str(), "", "")) {
-                    continue;
+            tokio::select! {
+                stored = in_flight(&mut flight), if flight.is_some() => {
+                    flight = None;
+                    hand(stored, &announcer).await;
                 }
-                site.clone()
-            }
-            DeviceEvent::Readings {
-                site,
-                gateway,
-                datalogger,
-            } => {
-                if !left_out.is_empty() {
-                    let (s, g, d) = (site.as_str(), gateway.as_str(), datalogger.id.as_str());
-                    if left_out.contains(&(s, g, "", "")) || left_out.contains(&(s, g, d, "")) {
-                        continue;
+                q = rx.recv(), if !stopping && !full => match q {
+                    Some(q) => {
+                        if next.len() == 0 {
+                            deadline = Some(Instant::now() + FLUSH_EVERY);
+                        }
+                        next.add(q);
                     }
-                    datalogger
-                        .sensors
-                        .retain(|x| !left_out.contains(&(s, g, d, x.id.as_str())));
-                }
-                site.clone()
-            }
-            _ => continue,
-        };
-        let i = *index.entry(site.clone()).or_insert_with(|| {
-            sites.push((site, Vec::new()));
-            sites.len() - 1
-        });
-        sites[i].1.push(event);
-    }
-    sites
-}
-
-/// The live event of one stored change.
-fn event(u: &DeviceUpdate) -> DeviceEvent {
-    match u {
-        DeviceUpdate::Readings {
-            site,
-            gateway,
-            datalogger,
-            model,
-            firmware,
-            at_ms,
-            readings,
-        } => {
-            // Formatted once: every sensor of the message has the same time.
-            let at = timestamp(*at_ms);
-            DeviceEvent::Readings {
-                site: site.clone(),
-                gateway: gateway.clone(),
-                datalogger: Datalogger {
-                    id: datalogger.clone(),
-                    model: model.clone(),
-                    firmware: firmware.clone(),
-                    last_seen: at.clone(),
-                    sensors: readings
-                        .iter()
-                        .map(|r| Sensor {
-                            id: r.sensor.clone(),
-                            kind: r.kind.clone(),
-                            unit: r.unit.clone(),
-                            value: r.value,
-                            at: at.clone(),
-                        })
-                        .collect(),
+                    None => stopping = true,
                 },
+                () = sleep_until(deadline), if flight.is_none() && deadline.is_some() && !stopping => {}
+                () = stop.cancelled(), if !stopping => stopping = true,
             }
         }
-        DeviceUpdate::GatewayStatus {
-            site,
-            gateway,
-            online,
-            rssi,
-            at_ms,
-        } => DeviceEvent::Gateway {
-            site: site.clone(),
-            gateway: Gateway {
-                id: gateway.clone(),
-                online: Some(*online),
-                rssi: *rssi,
-                last_seen: timestamp(*at_ms),
-                dataloggers: Vec::new(),
-            },
-        },
+        // The announcer drains what it was handed, then ends.
+        drop(announcer);
+        let _ = announcing.await;
+    }
+
+    /// Starts writing `next` (with the sheds since the last batch), if there is anything.
+    fn submit(&self, next: Gathering, shed: &Mutex<ShedMap>) -> Option<Flight<'_>> {
+        let shed = std::mem::take(&mut *shed.lock().unwrap_or_else(|p| p.into_inner()));
+        let n = next.len();
+        if n == 0 && shed.is_empty() {
+            return None;
+        }
+        let (mut batch, announce) = next.finish(shed);
+        batch.limits = self.limits.limits();
+        Some(Box::pin(async move {
+            match self.store.apply(batch).await {
+                Ok(applied) => {
+                    metrics::counter!("modt_ingest_stored_total").increment(n as u64);
+                    self.limits.note(&applied);
+                    Some(Stored { announce, applied })
+                }
+                Err(e) => {
+                    // Not acknowledged: a QoS 1 broker sends them again after a reconnect.
+                    metrics::counter!("modt_ingest_store_failed_total").increment(n as u64);
+                    tracing::error!(error = %e, messages = n, "could not store a batch of ingested messages");
+                    None
+                }
+            }
+        }))
+    }
+}
+
+/// The batch being written, once it is.
+async fn in_flight(flight: &mut Option<Flight<'_>>) -> Option<Stored> {
+    match flight {
+        Some(f) => f.await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Gives a committed batch to the announcer, waiting for room in its queue.
+async fn hand(stored: Option<Stored>, announcer: &mpsc::Sender<Stored>) {
+    if let Some(stored) = stored {
+        if announcer.send(stored).await.is_err() {
+            tracing::error!("the ingest announcer has stopped: a stored batch was not announced");
+        }
     }
 }
