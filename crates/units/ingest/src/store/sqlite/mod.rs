@@ -25,6 +25,22 @@ use super::{
 /// Read connections kept for reuse.
 const READERS: usize = 4;
 
+/// The writer connection's page cache at most, KiB: its working set is every sensor's
+/// current history page (a batch touches every sensor that reported), which the default
+/// cap of `modt_store::sqlite::CACHE_KIB` (1 MiB) would read again from the operating
+/// system on every batch. The cache grows only as pages are used, so a small plant (or
+/// `modt up` at rest) keeps a small one; the read connections keep the default cap.
+pub const WRITER_CACHE_KIB: u32 = 64 * 1024;
+
+/// WAL pages written before a checkpoint copies them into the database (SQLite's default is
+/// 1,000): a batch rewrites the same pages (each sensor's current history page), and a
+/// checkpoint copies each page once however many commits wrote it, so checkpoints that come
+/// less often copy less. The WAL file grows to about this much (4 KiB pages) and stays.
+pub const CHECKPOINT_PAGES: u32 = 16 * 1024;
+
+/// What a WAL file is cut back to after a checkpoint, bytes.
+pub const WAL_KEEP_BYTES: u32 = 64 * 1024 * 1024;
+
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
 /// The SQLite [`IngestStore`].
@@ -48,10 +64,7 @@ impl SqliteIngestStore {
                 reason: e.to_string(),
             },
         )?;
-        // The ingest data is re-sent by devices; a batch lost in a power cut costs less than
-        // an fsync per batch would (connections are written the same way; they are rare).
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(storage)?;
+        tune_writer(&conn).map_err(storage)?;
         let (tx, rx) = mpsc::channel(queue.max(1));
         let (done_tx, done_rx) = std_mpsc::sync_channel(1);
         std::thread::Builder::new()
@@ -121,6 +134,16 @@ impl SqliteIngestStore {
         }
         result
     }
+}
+
+/// The writer connection's settings for the ingest workload: its cache and checkpoints, and
+/// `synchronous=FULL` (as `open_writer` sets it, restated): a batch's commit is on disk
+/// before its QoS 1 messages are acknowledged.
+fn tune_writer(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "cache_size", -i64::from(WRITER_CACHE_KIB))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "wal_autocheckpoint", i64::from(CHECKPOINT_PAGES))?;
+    conn.pragma_update(None, "journal_size_limit", i64::from(WAL_KEEP_BYTES))
 }
 
 fn serve(
@@ -234,5 +257,40 @@ impl IngestStore for SqliteIngestStore {
             let _ = self.jobs.blocking_send(None);
             let _ = wait.recv();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_writer_has_its_cache_checkpoints_and_full_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("i.db");
+        let store = tokio::task::spawn_blocking(move || SqliteIngestStore::open(path, 4))
+            .await
+            .unwrap()
+            .unwrap();
+        let (cache, sync, checkpoint) = store
+            .write(|tx| {
+                let get = |p: &str| {
+                    tx.pragma_query_value(None, p, |r| r.get::<_, i64>(0))
+                        .map_err(storage)
+                };
+                Ok((
+                    get("cache_size")?,
+                    get("synchronous")?,
+                    get("wal_autocheckpoint")?,
+                ))
+            })
+            .await
+            .unwrap();
+        assert_eq!(cache, -i64::from(WRITER_CACHE_KIB));
+        assert_eq!(sync, 2, "synchronous=FULL");
+        assert_eq!(checkpoint, i64::from(CHECKPOINT_PAGES));
+        tokio::task::spawn_blocking(move || store.close())
+            .await
+            .unwrap();
     }
 }
