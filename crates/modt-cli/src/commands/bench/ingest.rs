@@ -86,6 +86,8 @@ struct Step {
     back_per_s: f64,
     latency: Stats,
     counters: Counters,
+    /// The ingest unit's CPU time (user + system) over the step and its drain.
+    cpu: Duration,
 }
 
 pub(crate) async fn ingest(args: IngestBenchArgs) -> anyhow::Result<()> {
@@ -184,11 +186,13 @@ async fn step(
 ) -> anyhow::Result<Step> {
     returns.take();
     let before = system.counters().await?;
+    let cpu_before = system.cpu()?;
     let sent = publish(devices, generator, rate, duration, qos).await?;
     returns.drained(QUIET, DRAIN_LIMIT).await;
     let counters = system.counters().await?.since(&before);
+    let cpu = system.cpu()?.saturating_sub(cpu_before);
     let back = returns.take();
-    Ok(measure(rate, &sent, &back, counters))
+    Ok(measure(rate, &sent, &back, counters, cpu))
 }
 
 fn measure(
@@ -196,6 +200,7 @@ fn measure(
     sent: &Sent,
     back: &[(u64, tokio::time::Instant)],
     counters: Counters,
+    cpu: Duration,
 ) -> Step {
     let mut latencies: Vec<Duration> = back
         .iter()
@@ -216,6 +221,7 @@ fn measure(
         back_per_s: if span > 0.0 { n as f64 / span } else { 0.0 },
         latency: Stats::of(&mut latencies),
         counters,
+        cpu,
     }
 }
 
@@ -290,7 +296,8 @@ fn header(args: &IngestBenchArgs, shape: Shape, system: &System) {
         "method: devices ({} sites × {} gateways × {} dataloggers, readings of 4–5 sensors, QoS {}) publish to {}:{} ({}); \
          the ingest unit (its own process, SQLite) reads them through its demo connection (QoS 1 subscription), \
          stores them and publishes device events on an embedded MoDT broker, where this process hears them; \
-         each step offers a rate for {:?}, then waits for the events to stop (quiet {:?}); latency: publish → device event",
+         each step offers a rate for {:?}, then waits for the events to stop (quiet {:?}); latency: publish → device event; \
+         cpu/msg: the unit's CPU time (user + system) over the step ÷ messages back",
         shape.sites,
         shape.gateways,
         shape.dataloggers,
@@ -303,14 +310,24 @@ fn header(args: &IngestBenchArgs, shape: Shape, system: &System) {
     );
     println!();
     println!(
-        "{:>9} {:>9} {:>10} {:>9} {:>11} {:>10} {:>10} {:>10} {:>8} {:>8}",
-        "offered", "sent", "sent/s", "back", "back/s", "p50", "p99", "max", "shed", "lost"
+        "{:>9} {:>9} {:>10} {:>9} {:>11} {:>10} {:>10} {:>10} {:>8} {:>8} {:>9}",
+        "offered",
+        "sent",
+        "sent/s",
+        "back",
+        "back/s",
+        "p50",
+        "p99",
+        "max",
+        "shed",
+        "lost",
+        "cpu/msg"
     );
 }
 
 fn print_step(s: &Step) {
     println!(
-        "{:>9.0} {:>9} {:>10.0} {:>9} {:>11.0} {:>10} {:>10} {:>10} {:>8} {:>8}",
+        "{:>9.0} {:>9} {:>10.0} {:>9} {:>11.0} {:>10} {:>10} {:>10} {:>8} {:>8} {:>9}",
         s.offered,
         s.sent,
         s.sent_per_s,
@@ -321,7 +338,16 @@ fn print_step(s: &Step) {
         ms(s.latency.max),
         s.counters.shed,
         s.sent.saturating_sub(s.counters.received()),
+        per_message(s.cpu, s.back),
     );
+}
+
+/// `cpu` ÷ `messages`, in µs.
+fn per_message(cpu: Duration, messages: u64) -> String {
+    match messages {
+        0 => "-".to_owned(),
+        n => format!("{:.0} µs", cpu.as_secs_f64() * 1e6 / n as f64),
+    }
 }
 
 fn mib(kib: u64) -> String {

@@ -152,6 +152,13 @@ impl System {
             .context("no VmRSS in /proc/PID/status")
     }
 
+    /// The ingest process's CPU time so far, user and system (`/proc/PID/stat`).
+    pub(super) fn cpu(&self) -> anyhow::Result<Duration> {
+        let pid = self.ingest.id().context("the ingest unit has ended")?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+        cpu_of_stat(&stat).context("no utime and stime in /proc/PID/stat")
+    }
+
     /// The ingest unit's counters now.
     pub(super) async fn counters(&self) -> anyhow::Result<Counters> {
         let text = scrape(&self.metrics).await?;
@@ -229,6 +236,19 @@ async fn scrape(addr: &str) -> anyhow::Result<String> {
         .unwrap_or_default())
 }
 
+/// Clock ticks a second in `/proc/PID/stat` (`USER_HZ`, 100 on Linux).
+const TICKS_PER_S: u64 = 100;
+
+/// User plus system time of a `/proc/PID/stat` line (fields 14 and 15; the command name,
+/// field 2, is in parentheses and may hold spaces).
+fn cpu_of_stat(stat: &str) -> Option<Duration> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((user + system) * 1000 / TICKS_PER_S))
+}
+
 /// Where Debian installs Mosquitto.
 const SBIN_MOSQUITTO: &str = "/usr/sbin/mosquitto";
 
@@ -285,5 +305,12 @@ mod tests {
         );
         assert_eq!(c.received(), 163);
         assert_eq!(c.since(&Counters { parsed: 20, ..c }).parsed, 100);
+    }
+
+    #[test]
+    fn cpu_time_is_read_past_a_command_name_with_spaces() {
+        let stat = "4242 (modt unit) S 1 4242 4242 0 -1 4194560 900 0 0 0 250 31 0 0 20 0 9 0";
+        assert_eq!(cpu_of_stat(stat), Some(Duration::from_millis(2_810)));
+        assert_eq!(cpu_of_stat("4242 (modt) S 1"), None);
     }
 }
