@@ -5,6 +5,7 @@
 //! - `units`: the units this binary can run, by name.
 //! - `credentials`: local broker passwords, one per account, made on first use.
 //! - `logging`: tracing setup (text or JSON).
+//! - `memory`: idle runtime workers give their free memory back (mimalloc builds).
 //! - `metrics`: the Prometheus recorder and the `--metrics-addr` listener of `up` and `unit`.
 //! - `shutdown`: SIGTERM / Ctrl-C → cancellation.
 
@@ -12,6 +13,8 @@ mod cli;
 mod commands;
 mod credentials;
 mod logging;
+#[cfg(feature = "mimalloc")]
+mod memory;
 mod metrics;
 mod shutdown;
 mod units;
@@ -34,11 +37,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cli.worker_threads())
-        .enable_all()
-        .build()
-    {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.worker_threads(cli.worker_threads()).enable_all();
+    #[cfg(feature = "mimalloc")]
+    builder.on_thread_park(memory::on_park);
+    let runtime = match builder.build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

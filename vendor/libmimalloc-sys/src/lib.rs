@@ -65,6 +65,44 @@ extern "C" {
     pub fn mi_free(p: *mut c_void);
 }
 
+/// MoDT patch (MODT-PATCH.md): safe ways to give free memory back to the system.
+mod modt_collect {
+    extern "C" {
+        pub fn mi_collect(force: bool);
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    extern "C" {
+        pub fn malloc_trim(pad: usize) -> core::ffi::c_int;
+    }
+}
+
+/// Gives the calling thread's free memory back to the system (MoDT patch, MODT-PATCH.md):
+/// mimalloc's `mi_collect`. It frees the thread's pages whose blocks are all free again,
+/// including blocks other threads freed into them (which only the owning thread collects),
+/// and purges the freed memory. `force` also visits the thread's full pages. It takes no
+/// pointer and has no precondition (mimalloc documents it as callable at any time from any
+/// thread), hence a safe function. It costs a walk over the thread's pages: call it when the
+/// thread goes idle, not per allocation.
+pub fn collect(force: bool) {
+    // SAFETY: `mi_collect` takes no pointers and only touches the calling thread's own heap
+    // and mimalloc's internally synchronised arenas; it is valid at any time on any thread.
+    unsafe { modt_collect::mi_collect(force) }
+}
+
+/// Gives the C library's free heap memory back to the system (MoDT patch, MODT-PATCH.md):
+/// glibc's `malloc_trim(0)`, over every arena. C code linked into the process (SQLite)
+/// allocates with glibc's `malloc`, not mimalloc, and glibc keeps the freed memory of an arena
+/// whose top is still in use, notably the arena of a thread that has ended. Costs a walk over
+/// the free chunks of every arena: call it when the process goes idle. Linux with glibc only.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn trim_c_heap() {
+    // SAFETY: `malloc_trim` takes no pointers, is thread-safe (it locks each arena), and may
+    // be called at any time; its result only says whether memory was released.
+    unsafe {
+        modt_collect::malloc_trim(0);
+    }
+}
+
 /// When using the `"override"` feature flag, the user wants us to globally
 /// override the system allocator.
 ///
