@@ -16,10 +16,13 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(30);
 pub const MAX_INCOMING_PACKET: usize = 1024 * 1024;
 
 /// Requests waiting for the connection's event loop: room for an acknowledgement of every
-/// QoS 1 message that can be between the connection and the database (the intake queue, a
-/// batch being stored, and some), so the writer's acknowledgements are never refused while the
+/// QoS 1 message that can be between the connection and its acknowledgement (the intake
+/// queue; a batch being gathered, one being stored, the stored ones waiting for the announcer
+/// and the one it announces; and some), so acknowledgements are never refused while the
 /// connection lives (the channel grows only as far as it is used).
-pub const CLIENT_QUEUE: usize = crate::pipeline::INGEST_QUEUE + crate::pipeline::MAX_BATCH + 64;
+pub const CLIENT_QUEUE: usize = crate::pipeline::INGEST_QUEUE
+    + (crate::pipeline::ANNOUNCE_QUEUE + 3) * crate::pipeline::MAX_BATCH
+    + 64;
 
 /// The client options of `c`, logging in with `password`.
 pub fn options(c: &Connection, password: Option<&str>) -> Result<MqttOptions, String> {
