@@ -393,7 +393,7 @@ fn binary(exe: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read {}", exe.display()))?
         .len();
     println!(
-        "binary {}: {}   goal: ≤ 25 MB as shipped (cargo build --profile dist)",
+        "binary {}: {}   goal: ≤ 25 MB as shipped (cargo build --profile dist, docs/footprint.md)",
         exe.display(),
         mb(size / 1024),
     );
