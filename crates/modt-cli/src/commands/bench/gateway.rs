@@ -4,8 +4,8 @@
 //! the unit's topic), in one run on an embedded broker with identify, todo and the gateway
 //! in-process.
 //!
-//! First latency: the four kinds one at a time, interleaved, so all see the same machine
-//! state. Then throughput: each kind with `--concurrency` calls in flight (HTTP: one keep-alive
+//! First latency: the four kinds one at a time, interleaved (every other round in reverse
+//! order), so all see the same machine state. Then throughput: each kind with `--concurrency` calls in flight (HTTP: one keep-alive
 //! connection per worker; MQTT: one client, as the gateway has).
 
 use std::net::SocketAddr;
@@ -417,8 +417,16 @@ async fn measure(args: &GatewayBenchArgs, system: &System) -> anyhow::Result<()>
     let mut http = Http::connect(system.gateway, &system.token).await?;
     let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); kinds.len()];
     for i in 0..(args.warmup + args.count) {
-        for (k, kind) in kinds.iter().enumerate() {
-            let t = system.call(*kind, &mut http, i).await?;
+        // Every other round in reverse, so neither side of a pair always runs first (the
+        // second call of a pair finds caches the first warmed).
+        let order: Vec<usize> = if i % 2 == 0 {
+            (0..kinds.len()).collect()
+        } else {
+            (0..kinds.len()).rev().collect()
+        };
+        for k in order {
+            let kind = kinds[k];
+            let t = system.call(kind, &mut http, i).await?;
             if i >= args.warmup {
                 samples[k].push(t);
             }
@@ -455,7 +463,7 @@ fn print_figures(args: &GatewayBenchArgs, samples: &mut [Vec<Duration>], rates: 
         "method: embedded broker, identify + todo (SQLite, temp dir) + gateway in this process; \
          HTTP/1.1 keep-alive with a bearer token beside the same ApiRequest as MQTT v5 \
          request/reply (QoS 1) to the todo unit; latency: n = {} of each kind one at a time, \
-         interleaved (+{} warm-up), \"adds\" = p50 via gateway - p50 direct with a 95% CI by \
+         interleaved, every other round in reverse (+{} warm-up), \"adds\" = p50 via gateway - p50 direct with a 95% CI by \
          paired bootstrap; throughput: {} of each kind, {} in flight",
         args.count, args.warmup, args.load, args.concurrency
     );
