@@ -3,6 +3,7 @@
 //!
 //! - `schema`: the migrations, and the adoption of a database written by the original db-unit.
 //! - `writer`: the writer thread (many writes per transaction, one fsync per batch).
+//! - `idle`: the writer's idle schedule (sweeping expired keys, giving memory back).
 //! - `reader`: the read-connection pool (closed by the writer when reads and writes stop) and
 //!   row decoding.
 //! - `requests`: remembered retry keys and their answers (writes applied at most once).
@@ -10,6 +11,7 @@
 //! The write queue (ordering, barriers, gathering a group commit) is shared with PostgreSQL:
 //! [`queue`](crate::store::queue).
 
+mod idle;
 mod reader;
 mod requests;
 pub mod schema;

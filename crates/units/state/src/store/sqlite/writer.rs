@@ -5,11 +5,12 @@
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use flume::RecvTimeoutError;
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::idle::{Idle, REST_AFTER, SWEEP_EVERY};
 use super::reader::ReadPool;
 use super::requests;
 use super::{now_ms, now_text, storage};
@@ -71,42 +72,29 @@ impl Drop for Writer {
     }
 }
 
-/// How often an idle writer deletes expired keys (reads already hide them), and how often
-/// any writer forgets requests older than [`REMEMBER_REQUESTS`].
-const SWEEP_EVERY: Duration = Duration::from_secs(60);
-
-/// How long after its last write the writer gives memory back: its page cache
-/// (`PRAGMA shrink_memory`), and the read connections unused as long (closed). A burst's
-/// caches then leave with the burst (issue 19: back near idle RSS within a minute); they
-/// fill again on demand, and a steady load, which writes more often, keeps them.
-pub(crate) const REST_AFTER: Duration = Duration::from_secs(5);
-
 fn run(mut conn: Connection, drain: Drain, readers: &ReadPool) {
     let mut stop = false;
     let mut forgotten = Instant::now();
-    let mut rested = true;
+    let mut idle = Idle::new(Instant::now());
     while !stop {
         if forgotten.elapsed() >= SWEEP_EVERY {
             forgotten = Instant::now();
             forget_old_requests(&conn);
         }
-        let wait = if rested { SWEEP_EVERY } else { REST_AFTER };
-        let first = match drain.rx.recv_timeout(wait) {
+        let first = match drain.rx.recv_timeout(idle.wait(Instant::now())) {
             Ok(Msg::Job(j)) => j,
-            Err(RecvTimeoutError::Timeout) if !rested => {
-                // Rested once every read connection is closed: reads may go on after the
-                // last write, keeping theirs in use a while longer.
-                rested = rest(&conn, readers) == 0;
-                continue;
-            }
             Err(RecvTimeoutError::Timeout) => {
-                sweep(&mut conn);
-                rested = rest(&conn, readers) == 0;
+                // Reads may go on after the last write, keeping their connections open and
+                // the writer from resting; the sweep keeps its own schedule.
+                if idle.sweep_due(Instant::now()) {
+                    sweep(&mut conn);
+                }
+                idle.rested(rest(&conn, readers));
                 continue;
             }
             Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
         };
-        rested = false;
+        idle.wrote();
         let (jobs, stop_now) = drain.gather(first);
         stop = stop_now;
         let results = match commit(&mut conn, &jobs) {
