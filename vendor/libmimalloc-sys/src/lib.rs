@@ -79,13 +79,16 @@ mod modt_collect {
 /// Gives the calling thread's free memory back to the system (MoDT patch, MODT-PATCH.md):
 /// mimalloc's `mi_collect`. It frees the thread's pages whose blocks are all free again,
 /// including blocks other threads freed into them (which only the owning thread collects),
-/// and purges the freed memory. `force` also visits the thread's full pages. It takes no
-/// pointer and has no precondition (mimalloc documents it as callable at any time from any
-/// thread), hence a safe function. It costs a walk over the thread's pages: call it when the
-/// thread goes idle, not per allocation.
+/// and purges the freed memory. `force` also visits the thread's full pages, and
+/// force-purges every arena of the process (`_mi_arenas_collect(force_purge, visit_all)`),
+/// not only this thread's memory. It takes no pointer and has no precondition (mimalloc
+/// documents it as callable at any time from any thread), hence a safe function. It costs a
+/// walk over the thread's pages and, with `force`, over every arena: call it when the process
+/// goes idle, not per allocation nor on every park of a busy thread.
 pub fn collect(force: bool) {
     // SAFETY: `mi_collect` takes no pointers and only touches the calling thread's own heap
-    // and mimalloc's internally synchronised arenas; it is valid at any time on any thread.
+    // and mimalloc's internally synchronised arenas (all of them with `force`); it is valid
+    // at any time on any thread.
     unsafe { modt_collect::mi_collect(force) }
 }
 
@@ -93,7 +96,8 @@ pub fn collect(force: bool) {
 /// glibc's `malloc_trim(0)`, over every arena. C code linked into the process (SQLite)
 /// allocates with glibc's `malloc`, not mimalloc, and glibc keeps the freed memory of an arena
 /// whose top is still in use, notably the arena of a thread that has ended. Costs a walk over
-/// the free chunks of every arena: call it when the process goes idle. Linux with glibc only.
+/// the free chunks of every arena, holding each arena's lock meanwhile (other threads'
+/// `malloc` waits): call it when the process goes idle. Linux with glibc only.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn trim_c_heap() {
     // SAFETY: `malloc_trim` takes no pointers, is thread-safe (it locks each arena), and may
