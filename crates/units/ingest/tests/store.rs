@@ -182,16 +182,16 @@ async fn batches_count_topics_build_the_tree_and_keep_bounded_history(store: Arc
         .map(|i| readings("t1", 1_000 + i, i as f64))
         .collect();
     store
-        .apply(Batch {
+        .apply(Arc::new(Batch {
             topics: vec![delta(3, 2, 1)],
             updates,
             failures: vec![],
             limits: Limits::default(),
-        })
+        }))
         .await
         .unwrap();
     store
-        .apply(Batch {
+        .apply(Arc::new(Batch {
             topics: vec![delta(2, 2, 0)],
             updates: vec![DeviceUpdate::GatewayStatus {
                 site: "plant-a".into(),
@@ -202,7 +202,7 @@ async fn batches_count_topics_build_the_tree_and_keep_bounded_history(store: Arc
             }],
             failures: vec![],
             limits: Limits::default(),
-        })
+        }))
         .await
         .unwrap();
     let topics = store
@@ -271,10 +271,10 @@ async fn the_parse_log_is_bounded_and_filtered(store: Arc<dyn IngestStore>) {
         })
         .collect();
     store
-        .apply(Batch {
+        .apply(Arc::new(Batch {
             failures,
             ..Batch::default()
-        })
+        }))
         .await
         .unwrap();
     let all = ParseLogQuery {
@@ -360,12 +360,12 @@ async fn new_topics_and_devices_stop_at_their_limits(store: Arc<dyn IngestStore>
         devices: 4,
     };
     let first = store
-        .apply(Batch {
+        .apply(Arc::new(Batch {
             topics: vec![one_message("a"), one_message("b")],
             updates: vec![logger("A", &["t1", "t2"], 1)],
             limits,
             ..Batch::default()
-        })
+        }))
         .await
         .unwrap();
     assert_eq!(
@@ -380,12 +380,12 @@ async fn new_topics_and_devices_stop_at_their_limits(store: Arc<dyn IngestStore>
     let mut c = one_message("c");
     c.count = 3;
     let second = store
-        .apply(Batch {
+        .apply(Arc::new(Batch {
             topics: vec![one_message("a"), c],
             updates: vec![logger("A", &["t1", "t3"], 2), logger("B", &["t1"], 2)],
             limits,
             ..Batch::default()
-        })
+        }))
         .await
         .unwrap();
     assert_eq!((second.topics_refused, second.messages_unrecorded), (1, 3));
@@ -414,7 +414,7 @@ async fn new_topics_and_devices_stop_at_their_limits(store: Arc<dyn IngestStore>
     assert_eq!(sensors, vec![("t1", 2.0), ("t2", 1.0)], "t1 still updated");
     // A higher limit makes room again.
     let third = store
-        .apply(Batch {
+        .apply(Arc::new(Batch {
             topics: vec![one_message("c")],
             updates: vec![logger("B", &["t1"], 3)],
             limits: Limits {
@@ -422,7 +422,7 @@ async fn new_topics_and_devices_stop_at_their_limits(store: Arc<dyn IngestStore>
                 devices: 6,
             },
             ..Batch::default()
-        })
+        }))
         .await
         .unwrap();
     assert_eq!((third.topics_added, third.devices_added), (1, 2));

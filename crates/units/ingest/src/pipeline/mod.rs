@@ -38,6 +38,17 @@ pub const MAX_BATCH: usize = 10_000;
 /// Longest a message waits for more to join its batch.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
 
+/// The first wait before a batch the store refused is tried again; each further wait
+/// doubles, up to [`STORE_RETRY_MAX`].
+pub const STORE_RETRY_FIRST: Duration = Duration::from_millis(100);
+
+/// The longest wait between two tries of a batch the store refused.
+pub const STORE_RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// While the store keeps refusing a batch, its error is logged at most this often (the
+/// first failure always; every failed try counts in `modt_ingest_store_failed_total`).
+pub const STORE_RETRY_LOG_EVERY: Duration = Duration::from_secs(30);
+
 /// Stored batches waiting for the announcer, at most: beyond, the writer waits for room
 /// (nothing is dropped), so at most this many batches' announcements are held in memory.
 pub const ANNOUNCE_QUEUE: usize = 2;

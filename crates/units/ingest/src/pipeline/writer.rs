@@ -5,7 +5,8 @@
 //! writer takes the next one from the queue (folding each message in as it comes, up to
 //! [`MAX_BATCH`]) and the announcer announces the one before. Batches are written one at a
 //! time, in order, and announced in the order they were committed; nothing is acknowledged
-//! or announced before its batch is committed.
+//! or announced before its batch is committed. A batch the store refuses is tried again
+//! (backing off, the pipeline waiting) until it is stored or `stop` fires.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,8 +19,10 @@ use tokio_util::sync::CancellationToken;
 use super::announce::{self, Stored};
 use super::gather::Gathering;
 use super::intake::{Queued, ShedMap};
-use super::{LimitWatch, FLUSH_EVERY, MAX_BATCH};
-use crate::store::IngestStore;
+use super::{
+    LimitWatch, FLUSH_EVERY, MAX_BATCH, STORE_RETRY_FIRST, STORE_RETRY_LOG_EVERY, STORE_RETRY_MAX,
+};
+use crate::store::{Applied, Batch, IngestStore};
 
 /// The one writer of received messages.
 #[derive(Debug)]
@@ -32,7 +35,8 @@ pub struct Writer {
     pub limits: LimitWatch,
 }
 
-/// A batch being written: its announcements once committed, or `None` if it failed.
+/// A batch being written: its announcements once committed, or `None` if `stop` fired while
+/// the store refused it.
 type Flight<'a> = Pin<Box<dyn Future<Output = Option<Stored>> + Send + 'a>>;
 
 impl Writer {
@@ -59,13 +63,13 @@ impl Writer {
             let full = next.len() >= MAX_BATCH;
             let due = next.len() > 0 && (stopping || deadline.is_some_and(|d| Instant::now() >= d));
             if flight.is_none() && (full || due) {
-                flight = self.submit(std::mem::take(&mut next), &shed);
+                flight = self.submit(std::mem::take(&mut next), &shed, &stop);
                 deadline = None;
                 continue;
             }
             if stopping && flight.is_none() {
                 // The queue is empty: count what was shed since the last batch, and end.
-                if let Some(last) = self.submit(Gathering::default(), &shed) {
+                if let Some(last) = self.submit(Gathering::default(), &shed, &stop) {
                     hand(last.await, &announcer).await;
                 }
                 break;
@@ -94,7 +98,12 @@ impl Writer {
     }
 
     /// Starts writing `next` (with the sheds since the last batch), if there is anything.
-    fn submit(&self, next: Gathering, shed: &Mutex<ShedMap>) -> Option<Flight<'_>> {
+    fn submit<'a>(
+        &'a self,
+        next: Gathering,
+        shed: &Mutex<ShedMap>,
+        stop: &'a CancellationToken,
+    ) -> Option<Flight<'a>> {
         let shed = std::mem::take(&mut *shed.lock().unwrap_or_else(|p| p.into_inner()));
         let n = next.len();
         if n == 0 && shed.is_empty() {
@@ -102,21 +111,58 @@ impl Writer {
         }
         let (mut batch, announce) = next.finish(shed);
         batch.limits = self.limits.limits();
+        let batch = Arc::new(batch);
         Some(Box::pin(async move {
-            match self.store.apply(batch).await {
+            let applied = self.apply_until_stored(batch, n, stop).await?;
+            metrics::counter!("modt_ingest_stored_total").increment(n as u64);
+            self.limits.note(&applied);
+            Some(Stored { announce, applied })
+        }))
+    }
+
+    /// Stores `batch` (`n` messages), trying again after [`STORE_RETRY_FIRST`], doubling up
+    /// to [`STORE_RETRY_MAX`], for as long as the store refuses it: the pipeline waits
+    /// meanwhile, so batches stay in order and nothing is acknowledged out of turn. `None`:
+    /// `stop` fired first; the batch is given up unacknowledged (a QoS 1 broker sends its
+    /// messages again to the next session).
+    async fn apply_until_stored(
+        &self,
+        batch: Arc<Batch>,
+        n: usize,
+        stop: &CancellationToken,
+    ) -> Option<Applied> {
+        let mut wait = STORE_RETRY_FIRST;
+        let mut failures: u64 = 0;
+        let mut logged: Option<Instant> = None;
+        loop {
+            let e = match self.store.apply(batch.clone()).await {
                 Ok(applied) => {
-                    metrics::counter!("modt_ingest_stored_total").increment(n as u64);
-                    self.limits.note(&applied);
-                    Some(Stored { announce, applied })
+                    if failures > 0 {
+                        tracing::info!(
+                            failures,
+                            messages = n,
+                            "stored a batch of ingested messages after the store refused it"
+                        );
+                    }
+                    return Some(applied);
                 }
-                Err(e) => {
-                    // Not acknowledged: a QoS 1 broker sends them again after a reconnect.
-                    metrics::counter!("modt_ingest_store_failed_total").increment(n as u64);
-                    tracing::error!(error = %e, messages = n, "could not store a batch of ingested messages");
-                    None
+                Err(e) => e,
+            };
+            failures += 1;
+            metrics::counter!("modt_ingest_store_failed_total").increment(1);
+            if logged.is_none_or(|t| t.elapsed() >= STORE_RETRY_LOG_EVERY) {
+                logged = Some(Instant::now());
+                tracing::error!(error = %e, messages = n, failures, retry_in = ?wait, "could not store a batch of ingested messages; retrying, the pipeline waits");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = stop.cancelled() => {
+                    tracing::error!(messages = n, failures, "stopping: a batch the store refused is given up unacknowledged (a QoS 1 broker sends it again to the next session)");
+                    return None;
                 }
             }
-        }))
+            wait = (wait * 2).min(STORE_RETRY_MAX);
+        }
     }
 }
 

@@ -134,8 +134,9 @@ pub trait IngestStore: Send + Sync + std::fmt::Debug + 'static {
     async fn set_flag(&self, key: &str) -> Result<(), StoreError>;
 
     /// Applies one batch of received messages in one transaction, recording new topics and
-    /// devices only within `batch.limits`; says what it left out.
-    async fn apply(&self, batch: Batch) -> Result<Applied, StoreError>;
+    /// devices only within `batch.limits`; says what it left out. Shared, so the writer can
+    /// try the same batch again when this fails.
+    async fn apply(&self, batch: Arc<Batch>) -> Result<Applied, StoreError>;
 
     /// Discovered topics, most recently seen first.
     async fn topics(&self, query: TopicQuery) -> Result<Vec<DiscoveredTopic>, StoreError>;

@@ -10,6 +10,7 @@ pub mod schema;
 mod write;
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use modt::protocol::ingest::{
@@ -127,7 +128,7 @@ impl IngestStore for PostgresIngestStore {
         .map_err(pg)
     }
 
-    async fn apply(&self, batch: Batch) -> Result<Applied, StoreError> {
+    async fn apply(&self, batch: Arc<Batch>) -> Result<Applied, StoreError> {
         let mut conn = self.connection_().await?;
         let tx = conn.transaction().await.map_err(pg)?;
         let applied = write::batch(&tx, &batch).await?;

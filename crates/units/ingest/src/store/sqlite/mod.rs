@@ -9,6 +9,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::sync::{mpsc as std_mpsc, Mutex};
 
 use async_trait::async_trait;
@@ -227,7 +228,7 @@ impl IngestStore for SqliteIngestStore {
         .await
     }
 
-    async fn apply(&self, batch: Batch) -> Result<Applied, StoreError> {
+    async fn apply(&self, batch: Arc<Batch>) -> Result<Applied, StoreError> {
         self.write(move |tx| write::batch(tx, &batch)).await
     }
 
