@@ -320,13 +320,22 @@ pub struct ParseLogPage {
 }
 
 /// What goes to the dead-letter topic `modt/ingest/dead/{connection_id}` for every message a
-/// parser refused: the failure and the whole payload, so nothing is dropped silently.
+/// parser refused: the failure and the payload (its first
+/// [`MAX_DEAD_LETTER_PAYLOAD`](super::MAX_DEAD_LETTER_PAYLOAD) bytes), so nothing is dropped
+/// silently and the record always fits one MQTT packet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IngestDeadLetter {
     /// Why it was refused.
     pub failure: ParseFailure,
-    /// The whole payload, base64 (standard alphabet, padded).
+    /// The payload, base64 (standard alphabet, padded): all of it, or its first
+    /// [`MAX_DEAD_LETTER_PAYLOAD`](super::MAX_DEAD_LETTER_PAYLOAD) bytes when `truncated`.
     pub payload_base64: String,
+    /// The refused payload's whole size in bytes.
+    #[serde(default)]
+    pub payload_bytes: usize,
+    /// Whether `payload_base64` holds only the start of the payload.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// One sensor's latest value.
