@@ -77,8 +77,10 @@ pub enum Outcome {
     Failed {
         /// Why, with where.
         failure: Box<ParseFailure>,
-        /// The whole payload, for the dead letter.
+        /// The payload's first `MAX_DEAD_LETTER_PAYLOAD` bytes, for the dead letter.
         payload: Vec<u8>,
+        /// The payload's whole size in bytes.
+        payload_bytes: usize,
     },
 }
 

@@ -51,6 +51,7 @@ pub mod pattern;
 use std::sync::Arc;
 
 use modt::protocol::ingest::{ParseFailure, ParseFailureKind};
+use modt::protocol::MAX_DEAD_LETTER_PAYLOAD;
 
 use crate::model::{sample, timestamp, Outcome, Received};
 pub use pattern::{Captures, PatternError, TopicPattern};
@@ -170,7 +171,10 @@ impl Registry {
                             reason: e.reason,
                             excerpt: sample(payload),
                         }),
-                        payload: payload.to_vec(),
+                        // Only the start: a whole 1 MiB payload would pin memory in
+                        // every batch and not fit one MQTT packet once in base64.
+                        payload: payload[..payload.len().min(MAX_DEAD_LETTER_PAYLOAD)].to_vec(),
+                        payload_bytes: payload.len(),
                     },
                 }
             }

@@ -61,13 +61,19 @@ impl Gathering {
                 self.announce.events.extend(updates.iter().map(event));
                 self.batch.updates.extend(updates);
             }
-            Outcome::Failed { failure, payload } => {
+            Outcome::Failed {
+                failure,
+                payload,
+                payload_bytes,
+            } => {
                 metrics::counter!("modt_ingest_messages_total", "outcome" => "failed").increment(1);
                 delta.failed += 1;
                 delta.parser = Some(failure.parser.clone());
                 self.announce.dead.push(IngestDeadLetter {
                     failure: (*failure).clone(),
-                    payload_base64: base64::engine::general_purpose::STANDARD.encode(payload),
+                    payload_base64: base64::engine::general_purpose::STANDARD.encode(&payload),
+                    truncated: payload_bytes > payload.len(),
+                    payload_bytes,
                 });
                 self.batch.failures.push(*failure);
             }
@@ -152,5 +158,39 @@ fn event(u: &DeviceUpdate) -> DeviceEvent {
                 dataloggers: Vec::new(),
             },
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use modt::protocol::MAX_DEAD_LETTER_PAYLOAD;
+
+    use super::*;
+    use crate::parse::Registry;
+
+    #[test]
+    fn a_large_refused_payload_is_truncated_in_its_dead_letter_and_marked_so() {
+        let payload = vec![b'x'; 200 * 1024];
+        let received = Registry::builtin().unwrap().receive(
+            "c1",
+            "plant-a/gateway/7/datalogger/SN1",
+            &payload,
+            1,
+        );
+        let mut g = Gathering::default();
+        g.add(Queued {
+            received,
+            ack: None,
+        });
+        let (_, announce) = g.finish(ShedMap::new());
+        let dead = &announce.dead[0];
+        assert!(dead.truncated);
+        assert_eq!(dead.payload_bytes, 200 * 1024);
+        let kept = base64::engine::general_purpose::STANDARD
+            .decode(&dead.payload_base64)
+            .unwrap();
+        assert_eq!(kept, payload[..MAX_DEAD_LETTER_PAYLOAD]);
     }
 }
