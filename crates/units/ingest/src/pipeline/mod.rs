@@ -35,7 +35,10 @@ pub const INGEST_QUEUE: usize = 10_000;
 /// current history page), so large batches are what lets the writer keep up.
 pub const MAX_BATCH: usize = 10_000;
 
-/// Longest a message waits for more to join its batch.
+/// Longest the first message of a batch waits for more to join it when no write is under
+/// way. While the previous batch is being written, the next one keeps gathering until that
+/// write ends (or it holds [`MAX_BATCH`]), whatever this says: the first message then waits
+/// the longer of this and the rest of that write.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
 
 /// The first wait before a batch the store refused is tried again; each further wait
