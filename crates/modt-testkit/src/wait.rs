@@ -32,6 +32,11 @@ pub async fn recv_within(sub: &mut Subscription, timeout: Duration, what: &str) 
     }
 }
 
+/// How long [`wait_status`] waits for a unit's status. Generous: a unit started as its own
+/// process on a loaded 2-core machine (a cluster test under CI's parallel tests) took over 15 s
+/// to be seen online across broker nodes; a healthy run takes well under a second.
+pub const STATUS_WITHIN: Duration = Duration::from_secs(30);
+
 /// Waits until `unit_id`'s retained status reads `online`.
 pub async fn wait_online(client: &modt::Client, unit_id: &str) {
     wait_status(client, unit_id, modt::protocol::presence_status::ONLINE).await
@@ -44,7 +49,7 @@ pub async fn wait_status(client: &modt::Client, unit_id: &str, status: &str) {
         .subscribe(&topic.to_filter(), modt::QoS::AtLeastOnce)
         .await
         .expect("subscribe to status");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let deadline = tokio::time::Instant::now() + STATUS_WITHIN;
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         let msg = recv_within(&mut sub, left, &format!("{unit_id} to be {status}")).await;
