@@ -168,9 +168,15 @@ async fn a_refused_batch_is_stored_once_on_a_later_try_then_acknowledged() {
 async fn stopping_while_the_store_refuses_gives_the_batch_up_unacknowledged() {
     tokio::time::pause();
     let dir = tempfile::tempdir().unwrap();
-    let (store, task, stop, acks) = start(&dir, usize::MAX).await;
-    store.refused.notified().await;
-    store.refused.notified().await;
+    let (store, mut task, stop, acks) = start(&dir, usize::MAX).await;
+    let refused_twice = async {
+        store.refused.notified().await;
+        store.refused.notified().await;
+    };
+    tokio::select! {
+        () = refused_twice => {}
+        _ = &mut task => panic!("the writer ended without trying the refused batch again"),
+    }
     stop.cancel();
     task.await.unwrap();
     assert!(store.tries.load(Ordering::SeqCst) >= 2);
