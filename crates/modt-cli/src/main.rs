@@ -5,7 +5,6 @@
 //! - `units`: the units this binary can run, by name.
 //! - `credentials`: local broker passwords, one per account, made on first use.
 //! - `logging`: tracing setup (text or JSON).
-//! - `memory`: a process gone idle gives its free memory back (mimalloc builds).
 //! - `metrics`: the Prometheus recorder and the `--metrics-addr` listener of `up` and `unit`.
 //! - `shutdown`: SIGTERM / Ctrl-C → cancellation.
 
@@ -13,8 +12,6 @@ mod cli;
 mod commands;
 mod credentials;
 mod logging;
-#[cfg(feature = "mimalloc")]
-mod memory;
 mod metrics;
 mod shutdown;
 mod units;
@@ -39,10 +36,6 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.worker_threads(cli.worker_threads()).enable_all();
-    #[cfg(feature = "mimalloc")]
-    builder
-        .on_thread_park(memory::on_park)
-        .on_thread_unpark(memory::on_unpark);
     let runtime = match builder.build() {
         Ok(rt) => rt,
         Err(e) => {
