@@ -315,15 +315,17 @@ impl EventLoop {
             },
             // We generate pings irrespective of network activity. This keeps the ping logic
             // simple. We can change this behavior in future if necessary (to prevent extra pings)
-            // MoDT patch 3: no pings while the read gate is closed (their answers could not be
-            // read, and the next ping would then end the connection); the timer restarts when
-            // it opens.
+            // MoDT patch 3: pings go on while the read gate is closed, so the broker keeps a
+            // client that is catching up (its answers wait unread: `outgoing_ping_unread`);
+            // the timer restarts when the gate opens.
             _ = self.keepalive_timeout.as_mut().unwrap_or(&mut no_sleep),
-                if reading && self.keepalive_timeout.is_some() && !self.mqtt_options.keep_alive.is_zero() => {
+                if self.keepalive_timeout.is_some() && !self.mqtt_options.keep_alive.is_zero() => {
                 let timeout = self.keepalive_timeout.as_mut().unwrap();
                 timeout.as_mut().reset(Instant::now() + self.mqtt_options.keep_alive);
 
-                if let Some(outgoing) = self.state.handle_outgoing_packet(Request::PingReq(PingReq))? {
+                if !reading {
+                    network.write(self.state.outgoing_ping_unread()).await?;
+                } else if let Some(outgoing) = self.state.handle_outgoing_packet(Request::PingReq(PingReq))? {
                     network.write(outgoing).await?;
                 }
                 match time::timeout(network_timeout, network.flush()).await {

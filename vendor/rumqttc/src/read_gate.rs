@@ -3,8 +3,8 @@
 //! An application that falls behind can close it: the event loop then stops reading (it still
 //! writes requests, acknowledgements and pings), TCP's window fills, and the broker holds what
 //! is not yet read, instead of the application's memory. Opening it resumes reading at once.
-//! While it is closed the broker's answers to pings are not read either, so keep it closed for
-//! less than the keep-alive interval.
+//! Pings still go out while it is closed, so the broker keeps the connection however long the
+//! application takes to catch up; their answers are read once it opens.
 
 use std::sync::Arc;
 

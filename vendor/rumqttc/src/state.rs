@@ -371,6 +371,16 @@ impl MqttState {
         Ok(Some(Packet::PubRec(pubrec)))
     }
 
+    /// MoDT patch 3: a ping sent while the read gate is closed, to keep the connection alive
+    /// while the application catches up. The answers to it and to earlier pings wait unread in
+    /// the socket, behind what the broker sent before them, so an earlier ping still
+    /// unanswered is no error here; the answers are read, in order, once reading resumes.
+    pub fn outgoing_ping_unread(&mut self) -> Packet {
+        self.await_pingresp = true;
+        self.events.push_back(Event::Outgoing(Outgoing::PingReq));
+        Packet::PingReq
+    }
+
     /// check when the last control packet/pingreq packet is received and return
     /// the status which tells if keep alive time has exceeded
     /// NOTE: status will be checked for zero keepalive times also

@@ -4,9 +4,9 @@
 //! subscriber is done with it: [`crate::Subscription::recv`] lets go at once, a unit's runtime
 //! when the handler finishes. Past [`ClientConfig::max_held_bytes`](crate::ClientConfig) the
 //! connection stops reading from the broker (the vendored rumqttc's read gate, `MODT-PATCH.md`
-//! change 3) while it still sends replies and acknowledgements; below half of it, reading
-//! resumes. A burst then waits in the broker's queue and in TCP buffers, not in the unit's
-//! memory.
+//! change 3) while it still sends replies, acknowledgements and pings (so the broker keeps the
+//! connection however long the subscribers take); below half of it, reading resumes. A burst
+//! then waits in the broker's queue and in TCP buffers, not in the unit's memory.
 
 use std::sync::{Arc, Mutex, PoisonError};
 

@@ -297,14 +297,16 @@ impl EventLoop {
             },
             // We generate pings irrespective of network activity. This keeps the ping logic
             // simple. We can change this behavior in future if necessary (to prevent extra pings)
-            // MoDT patch 3: no pings while the read gate is closed (their answers could not be
-            // read, and the next ping would then end the connection); the timer restarts when
-            // it opens.
-            _ = self.keepalive_timeout.as_mut().unwrap(), if reading => {
+            // MoDT patch 3: pings go on while the read gate is closed, so the broker keeps a
+            // client that is catching up (its answers wait unread: `outgoing_ping_unread`);
+            // the timer restarts when the gate opens.
+            _ = self.keepalive_timeout.as_mut().unwrap() => {
                 let timeout = self.keepalive_timeout.as_mut().unwrap();
                 timeout.as_mut().reset(Instant::now() + self.options.keep_alive);
 
-                if let Some(outgoing) = self.state.handle_outgoing_packet(Request::PingReq)? {
+                if !reading {
+                    network.write(self.state.outgoing_ping_unread()).await?;
+                } else if let Some(outgoing) = self.state.handle_outgoing_packet(Request::PingReq)? {
                     network.write(outgoing).await?;
                 }
                 network.flush().await?;
