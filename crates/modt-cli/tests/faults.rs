@@ -152,6 +152,7 @@ fn start_state(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_unit_killed_under_writes() {
     modt_testkit::init_tracing();
+    let _turn = modt_testkit::heavy_test().await;
     let logs = Logs::default();
     let broker = TestBroker::embedded();
     let port = broker.port().to_string();
@@ -201,12 +202,14 @@ async fn broker_killed_under_writes(name: &str, mut broker: TestBroker) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_broker_killed_under_writes() {
     modt_testkit::init_tracing();
+    let _turn = modt_testkit::heavy_test().await;
     broker_killed_under_writes("broker-kill-embedded", TestBroker::embedded()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mosquitto_killed_under_writes() {
     modt_testkit::init_tracing();
+    let _turn = modt_testkit::heavy_test().await;
     // Skips (saying why) without Mosquitto; fails instead when MODT_REQUIRE_MOSQUITTO is set.
     let Some(broker) = TestBroker::mosquitto() else {
         println!("fault=broker-kill-mosquitto skipped: mosquitto is not installed");
@@ -224,6 +227,7 @@ fn start_up(logs: &Logs, dir: &std::path::Path, port: &str) -> support::ModtProc
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whole_system_killed_under_writes() {
     modt_testkit::init_tracing();
+    let _turn = modt_testkit::heavy_test().await;
     let logs = Logs::default();
     let dir = tempfile::tempdir().unwrap();
     let port_n = support::free_port();

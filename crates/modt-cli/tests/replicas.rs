@@ -90,6 +90,7 @@ async fn read_your_writes(client: &Client) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_state_replica_killed_under_retried_writes_loses_and_repeats_nothing() {
     modt_testkit::init_tracing();
+    let _turn = modt_testkit::heavy_test().await;
     let Some(db) = modt_testkit::postgres::test_database().await else {
         println!("fault=replica-kill skipped: no PostgreSQL");
         return;
@@ -168,6 +169,7 @@ async fn a_state_replica_killed_under_retried_writes_loses_and_repeats_nothing()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_on_mosquitto_share_one_sqlite_file() {
     modt_testkit::init_tracing();
+    let _turn = modt_testkit::heavy_test().await;
     let Some(broker) = TestBroker::mosquitto() else {
         println!("skipped: mosquitto is not installed");
         return;
@@ -203,6 +205,7 @@ async fn replicas_on_mosquitto_share_one_sqlite_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn modt_up_runs_replicas_in_one_process() {
     modt_testkit::init_tracing();
+    let _turn = modt_testkit::heavy_test().await;
     let dir = tempfile::tempdir().unwrap();
     let (up, banner) = block_in_place(|| {
         support::up_with_web_args(dir.path(), &["--broker-port", "0", "--replicas", "state=3"])

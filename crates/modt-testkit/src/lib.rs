@@ -5,6 +5,7 @@
 //! - [`broker`] — [`TestBroker`].
 //! - [`browser`] — whether Chromium is here, and running an `e2e/*.mjs` script.
 //! - [`cluster`] — [`TestCluster`], a loopback cluster of `modt broker serve` nodes.
+//! - [`heavy`] — [`heavy_test`], the turn that keeps many-process tests of a binary apart.
 //! - [`unit`] — [`RunningUnit`], a unit started on the test's runtime.
 //! - [`wait`] — [`wait_until`], [`recv_within`], [`wait_online`].
 //! - [`legacy`] — [`LegacyStandIn`](legacy::LegacyStandIn), the original units' legacy answers.
@@ -18,6 +19,7 @@
 pub mod broker;
 pub mod browser;
 pub mod cluster;
+pub mod heavy;
 pub mod latency;
 pub mod legacy;
 pub mod postgres;
@@ -26,6 +28,7 @@ pub mod wait;
 
 pub use broker::{BrokerKind, TestBroker};
 pub use cluster::TestCluster;
+pub use heavy::heavy_test;
 pub use unit::RunningUnit;
 pub use wait::{recv_within, wait_online, wait_status, wait_until};
 

@@ -87,8 +87,8 @@ pub(crate) enum Outcome {
         sent: Instant,
         at: Instant,
     },
-    /// Failed with this code (a timeout, mostly).
-    Failed(ErrorCode),
+    /// Failed with this code (a timeout, mostly), after its first attempt was sent at `sent`.
+    Failed { code: ErrorCode, sent: Instant },
 }
 
 /// Sends `writes` sets to `user`'s keys, `concurrency` at a time, each with `options`,
@@ -101,7 +101,11 @@ pub(crate) async fn write_all(
     options: RequestOptions,
     acked: Arc<AtomicUsize>,
 ) -> Vec<Outcome> {
-    let mut outcomes = vec![Outcome::Failed(ErrorCode::Internal); writes];
+    let never = Outcome::Failed {
+        code: ErrorCode::Internal,
+        sent: Instant::now(),
+    };
+    let mut outcomes = vec![never; writes];
     let results: Vec<(usize, Outcome)> = futures::stream::iter(0..writes)
         .map(|i| {
             let (client, user, acked, options) =
@@ -121,7 +125,10 @@ pub(crate) async fn write_all(
                             at: Instant::now(),
                         }
                     }
-                    Err(e) => Outcome::Failed(e.code()),
+                    Err(e) => Outcome::Failed {
+                        code: e.code(),
+                        sent,
+                    },
                 };
                 (i, outcome)
             }
@@ -203,7 +210,7 @@ impl Tally {
                         ));
                     }
                 }
-                Outcome::Failed(code) => {
+                Outcome::Failed { code, .. } => {
                     *t.failures.entry(code.to_string()).or_default() += 1;
                     t.unacked.push(i);
                     if got.is_some() {
@@ -287,6 +294,23 @@ impl Stream {
         })
         .await;
     }
+}
+
+/// When each failed write was first sent, in seconds from `at` (negative: before it), for
+/// reports: which fault the writes that ran out of retries were caught by.
+pub(crate) fn failed_sent_from(outcomes: &[Outcome], at: Instant) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Failed { sent, .. } if *sent >= at => {
+                Some(format!("+{:.2}", sent.duration_since(at).as_secs_f64()))
+            }
+            Outcome::Failed { sent, .. } => {
+                Some(format!("-{:.2}", at.duration_since(*sent).as_secs_f64()))
+            }
+            Outcome::Acked { .. } => None,
+        })
+        .collect()
 }
 
 /// How the writes fared around a kill.
