@@ -16,6 +16,7 @@
 //! - [`env`]: the standard `MODT_*` settings every unit shares.
 //! - [`limits`]: the size checks units share (docs/protocol.md §5).
 //! - [`files`]: owner-only data directories and database files.
+//! - [`memory`]: a unit says its load has ended; the process gives its free memory back.
 //! - [`trace`]: the trace context of the request a handler works on (`traceparent`,
 //!   `x-request-id`), logged with its lines and passed on with its requests.
 //! - [`error`]: the SDK's [`Error`], and an error kind per client operation (connect,
@@ -29,6 +30,7 @@ pub mod error;
 pub mod files;
 pub mod hub;
 pub mod limits;
+pub mod memory;
 pub mod protocol;
 pub mod trace;
 pub mod unit;

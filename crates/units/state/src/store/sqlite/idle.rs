@@ -23,6 +23,8 @@ pub(super) struct Idle {
     /// True once memory has been given back and every read connection is closed: nothing
     /// is left to do until the next sweep.
     rested: bool,
+    /// False from a write until the first rest after it.
+    load_over: bool,
 }
 
 impl Idle {
@@ -31,6 +33,7 @@ impl Idle {
         Idle {
             swept_at: now,
             rested: true,
+            load_over: true,
         }
     }
 
@@ -47,6 +50,7 @@ impl Idle {
     /// A write came: memory is to be given back again after the next quiet [`REST_AFTER`].
     pub(super) fn wrote(&mut self) {
         self.rested = false;
+        self.load_over = false;
     }
 
     /// The wait passed without a write. True (and the sweep counted as done) when expired
@@ -60,9 +64,14 @@ impl Idle {
         }
     }
 
-    /// Memory was given back; `open` read connections are still in use.
-    pub(super) fn rested(&mut self, open: usize) {
-        self.rested = open == 0;
+    /// Memory was given back; `open` read connections are still in use. True when the
+    /// process should give back what it freed ([`modt::memory::load_ended`]): at the first
+    /// rest after a write (the load that wrote has ended), and again when the last read
+    /// connection has just closed (reads may go on a while after the writes).
+    pub(super) fn rested(&mut self, open: usize) -> bool {
+        let was_rested = std::mem::replace(&mut self.rested, open == 0);
+        let first = !std::mem::replace(&mut self.load_over, true);
+        first || (self.rested && !was_rested)
     }
 }
 
@@ -84,7 +93,7 @@ mod tests {
             if idle.sweep_due(now) {
                 sweeps.push(now - t0);
             }
-            idle.rested(1);
+            let _ = idle.rested(1);
         }
         assert_eq!(idle.wait(now), REST_AFTER, "never rested");
         assert_eq!(
@@ -104,11 +113,33 @@ mod tests {
         assert_eq!(idle.wait(later), REST_AFTER);
         let quiet = later + REST_AFTER;
         assert!(!idle.sweep_due(quiet), "the sweep is not due yet");
-        idle.rested(0);
+        assert!(
+            idle.rested(0),
+            "the first rest after the write ends the load"
+        );
         let due = t0 + SWEEP_EVERY;
         assert_eq!(idle.wait(quiet), due - quiet, "sleeps until the sweep");
         assert!(idle.sweep_due(due));
         assert_eq!(idle.wait(due), SWEEP_EVERY);
         assert!(!idle.sweep_due(due), "once per interval");
+    }
+
+    #[test]
+    fn a_load_ends_after_the_writes_and_again_when_the_reads_end() {
+        let t0 = Instant::now();
+        let mut idle = Idle::new(t0);
+        assert!(!idle.rested(0), "no write yet: no load ended");
+        idle.wrote();
+        idle.wrote();
+        assert!(
+            idle.rested(2),
+            "the first rest after writes, readers open or not"
+        );
+        assert!(!idle.rested(1), "a later rest with readers still open");
+        assert!(idle.rested(0), "the last reader has closed");
+        assert!(!idle.rested(0), "nothing more to give back");
+        idle.wrote();
+        assert!(idle.rested(0), "the next load");
+        assert!(!idle.rested(0));
     }
 }

@@ -89,7 +89,10 @@ fn run(mut conn: Connection, drain: Drain, readers: &ReadPool) {
                 if idle.sweep_due(Instant::now()) {
                     sweep(&mut conn);
                 }
-                idle.rested(rest(&conn, readers));
+                if idle.rested(rest(&conn, readers)) {
+                    // The burst is over: the process gives back what it freed meanwhile.
+                    modt::memory::load_ended();
+                }
                 continue;
             }
             Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
