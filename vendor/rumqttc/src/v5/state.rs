@@ -78,6 +78,10 @@ impl From<mqttbytes::Error> for StateError {
 pub struct MqttState {
     /// Status of last ping
     pub await_pingresp: bool,
+    /// MoDT patch 3: the unanswered ping was sent while the read gate was closed, so its
+    /// answer may still be behind a backlog in the socket: the next ping, with the gate open,
+    /// waits one keep-alive more for it instead of failing.
+    pub ping_unread: bool,
     /// Collision ping count. Collisions stop user requests
     /// which inturn trigger pings. Multiple pings without
     /// resolving collisions will result in error
@@ -119,6 +123,7 @@ impl MqttState {
     pub fn new(max_inflight: u16, manual_acks: bool) -> Self {
         MqttState {
             await_pingresp: false,
+            ping_unread: false,
             collision_ping_count: 0,
             last_incoming: Instant::now(),
             last_outgoing: Instant::now(),
@@ -162,6 +167,7 @@ impl MqttState {
         self.incoming_pub.clear();
 
         self.await_pingresp = false;
+        self.ping_unread = false;
         self.collision_ping_count = 0;
         self.inflight = 0;
         pending
@@ -466,6 +472,7 @@ impl MqttState {
 
     fn handle_incoming_pingresp(&mut self) -> Result<Option<Packet>, StateError> {
         self.await_pingresp = false;
+        self.ping_unread = false;
         Ok(None)
     }
 
@@ -558,6 +565,7 @@ impl MqttState {
     /// unanswered is no error here; the answers are read, in order, once reading resumes.
     pub fn outgoing_ping_unread(&mut self) -> Packet {
         self.await_pingresp = true;
+        self.ping_unread = true;
         self.events.push_back(Event::Outgoing(Outgoing::PingReq));
         Packet::PingReq(PingReq)
     }
@@ -577,7 +585,9 @@ impl MqttState {
         }
 
         // raise error if last ping didn't receive ack
-        if self.await_pingresp {
+        // MoDT patch 3: an answer to a ping sent while the read gate was closed gets one
+        // keep-alive more (`ping_unread`).
+        if self.await_pingresp && !std::mem::take(&mut self.ping_unread) {
             return Err(StateError::AwaitPingResp);
         }
 
