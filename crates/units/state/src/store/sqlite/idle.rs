@@ -15,16 +15,24 @@ pub(super) const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// fill again on demand, and a steady load, which writes more often, keeps them.
 pub(crate) const REST_AFTER: Duration = Duration::from_secs(5);
 
+/// The quiet waits of [`REST_AFTER`] after a write at whose end the process gives memory back a
+/// last time ([`modt::memory::load_ended`]): by then (15 s) the blocking-pool threads that ran
+/// the load's reads have ended (tokio keeps an idle one for 10 s), leaving what they held to the
+/// process.
+pub(super) const LAST_GIVE_BACK: u32 = 3;
+
 /// What the writer does while its queue is empty, decided from the clock alone.
 #[derive(Debug)]
 pub(super) struct Idle {
     /// When expired keys were last swept.
     swept_at: Instant,
-    /// True once memory has been given back and every read connection is closed: nothing
-    /// is left to do until the next sweep.
+    /// True once memory has been given back for the last time and every read connection is
+    /// closed: nothing is left to do until the next sweep.
     rested: bool,
-    /// False from a write until the first rest after it.
-    load_over: bool,
+    /// Quiet waits since the last write, up to [`LAST_GIVE_BACK`].
+    rests: u32,
+    /// Whether read connections were open at the last rest (or may be, after a write).
+    readers_open: bool,
 }
 
 impl Idle {
@@ -33,7 +41,8 @@ impl Idle {
         Idle {
             swept_at: now,
             rested: true,
-            load_over: true,
+            rests: LAST_GIVE_BACK,
+            readers_open: false,
         }
     }
 
@@ -50,7 +59,8 @@ impl Idle {
     /// A write came: memory is to be given back again after the next quiet [`REST_AFTER`].
     pub(super) fn wrote(&mut self) {
         self.rested = false;
-        self.load_over = false;
+        self.rests = 0;
+        self.readers_open = true;
     }
 
     /// The wait passed without a write. True (and the sweep counted as done) when expired
@@ -66,12 +76,18 @@ impl Idle {
 
     /// Memory was given back; `open` read connections are still in use. True when the
     /// process should give back what it freed ([`modt::memory::load_ended`]): at the first
-    /// rest after a write (the load that wrote has ended), and again when the last read
-    /// connection has just closed (reads may go on a while after the writes).
+    /// rest after a write (the load that wrote has ended), when the last read connection has
+    /// just closed (reads may go on a while after the writes), and at the
+    /// [`LAST_GIVE_BACK`]th rest (the threads that ran the reads have ended).
     pub(super) fn rested(&mut self, open: usize) -> bool {
-        let was_rested = std::mem::replace(&mut self.rested, open == 0);
-        let first = !std::mem::replace(&mut self.load_over, true);
-        first || (self.rested && !was_rested)
+        let after_write = self.rests < LAST_GIVE_BACK && {
+            self.rests += 1;
+            self.rests == 1 || self.rests == LAST_GIVE_BACK
+        };
+        let readers_closed = open == 0 && std::mem::replace(&mut self.readers_open, open > 0);
+        self.readers_open = open > 0;
+        self.rested = open == 0 && self.rests >= LAST_GIVE_BACK;
+        after_write || readers_closed
     }
 }
 
@@ -111,12 +127,12 @@ mod tests {
         idle.wrote();
         let later = t0 + Duration::from_secs(20);
         assert_eq!(idle.wait(later), REST_AFTER);
-        let quiet = later + REST_AFTER;
-        assert!(!idle.sweep_due(quiet), "the sweep is not due yet");
-        assert!(
-            idle.rested(0),
-            "the first rest after the write ends the load"
-        );
+        let mut quiet = later;
+        for _ in 0..LAST_GIVE_BACK {
+            quiet += REST_AFTER;
+            assert!(!idle.sweep_due(quiet), "the sweep is not due yet");
+            let _ = idle.rested(0);
+        }
         let due = t0 + SWEEP_EVERY;
         assert_eq!(idle.wait(quiet), due - quiet, "sleeps until the sweep");
         assert!(idle.sweep_due(due));
@@ -124,22 +140,31 @@ mod tests {
         assert!(!idle.sweep_due(due), "once per interval");
     }
 
+    /// Which rests give memory back: `open` read connections at each rest after a write.
+    fn give_backs(idle: &mut Idle, open: &[usize]) -> Vec<bool> {
+        idle.wrote();
+        open.iter().map(|&n| idle.rested(n)).collect()
+    }
+
     #[test]
-    fn a_load_ends_after_the_writes_and_again_when_the_reads_end() {
-        let t0 = Instant::now();
-        let mut idle = Idle::new(t0);
-        assert!(!idle.rested(0), "no write yet: no load ended");
-        idle.wrote();
-        idle.wrote();
-        assert!(
-            idle.rested(2),
-            "the first rest after writes, readers open or not"
+    fn memory_is_given_back_after_the_writes_the_reads_and_their_threads() {
+        let mut idle = Idle::new(Instant::now());
+        assert!(!idle.rested(0), "no write yet: nothing to give back");
+        // Readers closed by the first rest: the first and the last rest.
+        assert_eq!(
+            give_backs(&mut idle, &[0, 0, 0, 0]),
+            [true, false, true, false]
         );
-        assert!(!idle.rested(1), "a later rest with readers still open");
-        assert!(idle.rested(0), "the last reader has closed");
-        assert!(!idle.rested(0), "nothing more to give back");
-        idle.wrote();
-        assert!(idle.rested(0), "the next load");
-        assert!(!idle.rested(0));
+        // The last reader closes at the second rest.
+        assert_eq!(
+            give_backs(&mut idle, &[2, 0, 0, 0]),
+            [true, true, true, false]
+        );
+        // Reads go on past the last give-back: once more when they stop.
+        assert_eq!(
+            give_backs(&mut idle, &[1, 1, 1, 1, 0, 0]),
+            [true, false, true, false, true, false]
+        );
+        assert!(idle.wait(Instant::now()) > REST_AFTER, "rested");
     }
 }
