@@ -94,7 +94,8 @@ impl MqttState {
             inflight: 0,
             max_inflight,
             // index 0 is wasted as 0 is not a valid packet id
-            outgoing_pub: vec![None; max_inflight as usize + 1],
+            // MoDT patch 5: grown as packet ids are used (`outgoing_publish`).
+            outgoing_pub: Vec::new(),
             outgoing_rel: FixedBitSet::with_capacity(max_inflight as usize + 1),
             incoming_pub: FixedBitSet::with_capacity(u16::MAX as usize + 1),
             collision: None,
@@ -107,9 +108,9 @@ impl MqttState {
     /// Returns inflight outgoing packets and clears internal queues
     pub fn clean(&mut self) -> Vec<Request> {
         let mut pending = Vec::with_capacity(100);
-        let (first_half, second_half) = self
-            .outgoing_pub
-            .split_at_mut(self.last_puback as usize + 1);
+        // MoDT patch 5: the table may be shorter than the last acknowledged id + 1.
+        let split = (self.last_puback as usize + 1).min(self.outgoing_pub.len());
+        let (first_half, second_half) = self.outgoing_pub.split_at_mut(split);
 
         for publish in second_half.iter_mut().chain(first_half) {
             if let Some(publish) = publish.take() {
@@ -322,6 +323,12 @@ impl MqttState {
             }
 
             let pkid = publish.pkid;
+            // MoDT patch 5: the table grows to the highest packet id used, at most the
+            // in-flight limit (a larger id stays an error, as upstream).
+            let slot = pkid as usize;
+            if slot >= self.outgoing_pub.len() && slot <= self.max_inflight as usize {
+                self.outgoing_pub.resize(slot + 1, None);
+            }
             if self
                 .outgoing_pub
                 .get(publish.pkid as usize)
@@ -504,6 +511,11 @@ impl MqttState {
     /// Packet ids are incremented till maximum set inflight messages and reset to 1 after that.
     ///
     fn next_pkid(&mut self) -> u16 {
+        // MoDT patch 5: with nothing in flight, packet ids start again at 1, so the table of
+        // publishes in flight only grows as long as the most ever in flight at once.
+        if self.inflight == 0 && self.collision.is_none() {
+            self.last_pkid = 0;
+        }
         let next_pkid = self.last_pkid + 1;
 
         // When next packet id is at the edge of inflight queue,

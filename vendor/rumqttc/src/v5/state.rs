@@ -130,7 +130,8 @@ impl MqttState {
             last_pkid: 0,
             inflight: 0,
             // index 0 is wasted as 0 is not a valid packet id
-            outgoing_pub: vec![None; max_inflight as usize + 1],
+            // MoDT patch 5: grown as packet ids are used (`outgoing_publish`).
+            outgoing_pub: Vec::new(),
             outgoing_rel: FixedBitSet::with_capacity(max_inflight as usize + 1),
             incoming_pub: FixedBitSet::with_capacity(u16::MAX as usize + 1),
             collision: None,
@@ -485,6 +486,12 @@ impl MqttState {
             }
 
             let pkid = publish.pkid;
+            // MoDT patch 5: the table grows to the highest packet id used, at most the
+            // in-flight limit (a larger id stays an error, as upstream).
+            let slot = pkid as usize;
+            if slot >= self.outgoing_pub.len() && slot <= self.max_outgoing_inflight_upper_limit as usize {
+                self.outgoing_pub.resize(slot + 1, None);
+            }
             if self
                 .outgoing_pub
                 .get(publish.pkid as usize)
@@ -686,6 +693,11 @@ impl MqttState {
     /// Packet ids are incremented till maximum set inflight messages and reset to 1 after that.
     ///
     fn next_pkid(&mut self) -> u16 {
+        // MoDT patch 5: with nothing in flight, packet ids start again at 1, so the table of
+        // publishes in flight only grows as long as the most ever in flight at once.
+        if self.inflight == 0 && self.collision.is_none() {
+            self.last_pkid = 0;
+        }
         let next_pkid = self.last_pkid + 1;
 
         // When next packet id is at the edge of inflight queue,
