@@ -235,3 +235,48 @@ fn the_gateway_benchmark_times_http_beside_direct_mqtt() {
         ],
     );
 }
+
+/// `modt bench ingest` on a small plant at a low rate, against a Mosquitto started with its
+/// default configuration: the messages come back as device events on the bus and on the
+/// devices page's live feed of a user logged in at an identify unit, and the report says how
+/// many, how fast.
+#[test]
+fn the_ingest_benchmark_follows_messages_to_the_devices_page() {
+    let Some(probe) = TestBroker::mosquitto() else {
+        return; // the test kit printed why (and fails when MODT_REQUIRE_MOSQUITTO is set)
+    };
+    drop(probe);
+    let out = support::run_ok(&[
+        "bench",
+        "ingest",
+        "--sites",
+        "1",
+        "--gateways",
+        "2",
+        "--dataloggers",
+        "2",
+        "--rates",
+        "200",
+        "--step",
+        "2s",
+        "--overload",
+        "0",
+        "--log",
+        "warn",
+    ]);
+    let text = stdout(&out);
+    assert_mentions(&text, &["shown", "page p99", "resync", "sustained:"]);
+    let row: Vec<&str> = text
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some("200"))
+        .unwrap_or_else(|| panic!("no row for 200 msg/s in:\n{text}"))
+        .split_whitespace()
+        .collect();
+    // offered sent sent/s back back/s p50 ms p99 ms max ms shed lost cpu µs shown p50 ms p99 ms resync
+    let (back, shown): (u64, u64) = (row[3].parse().unwrap(), row[15].parse().unwrap());
+    assert!(back > 0, "nothing came back:\n{text}");
+    assert!(
+        shown * 10 >= back * 9 && shown <= back,
+        "the page showed {shown} of {back} readings:\n{text}"
+    );
+}

@@ -1,6 +1,7 @@
 //! `modt bench ingest`: the ingest unit's throughput from an external broker — messages
 //! received, validated, stored and pushed as live device events — at increasing offered
-//! rates, the time from a device's publish to the device event a page would get (p50/p99),
+//! rates, the time from a device's publish to its device event on the bus and to the devices
+//! page's live update (`GET /events` of a logged-in user; p50/p99),
 //! and its memory under an overload of `--overload` times the best sustained rate (what was
 //! shed, and where it is counted).
 //!
@@ -14,8 +15,10 @@
 //!
 //! - `system`: starting and reading the system under test.
 //! - `load`: the publisher and the returning events.
+//! - `page`: the devices page's live feed, as a logged-in browser gets it.
 
 mod load;
+mod page;
 mod system;
 
 use std::path::PathBuf;
@@ -28,6 +31,7 @@ use super::stats::{ms, Stats};
 use crate::commands::sim::fleet::Shape;
 use crate::commands::sim::generator::{Generator, Plan};
 use load::{publish, Returns, Sent};
+use page::PageFeed;
 use system::{Counters, External, System};
 
 /// The goal: messages a second the unit sustains on the 2-core machine.
@@ -85,6 +89,11 @@ struct Step {
     back: u64,
     back_per_s: f64,
     latency: Stats,
+    /// Publish → the devices page's live update, and the page's resyncs (it fell behind).
+    page: Stats,
+    /// Readings the page showed (one per message, unless it fell behind), and its resyncs.
+    shown: u64,
+    resyncs: u64,
     counters: Counters,
     /// The ingest unit's CPU time (user + system) over the step and its drain.
     cpu: Duration,
@@ -128,6 +137,8 @@ async fn run(
     system.ready(&bus).await?;
     let devices = system.device_client().await?;
     let returns = Returns::start(&bus).await?;
+    let session = system.identify.login().await?;
+    let page = PageFeed::open(system.web, &session).await?;
     let plan = Plan {
         shape,
         malformed: 0.0,
@@ -144,7 +155,7 @@ async fn run(
         let step = step(
             system,
             &devices,
-            &returns,
+            (&returns, &page),
             &mut generator,
             rate,
             args.step,
@@ -169,6 +180,7 @@ async fn run(
         overload(args, system, &devices, &returns, &mut generator, best, qos).await?;
     }
     returns.stop().await;
+    page.stop().await;
     devices.shutdown().await;
     bus.shutdown().await;
     Ok(())
@@ -178,13 +190,14 @@ async fn run(
 async fn step(
     system: &System,
     devices: &modt::Client,
-    returns: &Returns,
+    (returns, page): (&Returns, &PageFeed),
     generator: &mut Generator,
     rate: f64,
     duration: Duration,
     qos: QoS,
 ) -> anyhow::Result<Step> {
     returns.take();
+    page.take();
     let before = system.counters().await?;
     let cpu_before = system.cpu()?;
     let sent = publish(devices, generator, rate, duration, qos).await?;
@@ -192,7 +205,20 @@ async fn step(
     let counters = system.counters().await?.since(&before);
     let cpu = system.cpu()?.saturating_sub(cpu_before);
     let back = returns.take();
-    Ok(measure(rate, &sent, &back, counters, cpu))
+    let (shown, resyncs) = page.take();
+    let mut step = measure(rate, &sent, &back, counters, cpu);
+    let mut on_page = latencies(&sent, &shown);
+    step.shown = on_page.len() as u64;
+    step.page = Stats::of(&mut on_page);
+    step.resyncs = resyncs;
+    Ok(step)
+}
+
+/// From each numbered publish to when it came back.
+fn latencies(sent: &Sent, back: &[(u64, tokio::time::Instant)]) -> Vec<Duration> {
+    back.iter()
+        .filter_map(|(n, at)| Some(at.saturating_duration_since(sent.when(*n)?)))
+        .collect()
 }
 
 fn measure(
@@ -202,10 +228,7 @@ fn measure(
     counters: Counters,
     cpu: Duration,
 ) -> Step {
-    let mut latencies: Vec<Duration> = back
-        .iter()
-        .filter_map(|(n, at)| Some(at.saturating_duration_since(sent.when(*n)?)))
-        .collect();
+    let mut latencies = latencies(sent, back);
     let start = sent.at.first().copied();
     let last = back.iter().map(|(_, at)| *at).max();
     let span = match (start, last) {
@@ -220,6 +243,9 @@ fn measure(
         back: n,
         back_per_s: if span > 0.0 { n as f64 / span } else { 0.0 },
         latency: Stats::of(&mut latencies),
+        page: Stats::of(&mut Vec::new()),
+        shown: 0,
+        resyncs: 0,
         counters,
         cpu,
     }
@@ -297,6 +323,8 @@ fn header(args: &IngestBenchArgs, shape: Shape, system: &System) {
          the ingest unit (its own process, SQLite) reads them through its demo connection (QoS 1 subscription), \
          stores them and publishes device events on an embedded MoDT broker, where this process hears them; \
          each step offers a rate for {:?}, then waits for the events to stop (quiet {:?}); latency: publish → device event; \
+         page: publish → the devices page's live update (`GET /events` of a user logged in at an identify unit on the bus; \
+         shown: readings the page got, resync: times it fell behind and would reload); \
          cpu/msg: the unit's CPU time (user + system) over the step ÷ messages back",
         shape.sites,
         shape.gateways,
@@ -310,7 +338,7 @@ fn header(args: &IngestBenchArgs, shape: Shape, system: &System) {
     );
     println!();
     println!(
-        "{:>9} {:>9} {:>10} {:>9} {:>11} {:>10} {:>10} {:>10} {:>8} {:>8} {:>9}",
+        "{:>9} {:>9} {:>10} {:>9} {:>11} {:>10} {:>10} {:>10} {:>8} {:>8} {:>9} {:>9} {:>10} {:>10} {:>7}",
         "offered",
         "sent",
         "sent/s",
@@ -321,13 +349,17 @@ fn header(args: &IngestBenchArgs, shape: Shape, system: &System) {
         "max",
         "shed",
         "lost",
-        "cpu/msg"
+        "cpu/msg",
+        "shown",
+        "page p50",
+        "page p99",
+        "resync"
     );
 }
 
 fn print_step(s: &Step) {
     println!(
-        "{:>9.0} {:>9} {:>10.0} {:>9} {:>11.0} {:>10} {:>10} {:>10} {:>8} {:>8} {:>9}",
+        "{:>9.0} {:>9} {:>10.0} {:>9} {:>11.0} {:>10} {:>10} {:>10} {:>8} {:>8} {:>9} {:>9} {:>10} {:>10} {:>7}",
         s.offered,
         s.sent,
         s.sent_per_s,
@@ -339,6 +371,10 @@ fn print_step(s: &Step) {
         s.counters.shed,
         s.sent.saturating_sub(s.counters.received()),
         per_message(s.cpu, s.back),
+        s.shown,
+        ms(s.page.p50),
+        ms(s.page.p99),
+        s.resyncs,
     );
 }
 

@@ -144,7 +144,7 @@ impl Returns {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -158,7 +158,7 @@ struct MarkedEvents {
 /// no `datalogger`). Only these fields are decoded, so that the load generator, which shares
 /// the cores with the unit, spends little on each event.
 #[derive(serde::Deserialize)]
-struct Marked {
+pub(super) struct Marked {
     #[serde(default)]
     datalogger: Option<MarkedLogger>,
 }
@@ -175,7 +175,7 @@ struct MarkedSensor {
 }
 
 /// The number in a readings event's counter reading.
-fn number(event: &Marked) -> Option<u64> {
+pub(super) fn number(event: &Marked) -> Option<u64> {
     event
         .datalogger
         .as_ref()?

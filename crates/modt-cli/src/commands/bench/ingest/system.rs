@@ -2,8 +2,10 @@
 //! external broker the devices publish to (a Mosquitto started here with its default
 //! configuration, or one given), and the ingest unit as its own process (`modt unit ingest`,
 //! its demo connection subscribed to `+/gateway/#` on the external broker), with what the
-//! bench reads of it: its resident memory (`/proc`) and its Prometheus counters.
+//! bench reads of it: its resident memory (`/proc`) and its Prometheus counters; and the
+//! identify unit (its own process on the bus) the devices page's user logs in at.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -16,6 +18,8 @@ use modt::{Client, ClientConfig, QoS};
 use modt_broker::{BrokerConfig, EmbeddedBroker, OpenPolicy};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::process::{Child, Command};
+
+use super::page::Identify;
 
 /// How long the ingest unit gets to come online and connect its demo connection.
 const READY_WITHIN: Duration = Duration::from_secs(30);
@@ -30,6 +34,10 @@ pub(super) struct System {
     pub(super) ingest: Child,
     /// Where the ingest unit serves `/metrics`.
     metrics: String,
+    /// The ingest unit's web side (the devices page and its `/events`).
+    pub(super) web: SocketAddr,
+    /// The identify unit the page's user logs in at.
+    pub(super) identify: Identify,
     _dir: tempfile::TempDir,
 }
 
@@ -86,12 +94,17 @@ impl System {
             .kill_on_drop(true)
             .spawn()
             .context("cannot start modt unit ingest")?;
+        let identify_web = SocketAddr::from(([127, 0, 0, 1], free_port()?));
+        let identify =
+            Identify::start(exe, dir.path(), bus.local_addr().port(), identify_web).await?;
         Ok(System {
             bus,
             external,
             _mosquitto: mosquitto,
             ingest,
             metrics: format!("127.0.0.1:{http}"),
+            web: SocketAddr::from(([127, 0, 0, 1], http)),
+            identify,
             _dir: dir,
         })
     }
@@ -168,6 +181,7 @@ impl System {
     /// Stops everything.
     pub(super) async fn stop(mut self) -> anyhow::Result<()> {
         self.ingest.kill().await.ok();
+        self.identify.stop().await;
         tokio::task::spawn_blocking(move || self.bus.stop()).await?;
         Ok(())
     }
