@@ -3,11 +3,12 @@
 //! Which allocator a process uses is its binary's choice; when a load has ended is a unit's
 //! knowledge. The binary registers how to give memory back ([`set_release`]) and runs
 //! [`on_worker_park`] as each runtime worker parks (tokio's `on_thread_park`); a unit calls
-//! [`load_ended`] when a burst of its work is over (the state unit's writer, the first time it
-//! rests after writing). Then the calling thread gives back its own free memory and the
-//! process-wide caches are trimmed at once, and each runtime worker gives back its own the
-//! next time it parks. Once per [`load_ended`], and never otherwise: a process at rest, or one
-//! whose units never call it, does nothing here but one atomic load per park.
+//! [`load_ended`] when a burst of its work is over (the state unit's SQLite writer, as it rests
+//! after writing: `crates/units/state/src/store/sqlite/idle.rs`). Then the calling thread gives
+//! back its own free memory and the process-wide caches are trimmed at once, and each runtime
+//! worker gives back its own the next time it parks. Once per [`load_ended`], and never
+//! otherwise: a process at rest, or one whose units never call it, does nothing here but one
+//! atomic load per park.
 //!
 //! Why a thread must do it itself: mimalloc keeps a page until every block in it is free, and
 //! the blocks other threads free (a message decoded on one worker, dropped on another or on a
