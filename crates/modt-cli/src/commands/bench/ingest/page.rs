@@ -24,6 +24,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::load::{lock, number, Marked};
+use super::system::spawn_unit;
 
 /// The bench's page user.
 const USER: &str = "bench-page";
@@ -63,20 +64,7 @@ impl Identify {
                 String::from_utf8_lossy(&added.stderr)
             );
         }
-        let child = Command::new(exe)
-            .args(["unit", "identify", "--broker-port"])
-            .arg(bus_port.to_string())
-            .arg("--http-addr")
-            .arg(web.to_string())
-            .arg("--data-dir")
-            .arg(dir)
-            .env("MODT_LOG", "warn")
-            .env_remove("MODT_WORKER_THREADS")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .context("cannot start modt unit identify")?;
+        let child = spawn_unit(exe, "identify", bus_port, web, dir, &[])?;
         Ok(Identify {
             child,
             web,

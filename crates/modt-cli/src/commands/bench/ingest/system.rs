@@ -78,22 +78,15 @@ impl System {
         };
         let dir = tempfile::tempdir()?;
         let http = free_port()?;
-        let ingest = Command::new(exe)
-            .args(["unit", "ingest", "--broker-port"])
-            .arg(bus.local_addr().port().to_string())
-            .arg("--http-addr")
-            .arg(format!("127.0.0.1:{http}"))
-            .arg("--ingest-demo-broker")
-            .arg(format!("{}:{}", external.0, external.1))
-            .arg("--data-dir")
-            .arg(dir.path())
-            .env("MODT_LOG", "warn")
-            .env_remove("MODT_WORKER_THREADS")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .context("cannot start modt unit ingest")?;
+        let demo = format!("{}:{}", external.0, external.1);
+        let ingest = spawn_unit(
+            exe,
+            "ingest",
+            bus.local_addr().port(),
+            SocketAddr::from(([127, 0, 0, 1], http)),
+            dir.path(),
+            &["--ingest-demo-broker", &demo],
+        )?;
         let identify_web = SocketAddr::from(([127, 0, 0, 1], free_port()?));
         let identify =
             Identify::start(exe, dir.path(), bus.local_addr().port(), identify_web).await?;
@@ -185,6 +178,33 @@ impl System {
         tokio::task::spawn_blocking(move || self.bus.stop()).await?;
         Ok(())
     }
+}
+
+/// `modt unit NAME` as its own process on the bus at `bus_port`, its web side on `web`, its data
+/// in `dir`, with `extra` flags: warnings only, killed with the bench.
+pub(super) fn spawn_unit(
+    exe: &Path,
+    name: &str,
+    bus_port: u16,
+    web: SocketAddr,
+    dir: &Path,
+    extra: &[&str],
+) -> anyhow::Result<Child> {
+    Command::new(exe)
+        .args(["unit", name, "--broker-port"])
+        .arg(bus_port.to_string())
+        .arg("--http-addr")
+        .arg(web.to_string())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(extra)
+        .env("MODT_LOG", "warn")
+        .env_remove("MODT_WORKER_THREADS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot start modt unit {name}"))
 }
 
 /// The ingest unit's counters (docs/ingest.md, "Discovery and the pipeline").
