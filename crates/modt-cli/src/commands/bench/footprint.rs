@@ -192,22 +192,8 @@ impl Started<'_> {
     /// process ends when the returned child is dropped.
     async fn unit(&self, exe: &Path, name: &str) -> anyhow::Result<(Child, Usage)> {
         let unit_id = format!("footprint-{name}-{}", super::run_id());
-        let child = Command::new(exe)
-            .args([
-                "unit",
-                name,
-                "--unit-id",
-                &unit_id,
-                "--broker-port",
-                self.port,
-            ])
-            .arg("--data-dir")
-            .arg(self.data_dir)
-            .env("MODT_LOG", "warn")
-            .env_remove("MODT_WORKER_THREADS")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
+        let child = super::unit_command(exe, name, self.port, self.data_dir)
+            .args(["--unit-id", &unit_id])
             .spawn()
             .with_context(|| format!("cannot start {} unit {name}", exe.display()))?;
         wait_online(self.watcher, &unit_id).await?;

@@ -88,6 +88,28 @@ pub(super) async fn delayed_ack_client(
     Ok(Client::connect(cfg).await?)
 }
 
+/// `exe unit NAME` as a bench runs a unit in its own process: on the broker at `broker_port`,
+/// its data in `data_dir`, logging warnings only, with no stdin or stdout, killed when the
+/// bench drops it. The caller adds the unit's own flags and spawns it.
+pub(super) fn unit_command(
+    exe: &std::path::Path,
+    name: &str,
+    broker_port: &str,
+    data_dir: &std::path::Path,
+) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(exe);
+    command
+        .args(["unit", name, "--broker-port", broker_port])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("MODT_LOG", "warn")
+        .env_remove("MODT_WORKER_THREADS")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true);
+    command
+}
+
 /// A unique suffix for benchmark unit ids and users.
 pub(super) fn run_id() -> String {
     format!("{:08x}", uuid::Uuid::new_v4().as_u128() as u32)

@@ -190,19 +190,10 @@ pub(super) fn spawn_unit(
     dir: &Path,
     extra: &[&str],
 ) -> anyhow::Result<Child> {
-    Command::new(exe)
-        .args(["unit", name, "--broker-port"])
-        .arg(bus_port.to_string())
+    super::super::unit_command(exe, name, &bus_port.to_string(), dir)
         .arg("--http-addr")
         .arg(web.to_string())
-        .arg("--data-dir")
-        .arg(dir)
         .args(extra)
-        .env("MODT_LOG", "warn")
-        .env_remove("MODT_WORKER_THREADS")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .with_context(|| format!("cannot start modt unit {name}"))
 }
