@@ -138,6 +138,17 @@ async fn start(
     (store, task, stop, acks)
 }
 
+/// The topics the store holds (the test stores at most one).
+async fn stored_topics(store: &Refusing) -> Vec<DiscoveredTopic> {
+    store
+        .topics(TopicQuery {
+            limit: 10,
+            ..TopicQuery::default()
+        })
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_refused_batch_is_stored_once_on_a_later_try_then_acknowledged() {
     tokio::time::pause();
@@ -149,13 +160,7 @@ async fn a_refused_batch_is_stored_once_on_a_later_try_then_acknowledged() {
         3,
         "refused twice, then stored"
     );
-    let topics = store
-        .topics(TopicQuery {
-            limit: 10,
-            ..TopicQuery::default()
-        })
-        .await
-        .unwrap();
+    let topics = stored_topics(&store).await;
     assert_eq!(topics.len(), 1);
     assert_eq!(topics[0].count, 1, "stored once");
     assert!(matches!(
@@ -185,12 +190,6 @@ async fn stopping_while_the_store_refuses_gives_the_batch_up_unacknowledged() {
         acks.try_recv(),
         Err(flume::TryRecvError::Disconnected)
     ));
-    let topics = store
-        .topics(TopicQuery {
-            limit: 10,
-            ..TopicQuery::default()
-        })
-        .await
-        .unwrap();
+    let topics = stored_topics(&store).await;
     assert!(topics.is_empty());
 }

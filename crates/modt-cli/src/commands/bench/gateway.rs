@@ -5,8 +5,9 @@
 //! in-process.
 //!
 //! First latency: the four kinds one at a time, interleaved (every other round in reverse
-//! order), so all see the same machine state. Then throughput: each kind with `--concurrency` calls in flight (HTTP: one keep-alive
-//! connection per worker; MQTT: one client, as the gateway has).
+//! order), so all see the same machine state. Then throughput: each kind with
+//! `--concurrency` calls in flight (HTTP: one keep-alive connection per worker; MQTT: one
+//! client, as the gateway has).
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The writer: takes queued messages in batches (up to [`MAX_BATCH`], or what came within
-//! [`FLUSH_EVERY`] of the first, or, while a write is under way, until it ends) and stores each batch in one transaction; then hands the stored batch
-//! to the announcer (`announce`), which acknowledges its QoS 1 messages and publishes its
-//! device events and dead letters. The three overlap: while one batch is being written, the
+//! [`FLUSH_EVERY`] of the first, or, while a write is under way, until it ends) and stores
+//! each batch in one transaction; then hands the stored batch to the announcer (`announce`),
+//! which acknowledges its QoS 1 messages and publishes its device events and dead letters. The three overlap: while one batch is being written, the
 //! writer takes the next one from the queue (folding each message in as it comes, up to
 //! [`MAX_BATCH`]) and the announcer announces the one before. Batches are written one at a
 //! time, in order, and announced in the order they were committed; nothing is acknowledged
