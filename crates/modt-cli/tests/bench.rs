@@ -187,9 +187,6 @@ fn the_footprint_benchmark_measures_every_process_it_starts() {
         "300",
         "--after",
         "2s",
-        // This binary again, as a one-unit binary would be measured: a row, and a load.
-        "--unit-binary",
-        concat!("state=", env!("CARGO_BIN_EXE_modt")),
     ]);
     let text = stdout(&out);
     assert_mentions(
@@ -199,10 +196,8 @@ fn the_footprint_benchmark_measures_every_process_it_starts() {
             "modt unit hub",
             "modt unit state",
             "modt up (broker + every unit)",
-            "\nstate unit under load: 300 acknowledged sets and 30 gets",
-            "\nstate unit after the load:",
-            "\nmodt unit state under load: 300 acknowledged sets and 30 gets",
-            "\nmodt unit state after the load:",
+            "state unit under load: 300 acknowledged sets and 30 gets",
+            "state unit after the load:",
             "binary ",
         ],
     );

@@ -9,8 +9,7 @@
 //!    for `--after` to see it give memory back (goal: within 20 % of idle within a minute).
 //! 4. The binary's size.
 //! 5. With `--unit-binary NAME=PATH`: `PATH unit NAME` (a binary built with only that unit's
-//!    cargo feature, docs/footprint.md) measured as in 1, a state unit also as in 3, and that
-//!    binary's size.
+//!    cargo feature, docs/footprint.md) measured as in 1, and that binary's size.
 //!
 //! Every row also shows how much of the RSS is pages of the process's own executable file
 //! (`/proc/PID/smaps`): its code and read-only data, mapped in as they are first touched.
@@ -156,19 +155,15 @@ pub(crate) async fn footprint(args: FootprintArgs) -> anyhow::Result<()> {
     let up = measure_up(&exe, &args).await?;
     print_row("modt up (broker + every unit)", up, "≤ 30 MB");
     if let Some((child, idle)) = state {
-        after_load(&watcher, "state unit", &child, idle, &args).await?;
+        after_load(&watcher, &child, idle, &args).await?;
         drop(child);
     }
     binary(&exe)?;
     for (name, path) in &args.unit_binary {
-        let (child, usage) = started.unit(path, name).await?;
+        let (_child, usage) = started.unit(path, name).await?;
         let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
         let what = format!("{} unit {name}", file.as_deref().unwrap_or("?"));
         print_row(&what, usage, goal(name));
-        if name == "state" {
-            after_load(&watcher, &what, &child, usage, &args).await?;
-        }
-        drop(child);
         binary(path)?;
     }
     watcher.shutdown().await;
@@ -284,10 +279,8 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 /// Loads the state unit with acknowledged sets and gets, then watches it give memory back.
-/// `what` names the process in the two lines printed.
 async fn after_load(
     client: &Client,
-    what: &str,
     child: &Child,
     idle: Usage,
     args: &FootprintArgs,
@@ -308,7 +301,7 @@ async fn after_load(
     load::<serde_json::Value>(client, "gets", gets, 64).await?;
     let loaded = Usage::of(pid)?;
     println!(
-        "{what} under load: {} acknowledged sets and {} gets in {:.1} s; RSS {} (anon {})",
+        "state unit under load: {} acknowledged sets and {} gets in {:.1} s; RSS {} (anon {})",
         args.sets,
         args.sets / 10,
         started.elapsed().as_secs_f64(),
@@ -341,7 +334,7 @@ async fn after_load(
         ),
     };
     println!(
-        "{what} after the load: {verdict}; RSS {} (anon {}) at the end   goal: within a minute",
+        "state unit after the load: {verdict}; RSS {} (anon {}) at the end   goal: within a minute",
         mb(last.rss_kib),
         mb(last.anon_kib)
     );

@@ -1,5 +1,5 @@
 //! The SQLite store: one file in WAL mode, one writer thread with group commit, a pool of
-//! read connections used from `spawn_blocking`, at most [`READERS`](reader::READERS) at once.
+//! read connections used from `spawn_blocking`.
 //!
 //! - `schema`: the migrations, and the adoption of a database written by the original db-unit.
 //! - `writer`: the writer thread (many writes per transaction, one fsync per batch).
@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tokio::sync::Semaphore;
 
 use super::{Entry, Store, StoreError, Write, WriteBarrier, WriteTicket};
 use reader::ReadPool;
@@ -40,8 +39,6 @@ struct Inner {
     path: PathBuf,
     writer: Writer,
     readers: Arc<ReadPool>,
-    /// One permit per read running ([`reader::READERS`]).
-    reading: Arc<Semaphore>,
 }
 
 impl SqliteStore {
@@ -58,7 +55,6 @@ impl SqliteStore {
                 path,
                 writer,
                 readers,
-                reading: Arc::new(Semaphore::new(reader::READERS)),
             }),
         })
     }
@@ -73,28 +69,14 @@ impl SqliteStore {
         self.inner.writer.stop();
     }
 
-    /// Runs `f` on a pooled read connection on the blocking pool, once fewer than
-    /// [`reader::READERS`] reads are running. The read holds its turn until it has run, even
-    /// when its caller stops waiting.
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let turn = self
-            .inner
-            .reading
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("reads have stopped: {e}")))?;
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let result = inner.readers.with(f);
-            drop(turn);
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("read task failed: {e}")))?
+        tokio::task::spawn_blocking(move || inner.readers.with(f))
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("read task failed: {e}")))?
     }
 }
 
@@ -150,62 +132,4 @@ pub(crate) fn now_ms() -> i64 {
 /// `YYYY-MM-DD HH:MM:SS` UTC, the format of SQLite's `CURRENT_TIMESTAMP`.
 pub(crate) fn now_text() -> String {
     chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Barrier;
-
-    use futures::FutureExt as _;
-
-    use super::*;
-
-    /// [`reader::READERS`] reads run at once (they meet at a barrier inside their reads); one
-    /// more waits for its turn until one of them has finished.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn reads_past_the_bound_wait_for_a_turn() -> Result<(), StoreError> {
-        let dir = tempfile::tempdir().map_err(|e| StoreError::Storage(e.to_string()))?;
-        let store = SqliteStore::open(dir.path().join("state.db"), 16)?;
-        let started = Arc::new(Barrier::new(reader::READERS + 1));
-        let release = Arc::new(Barrier::new(reader::READERS + 1));
-        let running: Vec<_> = (0..reader::READERS)
-            .map(|_| {
-                let (store, started, release) = (store.clone(), started.clone(), release.clone());
-                tokio::spawn(async move {
-                    store
-                        .read(move |c| {
-                            started.wait();
-                            release.wait();
-                            reader::get(c, "u", "k")
-                        })
-                        .await
-                })
-            })
-            .collect();
-        let wait = |b: Arc<Barrier>| tokio::task::spawn_blocking(move || b.wait());
-        wait(started.clone())
-            .await
-            .map_err(|e| StoreError::Storage(e.to_string()))?;
-        let turns_left = store.inner.reading.available_permits();
-        let mut extra = Box::pin(store.get("u", "k"));
-        let extra_waited = (&mut extra).now_or_never().is_none();
-        // The running reads end before any assertion (a runtime waits for its blocking
-        // threads as it shuts down).
-        wait(release.clone())
-            .await
-            .map_err(|e| StoreError::Storage(e.to_string()))?;
-        assert_eq!(turns_left, 0, "every turn is taken");
-        assert!(extra_waited, "the extra read waits for a turn");
-        for read in running {
-            assert_eq!(
-                read.await
-                    .map_err(|e| StoreError::Storage(e.to_string()))??,
-                None
-            );
-        }
-        assert_eq!(extra.await?, None, "its turn came");
-        assert!(store.inner.readers.pooled() <= reader::READERS);
-        store.close();
-        Ok(())
-    }
 }

@@ -1,6 +1,5 @@
 //! Reads: a small pool of read-only connections (WAL lets them run beside the writer), closed
 //! again when reads stop, and the decoding of rows, including rows the original db-unit wrote.
-//! At most [`READERS`] reads run at once, each on a pooled connection.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -11,11 +10,8 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use super::{now_ms, schema, storage};
 use crate::store::{Entry, StoreError};
 
-/// Reads at once, and the read connections kept for reuse: a read past it waits for one to
-/// finish (`SqliteStore::read`). Reads are short (one indexed lookup), so a few threads keep
-/// up; without the bound a burst of 64 concurrent gets ran on 64 blocking threads, opened a
-/// connection each and left each thread's allocator pages behind (docs/footprint.md).
-pub(crate) const READERS: usize = 4;
+/// Read connections kept for reuse.
+const POOL_SIZE: usize = 8;
 
 /// A pooled read connection and when it was last put back.
 #[derive(Debug)]
@@ -50,7 +46,7 @@ impl ReadPool {
         };
         let result = f(&conn);
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < READERS {
+        if idle.len() < POOL_SIZE {
             idle.push(Pooled {
                 conn,
                 since: Instant::now(),
