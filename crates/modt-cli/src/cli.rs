@@ -41,11 +41,7 @@ impl Cli {
 
     /// The runtime's worker threads: `--worker-threads`, else [`Command::worker_threads`].
     pub(crate) fn worker_threads(&self) -> usize {
-        self.worker_threads_on(std::thread::available_parallelism().map_or(1, usize::from))
-    }
-
-    /// [`Cli::worker_threads`] on a machine with `cores` cores.
-    fn worker_threads_on(&self, cores: usize) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         self.worker_threads
             .map_or_else(|| self.command.worker_threads(cores), usize::from)
     }
@@ -811,34 +807,5 @@ mod tests {
         };
         assert_eq!(cmd.which.name(), "monitor");
         assert_eq!(cmd.unit.data_dir, PathBuf::from("d"));
-    }
-
-    /// Worker threads on an 8-core machine for `args` (after `modt`).
-    fn threads_on_8_cores(args: &[&str]) -> usize {
-        let cli = Cli::try_parse_from(std::iter::once("modt").chain(args.iter().copied()));
-        match cli {
-            Ok(cli) => cli.worker_threads_on(8),
-            Err(e) => panic!("{args:?} does not parse: {e}"),
-        }
-    }
-
-    /// The state unit keeps to one worker: its SQLite writes and reads have threads of their
-    /// own, and a second worker's heap kept ~0.8 MB more after a load (docs/footprint.md).
-    #[cfg(all(
-        feature = "unit-state",
-        feature = "unit-viewer",
-        feature = "up",
-        feature = "tools"
-    ))]
-    #[test]
-    fn threads_fit_the_command() {
-        assert_eq!(threads_on_8_cores(&["unit", "state"]), 1);
-        assert_eq!(threads_on_8_cores(&["unit", "viewer"]), 2);
-        assert_eq!(threads_on_8_cores(&["up"]), 8);
-        assert_eq!(threads_on_8_cores(&["state", "get", "alice", "k"]), 1);
-        assert_eq!(
-            threads_on_8_cores(&["--worker-threads", "3", "unit", "state"]),
-            3
-        );
     }
 }

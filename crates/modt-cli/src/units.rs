@@ -15,11 +15,8 @@ use modt::Unit;
 /// Generates, from one line per unit, the `modt unit` subcommands ([`UnitChoice`]), the flags
 /// of every unit for `modt up` ([`AllUnits`]) and the dispatch to each crate's `build`.
 /// `threads` is the runtime's worker threads for the unit run alone: 1 for a unit that answers
-/// small messages (state too: SQLite's writes and reads run on threads of their own, and
-/// PostgreSQL's are waits on the network; as fast on one worker, and lighter after a load:
-/// docs/footprint.md), 2 for one with pages or other storage (a slow page or a commit never
-/// holds up the rest). Attributes before a line (its `#[cfg]`) go on everything generated
-/// for it.
+/// small messages, 2 for one with storage or pages (a slow page or a commit never holds up the
+/// rest). Attributes before a line (its `#[cfg]`) go on everything generated for it.
 macro_rules! registry {
     ($( $(#[$attr:meta])* $field:ident: $variant:ident => $krate:ident, threads $threads:expr; )*) => {
         /// A unit to run alone, with its own flags.
@@ -89,7 +86,7 @@ macro_rules! registry {
 
 registry! {
     #[cfg(feature = "unit-state")]
-    state: State => modt_state, threads 1;
+    state: State => modt_state, threads 2;
     #[cfg(feature = "unit-hub")]
     hub: Hub => modt_hub, threads 1;
     #[cfg(feature = "unit-echo")]
