@@ -178,6 +178,7 @@ fn the_footprint_benchmark_measures_every_process_it_starts() {
         eprintln!("skipped: no /proc on this system");
         return;
     }
+    // This binary again as a one-unit binary: its state unit is loaded and watched too.
     let out = support::run_ok(&[
         "bench",
         "footprint",
@@ -187,6 +188,8 @@ fn the_footprint_benchmark_measures_every_process_it_starts() {
         "300",
         "--after",
         "2s",
+        "--unit-binary",
+        concat!("state=", env!("CARGO_BIN_EXE_modt")),
     ]);
     let text = stdout(&out);
     assert_mentions(
@@ -196,11 +199,19 @@ fn the_footprint_benchmark_measures_every_process_it_starts() {
             "modt unit hub",
             "modt unit state",
             "modt up (broker + every unit)",
-            "state unit under load: 300 acknowledged sets and 30 gets",
-            "state unit after the load:",
             "binary ",
         ],
     );
+    for line in [
+        "\nmodt unit state under load: 300 acknowledged sets and 30 gets",
+        "\nmodt unit state after the load:",
+    ] {
+        assert_eq!(
+            text.matches(line).count(),
+            2,
+            "{line:?} once for each state unit:\n{text}"
+        );
+    }
     // Every row has a figure: a process that was not there would read 0.0 MB.
     for line in text.lines().filter(|l| l.starts_with("modt ")) {
         assert!(!line.contains(" 0.0 MB"), "{line}");

@@ -9,7 +9,8 @@
 //!    for `--after` to see it give memory back (goal: within 20 % of idle within a minute).
 //! 4. The binary's size.
 //! 5. With `--unit-binary NAME=PATH`: `PATH unit NAME` (a binary built with only that unit's
-//!    cargo feature, docs/footprint.md) measured as in 1, and that binary's size.
+//!    cargo feature, docs/footprint.md) measured as in 1, and that binary's size; for `state`,
+//!    also loaded and watched as in 3.
 //!
 //! Every row also shows how much of the RSS is pages of the process's own executable file
 //! (`/proc/PID/smaps`): its code and read-only data, mapped in as they are first touched.
@@ -155,15 +156,19 @@ pub(crate) async fn footprint(args: FootprintArgs) -> anyhow::Result<()> {
     let up = measure_up(&exe, &args).await?;
     print_row("modt up (broker + every unit)", up, "≤ 30 MB");
     if let Some((child, idle)) = state {
-        after_load(&watcher, &child, idle, &args).await?;
+        after_load(&watcher, "modt unit state", &child, idle, &args).await?;
         drop(child);
     }
     binary(&exe)?;
     for (name, path) in &args.unit_binary {
-        let (_child, usage) = started.unit(path, name).await?;
+        let (child, usage) = started.unit(path, name).await?;
         let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
         let what = format!("{} unit {name}", file.as_deref().unwrap_or("?"));
         print_row(&what, usage, goal(name));
+        if name == "state" {
+            after_load(&watcher, &what, &child, usage, &args).await?;
+        }
+        drop(child);
         binary(path)?;
     }
     watcher.shutdown().await;
@@ -278,9 +283,11 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(l.local_addr()?.port())
 }
 
-/// Loads the state unit with acknowledged sets and gets, then watches it give memory back.
+/// Loads the state unit `what` (a process of `child`) with acknowledged sets and gets, then
+/// watches it give memory back.
 async fn after_load(
     client: &Client,
+    what: &str,
     child: &Child,
     idle: Usage,
     args: &FootprintArgs,
@@ -301,7 +308,7 @@ async fn after_load(
     load::<serde_json::Value>(client, "gets", gets, 64).await?;
     let loaded = Usage::of(pid)?;
     println!(
-        "state unit under load: {} acknowledged sets and {} gets in {:.1} s; RSS {} (anon {})",
+        "{what} under load: {} acknowledged sets and {} gets in {:.1} s; RSS {} (anon {})",
         args.sets,
         args.sets / 10,
         started.elapsed().as_secs_f64(),
@@ -334,7 +341,7 @@ async fn after_load(
         ),
     };
     println!(
-        "state unit after the load: {verdict}; RSS {} (anon {}) at the end   goal: within a minute",
+        "{what} after the load: {verdict}; RSS {} (anon {}) at the end   goal: within a minute",
         mb(last.rss_kib),
         mb(last.anon_kib)
     );

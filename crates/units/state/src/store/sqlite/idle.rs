@@ -16,9 +16,9 @@ pub(super) const SWEEP_EVERY: Duration = Duration::from_secs(60);
 pub(crate) const REST_AFTER: Duration = Duration::from_secs(5);
 
 /// The quiet waits of [`REST_AFTER`] after a write at whose end the process gives memory back a
-/// last time ([`modt::memory::load_ended`]): by then (15 s) the blocking-pool threads that ran
-/// the load's reads have ended (tokio keeps an idle one for 10 s), leaving what they held to the
-/// process.
+/// last time ([`modt::memory::load_ended`]): by then (15 s) the reader threads that ran
+/// the load's reads have ended (each after [`IDLE_EXIT`](super::read_threads::IDLE_EXIT) without
+/// a read), leaving what they held to the process.
 pub(super) const LAST_GIVE_BACK: u32 = 3;
 
 /// What the writer does while its queue is empty, decided from the clock alone.

@@ -1,17 +1,19 @@
 //! The SQLite store: one file in WAL mode, one writer thread with group commit, a pool of
-//! read connections used from `spawn_blocking`.
+//! read connections used by a few reader threads.
 //!
 //! - `schema`: the migrations, and the adoption of a database written by the original db-unit.
 //! - `writer`: the writer thread (many writes per transaction, one fsync per batch).
 //! - `idle`: the writer's idle schedule (sweeping expired keys, giving memory back).
 //! - `reader`: the read-connection pool (closed by the writer when reads and writes stop) and
 //!   row decoding.
+//! - `read_threads`: the threads that run reads, at most `READERS` at once.
 //! - `requests`: remembered retry keys and their answers (writes applied at most once).
 //!
 //! The write queue (ordering, barriers, gathering a group commit) is shared with PostgreSQL:
 //! [`queue`](crate::store::queue).
 
 mod idle;
+mod read_threads;
 mod reader;
 mod requests;
 pub mod schema;
@@ -23,6 +25,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{Entry, Store, StoreError, Write, WriteBarrier, WriteTicket};
+use read_threads::ReadThreads;
 use reader::ReadPool;
 use writer::Writer;
 
@@ -38,7 +41,7 @@ pub struct SqliteStore {
 struct Inner {
     path: PathBuf,
     writer: Writer,
-    readers: Arc<ReadPool>,
+    readers: ReadThreads,
 }
 
 impl SqliteStore {
@@ -54,7 +57,7 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 path,
                 writer,
-                readers,
+                readers: ReadThreads::new(readers),
             }),
         })
     }
@@ -73,10 +76,7 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || inner.readers.with(f))
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("read task failed: {e}")))?
+        self.inner.readers.run(f).await
     }
 }
 

@@ -10,8 +10,8 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use super::{now_ms, schema, storage};
 use crate::store::{Entry, StoreError};
 
-/// Read connections kept for reuse.
-const POOL_SIZE: usize = 8;
+/// Read connections kept for reuse: one for each reader thread.
+const POOL_SIZE: usize = super::read_threads::READERS;
 
 /// A pooled read connection and when it was last put back.
 #[derive(Debug)]
@@ -34,7 +34,7 @@ impl ReadPool {
         }
     }
 
-    /// Runs `f` on a pooled connection (blocking: call from `spawn_blocking`).
+    /// Runs `f` on a pooled connection (blocking: a reader thread calls it).
     pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
