@@ -308,12 +308,13 @@ async fn after_load(
     load::<serde_json::Value>(client, "gets", gets, 64).await?;
     let loaded = Usage::of(pid)?;
     println!(
-        "{what} under load: {} acknowledged sets and {} gets in {:.1} s; RSS {} (anon {})",
+        "{what} under load: {} acknowledged sets and {} gets in {:.1} s; RSS {} (anon {}), {} threads",
         args.sets,
         args.sets / 10,
         started.elapsed().as_secs_f64(),
         mb(loaded.rss_kib),
-        mb(loaded.anon_kib)
+        mb(loaded.anon_kib),
+        loaded.threads
     );
     let limit = (idle.rss_kib as f64 * (1.0 + BACK_WITHIN)) as u64;
     let watch = Instant::now();
