@@ -73,7 +73,11 @@ mod modt_collect {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     extern "C" {
         pub fn malloc_trim(pad: usize) -> core::ffi::c_int;
+        pub fn mallopt(param: core::ffi::c_int, value: core::ffi::c_int) -> core::ffi::c_int;
     }
+    /// glibc's `M_ARENA_MAX` (`malloc.h`).
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    pub const M_ARENA_MAX: core::ffi::c_int = -8;
 }
 
 /// Gives the calling thread's free memory back to the system (MoDT patch, MODT-PATCH.md):
@@ -105,6 +109,18 @@ pub fn trim_c_heap() {
     unsafe {
         modt_collect::malloc_trim(0);
     }
+}
+
+/// Lets the C library's `malloc` use at most `max` arenas (MoDT patch, MODT-PATCH.md): glibc's
+/// `mallopt(M_ARENA_MAX, max)`. glibc gives each thread that calls `malloc` an arena of its own
+/// (up to 8 per core), and an arena keeps 100–200 KB resident after `malloc_trim`; SQLite is
+/// the process's only big `malloc` user, on a few threads. Call it once, before other threads
+/// start. Returns false when glibc refused the value. Linux with glibc only.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn limit_c_arenas(max: u16) -> bool {
+    // SAFETY: `mallopt` takes no pointers and locks the allocator's state itself; any value is
+    // checked by glibc, which answers 0 for one it does not take.
+    unsafe { modt_collect::mallopt(modt_collect::M_ARENA_MAX, core::ffi::c_int::from(max)) == 1 }
 }
 
 /// When using the `"override"` feature flag, the user wants us to globally
