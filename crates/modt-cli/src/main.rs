@@ -48,7 +48,7 @@ fn memory_release() -> modt::memory::Release {
 
 /// Arenas glibc's `malloc` may use: SQLite is the only C code that allocates much, on a store's
 /// writer and its few reader threads. One arena each kept 100–200 KB after the state unit's
-/// load (seven of them: ~0.9 MB); one shared arena kept 0.26 MB, with the same throughput
+/// load (eight of them: ~0.9 MB); one shared arena kept 0.26 MB, with the same throughput
 /// (docs/footprint.md). `GLIBC_TUNABLES=glibc.malloc.arena_max=N` still decides when given.
 #[cfg(all(feature = "mimalloc", target_os = "linux", target_env = "gnu"))]
 const C_ARENAS: u16 = 1;
